@@ -1,0 +1,220 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/bsm/redislock"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/livedesk/livedesk/ingest"
+	"github.com/livedesk/livedesk/schema"
+)
+
+// Main is one running livedesk server. Tests start it in-process: fill Config (Addr may use port
+// 0), call Open, use Addr, then Close.
+type Main struct {
+	Config Config
+	Log    *slog.Logger
+
+	CH      driver.Conn
+	Redis   *redis.Client
+	Keys    *ingest.Keys
+	Writer  *ingest.Writer
+	Ingest  *ingest.Service
+	App     *fiber.App
+	Started time.Time
+
+	ln      net.Listener
+	closers []func() // run in reverse order by Close, after the HTTP server stops
+	served  chan error
+}
+
+// Open connects to ClickHouse and Redis, applies the schema, builds every part and starts serving.
+func (m *Main) Open(ctx context.Context) error {
+	if m.Log == nil {
+		m.Log = slog.Default()
+	}
+	if m.Config.Location == nil {
+		m.Config.Location = time.UTC
+	}
+	m.Started = time.Now()
+	if err := m.openStorage(ctx); err != nil {
+		return err
+	}
+	m.App = fiber.New(fiber.Config{
+		AppName:               "livedesk",
+		BodyLimit:             m.Config.MaxBody + 1<<20, // gzip and framing headroom; ingest enforces MaxBody itself
+		DisableStartupMessage: true,
+		ErrorHandler:          m.errorHandler,
+		ReadTimeout:           60 * time.Second,
+		WriteTimeout:          60 * time.Second,
+		IdleTimeout:           2 * time.Minute,
+	})
+	m.App.Use(recover.New())
+	if err := m.openIngest(ctx); err != nil {
+		return err
+	}
+	for _, open := range wiring {
+		if err := open(ctx, m); err != nil {
+			m.Close()
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", m.Config.Addr)
+	if err != nil {
+		m.Close()
+		return fmt.Errorf("listen %s: %w", m.Config.Addr, err)
+	}
+	m.ln = ln
+	m.served = make(chan error, 1)
+	go func() { m.served <- m.App.Listener(ln) }()
+	m.Log.Info("livedesk: serving", "addr", ln.Addr().String(), "clickhouse", m.Config.ClickHouseAddr, "db", m.Config.ClickHouseDB)
+	return nil
+}
+
+// wiring holds the openers of the parts above ingest (live, jobs, views); each part's file adds
+// itself in init so the parts stay in separate files. They run in file-name order of their init.
+var wiring []func(ctx context.Context, m *Main) error
+
+// Addr returns the address the server listens on.
+func (m *Main) Addr() string {
+	if m.ln == nil {
+		return ""
+	}
+	return m.ln.Addr().String()
+}
+
+// URL returns the base URL of the running server.
+func (m *Main) URL() string { return "http://" + m.Addr() }
+
+// OnClose registers f to run when the server closes (after HTTP is drained, before storage).
+func (m *Main) OnClose(f func()) { m.closers = append(m.closers, f) }
+
+// Close drains in-flight requests, then runs the closers (which flush their buffers), then
+// closes the ingest writer (flushing and replaying what it can) and the connections.
+func (m *Main) Close() error {
+	if m.App != nil && m.ln != nil {
+		if err := m.App.ShutdownWithTimeout(20 * time.Second); err != nil {
+			m.Log.Warn("livedesk: shutdown", "err", err)
+		}
+		<-m.served
+	}
+	for i := len(m.closers) - 1; i >= 0; i-- {
+		m.closers[i]()
+	}
+	m.closers = nil
+	if m.Writer != nil {
+		m.Writer.Close()
+		m.Writer = nil
+	}
+	if m.Redis != nil {
+		m.Redis.Close()
+		m.Redis = nil
+	}
+	if m.CH != nil {
+		m.CH.Close()
+		m.CH = nil
+	}
+	return nil
+}
+
+func (m *Main) openStorage(ctx context.Context) error {
+	opts, err := redis.ParseURL(m.Config.RedisURL)
+	if err != nil {
+		return fmt.Errorf("redis url: %w", err)
+	}
+	opts.PoolSize = 64
+	m.Redis = redis.NewClient(opts)
+	if err := m.Redis.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("redis %s: %w", opts.Addr, err)
+	}
+	m.CH, err = schema.Open(ctx, m.schemaOptions())
+	if err != nil {
+		return err
+	}
+	ran, err := schema.Migrate(ctx, m.CH, m.migrationLock)
+	if err != nil {
+		return err
+	}
+	if len(ran) > 0 {
+		m.Log.Info("livedesk: schema migrated", "applied", ran)
+	}
+	return nil
+}
+
+func (m *Main) schemaOptions() schema.Options {
+	return schema.Options{Addr: m.Config.ClickHouseAddr, Database: m.Config.ClickHouseDB,
+		User: m.Config.ClickHouseUser, Password: m.Config.ClickHousePass}
+}
+
+// migrationLock serialises migrations across instances with a Redis lock.
+func (m *Main) migrationLock(ctx context.Context) (func(), error) {
+	locker := redislock.New(m.Redis)
+	key := "ld:lock:migrate:" + m.Config.ClickHouseDB
+	lock, err := locker.Obtain(ctx, key, 2*time.Minute, &redislock.Options{
+		RetryStrategy: redislock.LimitRetry(redislock.LinearBackoff(200*time.Millisecond), 600),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return func() { _ = lock.Release(context.Background()) }, nil
+}
+
+func (m *Main) openIngest(ctx context.Context) error {
+	spool, err := ingest.OpenSpool(filepath.Join(m.Config.DataDir, "spool"))
+	if err != nil {
+		return err
+	}
+	m.Keys = ingest.NewKeys(m.CH)
+	m.Writer = ingest.NewWriter(m.CH, spool, m.Log, ingest.WriterConfig{})
+	m.Ingest = &ingest.Service{Dedup: ingest.NewDedup(m.Redis), Writer: m.Writer, Log: m.Log}
+	h := &ingest.Handler{Service: m.Ingest, Keys: m.Keys, MaxBody: m.Config.MaxBody, Log: m.Log}
+	health := &ingest.Health{Checks: map[string]ingest.Check{
+		"clickhouse": func(ctx context.Context) error { return m.CH.Ping(ctx) },
+		"redis":      func(ctx context.Context) error { return m.Redis.Ping(ctx).Err() },
+	}}
+	health.Register(m.App)
+	h.Register(m.App)
+	return nil
+}
+
+// errorHandler keeps internal errors away from users: JSON for the API, a short page otherwise.
+func (m *Main) errorHandler(c *fiber.Ctx, err error) error {
+	code := fiber.StatusInternalServerError
+	msg := "internal error"
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		code, msg = fe.Code, fe.Message
+	}
+	if code == fiber.StatusRequestEntityTooLarge {
+		msg = fmt.Sprintf("body larger than %d bytes; send smaller batches", m.Config.MaxBody)
+	}
+	if code >= 500 {
+		m.Log.Error("livedesk: request failed", "path", c.Path(), "err", err)
+		msg = "internal error"
+	}
+	if strings.HasPrefix(c.Path(), "/api/") {
+		return c.Status(code).JSON(fiber.Map{"error": msg})
+	}
+	c.Set(fiber.HeaderContentType, fiber.MIMETextPlainCharsetUTF8)
+	return c.Status(code).SendString(fmt.Sprintf("%d %s", code, msg))
+}
+
+// mustMkdir creates dir or returns an error naming it.
+func mustMkdir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/livedesk/livedesk/ingest"
+	"github.com/livedesk/livedesk/schema"
+)
+
+func init() {
+	commands["key"] = command{summary: "API keys: key create --shop S --name N | key list [--shop S] | key revoke --shop S PREFIX", run: runKey}
+}
+
+func runKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || (args[0] != "create" && args[0] != "list" && args[0] != "revoke") {
+		fmt.Fprintln(stderr, "usage: livedesk key create --shop S --name N | key list [--shop S] | key revoke --shop S PREFIX")
+		return errUsage
+	}
+	sub := args[0]
+	fs := newFlagSet("key "+sub, "key "+sub+" [flags]", stderr)
+	shop := fs.String("shop", "", "shop the key belongs to")
+	name := fs.String("name", "", "what the key is for, e.g. the platform adapter")
+	cfg, err := configFromFlags(fs, args[1:])
+	if err != nil {
+		return err
+	}
+	conn, err := schema.Open(ctx, schema.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDB, User: cfg.ClickHouseUser, Password: cfg.ClickHousePass})
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := schema.Migrate(ctx, conn, nil); err != nil {
+		return err
+	}
+	keys := ingest.NewKeys(conn)
+	switch sub {
+	case "create":
+		if *shop == "" || *name == "" {
+			return errors.New("key create needs --shop and --name")
+		}
+		secret, err := keys.Create(ctx, *shop, *name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, secret)
+		fmt.Fprintf(stderr, "created a key for shop %s (%s); it is shown only this once\n", *shop, *name)
+	case "list":
+		list, err := keys.List(ctx, *shop)
+		if err != nil {
+			return err
+		}
+		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "PREFIX\tSHOP\tNAME\tCREATED\tSTATE")
+		for _, k := range list {
+			state := "active"
+			if k.Revoked {
+				state = "revoked"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.Prefix, k.Shop, k.Name, k.Created.In(cfg.Location).Format("2006-01-02 15:04"), state)
+		}
+		return tw.Flush()
+	case "revoke":
+		if *shop == "" || fs.NArg() != 1 {
+			return errors.New("key revoke needs --shop and the key's prefix (as key list shows it)")
+		}
+		n, err := keys.Revoke(ctx, *shop, fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("no active key %s in shop %s", fs.Arg(0), *shop)
+		}
+		fmt.Fprintf(stdout, "revoked %s\n", fs.Arg(0))
+	}
+	return nil
+}

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything serve needs. Each field has an environment variable and a flag that
+// overrides it; Validate lists every problem at once.
+type Config struct {
+	Addr           string // LIVEDESK_ADDR, --addr
+	ClickHouseAddr string // LIVEDESK_CLICKHOUSE_ADDR, --clickhouse-addr
+	ClickHouseDB   string // LIVEDESK_CLICKHOUSE_DB, --clickhouse-db
+	ClickHouseUser string // LIVEDESK_CLICKHOUSE_USER, --clickhouse-user
+	ClickHousePass string // LIVEDESK_CLICKHOUSE_PASSWORD
+	RedisURL       string // LIVEDESK_REDIS_URL, --redis-url
+	DataDir        string // LIVEDESK_DATA_DIR, --data-dir
+	TZ             string // LIVEDESK_TZ, --tz
+	MaxBody        int    // LIVEDESK_MAX_BODY, --max-body (bytes)
+	LogLevel       string // LIVEDESK_LOG_LEVEL, --log-level
+	SecureCookies  bool   // LIVEDESK_SECURE_COOKIES, --secure-cookies
+	BaseURL        string // LIVEDESK_BASE_URL, --base-url (for printed links and webhooks)
+
+	Location *time.Location // parsed TZ
+
+	maxBody, secureCookies string // raw flag values, parsed by Validate
+}
+
+// envDefault returns the environment value of key, or def.
+func envDefault(key, def string) string {
+	if v, ok := os.LookupEnv(key); ok {
+		return v
+	}
+	return def
+}
+
+// BindConfig registers the config flags on fs with environment values as defaults.
+func BindConfig(fs *flag.FlagSet, c *Config) {
+	fs.StringVar(&c.Addr, "addr", envDefault("LIVEDESK_ADDR", "127.0.0.1:8080"), "listen address (LIVEDESK_ADDR)")
+	fs.StringVar(&c.ClickHouseAddr, "clickhouse-addr", envDefault("LIVEDESK_CLICKHOUSE_ADDR", "127.0.0.1:9000"), "ClickHouse native protocol host:port (LIVEDESK_CLICKHOUSE_ADDR)")
+	fs.StringVar(&c.ClickHouseDB, "clickhouse-db", envDefault("LIVEDESK_CLICKHOUSE_DB", "livedesk"), "ClickHouse database (LIVEDESK_CLICKHOUSE_DB)")
+	fs.StringVar(&c.ClickHouseUser, "clickhouse-user", envDefault("LIVEDESK_CLICKHOUSE_USER", "default"), "ClickHouse user (LIVEDESK_CLICKHOUSE_USER)")
+	c.ClickHousePass = os.Getenv("LIVEDESK_CLICKHOUSE_PASSWORD")
+	fs.StringVar(&c.RedisURL, "redis-url", envDefault("LIVEDESK_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL (LIVEDESK_REDIS_URL)")
+	fs.StringVar(&c.DataDir, "data-dir", envDefault("LIVEDESK_DATA_DIR", ".data/livedesk"), "directory for the ingest spool (LIVEDESK_DATA_DIR)")
+	fs.StringVar(&c.TZ, "tz", envDefault("LIVEDESK_TZ", "Asia/Shanghai"), "the shop's time zone (LIVEDESK_TZ)")
+	fs.StringVar(&c.LogLevel, "log-level", envDefault("LIVEDESK_LOG_LEVEL", "info"), "debug, info, warn or error (LIVEDESK_LOG_LEVEL)")
+	fs.StringVar(&c.BaseURL, "base-url", envDefault("LIVEDESK_BASE_URL", ""), "public URL of this server (LIVEDESK_BASE_URL)")
+	fs.StringVar(&c.maxBody, "max-body", envDefault("LIVEDESK_MAX_BODY", "16777216"), "largest request body in bytes (LIVEDESK_MAX_BODY)")
+	fs.StringVar(&c.secureCookies, "secure-cookies", envDefault("LIVEDESK_SECURE_COOKIES", "false"), "mark session cookies Secure: true behind HTTPS (LIVEDESK_SECURE_COOKIES)")
+}
+
+// Validate checks every field and returns all problems together.
+func (c *Config) Validate() error {
+	var errs []error
+	if n, err := strconv.Atoi(c.maxBody); err == nil && n >= 1024 {
+		c.MaxBody = n
+	} else if c.maxBody != "" || c.MaxBody == 0 {
+		errs = append(errs, fmt.Errorf("LIVEDESK_MAX_BODY / --max-body: %q is not a byte count of at least 1024", c.maxBody))
+	}
+	if b, err := strconv.ParseBool(c.secureCookies); err == nil {
+		c.SecureCookies = b
+	} else if c.secureCookies != "" {
+		errs = append(errs, fmt.Errorf("LIVEDESK_SECURE_COOKIES / --secure-cookies: %q is not true or false", c.secureCookies))
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		errs = append(errs, fmt.Errorf("LIVEDESK_ADDR / --addr: %q is not host:port", c.Addr))
+	}
+	if _, port, err := net.SplitHostPort(c.ClickHouseAddr); err != nil || port == "" {
+		errs = append(errs, fmt.Errorf("LIVEDESK_CLICKHOUSE_ADDR / --clickhouse-addr: %q is not host:port", c.ClickHouseAddr))
+	}
+	if c.ClickHouseDB == "" || strings.ContainsAny(c.ClickHouseDB, "`. ") {
+		errs = append(errs, fmt.Errorf("LIVEDESK_CLICKHOUSE_DB / --clickhouse-db: %q is not a plain database name", c.ClickHouseDB))
+	}
+	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
+		errs = append(errs, fmt.Errorf("LIVEDESK_REDIS_URL / --redis-url: %q is not a redis:// URL", c.RedisURL))
+	}
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("LIVEDESK_DATA_DIR / --data-dir: must not be empty"))
+	}
+	loc, err := time.LoadLocation(c.TZ)
+	if err != nil {
+		errs = append(errs, fmt.Errorf("LIVEDESK_TZ / --tz: %q is not a time zone such as Asia/Shanghai", c.TZ))
+	}
+	c.Location = loc
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("LIVEDESK_LOG_LEVEL / --log-level: %q is not debug, info, warn or error", c.LogLevel))
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	return errors.Join(errs...)
+}

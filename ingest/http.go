@@ -1,0 +1,88 @@
+package ingest
+
+import (
+	"bytes"
+	"compress/gzip"
+	"errors"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Handler serves the ingest API: POST /api/v1/events and the /api/v1/stream websocket.
+type Handler struct {
+	Service *Service
+	Keys    *Keys
+	MaxBody int // largest body accepted, after gzip decompression (bytes)
+	Log     *slog.Logger
+}
+
+// shopLocal is the fiber.Ctx Locals key holding the authenticated shop.
+const shopLocal = "ingest.shop"
+
+// Register mounts the API routes on r.
+func (h *Handler) Register(r fiber.Router) {
+	api := r.Group("/api/v1", h.authenticate)
+	api.Post("/events", h.postEvents)
+	api.Get("/stream", h.streamUpgrade, h.stream())
+}
+
+// ErrorJSON writes {"error": msg} with status.
+func ErrorJSON(c *fiber.Ctx, status int, msg string) error {
+	return c.Status(status).JSON(fiber.Map{"error": msg})
+}
+
+// authenticate resolves the Bearer API key to its shop.
+func (h *Handler) authenticate(c *fiber.Ctx) error {
+	auth := c.Get(fiber.HeaderAuthorization)
+	key, ok := strings.CutPrefix(auth, "Bearer ")
+	if !ok || key == "" {
+		return ErrorJSON(c, fiber.StatusUnauthorized, "missing API key: send Authorization: Bearer <key>")
+	}
+	shop, err := h.Keys.Lookup(c.UserContext(), strings.TrimSpace(key))
+	if errors.Is(err, ErrNoKey) {
+		return ErrorJSON(c, fiber.StatusUnauthorized, "unknown or revoked API key")
+	}
+	if err != nil {
+		h.Log.Error("ingest: key lookup", "err", err)
+		c.Set(fiber.HeaderRetryAfter, "2")
+		return ErrorJSON(c, fiber.StatusServiceUnavailable, "key store unavailable, retry shortly")
+	}
+	c.Locals(shopLocal, shop)
+	return c.Next()
+}
+
+// ShopOf returns the shop that authenticate stored on c.
+func ShopOf(c *fiber.Ctx) string {
+	s, _ := c.Locals(shopLocal).(string)
+	return s
+}
+
+var errTooLarge = errors.New("body too large")
+
+// readBody returns the request body, gunzipped if Content-Encoding says so, refusing anything
+// over max bytes.
+func readBody(c *fiber.Ctx, max int) ([]byte, error) {
+	raw := c.Body()
+	if len(raw) > max {
+		return nil, errTooLarge
+	}
+	if !strings.EqualFold(strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)), "gzip") {
+		return bytes.Clone(raw), nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	defer zr.Close()
+	out, err := io.ReadAll(io.LimitReader(zr, int64(max)+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(out) > max {
+		return nil, errTooLarge
+	}
+	return out, nil
+}

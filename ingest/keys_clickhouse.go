@@ -1,0 +1,192 @@
+package ingest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base32"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// ErrNoKey means an API key is missing, unknown or revoked.
+var ErrNoKey = errors.New("ingest: unknown or revoked API key")
+
+// keyCacheTTL bounds how long a revoked key keeps working on an instance that has it cached.
+const keyCacheTTL = 2 * time.Second
+
+// APIKey describes a key without its secret.
+type APIKey struct {
+	Prefix  string
+	Shop    string
+	Name    string
+	Created time.Time
+	Revoked bool
+}
+
+// Keys stores API keys in ClickHouse (api_keys, only SHA-256 hashes) and caches lookups briefly.
+type Keys struct {
+	conn  driver.Conn
+	mu    sync.Mutex
+	cache map[string]keyEntry
+}
+
+type keyEntry struct {
+	shop    string
+	ok      bool
+	expires time.Time
+}
+
+// NewKeys returns a key store.
+func NewKeys(conn driver.Conn) *Keys { return &Keys{conn: conn, cache: map[string]keyEntry{}} }
+
+func hashKey(key string) string {
+	h := sha256.Sum256([]byte(key))
+	return hex.EncodeToString(h[:])
+}
+
+// Create makes a new key for shop and returns the secret, which is not stored anywhere.
+func (k *Keys) Create(ctx context.Context, shop, name string) (string, error) {
+	if err := ValidShop(shop); err != nil {
+		return "", err
+	}
+	var b [20]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("ingest: create key: %w", err)
+	}
+	secret := "ld_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(b[:]))
+	if err := k.put(ctx, hashKey(secret), secret[:11], shop, name, time.Now().UTC(), false); err != nil {
+		return "", err
+	}
+	return secret, nil
+}
+
+func (k *Keys) put(ctx context.Context, hash, prefix, shop, name string, created time.Time, revoked bool) error {
+	b, err := k.conn.PrepareBatch(ctx, "INSERT INTO api_keys (hash, prefix, shop, name, created, revoked, version)")
+	if err != nil {
+		return fmt.Errorf("ingest: store key: %w", err)
+	}
+	defer b.Close()
+	var rv uint8
+	if revoked {
+		rv = 1
+	}
+	if err := b.Append(hash, prefix, shop, name, created, rv, uint64(time.Now().UnixNano())); err != nil {
+		return fmt.Errorf("ingest: store key: %w", err)
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("ingest: store key: %w", err)
+	}
+	return nil
+}
+
+// List returns the keys of shop ("" for every shop), newest first.
+func (k *Keys) List(ctx context.Context, shop string) ([]APIKey, error) {
+	q := "SELECT prefix, shop, name, created, revoked FROM api_keys FINAL"
+	var args []any
+	if shop != "" {
+		q += " WHERE shop = ?"
+		args = append(args, shop)
+	}
+	rows, err := k.conn.Query(ctx, q+" ORDER BY created DESC", args...)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: list keys: %w", err)
+	}
+	defer rows.Close()
+	var out []APIKey
+	for rows.Next() {
+		var a APIKey
+		var rv uint8
+		if err := rows.Scan(&a.Prefix, &a.Shop, &a.Name, &a.Created, &rv); err != nil {
+			return nil, fmt.Errorf("ingest: list keys: %w", err)
+		}
+		a.Revoked = rv == 1
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Revoke revokes the key of shop whose printed prefix (ld_xxxxxxxx) is given. It reports how
+// many keys it revoked.
+func (k *Keys) Revoke(ctx context.Context, shop, prefix string) (int, error) {
+	rows, err := k.conn.Query(ctx, "SELECT hash, prefix, shop, name, created FROM api_keys FINAL WHERE shop = ? AND prefix = ? AND revoked = 0", shop, prefix)
+	if err != nil {
+		return 0, fmt.Errorf("ingest: revoke key: %w", err)
+	}
+	type row struct {
+		hash, prefix, shop, name string
+		created                  time.Time
+	}
+	var found []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.hash, &r.prefix, &r.shop, &r.name, &r.created); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("ingest: revoke key: %w", err)
+		}
+		found = append(found, r)
+	}
+	rows.Close()
+	for _, r := range found {
+		if err := k.put(ctx, r.hash, r.prefix, r.shop, r.name, r.created, true); err != nil {
+			return 0, err
+		}
+	}
+	return len(found), nil
+}
+
+// Lookup returns the shop of a valid key, or ErrNoKey. Results are cached for keyCacheTTL, so a
+// revoke takes effect everywhere within that time.
+func (k *Keys) Lookup(ctx context.Context, key string) (string, error) {
+	if !strings.HasPrefix(key, "ld_") || len(key) > 100 {
+		return "", ErrNoKey
+	}
+	h := hashKey(key)
+	now := time.Now()
+	k.mu.Lock()
+	e, ok := k.cache[h]
+	k.mu.Unlock()
+	if ok && now.Before(e.expires) {
+		if !e.ok {
+			return "", ErrNoKey
+		}
+		return e.shop, nil
+	}
+	var shop string
+	var revoked uint8
+	err := k.conn.QueryRow(ctx, "SELECT shop, revoked FROM api_keys FINAL WHERE hash = ?", h).Scan(&shop, &revoked)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("ingest: look up key: %w", err)
+	}
+	found := err == nil && revoked == 0
+	k.mu.Lock()
+	if len(k.cache) > 10_000 {
+		k.cache = map[string]keyEntry{}
+	}
+	k.cache[h] = keyEntry{shop: shop, ok: found, expires: now.Add(keyCacheTTL)}
+	k.mu.Unlock()
+	if !found {
+		return "", ErrNoKey
+	}
+	return shop, nil
+}
+
+// ValidShop checks a shop or room identifier: 1–64 characters of letters, digits, '-', '_' or '.'.
+func ValidShop(s string) error {
+	if s == "" || len(s) > 64 {
+		return fmt.Errorf("ingest: id %q must be 1 to 64 characters", s)
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
+			return fmt.Errorf("ingest: id %q may hold only letters, digits, '-', '_' and '.'", s)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,356 @@
+package ingest
+
+import (
+	"bytes"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/valyala/fastjson"
+)
+
+// Limits on one event's fields.
+const (
+	maxIDLen   = 128
+	maxTextLen = 4000
+	maxFutureT = time.Hour
+)
+
+// Reject explains why one line (NDJSON) or element (JSON array, 1-based) was not accepted.
+type Reject struct {
+	Line   int    `json:"line"`
+	Field  string `json:"field,omitempty"`
+	Reason string `json:"reason"`
+}
+
+func (r Reject) Error() string {
+	if r.Field == "" {
+		return fmt.Sprintf("line %d: %s", r.Line, r.Reason)
+	}
+	return fmt.Sprintf("line %d: %s: %s", r.Line, r.Field, r.Reason)
+}
+
+var parserPool fastjson.ParserPool
+
+// Parse reads a body of NDJSON (one event per line) or one JSON array of events. Every valid
+// event is returned, stamped with shop and received; every invalid one yields a Reject naming its
+// line and field. Parse never fails as a whole: a broken line only rejects that line.
+func Parse(body []byte, shop string, received time.Time) ([]Event, []Reject) {
+	p := parserPool.Get()
+	defer parserPool.Put(p)
+	received = received.UTC().Truncate(time.Millisecond)
+	trimmed := bytes.TrimLeft(body, " \t\r\n\ufeff")
+	if len(trimmed) > 0 && trimmed[0] == '[' {
+		return parseArray(p, trimmed, shop, received)
+	}
+	var events []Event
+	var rejects []Reject
+	line := 0
+	for len(body) > 0 {
+		line++
+		var raw []byte
+		if i := bytes.IndexByte(body, '\n'); i >= 0 {
+			raw, body = body[:i], body[i+1:]
+		} else {
+			raw, body = body, nil
+		}
+		raw = bytes.TrimSpace(raw)
+		if len(raw) == 0 {
+			continue
+		}
+		v, err := p.ParseBytes(raw)
+		if err != nil {
+			rejects = append(rejects, Reject{Line: line, Reason: "invalid JSON: " + shortErr(err)})
+			continue
+		}
+		ev, rej := decode(v, shop, received)
+		if rej != nil {
+			rej.Line = line
+			rejects = append(rejects, *rej)
+			continue
+		}
+		events = append(events, ev)
+	}
+	return events, rejects
+}
+
+func parseArray(p *fastjson.Parser, body []byte, shop string, received time.Time) ([]Event, []Reject) {
+	v, err := p.ParseBytes(body)
+	if err != nil {
+		return nil, []Reject{{Line: 1, Reason: "invalid JSON array: " + shortErr(err)}}
+	}
+	items, _ := v.Array()
+	events := make([]Event, 0, len(items))
+	var rejects []Reject
+	for i, it := range items {
+		ev, rej := decode(it, shop, received)
+		if rej != nil {
+			rej.Line = i + 1
+			rejects = append(rejects, *rej)
+			continue
+		}
+		events = append(events, ev)
+	}
+	return events, rejects
+}
+
+func shortErr(err error) string {
+	s := err.Error()
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// known lists the wire fields decode understands; anything else goes to Extra.
+var known = map[string]bool{
+	"id": true, "type": true, "ts": true, "room": true, "user": true, "product": true, "order": true,
+	"status": true, "amount": true, "qty": true, "value": true, "text": true, "rating": true,
+	"conversation": true, "direction": true, "shop": true,
+}
+
+// rules says which fields each type requires.
+type rules struct {
+	room, user, product, order, text bool
+}
+
+var typeRules = map[string]rules{
+	TypeEnter: {room: true, user: true}, TypeLeave: {room: true, user: true},
+	TypeOnline:     {room: true},
+	TypeImpression: {room: true, product: true}, TypeClick: {room: true, product: true},
+	TypeOrder:   {order: true, product: true},
+	TypeComment: {room: true, text: true},
+	TypeFollow:  {room: true}, TypeLike: {room: true}, TypeShare: {room: true},
+	TypeAdSpend: {room: true},
+	TypePin:     {room: true, product: true}, TypeUnpin: {room: true},
+	TypeCue:       {room: true, text: true},
+	TypeFlashSale: {room: true, product: true}, TypeCoupon: {room: true},
+	TypeStock:     {product: true},
+	TypeReview:    {order: true, product: true},
+	TypeCSMessage: {text: true},
+}
+
+var validStatus = map[string]bool{
+	StatusCreated: true, StatusPaid: true, StatusShipped: true, StatusDelivered: true,
+	StatusCancelled: true, StatusRefundRequested: true, StatusRefunded: true, StatusRefundRejected: true,
+}
+
+// decode validates one JSON value as an event. The returned Reject has no line number yet.
+func decode(v *fastjson.Value, shop string, received time.Time) (Event, *Reject) {
+	o, err := v.Object()
+	if err != nil {
+		return Event{}, &Reject{Reason: "event must be a JSON object"}
+	}
+	ev := Event{Shop: shop, Received: received}
+	var extra []byte
+	var rej *Reject
+	var haveTS bool
+	o.Visit(func(k []byte, fv *fastjson.Value) {
+		if rej != nil {
+			return
+		}
+		key := string(k)
+		if !known[key] {
+			if extra == nil {
+				extra = append(extra, '{')
+			} else {
+				extra = append(extra, ',')
+			}
+			extra = strconv.AppendQuote(extra, key)
+			extra = append(extra, ':')
+			extra = fv.MarshalTo(extra)
+			return
+		}
+		switch key {
+		case "shop":
+			// The API key decides the shop; a shop in the body is ignored.
+		case "id":
+			ev.ID, rej = idField(key, fv)
+		case "type":
+			ev.Type, rej = stringField(key, fv, 32)
+		case "ts":
+			ev.TS, rej = tsField(fv, received)
+			haveTS = rej == nil
+		case "room":
+			ev.Room, rej = idField(key, fv)
+		case "user":
+			ev.User, rej = idField(key, fv)
+		case "product":
+			ev.Product, rej = idField(key, fv)
+		case "order":
+			ev.Order, rej = idField(key, fv)
+		case "status":
+			ev.Status, rej = stringField(key, fv, 32)
+		case "amount":
+			ev.Amount, rej = intField(key, fv, 0, 1<<50)
+		case "qty":
+			var q int64
+			q, rej = intField(key, fv, 1, 1<<30)
+			ev.Qty = int32(q)
+		case "value":
+			ev.Value, rej = intField(key, fv, math.MinInt32, 1<<50)
+		case "text":
+			ev.Text, rej = stringField(key, fv, maxTextLen)
+		case "rating":
+			var r int64
+			r, rej = intField(key, fv, 1, 5)
+			ev.Rating = uint8(r)
+		case "conversation":
+			ev.Conversation, rej = idField(key, fv)
+		case "direction":
+			ev.Direction, rej = stringField(key, fv, 8)
+		}
+	})
+	if rej != nil {
+		return Event{}, rej
+	}
+	if extra != nil {
+		ev.Extra = string(append(extra, '}'))
+	}
+	if r := check(&ev, haveTS); r != nil {
+		return Event{}, r
+	}
+	return ev, nil
+}
+
+// check applies the per-type rules once every field is read.
+func check(ev *Event, haveTS bool) *Reject {
+	if ev.ID == "" {
+		return &Reject{Field: "id", Reason: "required: the sender's unique event id"}
+	}
+	if ev.Type == "" {
+		return &Reject{Field: "type", Reason: "required"}
+	}
+	r, ok := typeRules[ev.Type]
+	if !ok {
+		return &Reject{Field: "type", Reason: fmt.Sprintf("unknown type %q", ev.Type)}
+	}
+	if !haveTS {
+		return &Reject{Field: "ts", Reason: "required: RFC 3339 time or unix milliseconds"}
+	}
+	switch {
+	case r.room && ev.Room == "":
+		return &Reject{Field: "room", Reason: "required for " + ev.Type}
+	case r.user && ev.User == "":
+		return &Reject{Field: "user", Reason: "required for " + ev.Type}
+	case r.product && ev.Product == "":
+		return &Reject{Field: "product", Reason: "required for " + ev.Type}
+	case r.order && ev.Order == "":
+		return &Reject{Field: "order", Reason: "required for " + ev.Type}
+	case r.text && strings.TrimSpace(ev.Text) == "":
+		return &Reject{Field: "text", Reason: "required for " + ev.Type}
+	}
+	switch ev.Type {
+	case TypeOrder:
+		if !validStatus[ev.Status] {
+			return &Reject{Field: "status", Reason: "must be one of created, paid, shipped, delivered, cancelled, refund_requested, refunded, refund_rejected"}
+		}
+		if ev.Qty == 0 {
+			ev.Qty = 1
+		}
+	case TypeReview:
+		if ev.Rating == 0 {
+			return &Reject{Field: "rating", Reason: "required for review: 1 to 5"}
+		}
+	case TypeCSMessage:
+		if ev.Conversation == "" {
+			return &Reject{Field: "conversation", Reason: "required for cs_message"}
+		}
+		if ev.Direction != "in" && ev.Direction != "out" {
+			return &Reject{Field: "direction", Reason: `must be "in" or "out"`}
+		}
+	case TypeOnline, TypeStock:
+		if ev.Value < 0 {
+			return &Reject{Field: "value", Reason: "must not be negative"}
+		}
+	}
+	return nil
+}
+
+func stringField(key string, v *fastjson.Value, max int) (string, *Reject) {
+	b, err := v.StringBytes()
+	if err != nil {
+		return "", &Reject{Field: key, Reason: "must be a string"}
+	}
+	if !utf8.Valid(b) {
+		return "", &Reject{Field: key, Reason: "must be valid UTF-8"}
+	}
+	if utf8.RuneCount(b) > max {
+		return "", &Reject{Field: key, Reason: fmt.Sprintf("longer than %d characters", max)}
+	}
+	return string(b), nil
+}
+
+// idField accepts a string or an integer (platform ids are often numeric).
+func idField(key string, v *fastjson.Value) (string, *Reject) {
+	if v.Type() == fastjson.TypeNumber {
+		n, err := v.Int64()
+		if err != nil {
+			return "", &Reject{Field: key, Reason: "must be a string or an integer"}
+		}
+		return strconv.FormatInt(n, 10), nil
+	}
+	s, rej := stringField(key, v, maxIDLen)
+	if rej != nil {
+		if rej.Reason == "must be a string" {
+			rej.Reason = "must be a string or an integer"
+		}
+		return "", rej
+	}
+	return strings.TrimSpace(s), nil
+}
+
+func intField(key string, v *fastjson.Value, min, max int64) (int64, *Reject) {
+	if v.Type() != fastjson.TypeNumber {
+		return 0, &Reject{Field: key, Reason: "must be an integer"}
+	}
+	n, err := v.Int64()
+	if err != nil {
+		if key == "amount" {
+			return 0, &Reject{Field: key, Reason: "must be an integer number of fen (分), e.g. 1990 for ¥19.90"}
+		}
+		return 0, &Reject{Field: key, Reason: "must be an integer"}
+	}
+	if n < min || n > max {
+		return 0, &Reject{Field: key, Reason: fmt.Sprintf("must be between %d and %d", min, max)}
+	}
+	return n, nil
+}
+
+// earliest is the oldest timestamp accepted (the Taobao sample starts in 2017).
+var earliest = time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func tsField(v *fastjson.Value, received time.Time) (time.Time, *Reject) {
+	var t time.Time
+	switch v.Type() {
+	case fastjson.TypeNumber:
+		ms, err := v.Int64()
+		if err != nil {
+			return t, &Reject{Field: "ts", Reason: "a number must be integer unix milliseconds"}
+		}
+		if ms < 1e11 {
+			return t, &Reject{Field: "ts", Reason: "a number must be unix milliseconds (this looks like seconds)"}
+		}
+		t = time.UnixMilli(ms).UTC()
+	case fastjson.TypeString:
+		s, _ := v.StringBytes()
+		var err error
+		t, err = time.Parse(time.RFC3339Nano, string(s))
+		if err != nil {
+			return t, &Reject{Field: "ts", Reason: "not an RFC 3339 time such as 2026-11-22T20:15:00+08:00"}
+		}
+		t = t.UTC().Truncate(time.Millisecond)
+	default:
+		return t, &Reject{Field: "ts", Reason: "must be an RFC 3339 string or unix milliseconds"}
+	}
+	if t.Before(earliest) {
+		return t, &Reject{Field: "ts", Reason: "before 2010"}
+	}
+	if t.After(received.Add(maxFutureT)) {
+		return t, &Reject{Field: "ts", Reason: "more than an hour in the future"}
+	}
+	return t, nil
+}

@@ -1,0 +1,339 @@
+package ingest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// ErrBusy means the writer's queue is full: the caller should retry later (503 + Retry-After).
+var ErrBusy = errors.New("ingest: writer queue full")
+
+// ErrClosed means the writer is shutting down.
+var ErrClosed = errors.New("ingest: writer closed")
+
+// WriterConfig tunes the group-commit writer.
+type WriterConfig struct {
+	MaxBatch   int           // most events in one INSERT (default 50,000)
+	MaxQueued  int           // most events waiting across all requests before ErrBusy (default 400,000)
+	Flushers   int           // concurrent INSERTs (default 2)
+	Timeout    time.Duration // one INSERT's deadline (default 30 s)
+	RetryEvery time.Duration // how often the spool is replayed while ClickHouse is down (default 1 s)
+}
+
+// Writer commits events to ClickHouse with group commit: concurrent requests are gathered into one
+// INSERT. Write returns only when the events are durable: committed to ClickHouse, or, when
+// ClickHouse fails, fsynced to the spool. The spool is replayed in the background; a replayed
+// batch is checked against the rows already stored under its batch id, so each event lands once
+// even if a crash interrupted an earlier replay.
+type Writer struct {
+	conn   driver.Conn
+	spool  *Spool
+	log    *slog.Logger
+	cfg    WriterConfig
+	queue  chan *writeReq
+	queued atomic.Int64
+	down   atomic.Bool // ClickHouse failed: new batches go to the spool until a replay succeeds
+
+	mu      sync.RWMutex
+	closed  bool
+	wg      sync.WaitGroup
+	stop    chan struct{}
+	kick    chan struct{}
+	stats   WriterStats
+	statsMu sync.Mutex
+}
+
+// WriterStats counts what the writer has done since start.
+type WriterStats struct {
+	Inserts, InsertedRows, SpooledBatches, SpooledRows, ReplayedRows, Failures int64
+}
+
+type writeReq struct {
+	events []Event
+	done   chan error
+}
+
+// NewWriter starts the flushers and the spool replayer.
+func NewWriter(conn driver.Conn, spool *Spool, log *slog.Logger, cfg WriterConfig) *Writer {
+	if cfg.MaxBatch <= 0 {
+		cfg.MaxBatch = 50_000
+	}
+	if cfg.MaxQueued <= 0 {
+		cfg.MaxQueued = 400_000
+	}
+	if cfg.Flushers <= 0 {
+		cfg.Flushers = 2
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 30 * time.Second
+	}
+	if cfg.RetryEvery <= 0 {
+		cfg.RetryEvery = time.Second
+	}
+	w := &Writer{conn: conn, spool: spool, log: log, cfg: cfg, queue: make(chan *writeReq, 8192),
+		stop: make(chan struct{}), kick: make(chan struct{}, 1)}
+	for i := 0; i < cfg.Flushers; i++ {
+		w.wg.Add(1)
+		go w.flusher()
+	}
+	w.wg.Add(1)
+	go w.replayer()
+	return w
+}
+
+// Write blocks until events are durable, or fails with ErrBusy, ErrClosed or a storage error.
+// It does not return early when ctx ends: an event handed over is finished either way.
+func (w *Writer) Write(ctx context.Context, events []Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	n := int64(len(events))
+	if w.queued.Add(n) > int64(w.cfg.MaxQueued) {
+		w.queued.Add(-n)
+		return ErrBusy
+	}
+	r := &writeReq{events: events, done: make(chan error, 1)}
+	w.mu.RLock()
+	if w.closed {
+		w.mu.RUnlock()
+		w.queued.Add(-n)
+		return ErrClosed
+	}
+	w.queue <- r
+	w.mu.RUnlock()
+	return <-r.done
+}
+
+// Queued returns how many events wait for a flusher.
+func (w *Writer) Queued() int64 { return w.queued.Load() }
+
+// Down reports whether ClickHouse is being bypassed for the spool.
+func (w *Writer) Down() bool { return w.down.Load() }
+
+// Stats returns a copy of the counters.
+func (w *Writer) Stats() WriterStats {
+	w.statsMu.Lock()
+	defer w.statsMu.Unlock()
+	return w.stats
+}
+
+// Close stops taking writes, commits everything queued (to ClickHouse or the spool), makes one
+// last replay attempt and returns once all of it is done.
+func (w *Writer) Close() {
+	w.mu.Lock()
+	if w.closed {
+		w.mu.Unlock()
+		return
+	}
+	w.closed = true
+	close(w.queue)
+	w.mu.Unlock()
+	close(w.stop)
+	w.wg.Wait()
+}
+
+func (w *Writer) flusher() {
+	defer w.wg.Done()
+	for r := range w.queue {
+		reqs := []*writeReq{r}
+		n := len(r.events)
+	gather:
+		for n < w.cfg.MaxBatch {
+			select {
+			case more, ok := <-w.queue:
+				if !ok {
+					break gather
+				}
+				reqs = append(reqs, more)
+				n += len(more.events)
+			default:
+				break gather
+			}
+		}
+		events := r.events
+		if len(reqs) > 1 {
+			events = make([]Event, 0, n)
+			for _, q := range reqs {
+				events = append(events, q.events...)
+			}
+		}
+		err := w.commit(events)
+		for _, q := range reqs {
+			w.queued.Add(-int64(len(q.events)))
+			q.done <- err
+		}
+	}
+}
+
+// commit makes one batch durable.
+func (w *Writer) commit(events []Event) error {
+	id := newBatchID()
+	if !w.down.Load() {
+		ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Timeout)
+		err := insertEvents(ctx, w.conn, id, events)
+		cancel()
+		if err == nil {
+			w.count(func(s *WriterStats) { s.Inserts++; s.InsertedRows += int64(len(events)) })
+			return nil
+		}
+		w.log.Warn("ingest: clickhouse insert failed; spooling", "err", err, "rows", len(events))
+		w.down.Store(true)
+		w.count(func(s *WriterStats) { s.Failures++ })
+	}
+	if err := w.spool.Write(id, events); err != nil {
+		return fmt.Errorf("ingest: clickhouse down and spool failed: %w", err)
+	}
+	w.count(func(s *WriterStats) { s.SpooledBatches++; s.SpooledRows += int64(len(events)) })
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+func (w *Writer) count(f func(*WriterStats)) {
+	w.statsMu.Lock()
+	f(&w.stats)
+	w.statsMu.Unlock()
+}
+
+func (w *Writer) replayer() {
+	defer w.wg.Done()
+	t := time.NewTicker(w.cfg.RetryEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-w.stop:
+			w.replay()
+			return
+		case <-t.C:
+		case <-w.kick:
+			// A batch was just spooled; wait for the next tick rather than hammer a dead server.
+			continue
+		}
+		w.replay()
+	}
+}
+
+// replay moves spooled batches into ClickHouse, oldest first, and clears the down flag once the
+// spool is empty.
+func (w *Writer) replay() {
+	ids, err := w.spool.Pending()
+	if err != nil {
+		w.log.Error("ingest: list spool", "err", err)
+		return
+	}
+	if len(ids) == 0 {
+		if w.down.Load() && w.conn.Ping(context.Background()) == nil {
+			w.down.Store(false)
+		}
+		return
+	}
+	for _, id := range ids {
+		if err := w.replayOne(id); err != nil {
+			w.log.Warn("ingest: spool replay waiting for clickhouse", "batch", id, "err", err, "pending", len(ids))
+			return
+		}
+	}
+	w.log.Info("ingest: spool replayed", "batches", len(ids))
+	w.down.Store(false)
+}
+
+func (w *Writer) replayOne(id string) error {
+	events, err := w.spool.Read(id)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Timeout)
+	defer cancel()
+	present, err := storedIDs(ctx, w.conn, id)
+	if err != nil {
+		return err
+	}
+	missing := events[:0:0]
+	for _, e := range events {
+		if !present[e.Shop+"\x00"+e.ID] {
+			missing = append(missing, e)
+		}
+	}
+	if len(missing) > 0 {
+		if err := insertEvents(ctx, w.conn, id, missing); err != nil {
+			return err
+		}
+	}
+	w.count(func(s *WriterStats) { s.ReplayedRows += int64(len(missing)) })
+	return w.spool.Remove(id)
+}
+
+// storedIDs returns the (shop, id) pairs already stored under a batch id.
+func storedIDs(ctx context.Context, conn driver.Conn, batch string) (map[string]bool, error) {
+	rows, err := conn.Query(ctx, "SELECT shop, id FROM events WHERE batch = ?", batch)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: check replayed batch: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var shop, id string
+		if err := rows.Scan(&shop, &id); err != nil {
+			return nil, fmt.Errorf("ingest: check replayed batch: %w", err)
+		}
+		out[shop+"\x00"+id] = true
+	}
+	return out, rows.Err()
+}
+
+// newBatchID is time-ordered so spool files replay oldest first.
+func newBatchID() string {
+	var b [6]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%016x-%s", time.Now().UnixNano(), hex.EncodeToString(b[:]))
+}
+
+// insertColumns is the events table's column list; PrepareBatch must name it on 18.16.
+const insertColumns = "INSERT INTO events (shop, room, ts, ts_ms, id, type, user, product, order_id, status, amount, qty, value, text, rating, conversation, direction, extra, received, batch)"
+
+// insertEvents sends one columnar native INSERT.
+func insertEvents(ctx context.Context, conn driver.Conn, batchID string, events []Event) error {
+	b, err := conn.PrepareBatch(ctx, insertColumns)
+	if err != nil {
+		return fmt.Errorf("ingest: prepare insert: %w", err)
+	}
+	defer b.Close()
+	n := len(events)
+	var (
+		shop, room, id, typ, user, product, order, status = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		text, conv, dir, extra, batch                     = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		ts, received                                      = make([]time.Time, n), make([]time.Time, n)
+		tsMS                                              = make([]uint16, n)
+		amount, value                                     = make([]int64, n), make([]int64, n)
+		qty                                               = make([]int32, n)
+		rating                                            = make([]uint8, n)
+	)
+	for i := range events {
+		e := &events[i]
+		shop[i], room[i], id[i], typ[i], user[i], product[i], order[i], status[i] = e.Shop, e.Room, e.ID, e.Type, e.User, e.Product, e.Order, e.Status
+		text[i], conv[i], dir[i], extra[i], batch[i] = e.Text, e.Conversation, e.Direction, e.Extra, batchID
+		ts[i], tsMS[i], received[i] = e.TS, uint16(e.TS.Nanosecond()/1e6), e.Received
+		amount[i], value[i], qty[i], rating[i] = e.Amount, e.Value, e.Qty, e.Rating
+	}
+	cols := []any{shop, room, ts, tsMS, id, typ, user, product, order, status, amount, qty, value, text, rating, conv, dir, extra, received, batch}
+	for i, c := range cols {
+		if err := b.Column(i).Append(c); err != nil {
+			return fmt.Errorf("ingest: insert column %d: %w", i, err)
+		}
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("ingest: insert batch: %w", err)
+	}
+	return nil
+}
