@@ -1,0 +1,38 @@
+# livedesk — the two set-up commands are `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+GO    ?= go
+BIN   := bin/livedesk
+
+.PHONY: help deps build run test templ check-templ vet bench fuzz
+
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+deps: ## install clickhouse-server, redis-server and chromium from Debian when missing
+	@bash .ci/install-deps
+
+build: ## build bin/livedesk
+	$(GO) build -o $(BIN) ./cmd/livedesk
+
+run: deps build ## start ClickHouse + Redis (.data/), the server and a simulated stream; print URLs
+	$(BIN) dev
+
+templ: ## regenerate templ files
+	$(GO) tool templ generate
+
+check-templ: ## fail when committed *_templ.go files are stale
+	@bash .ci/check-templ
+
+vet:
+	$(GO) vet ./...
+
+test: deps vet check-templ ## vet, templ freshness, every test on throwaway ClickHouse/Redis
+	$(GO) test -count=1 -timeout 20m ./...
+
+bench: deps build ## ingest, live and report figures (prints numbers; no pass/fail)
+	$(BIN) bench
+	$(BIN) bench-live
+	$(BIN) bench-report
+
+fuzz: ## fuzz the body parser for 60 s
+	$(GO) test ./ingest -run '^$$' -fuzz FuzzParse -fuzztime 60s

@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/livedesk/livedesk/schema/localdb"
+)
+
+func init() {
+	commands["dev"] = command{summary: "make run: private ClickHouse + Redis under .data/, the server and a simulated stream", run: runDev}
+}
+
+// devEnv is what `livedesk dev` started, for the steps that follow (key, login, simulator).
+type devEnv struct {
+	Dir    string
+	Shop   string
+	Room   string
+	Speed  float64
+	Seed   int64
+	APIKey string
+	User   string
+	Pass   string
+	Main   *Main
+	out    io.Writer
+}
+
+// devSteps run after the server is up, in order; each area adds its own (login, simulator).
+// A step may start background work that stops when ctx ends.
+var devSteps []func(ctx context.Context, d *devEnv) error
+
+func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("dev", "dev [flags]", stderr)
+	dir := fs.String("dir", ".data", "directory for ClickHouse, Redis and the spool (kept between runs)")
+	chPort := fs.Int("clickhouse-port", 19000, "native port of the private ClickHouse")
+	redisPort := fs.Int("redis-port", 16379, "port of the private Redis")
+	shop := fs.String("shop", "demo", "shop of the demo key, login and stream")
+	room := fs.String("room", "live1", "room the simulated stream goes to")
+	speed := fs.Float64("speed", 1, "simulated stream speed (1 = real time)")
+	seed := fs.Int64("seed", 1, "simulator seed")
+	var cfg Config
+	BindConfig(fs, &cfg)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(*dir)
+	if err != nil {
+		return err
+	}
+	ch, err := localdb.StartClickHouse(ctx, filepath.Join(abs, "clickhouse"), *chPort)
+	if err != nil {
+		return fmt.Errorf("%w (is another `make run` still running?)", err)
+	}
+	defer ch.Stop()
+	rd, err := localdb.StartRedis(ctx, filepath.Join(abs, "redis"), *redisPort)
+	if err != nil {
+		return fmt.Errorf("%w (is another `make run` still running?)", err)
+	}
+	defer rd.Stop()
+	cfg.ClickHouseAddr = ch.Addr
+	cfg.RedisURL = "redis://" + rd.Addr + "/0"
+	cfg.DataDir = filepath.Join(abs, "livedesk")
+	if err := cfg.Validate(); err != nil {
+		return fmt.Errorf("invalid configuration:\n%w", err)
+	}
+	if err := mustMkdir(cfg.DataDir); err != nil {
+		return err
+	}
+	m := &Main{Config: cfg, Log: newLogger(stderr, cfg.LogLevel)}
+	if err := m.Open(ctx); err != nil {
+		return err
+	}
+	defer m.Close()
+	d := &devEnv{Dir: abs, Shop: *shop, Room: *room, Speed: *speed, Seed: *seed, Main: m, out: stdout}
+	if d.APIKey, err = devAPIKey(ctx, d); err != nil {
+		return err
+	}
+	for _, step := range devSteps {
+		if err := step(ctx, d); err != nil {
+			return err
+		}
+	}
+	printDevBanner(stdout, d)
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "\nstopping: draining requests, flushing buffers, stopping ClickHouse and Redis …")
+	return nil
+}
+
+// devAPIKey reuses the key saved by an earlier run when it still works, else creates one.
+func devAPIKey(ctx context.Context, d *devEnv) (string, error) {
+	path := filepath.Join(d.Dir, "dev-api-key")
+	if b, err := os.ReadFile(path); err == nil {
+		key := strings.TrimSpace(string(b))
+		if shop, err := d.Main.Keys.Lookup(ctx, key); err == nil && shop == d.Shop {
+			return key, nil
+		}
+	}
+	key, err := d.Main.Keys.Create(ctx, d.Shop, "make run")
+	if err != nil {
+		return "", err
+	}
+	if err := os.WriteFile(path, []byte(key+"\n"), 0o600); err != nil {
+		return "", fmt.Errorf("save dev key: %w", err)
+	}
+	return key, nil
+}
+
+func printDevBanner(w io.Writer, d *devEnv) {
+	base := d.Main.URL()
+	fmt.Fprintf(w, "\nlivedesk is running (Ctrl-C stops everything it started)\n\n")
+	fmt.Fprintf(w, "  control room   %s/rooms/%s\n", base, d.Room)
+	fmt.Fprintf(w, "  prompter       %s/rooms/%s/prompter\n", base, d.Room)
+	fmt.Fprintf(w, "  past sessions  %s/rooms/%s/sessions\n", base, d.Room)
+	fmt.Fprintf(w, "  products       %s/products\n", base)
+	fmt.Fprintf(w, "  tasks          %s/tasks\n", base)
+	fmt.Fprintf(w, "  jobs           %s/jobs\n", base)
+	if d.User != "" {
+		fmt.Fprintf(w, "  login          %s / %s   (shop %s)\n", d.User, d.Pass, d.Shop)
+	}
+	fmt.Fprintf(w, "\n  ingest API     POST %s/api/v1/events\n", base)
+	fmt.Fprintf(w, "  API key        %s   (shop %s)\n", d.APIKey, d.Shop)
+	fmt.Fprintf(w, "  try it         curl -H 'Authorization: Bearer %s' --data-binary @events.ndjson %s/api/v1/events\n", d.APIKey, base)
+	fmt.Fprintf(w, "\n  ClickHouse     %s (native)   Redis %s   data %s\n\n", d.Main.Config.ClickHouseAddr, strings.TrimPrefix(d.Main.Config.RedisURL, "redis://"), d.Dir)
+}
+
+// errDevStopped is returned by dev steps when ctx ends during set-up.
+var errDevStopped = errors.New("stopped")
+
+// sleepCtx waits d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	select {
+	case <-ctx.Done():
+		return errDevStopped
+	case <-time.After(d):
+		return nil
+	}
+}
