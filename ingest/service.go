@@ -43,29 +43,52 @@ func (s *Service) Ingest(ctx context.Context, shop string, body []byte) (Result,
 	if len(events) == 0 {
 		return res, nil
 	}
-	fresh, dups, claimed, err := s.Dedup.Claim(ctx, shop, events)
+	claim, err := s.Dedup.Claim(ctx, shop, events)
+	if errors.Is(err, ErrPending) {
+		return res, fmt.Errorf("%w: %w", ErrBusy, err)
+	}
 	if err != nil {
 		return res, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	res.Duplicates = dups
-	if err := s.Writer.Write(ctx, fresh); err != nil {
-		if rerr := s.Dedup.Release(claimed); rerr != nil {
-			s.Log.Error("ingest: release dedup keys after failed write", "err", rerr)
-		}
+	res.Duplicates = claim.Duplicates
+	if err := s.store(ctx, claim); err != nil {
 		if errors.Is(err, ErrBusy) {
 			return res, err
 		}
 		return res, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	res.Accepted = len(fresh)
-	for _, o := range s.Observers {
-		o.Observe(ctx, shop, fresh)
-	}
+	res.Accepted = len(claim.Fresh)
 	return res, nil
 }
 
+// store makes claimed events durable, marks their ids stored and tells the observers. On a failed
+// write the claims are released so that a retry is not taken for a duplicate.
+func (s *Service) store(ctx context.Context, claim *Claim) error {
+	if len(claim.Fresh) == 0 {
+		return nil
+	}
+	if err := s.Writer.Write(ctx, claim.Fresh); err != nil {
+		if rerr := s.Dedup.Release(claim); rerr != nil {
+			s.Log.Error("ingest: release dedup keys after failed write", "err", rerr)
+		}
+		return err
+	}
+	// The events are durable: acknowledge them even if Redis fails now. Their claims then lapse
+	// after the lease and a re-send is checked against ClickHouse (Dedup.Stored).
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	if err := s.Dedup.Commit(cctx, claim); err != nil {
+		s.Log.Error("ingest: mark stored ids", "err", err)
+	}
+	cancel()
+	for _, o := range s.Observers {
+		o.Observe(ctx, claim.shop, claim.Fresh)
+	}
+	return nil
+}
+
 // Record stores events the server itself produces (operator actions such as pins and cues). They
-// go through the same dedup, durable write and observers as posted events.
+// go through the same dedup, durable write and observers as posted events. An event without an id
+// gets a random one; one without a time gets the received time.
 func (s *Service) Record(ctx context.Context, events []Event) error {
 	if len(events) == 0 {
 		return nil
@@ -78,17 +101,19 @@ func (s *Service) Record(ctx context.Context, events []Event) error {
 		if events[i].Received.IsZero() {
 			events[i].Received = s.now().UTC()
 		}
+		if events[i].ID == "" {
+			events[i].ID = "srv-" + newToken() // server-made events need no sender id
+		}
+		if events[i].TS.IsZero() {
+			events[i].TS = events[i].Received
+		}
 	}
-	fresh, _, claimed, err := s.Dedup.Claim(ctx, shop, events)
+	claim, err := s.Dedup.Claim(ctx, shop, events)
 	if err != nil {
 		return fmt.Errorf("ingest: record: %w", err)
 	}
-	if err := s.Writer.Write(ctx, fresh); err != nil {
-		_ = s.Dedup.Release(claimed)
+	if err := s.store(ctx, claim); err != nil {
 		return fmt.Errorf("ingest: record: %w", err)
-	}
-	for _, o := range s.Observers {
-		o.Observe(ctx, shop, fresh)
 	}
 	return nil
 }

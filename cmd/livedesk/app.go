@@ -178,7 +178,9 @@ func (m *Main) openIngest(ctx context.Context) error {
 	}
 	m.Keys = ingest.NewKeys(m.CH)
 	m.Writer = ingest.NewWriter(m.CH, spool, m.Log, ingest.WriterConfig{})
-	m.Ingest = &ingest.Service{Dedup: ingest.NewDedup(m.Redis), Writer: m.Writer, Log: m.Log}
+	dedup := ingest.NewDedup(m.Redis)
+	dedup.Stored = ingest.StoredIDs(m.CH)
+	m.Ingest = &ingest.Service{Dedup: dedup, Writer: m.Writer, Log: m.Log}
 	h := &ingest.Handler{Service: m.Ingest, Keys: m.Keys, MaxBody: m.Config.MaxBody, Log: m.Log}
 	health := &ingest.Health{Checks: map[string]ingest.Check{
 		"clickhouse": func(ctx context.Context) error { return m.CH.Ping(ctx) },
