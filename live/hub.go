@@ -1,0 +1,217 @@
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Hub fans messages out to the websockets of a room on every instance. Publish goes through Redis
+// (sequence number, latest-of-kind, PUBLISH in one script); every instance's Hub has one pattern
+// subscription and hands the SAME received bytes to each local websocket of the room without ever
+// blocking: a client whose send buffer is full is dropped.
+//
+// Envelope, built once in Redis: {"seq":N,"kind":"tick","room":"r1","data":<body>}. seq is per
+// room and increases by one for every message of the room (any kind); shop-wide messages carry
+// room "" and their own per-shop seq, so a page tracks the last seq per envelope room.
+type Hub struct {
+	rdb redis.UniversalClient
+	log *slog.Logger
+	// ClientBuffer is the number of messages queued per client before it is dropped (default 64).
+	ClientBuffer int
+
+	mu      sync.RWMutex
+	clients map[string]map[*client]struct{} // channel → clients
+
+	ps      *redis.PubSub
+	done    chan struct{}
+	stopped chan struct{}
+
+	dropped   atomic.Int64
+	delivered atomic.Int64
+}
+
+// HubStats counts what the hub did since it started.
+type HubStats struct {
+	Clients   int   // connected now
+	Delivered int64 // messages queued to clients
+	Dropped   int64 // clients dropped for being too slow
+}
+
+// publishScript builds the envelope, stores it as the latest of its kind and publishes it, in one
+// round trip. KEYS: seq, latest. ARGV: kind (JSON string), room (JSON string), body, kind, channel.
+var publishScript = redis.NewScript(`
+local n = redis.call('INCR', KEYS[1])
+redis.call('EXPIRE', KEYS[1], 2592000)
+local msg = '{"seq":' .. n .. ',"kind":' .. ARGV[1] .. ',"room":' .. ARGV[2] .. ',"data":' .. ARGV[3] .. '}'
+redis.call('HSET', KEYS[2], ARGV[4], msg)
+redis.call('EXPIRE', KEYS[2], 86400)
+redis.call('PUBLISH', ARGV[5], msg)
+return n
+`)
+
+// NewHub subscribes to every room channel and starts delivering. Close stops it.
+func NewHub(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger) (*Hub, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	h := &Hub{rdb: rdb, log: log, ClientBuffer: 64, clients: map[string]map[*client]struct{}{},
+		done: make(chan struct{}), stopped: make(chan struct{})}
+	h.ps = rdb.PSubscribe(ctx, channelPattern)
+	// Receive confirms the subscription, so nothing published after NewHub returns is missed.
+	if _, err := h.ps.Receive(ctx); err != nil {
+		h.ps.Close()
+		return nil, fmt.Errorf("live: hub subscribe: %w", err)
+	}
+	go h.run()
+	return h, nil
+}
+
+// Publish sends one message to every websocket of (shop, room) on every instance. body must be
+// JSON (it is embedded as "data"). The envelope is kept as the latest of its kind for the room,
+// so a client that connects later gets it first.
+func (h *Hub) Publish(ctx context.Context, shop, room, kind string, body []byte) error {
+	if room == "" {
+		return errors.New("live: publish: empty room (use PublishShop)")
+	}
+	tag := roomTag(shop, room)
+	return h.publish(ctx, tag, room, kind, body, channelRoom(shop, room))
+}
+
+// PublishShop sends a message of kind to every page of the shop (every room socket and the
+// shop-wide socket). The envelope's room is "".
+func (h *Hub) PublishShop(ctx context.Context, shop, kind string, body []byte) error {
+	return h.publish(ctx, shopTag(shop), "", kind, body, channelShop(shop))
+}
+
+func (h *Hub) publish(ctx context.Context, tag, room, kind string, body []byte, channel string) error {
+	if !json.Valid(body) {
+		return fmt.Errorf("live: publish %s %s: body is not JSON", tag, kind)
+	}
+	k, _ := json.Marshal(kind)
+	r, _ := json.Marshal(room)
+	err := publishScript.Run(ctx, h.rdb, []string{seqKey(tag), latestKey(tag)},
+		string(k), string(r), body, kind, channel).Err()
+	if err != nil {
+		return fmt.Errorf("live: publish %s %s: %w", tag, kind, err)
+	}
+	return nil
+}
+
+// run is the one receive loop. It never blocks on a client: deliver drops clients that are full.
+func (h *Hub) run() {
+	defer close(h.stopped)
+	ch := h.ps.Channel(redis.WithChannelSize(10000))
+	for {
+		select {
+		case <-h.done:
+			return
+		case m, ok := <-ch:
+			if !ok {
+				return
+			}
+			h.deliver(m.Channel, []byte(m.Payload))
+		}
+	}
+}
+
+// deliver queues b (shared, never modified) to every client of channel.
+func (h *Hub) deliver(channel string, b []byte) {
+	f := frame{channel: channel, seq: envelopeSeq(b), b: b}
+	h.mu.RLock()
+	var slow []*client
+	for c := range h.clients[channel] {
+		select {
+		case c.send <- f:
+			h.delivered.Add(1)
+		default:
+			slow = append(slow, c)
+		}
+	}
+	h.mu.RUnlock()
+	for _, c := range slow {
+		h.dropped.Add(1)
+		h.log.Warn("live: hub dropped a slow client", "channel", channel)
+		c.kill()
+	}
+}
+
+// Stats reports the hub's counters.
+func (h *Hub) Stats() HubStats {
+	h.mu.RLock()
+	n := 0
+	for _, set := range h.clients {
+		n += len(set)
+	}
+	h.mu.RUnlock()
+	return HubStats{Clients: n, Delivered: h.delivered.Load(), Dropped: h.dropped.Load()}
+}
+
+// Close stops the subscription and closes every client.
+func (h *Hub) Close() {
+	select {
+	case <-h.done:
+		return
+	default:
+	}
+	close(h.done)
+	h.ps.Close()
+	<-h.stopped
+	h.mu.Lock()
+	var all []*client
+	for _, set := range h.clients {
+		for c := range set {
+			all = append(all, c)
+		}
+	}
+	h.mu.Unlock()
+	for _, c := range all {
+		c.kill()
+	}
+}
+
+func (h *Hub) add(c *client) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, ch := range c.channels {
+		set := h.clients[ch]
+		if set == nil {
+			set = map[*client]struct{}{}
+			h.clients[ch] = set
+		}
+		set[c] = struct{}{}
+	}
+}
+
+func (h *Hub) remove(c *client) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, ch := range c.channels {
+		delete(h.clients[ch], c)
+		if len(h.clients[ch]) == 0 {
+			delete(h.clients, ch)
+		}
+	}
+}
+
+// envelopeSeq reads N from an envelope starting {"seq":N, (0 when malformed).
+func envelopeSeq(b []byte) int64 {
+	const p = `{"seq":`
+	if len(b) < len(p) || string(b[:len(p)]) != p {
+		return 0
+	}
+	var n int64
+	for _, c := range b[len(p):] {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n
+}

@@ -1,0 +1,155 @@
+package live
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	fws "github.com/fasthttp/websocket"
+	"github.com/gofiber/contrib/websocket"
+	"github.com/redis/go-redis/v9"
+)
+
+// Timings of a hub connection.
+const (
+	pingEvery  = 20 * time.Second
+	pongWait   = 60 * time.Second // a client silent (no pong, no message) this long is closed
+	writeWait  = 10 * time.Second
+	latestWait = 3 * time.Second
+)
+
+// frame is one envelope queued to a client; b is shared by every client and never modified.
+type frame struct {
+	channel string
+	seq     int64
+	b       []byte
+}
+
+// client is one websocket. Only its writer goroutine writes to conn; kill may run anywhere.
+type client struct {
+	channels []string
+	send     chan frame
+	closed   chan struct{}
+	once     sync.Once
+	conn     *fws.Conn
+}
+
+// kill closes the connection once; the reader and writer then stop.
+func (c *client) kill() {
+	c.once.Do(func() {
+		close(c.closed)
+		_ = c.conn.Close()
+	})
+}
+
+// Serve runs one authenticated websocket (already scoped to shop; room "" = shop-wide socket)
+// until it closes: the latest message of each kind first (oldest seq first), then live messages;
+// ping/pong; a slow client is dropped without delaying others. It returns only once the
+// connection is no longer used (the contrib websocket recycles conn after the handler returns).
+func (h *Hub) Serve(conn *websocket.Conn, shop, room string) {
+	h.serve(conn.Conn, shop, room)
+}
+
+func (h *Hub) serve(conn *fws.Conn, shop, room string) {
+	n := h.ClientBuffer
+	if n <= 0 {
+		n = 64
+	}
+	c := &client{send: make(chan frame, n), closed: make(chan struct{}), conn: conn,
+		channels: []string{channelShop(shop)}}
+	if room != "" {
+		c.channels = append(c.channels, channelRoom(shop, room))
+	}
+	// Register before reading the latest messages so nothing published in between is missed;
+	// the writer skips live frames already covered by the latest ones.
+	h.add(c)
+	defer h.remove(c)
+	readDone := make(chan struct{})
+	go c.read(readDone)
+	c.write(h.latest(shop, room))
+	c.kill()
+	<-readDone
+}
+
+// read discards what the page sends (it only needs pongs) and notices when the socket closes.
+func (c *client) read(done chan struct{}) {
+	defer close(done)
+	defer c.kill()
+	c.conn.SetReadLimit(4096)
+	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
+	c.conn.SetPongHandler(func(string) error {
+		return c.conn.SetReadDeadline(time.Now().Add(pongWait))
+	})
+	for {
+		if _, _, err := c.conn.ReadMessage(); err != nil {
+			return
+		}
+		_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
+	}
+}
+
+// write is the connection's only writer: the latest frames, then live frames and pings.
+func (c *client) write(latest []frame) {
+	sent := map[string]int64{} // channel → highest seq written
+	put := func(f frame) bool {
+		if f.seq != 0 && f.seq <= sent[f.channel] {
+			return true // already covered by the latest-of-kind burst
+		}
+		sent[f.channel] = f.seq
+		_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+		return c.conn.WriteMessage(fws.TextMessage, f.b) == nil
+	}
+	for _, f := range latest {
+		if !put(f) {
+			return
+		}
+	}
+	ping := time.NewTicker(pingEvery)
+	defer ping.Stop()
+	for {
+		select {
+		case <-c.closed:
+			return
+		case f := <-c.send:
+			if !put(f) {
+				return
+			}
+		case <-ping.C:
+			if err := c.conn.WriteControl(fws.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
+				return
+			}
+		}
+	}
+}
+
+// latest reads the latest envelope of each kind for the shop and the room, oldest seq first per
+// channel. A Redis error only means the client waits for the next live message.
+func (h *Hub) latest(shop, room string) []frame {
+	ctx, cancel := context.WithTimeout(context.Background(), latestWait)
+	defer cancel()
+	type src struct {
+		channel string
+		cmd     *redis.MapStringStringCmd
+	}
+	pipe := h.rdb.Pipeline()
+	srcs := []src{{channelShop(shop), pipe.HGetAll(ctx, latestKey(shopTag(shop)))}}
+	if room != "" {
+		srcs = append(srcs, src{channelRoom(shop, room), pipe.HGetAll(ctx, latestKey(roomTag(shop, room)))})
+	}
+	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
+		h.log.Warn("live: hub latest", "err", err, "shop", shop, "room", room)
+		return nil
+	}
+	var out []frame
+	for _, s := range srcs {
+		var fs []frame
+		for _, v := range s.cmd.Val() {
+			b := []byte(v)
+			fs = append(fs, frame{channel: s.channel, seq: envelopeSeq(b), b: b})
+		}
+		sort.Slice(fs, func(i, j int) bool { return fs[i].seq < fs[j].seq })
+		out = append(out, fs...)
+	}
+	return out
+}

@@ -1,0 +1,67 @@
+package live
+
+import "strconv"
+
+// Redis keys of the live engine. Every key starts with "ld:live:" and carries a hash tag per room
+// ({shop:room}) or per shop ({shop}) so that one room's keys share a Redis Cluster slot and can be
+// read together (PFCOUNT over many keys, pipelines, scripts).
+
+// roomTag is the hash tag of a room.
+func roomTag(shop, room string) string { return "{" + shop + ":" + room + "}" }
+
+// shopTag is the hash tag of a shop.
+func shopTag(shop string) string { return "{" + shop + "}" }
+
+// channelRoom is the pub/sub channel of a room's messages.
+func channelRoom(shop, room string) string { return "ld:live:ch:" + roomTag(shop, room) }
+
+// channelShop is the pub/sub channel of shop-wide messages.
+func channelShop(shop string) string { return "ld:live:ch:" + shopTag(shop) }
+
+// channelPattern matches every hub channel.
+const channelPattern = "ld:live:ch:*"
+
+// seqKey holds the message sequence of a room (or of a shop for shop-wide messages).
+func seqKey(tag string) string { return "ld:live:seq:" + tag }
+
+// latestKey is a hash kind → the latest envelope of that kind.
+func latestKey(tag string) string { return "ld:live:latest:" + tag }
+
+// bucketKey is the hash of room counters for one 10-second bucket (unix seconds of its start).
+func bucketKey(shop, room string, b int64) string {
+	return "ld:live:b:" + roomTag(shop, room) + ":" + strconv.FormatInt(b, 10)
+}
+
+// productBucketKey is the hash of per-product counters ("<product>\x1f<field>") for one bucket.
+func productBucketKey(shop, room string, b int64) string {
+	return "ld:live:pb:" + roomTag(shop, room) + ":" + strconv.FormatInt(b, 10)
+}
+
+// hllKey is a HyperLogLog of distinct users of one kind (v viewers, x exposed, c clickers,
+// b buyers) in one bucket; product "" is the whole room.
+func hllKey(shop, room, kind, product string, b int64) string {
+	k := "ld:live:h" + kind + ":" + roomTag(shop, room) + ":" + strconv.FormatInt(b, 10)
+	if product != "" {
+		k += ":" + product
+	}
+	return k
+}
+
+// commentsKey is a capped list of the room's recent comments (JSON, newest first).
+func commentsKey(shop, room string) string { return "ld:live:comments:" + roomTag(shop, room) }
+
+// stateKey is a hash of the room's slowly changing live state: pinned product, last online gauge.
+func stateKey(shop, room string) string { return "ld:live:state:" + roomTag(shop, room) }
+
+// stockKey is a hash product → last reported stock level for a shop.
+func stockKey(shop string) string { return "ld:live:stock:" + shopTag(shop) }
+
+// activeRoomsKey is a sorted set "shop\x1froom" → unix seconds of the room's last live event.
+const activeRoomsKey = "ld:live:active"
+
+// markerKey exists while the room's buckets in Redis are complete; when it is missing (Redis was
+// lost or restarted) the room's window is rebuilt from ClickHouse before it is read.
+func markerKey(shop, room string) string { return "ld:live:marker:" + roomTag(shop, room) }
+
+// leaderKey is the lock of the tick leader (one across instances).
+const leaderKey = "ld:live:leader"
