@@ -33,6 +33,7 @@ type Hub struct {
 	done    chan struct{}
 	stopped chan struct{}
 
+	connected atomic.Int64
 	dropped   atomic.Int64
 	delivered atomic.Int64
 }
@@ -136,21 +137,16 @@ func (h *Hub) deliver(channel string, b []byte) {
 	}
 	h.mu.RUnlock()
 	for _, c := range slow {
-		h.dropped.Add(1)
-		h.log.Warn("live: hub dropped a slow client", "channel", channel)
-		c.kill()
+		if c.kill() {
+			h.dropped.Add(1)
+			h.log.Warn("live: hub dropped a slow client", "channel", channel)
+		}
 	}
 }
 
 // Stats reports the hub's counters.
 func (h *Hub) Stats() HubStats {
-	h.mu.RLock()
-	n := 0
-	for _, set := range h.clients {
-		n += len(set)
-	}
-	h.mu.RUnlock()
-	return HubStats{Clients: n, Delivered: h.delivered.Load(), Dropped: h.dropped.Load()}
+	return HubStats{Clients: int(h.connected.Load()), Delivered: h.delivered.Load(), Dropped: h.dropped.Load()}
 }
 
 // Close stops the subscription and closes every client.
@@ -177,6 +173,7 @@ func (h *Hub) Close() {
 }
 
 func (h *Hub) add(c *client) {
+	h.connected.Add(1)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, ch := range c.channels {
@@ -190,6 +187,7 @@ func (h *Hub) add(c *client) {
 }
 
 func (h *Hub) remove(c *client) {
+	h.connected.Add(-1)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, ch := range c.channels {

@@ -35,12 +35,19 @@ type client struct {
 	conn     *fws.Conn
 }
 
-// kill closes the connection once; the reader and writer then stop.
-func (c *client) kill() {
+// kill closes the connection once; the reader and writer then stop. It reports whether this
+// call was the one that closed it.
+func (c *client) kill() bool {
+	first := false
 	c.once.Do(func() {
+		first = true
 		close(c.closed)
+		// fasthttp's hijacked conn ignores Close (the server closes it after the handler
+		// returns); an expired deadline is what unblocks a writer stuck on a stalled peer.
+		_ = c.conn.UnderlyingConn().SetDeadline(time.Now())
 		_ = c.conn.Close()
 	})
+	return first
 }
 
 // Serve runs one authenticated websocket (already scoped to shop; room "" = shop-wide socket)
