@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -159,7 +160,8 @@ func decode(v *fastjson.Value, shop string, received time.Time) (Event, *Reject)
 			} else {
 				extra = append(extra, ',')
 			}
-			extra = strconv.AppendQuote(extra, key)
+			kb, _ := json.Marshal(key) // valid JSON, unlike strconv.Quote for control characters
+			extra = append(extra, kb...)
 			extra = append(extra, ':')
 			extra = fv.MarshalTo(extra)
 			return

@@ -1,0 +1,48 @@
+package sim
+
+// product is one item of the simulated shop's catalogue. CTR is clicks per impression and CVR
+// orders per click, both in per mille so the generator stays in integer arithmetic.
+type product struct {
+	ID    string
+	Name  string
+	Price int64 // fen
+	Stock int64
+	CTR   int // ‰ of impressions that click
+	CVR   int // ‰ of clicks that order
+}
+
+// catalog is the simulated shop. The first product is the no-sale scenario: it is pinned first,
+// draws many clicks and converts none during its first slot (a broken detail page or a price
+// nobody accepts), which must raise the ">100 clicks in 5 min, no sale" flag within minutes.
+// The fourth has little stock so stock alerts fire too.
+var catalog = []product{
+	{ID: "p-1001", Name: "冰丝阔腿裤", Price: 5990, Stock: 500, CTR: 140, CVR: 0},
+	{ID: "p-1002", Name: "纯棉短袖T恤", Price: 3990, Stock: 800, CTR: 80, CVR: 70},
+	{ID: "p-1003", Name: "羊毛混纺开衫", Price: 12900, Stock: 300, CTR: 60, CVR: 40},
+	{ID: "p-1004", Name: "防晒冰袖(2双装)", Price: 1990, Stock: 40, CTR: 100, CVR: 90},
+	{ID: "p-1005", Name: "高腰显瘦牛仔裤", Price: 8990, Stock: 400, CTR: 70, CVR: 50},
+	{ID: "p-1006", Name: "真丝睡衣套装", Price: 19900, Stock: 150, CTR: 50, CVR: 30},
+	{ID: "p-1007", Name: "儿童速干T恤", Price: 2990, Stock: 600, CTR: 90, CVR: 80},
+	{ID: "p-1008", Name: "运动袜(5双装)", Price: 2590, Stock: 700, CTR: 110, CVR: 100},
+}
+
+// noSaleSlot is how long the first product is pinned, converting nothing (simulated seconds).
+const noSaleSlot = 7 * 60
+
+// Buyer questions as they appear in 弹幕, by topic; %s is the pinned product's name when used.
+var questions = map[string][]string{
+	"size":     {"165斤穿什么码？", "身高160体重110拿多大码", "M码偏大还是偏小", "有没有XXL", "腰围2尺4穿什么码", "尺码标准吗"},
+	"shipping": {"什么时候发货？", "今天拍明天能发吗", "发什么快递", "新疆包邮吗", "几天能到", "48小时内发货吗"},
+	"price":    {"多少钱？", "这个多少钱", "还能便宜点吗", "%s现在什么价", "链接里的价格对吗", "比昨天贵了？"},
+	"quality":  {"质量怎么样", "会起球吗", "掉色吗", "面料是纯棉的吗", "%s透不透", "洗了会缩水吗"},
+	"discount": {"有优惠券吗", "满减怎么算", "新人券在哪领", "还有福袋吗", "两件有优惠吗", "%s能用券吗"},
+}
+
+// questionTopics fixes the iteration order over questions (maps are unordered).
+var questionTopics = []string{"size", "shipping", "price", "quality", "discount"}
+
+// chatter is the rest of the comments.
+var chatter = []string{
+	"来了来了", "主播好美", "666", "已拍", "已下单", "求链接", "上身效果怎么样", "换个颜色看看",
+	"主播穿的什么码", "支持支持", "想要", "蹲一个福袋", "好看", "刚进来，讲到哪了", "买过，质量不错", "回放有吗",
+}
