@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+
+	"github.com/livedesk/livedesk/live"
+)
+
+// webClient is a browser-like HTTP client: a cookie jar and no automatic redirects.
+type webClient struct {
+	t    testing.TB
+	base string
+	c    *http.Client
+}
+
+func newWebClient(t testing.TB, base string) *webClient {
+	jar, _ := cookiejar.New(nil)
+	return &webClient{t: t, base: base, c: &http.Client{Jar: jar, Timeout: 20 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+// get returns the status, Location and body of GET path.
+func (w *webClient) get(path string) (int, string, string) {
+	w.t.Helper()
+	resp, err := w.c.Get(w.base + path)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location"), string(b)
+}
+
+// postForm posts form to path; csrf "" sends no token.
+func (w *webClient) postForm(path string, form url.Values) (int, string, string) {
+	w.t.Helper()
+	resp, err := w.c.PostForm(w.base+path, form)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, resp.Header.Get("Location"), string(b)
+}
+
+// postJSON posts a JSON body with the CSRF header, as livedesk.post does.
+func (w *webClient) postJSON(path, csrf, body string) (int, string) {
+	w.t.Helper()
+	req, _ := http.NewRequest("POST", w.base+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	if csrf != "" {
+		req.Header.Set("X-CSRF-Token", csrf)
+	}
+	resp, err := w.c.Do(req)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)"`)
+
+// csrf loads path and returns the page's CSRF token.
+func (w *webClient) csrf(path string) string {
+	w.t.Helper()
+	code, _, body := w.get(path)
+	m := csrfMeta.FindStringSubmatch(body)
+	if code != 200 || m == nil {
+		w.t.Fatalf("GET %s: %d, no csrf token in %.300s", path, code, body)
+	}
+	return m[1]
+}
+
+// login logs in through the form and fails the test unless it succeeds.
+func (w *webClient) login(shop, user, pass string) {
+	w.t.Helper()
+	tok := w.csrf("/login")
+	code, loc, body := w.postForm("/login", url.Values{"_csrf": {tok}, "shop": {shop}, "user": {user}, "password": {pass}, "next": {"/"}})
+	if code != http.StatusSeeOther || loc != "/" {
+		w.t.Fatalf("login %s/%s: %d %q %.300s", shop, user, code, loc, body)
+	}
+}
+
+// dialSocket opens a websocket with the client's cookies; it returns the HTTP status of the
+// handshake (101 when it upgraded) and the connection.
+func (w *webClient) dialSocket(path string) (int, *websocket.Conn) {
+	w.t.Helper()
+	u, _ := url.Parse(w.base + path)
+	h := http.Header{}
+	for _, c := range w.c.Jar.Cookies(u) {
+		h.Add("Cookie", c.Name+"="+c.Value)
+	}
+	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
+	conn, resp, err := d.Dial("ws://"+u.Host+u.Path, h)
+	if err != nil {
+		if resp != nil {
+			return resp.StatusCode, nil
+		}
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { conn.Close() })
+	return resp.StatusCode, conn
+}
+
+// addUser creates a login on the test server.
+func (s *testServer) addUser(shop, name, role, pass string) {
+	s.t.Helper()
+	if _, err := live.NewUsers(s.CH).Put(context.Background(), shop, name, role, pass); err != nil {
+		s.t.Fatal(err)
+	}
+}
+
+// addRoom gives shop a room by posting one event to it.
+func (s *testServer) addRoom(shop, room string) {
+	s.t.Helper()
+	key := s.apiKey(shop)
+	ts := time.Now().Add(-30 * time.Second).UTC().Format(time.RFC3339)
+	code, res := s.post(key, []byte(`{"id":"`+shop+room+`-enter","type":"enter","ts":"`+ts+`","room":"`+room+`","user":"v1"}`))
+	if code != 200 || res["accepted"] != 1.0 {
+		s.t.Fatalf("add room: %d %v", code, res)
+	}
+}
+
+func TestLoginLogoutCSRF(t *testing.T) {
+	s := startServer(t)
+	s.addUser("shopA", "op", live.RoleOperator, "op-password-1")
+	w := newWebClient(t, s.URL())
+
+	// Without a session a page redirects to the login, JSON calls get 401.
+	if code, loc, _ := w.get("/"); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
+		t.Fatalf("GET / without session: %d %q", code, loc)
+	}
+	// A login post without the CSRF token is refused even with the right password.
+	w.get("/login")
+	if code, _, _ := w.postForm("/login", url.Values{"shop": {"shopA"}, "user": {"op"}, "password": {"op-password-1"}}); code != http.StatusForbidden {
+		t.Fatalf("login without csrf: %d", code)
+	}
+	// A wrong password gets the generic message.
+	tok := w.csrf("/login")
+	code, _, body := w.postForm("/login", url.Values{"_csrf": {tok}, "shop": {"shopA"}, "user": {"op"}, "password": {"wrong-password"}})
+	if code != http.StatusUnauthorized || !strings.Contains(body, "店铺、用户名或密码不正确") {
+		t.Fatalf("wrong password: %d %.200s", code, body)
+	}
+	w.login("shopA", "op", "op-password-1")
+	code, _, body = w.get("/")
+	if code != 200 || !strings.Contains(body, "shopA · op") {
+		t.Fatalf("room list after login: %d %.300s", code, body)
+	}
+	// A state-changing request needs the token: the room form without it is refused.
+	if code, _, _ := w.postForm("/rooms", url.Values{"room": {"r9"}}); code != http.StatusForbidden {
+		t.Fatalf("create room without csrf: %d", code)
+	}
+	tok = w.csrf("/")
+	if code, loc, _ := w.postForm("/rooms", url.Values{"_csrf": {tok}, "room": {"r9"}}); code != http.StatusSeeOther || loc != "/rooms/r9" {
+		t.Fatalf("create room: %d %q", code, loc)
+	}
+	if _, _, body := w.get("/"); !strings.Contains(body, `data-room="r9"`) {
+		t.Fatalf("created room not listed")
+	}
+	// A token from another visitor does not work.
+	other := newWebClient(t, s.URL())
+	other.login("shopA", "op", "op-password-1")
+	if code, _, _ := other.postForm("/rooms", url.Values{"_csrf": {tok}, "room": {"r8"}}); code != http.StatusForbidden {
+		t.Fatalf("foreign csrf token: %d", code)
+	}
+	// Logout revokes the session even for a copy of the cookie.
+	u, _ := url.Parse(s.URL())
+	stolen := w.c.Jar.Cookies(u)
+	tok = w.csrf("/")
+	if code, loc, _ := w.postForm("/logout", url.Values{"_csrf": {tok}}); code != http.StatusSeeOther || loc != "/login" {
+		t.Fatalf("logout: %d %q", code, loc)
+	}
+	replay := newWebClient(t, s.URL())
+	replay.c.Jar.SetCookies(u, stolen)
+	if code, loc, _ := replay.get("/"); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
+		t.Fatalf("revoked session still works: %d %q", code, loc)
+	}
+}
+
+func TestLoginRateLimit(t *testing.T) {
+	s := startServer(t)
+	s.addUser("shopA", "op", live.RoleOperator, "op-password-1")
+	w := newWebClient(t, s.URL())
+	tok := w.csrf("/login")
+	for i := 0; i < 10; i++ {
+		if code, _, _ := w.postForm("/login", url.Values{"_csrf": {tok}, "shop": {"shopA"}, "user": {"op"}, "password": {"nope-nope"}}); code != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d", i, code)
+		}
+	}
+	// Even the right password is refused now.
+	code, _, body := w.postForm("/login", url.Values{"_csrf": {tok}, "shop": {"shopA"}, "user": {"op"}, "password": {"op-password-1"}})
+	if code != http.StatusTooManyRequests || !strings.Contains(body, "15 分钟") {
+		t.Fatalf("after 10 failures: %d %.200s", code, body)
+	}
+}
+
+func TestDisabledUserLoggedOut(t *testing.T) {
+	s := startServer(t)
+	s.addUser("shopA", "op", live.RoleOperator, "op-password-1")
+	s.addRoom("shopA", "ra")
+	w := newWebClient(t, s.URL())
+	w.login("shopA", "op", "op-password-1")
+	code, conn := w.dialSocket("/rooms/ra/ws")
+	if code != http.StatusSwitchingProtocols {
+		t.Fatalf("socket: %d", code)
+	}
+	closed := make(chan time.Time, 1)
+	go func() {
+		for {
+			if _, _, err := conn.ReadMessage(); err != nil {
+				closed <- time.Now()
+				return
+			}
+		}
+	}()
+	if err := live.NewUsers(s.CH).Disable(context.Background(), "shopA", "op"); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	select {
+	case at := <-closed:
+		t.Logf("socket closed %v after disable", at.Sub(start).Round(time.Millisecond))
+	case <-time.After(10 * time.Second):
+		t.Fatal("socket still open 10 s after the user was disabled")
+	}
+	if code, loc, _ := w.get("/"); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
+		t.Fatalf("disabled user's page: %d %q", code, loc)
+	}
+}

@@ -1,0 +1,49 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/bsm/redislock"
+
+	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/views"
+)
+
+func init() { wiring = append(wiring, openViews) }
+
+// openViews mounts the pages: logins, the room list, the control room and the sockets.
+func openViews(ctx context.Context, m *Main) error {
+	secret, err := live.Secret(ctx, m.CH, "session", m.secretLock)
+	if err != nil {
+		return err
+	}
+	hub, err := m.liveHub(ctx)
+	if err != nil {
+		return err
+	}
+	s := &views.Server{
+		Users:         live.NewUsers(m.CH),
+		Redis:         m.Redis,
+		CH:            m.CH,
+		Hub:           hub,
+		Log:           m.Log,
+		Location:      m.Config.Location,
+		SecureCookies: m.Config.SecureCookies,
+		Secret:        secret,
+	}
+	s.Register(m.App)
+	return nil
+}
+
+// secretLock serialises the creation of shared secrets across instances.
+func (m *Main) secretLock(ctx context.Context) (func(), error) {
+	lock, err := redislock.New(m.Redis).Obtain(ctx, "ld:auth:lock:secret", 30*time.Second, &redislock.Options{
+		RetryStrategy: redislock.LimitRetry(redislock.LinearBackoff(100*time.Millisecond), 300),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("secret lock: %w", err)
+	}
+	return func() { _ = lock.Release(context.Background()) }, nil
+}

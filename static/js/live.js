@@ -1,0 +1,152 @@
+// livedesk page runtime: the live socket, message dispatch by kind, CSRF-carrying fetch.
+//
+//   livedesk.on(kind, fn)        fn(data, msg) for every message of kind ("tick", "stage", "notify" …);
+//                                msg is the whole envelope {kind, seq, room, data}.
+//   livedesk.onStatus(fn)        fn(true|false) when the socket connects or drops.
+//   livedesk.connect(url)        open the socket (default: /rooms/<room>/ws from <meta name=
+//                                livedesk-room>, else /ws); pages with handlers call it once.
+//   livedesk.post(url, body)     fetch POST with the CSRF header; body is JSON-encoded; resolves
+//                                to the decoded JSON answer or rejects with an Error(message).
+//   livedesk.lang, livedesk.room from the page's meta tags.
+//
+// Sequence numbers: each message carries the room's seq. A jump (seq > last + 1) after the
+// connect burst means the client missed messages; it reconnects, and the server sends the latest
+// message of each kind first (a full resync). Reconnects back off exponentially (0.5 s … 15 s, with jitter) and the
+// #offline banner shows while disconnected. Never put user text into innerHTML: use textContent.
+(function () {
+  "use strict";
+  var meta = function (name) {
+    var el = document.querySelector('meta[name="' + name + '"]');
+    return el ? el.getAttribute("content") : "";
+  };
+  var handlers = {};
+  var statusHandlers = [];
+  var ws = null;
+  var url = "";
+  var lastSeq = {};
+  var attempt = 0;
+  var timer = null;
+  var online = false;
+  var stopped = false;
+  var burstMs = 1000;
+
+  function setOnline(v) {
+    if (online === v) return;
+    online = v;
+    var el = document.getElementById("offline");
+    if (el) el.hidden = v;
+    document.documentElement.classList.toggle("is-offline", !v);
+    statusHandlers.forEach(function (fn) {
+      try { fn(v); } catch (e) { console.error(e); }
+    });
+  }
+
+  function dispatch(msg) {
+    var list = handlers[msg.kind] || [];
+    for (var i = 0; i < list.length; i++) {
+      try { list[i](msg.data, msg); } catch (e) { console.error("livedesk handler " + msg.kind, e); }
+    }
+    var any = handlers["*"] || [];
+    for (var j = 0; j < any.length; j++) {
+      try { any[j](msg.data, msg); } catch (e) { console.error("livedesk handler *", e); }
+    }
+  }
+
+  function scheduleReconnect() {
+    if (stopped || timer) return;
+    var base = Math.min(15000, 500 * Math.pow(2, attempt));
+    var delay = base / 2 + Math.random() * base / 2;
+    attempt++;
+    timer = setTimeout(function () { timer = null; open(); }, delay);
+  }
+
+  function open() {
+    if (stopped) return;
+    var proto = location.protocol === "https:" ? "wss:" : "ws:";
+    var sock;
+    try {
+      sock = new WebSocket(proto + "//" + location.host + url);
+    } catch (e) {
+      setOnline(false);
+      scheduleReconnect();
+      return;
+    }
+    ws = sock;
+    lastSeq = {};
+    var opened = 0;
+    sock.onopen = function () { opened = Date.now(); attempt = 0; setOnline(true); };
+    sock.onmessage = function (ev) {
+      var msg;
+      try { msg = JSON.parse(ev.data); } catch (e) { return; }
+      if (!msg || typeof msg.kind !== "string") return;
+      // seq is per envelope room (room "" = shop-wide). The burst of the latest message of each
+      // kind sent right after connecting skips superseded seqs by design, so a forward jump is a
+      // gap only once the burst is over (after burstMs); older seqs never count.
+      var key = msg.room || "";
+      if (typeof msg.seq === "number" && msg.seq > 0) {
+        var last = lastSeq[key];
+        lastSeq[key] = Math.max(last || 0, msg.seq);
+        if (last !== undefined && msg.seq > last + 1 && Date.now() - opened > burstMs) {
+          dispatch(msg);
+          resync();
+          return;
+        }
+      }
+      dispatch(msg);
+    };
+    sock.onclose = function () {
+      if (ws === sock) ws = null;
+      setOnline(false);
+      scheduleReconnect();
+    };
+    sock.onerror = function () { try { sock.close(); } catch (e) { /* closing anyway */ } };
+  }
+
+  // resync drops the socket and reconnects at once; the server replays the latest of each kind.
+  function resync() {
+    if (ws) {
+      var old = ws;
+      ws = null;
+      old.onclose = null;
+      try { old.close(); } catch (e) { /* ignore */ }
+    }
+    attempt = 0;
+    open();
+  }
+
+  function connect(u) {
+    if (url) return;
+    var room = meta("livedesk-room");
+    url = u || (room ? "/rooms/" + encodeURIComponent(room) + "/ws" : "/ws");
+    open();
+  }
+
+  function post(u, body) {
+    return fetch(u, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": meta("csrf-token") },
+      body: body === undefined ? "{}" : JSON.stringify(body)
+    }).then(function (r) {
+      return r.text().then(function (t) {
+        var data = {};
+        try { data = t ? JSON.parse(t) : {}; } catch (e) { data = {}; }
+        if (!r.ok) throw new Error(data.error || ("HTTP " + r.status));
+        return data;
+      });
+    });
+  }
+
+  window.livedesk = {
+    on: function (kind, fn) { (handlers[kind] = handlers[kind] || []).push(fn); },
+    onStatus: function (fn) { statusHandlers.push(fn); },
+    connect: connect,
+    resync: resync,
+    post: post,
+    stop: function () { stopped = true; if (ws) ws.close(); },
+    get online() { return online; },
+    lang: meta("livedesk-lang") || "zh-CN",
+    room: meta("livedesk-room"),
+    csrf: function () { return meta("csrf-token"); }
+  };
+})();

@@ -1,0 +1,143 @@
+package views
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livedesk/livedesk/live"
+)
+
+// Roles, re-exported for handlers: RequireRole(RoleAdmin, RoleOperator).
+const (
+	RoleAdmin    = live.RoleAdmin
+	RoleOperator = live.RoleOperator
+	RoleAnchor   = live.RoleAnchor
+	RoleViewer   = live.RoleViewer
+)
+
+// Roles that may change the stream (开播/下播, pins, cues, flags); anchors and viewers may not.
+var StreamRoles = []string{RoleAdmin, RoleOperator}
+
+// User is the logged-in user of a request. The zero value means nobody is logged in.
+type User struct {
+	Shop string
+	Name string
+	Role string
+
+	sessionID string
+}
+
+// LoggedIn reports whether u is a real user.
+func (u User) LoggedIn() bool { return u.Shop != "" && u.Name != "" }
+
+// Can reports whether u has one of roles.
+func (u User) Can(roles ...string) bool {
+	for _, r := range roles {
+		if u.Role == r {
+			return true
+		}
+	}
+	return false
+}
+
+// CanChangeStream reports whether u may change the stream (admin or operator).
+func (u User) CanChangeStream() bool { return u.Can(StreamRoles...) }
+
+// userLocal is the fiber.Ctx Locals key of the current User.
+const userLocal = "views.user"
+
+// CurrentUser returns the user RequireRole authenticated for this request, zero when none.
+func CurrentUser(c *fiber.Ctx) User {
+	u, _ := c.Locals(userLocal).(User)
+	return u
+}
+
+// revokedKey is the Redis key marking a logged-out session id until it would have expired.
+func revokedKey(shop, id string) string { return "ld:auth:revoked:{" + shop + "}:" + id }
+
+// authenticate resolves the session cookie to an active user: the signature and expiry, the
+// session not logged out, the user still enabled (read through a cache of at most a few seconds).
+// It returns the zero User when any check fails; err only for storage trouble.
+func (s *Server) authenticate(ctx context.Context, ss session) (User, error) {
+	n, err := s.Redis.Exists(ctx, revokedKey(ss.Shop, ss.ID)).Result()
+	if err != nil {
+		return User{}, err
+	}
+	if n > 0 {
+		return User{}, nil
+	}
+	u, err := s.Users.Active(ctx, ss.Shop, ss.User)
+	if errors.Is(err, live.ErrNoUser) {
+		return User{}, nil
+	}
+	if err != nil {
+		return User{}, err
+	}
+	return User{Shop: u.Shop, Name: u.Name, Role: u.Role, sessionID: ss.ID}, nil
+}
+
+// RequireRole returns a handler that lets the request through only with a valid session whose
+// user has one of roles (no roles: any logged-in user). It stores the user for CurrentUser,
+// renews an ageing session, and checks the CSRF token of unsafe requests. Without a session a
+// page GET is redirected to /login; other requests get 401. A wrong role gets 403.
+func (s *Server) RequireRole(roles ...string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ss, ok := s.readSession(c)
+		var u User
+		if ok {
+			var err error
+			u, err = s.authenticate(c.UserContext(), ss)
+			if err != nil {
+				s.Log.Error("views: authenticate", "err", err)
+				return s.fail(c, fiber.StatusServiceUnavailable, "error.internal")
+			}
+		}
+		if !u.LoggedIn() {
+			if ok {
+				s.clearSession(c)
+			}
+			if c.Method() == fiber.MethodGet && !isSocket(c) && !wantsJSON(c) {
+				return c.Redirect("/login?next="+urlQueryEscape(c.OriginalURL()), fiber.StatusSeeOther)
+			}
+			return s.fail(c, fiber.StatusUnauthorized, "error.forbidden")
+		}
+		if len(roles) > 0 && !u.Can(roles...) {
+			return s.fail(c, fiber.StatusForbidden, "error.forbidden")
+		}
+		if unsafeMethod(c) && !s.csrfOK(c, u.sessionID) {
+			return s.fail(c, fiber.StatusForbidden, "error.csrf")
+		}
+		if now := s.now(); now.Sub(time.Unix(ss.Issued, 0)) > renewAfter && c.Method() == fiber.MethodGet && !isSocket(c) {
+			ss.Issued, ss.Expires = now.Unix(), now.Add(sessionTTL).Unix()
+			s.writeSession(c, ss)
+		}
+		c.Locals(userLocal, u)
+		return c.Next()
+	}
+}
+
+// isSocket reports whether the request asks for a websocket upgrade.
+func isSocket(c *fiber.Ctx) bool {
+	return strings.EqualFold(c.Get(fiber.HeaderUpgrade), "websocket")
+}
+
+// wantsJSON reports whether the client asked for JSON (fetch calls of the pages do).
+func wantsJSON(c *fiber.Ctx) bool {
+	return strings.Contains(c.Get(fiber.HeaderAccept), "application/json")
+}
+
+// stillValid reports whether u's session may go on; long-lived sockets call it every few seconds
+// so a logout or a disabled user ends them. Storage errors count as valid (a Redis blip must not
+// drop every screen); the next check decides.
+func (s *Server) stillValid(ctx context.Context, u User) bool {
+	n, err := s.Redis.Exists(ctx, revokedKey(u.Shop, u.sessionID)).Result()
+	if err == nil && n > 0 {
+		return false
+	}
+	_, err = s.Users.Active(ctx, u.Shop, u.Name)
+	return !errors.Is(err, live.ErrNoUser)
+}

@@ -1,0 +1,47 @@
+package views
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livedesk/livedesk/ingest"
+)
+
+// registerRooms mounts the room list, room creation and the control room.
+func (s *Server) registerRooms(r fiber.Router) {
+	r.Get("/", s.RequireRole(), s.roomsPage)
+	r.Post("/rooms", s.RequireRole(StreamRoles...), s.roomCreate)
+}
+
+// roomsPage lists the rooms of the user's shop.
+func (s *Server) roomsPage(c *fiber.Ctx) error {
+	u := CurrentUser(c)
+	rooms, err := s.listRooms(c.UserContext(), u.Shop)
+	if err != nil {
+		s.Log.Error("views: rooms page", "shop", u.Shop, "err", err)
+		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+	}
+	return s.render(c, RoomsPage(s.page(c, "rooms.title"), rooms, ""))
+}
+
+// roomCreate records a new room of the user's shop and opens its control room.
+func (s *Server) roomCreate(c *fiber.Ctx) error {
+	u := CurrentUser(c)
+	room := strings.TrimSpace(c.FormValue("room"))
+	if ingest.ValidShop(room) != nil {
+		rooms, err := s.listRooms(c.UserContext(), u.Shop)
+		if err != nil {
+			s.Log.Error("views: rooms page", "shop", u.Shop, "err", err)
+			return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		}
+		c.Status(fiber.StatusBadRequest)
+		p := s.page(c, "rooms.title")
+		return s.render(c, RoomsPage(p, rooms, p.T("rooms.new.bad")))
+	}
+	if err := s.createRoom(c.UserContext(), u.Shop, room); err != nil {
+		s.Log.Error("views: create room", "shop", u.Shop, "room", room, "err", err)
+		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+	}
+	return c.Redirect("/rooms/"+room, fiber.StatusSeeOther)
+}

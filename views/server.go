@@ -1,0 +1,112 @@
+package views
+
+import (
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/a-h/templ"
+	"github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/livedesk/livedesk/live"
+)
+
+// Sockets runs one authenticated websocket until it closes (live.Hub implements it).
+type Sockets interface {
+	Serve(conn *websocket.Conn, shop, room string)
+}
+
+// Server holds what the pages need. cmd/livedesk/wire_views.go fills it; each area adds the one
+// field its pages need (one line each).
+type Server struct {
+	Users         *live.Users    // logins
+	Redis         *redis.Client  // login rate limits, logged-out sessions
+	CH            driver.Conn    // room list and page queries
+	Hub           Sockets        // websockets of rooms and of the shop
+	Log           *slog.Logger   //
+	Location      *time.Location // the shop's time zone
+	SecureCookies bool           // mark cookies Secure (behind HTTPS)
+	Secret        []byte         // signs session cookies and CSRF tokens; the same on every instance
+	Now           func() time.Time
+}
+
+// now returns the current time from the server's clock.
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Register mounts the pages, sockets and static assets on app.
+func (s *Server) Register(app *fiber.App) {
+	if s.Location == nil {
+		s.Location = time.UTC
+	}
+	if s.Log == nil {
+		s.Log = slog.Default()
+	}
+	app.Get("/static/*", s.staticAsset)
+	app.Get("/lang", s.switchLang)
+	app.Get("/login", s.loginPage)
+	app.Post("/login", s.loginPost)
+	app.Post("/logout", s.logout)
+	s.registerRooms(app)
+	s.registerSockets(app)
+	// Other areas: one line each, e.g. s.registerTasks(app).
+}
+
+// render writes a templ component as the HTML response, with the security headers pages need.
+func (s *Server) render(c *fiber.Ctx, comp templ.Component) error {
+	setPageHeaders(c)
+	c.Type("html", "utf-8")
+	return comp.Render(c.UserContext(), c.Response().BodyWriter())
+}
+
+// setPageHeaders sets the Content-Security-Policy (scripts only from this server) and friends.
+func setPageHeaders(c *fiber.Ctx) {
+	c.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "+
+		"img-src 'self' data: https: http:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+	c.Set("X-Content-Type-Options", "nosniff")
+	c.Set("Referrer-Policy", "same-origin")
+	c.Set(fiber.HeaderCacheControl, "no-store")
+}
+
+// page builds the Page a handler passes to its component.
+func (s *Server) page(c *fiber.Ctx, titleKey string) Page {
+	u := CurrentUser(c)
+	lang := LangOf(c)
+	return Page{
+		Title: T(lang, titleKey),
+		Lang:  lang,
+		User:  u,
+		CSRF:  s.csrfToken(c, u.sessionID),
+		Path:  c.OriginalURL(),
+		Loc:   s.Location,
+	}
+}
+
+// fail answers an error with a status and a translated message, never an internal detail: JSON
+// for fetch() calls and sockets, else a small page.
+func (s *Server) fail(c *fiber.Ctx, code int, key string) error {
+	lang := LangOf(c)
+	if wantsJSON(c) || isSocket(c) {
+		return c.Status(code).JSON(fiber.Map{"error": T(lang, key)})
+	}
+	c.Status(code)
+	return s.render(c, ErrorPage(s.page(c, "app.name"), code, T(lang, key)))
+}
+
+// urlQueryEscape escapes s for a query value.
+func urlQueryEscape(s string) string { return url.QueryEscape(s) }
+
+// localPath returns p when it is a path on this site ("/…", not "//…"), else "/".
+func localPath(p string) string {
+	if len(p) == 0 || p[0] != '/' || (len(p) > 1 && (p[1] == '/' || p[1] == '\\')) {
+		return "/"
+	}
+	return p
+}
