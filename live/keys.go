@@ -27,20 +27,36 @@ func seqKey(tag string) string { return "ld:live:seq:" + tag }
 // latestKey is a hash kind → the latest envelope of that kind.
 func latestKey(tag string) string { return "ld:live:latest:" + tag }
 
-// bucketKey is the hash of room counters for one 10-second bucket (unix seconds of its start).
-func bucketKey(shop, room string, b int64) string {
-	return "ld:live:b:" + roomTag(shop, room) + ":" + strconv.FormatInt(b, 10)
+// Bucket spans: 10-second buckets feed the sliding windows, minute buckets the per-minute series.
+const (
+	spanFine   int64 = 10
+	spanMinute int64 = 60
+)
+
+// spanName is the key segment of a bucket span.
+func spanName(span int64) string { return strconv.FormatInt(span, 10) }
+
+// bucketKey is the hash of room counters for one bucket of span seconds starting at unix second b.
+func bucketKey(shop, room string, span, b int64) string {
+	return "ld:live:b" + spanName(span) + ":" + roomTag(shop, room) + ":" + strconv.FormatInt(b, 10)
 }
 
 // productBucketKey is the hash of per-product counters ("<product>\x1f<field>") for one bucket.
-func productBucketKey(shop, room string, b int64) string {
-	return "ld:live:pb:" + roomTag(shop, room) + ":" + strconv.FormatInt(b, 10)
+func productBucketKey(shop, room string, span, b int64) string {
+	return "ld:live:p" + spanName(span) + ":" + roomTag(shop, room) + ":" + strconv.FormatInt(b, 10)
 }
 
-// hllKey is a HyperLogLog of distinct users of one kind (v viewers, x exposed, c clickers,
-// b buyers) in one bucket; product "" is the whole room.
-func hllKey(shop, room, kind, product string, b int64) string {
-	k := "ld:live:h" + kind + ":" + roomTag(shop, room) + ":" + strconv.FormatInt(b, 10)
+// HyperLogLog kinds of distinct users.
+const (
+	hllViewers  = "v" // entered
+	hllExposed  = "x" // shown a product
+	hllClickers = "c" // clicked
+	hllBuyers   = "b" // paid
+)
+
+// hllKey is a HyperLogLog of distinct users of one kind in one bucket; product "" is the room.
+func hllKey(shop, room, kind, product string, span, b int64) string {
+	k := "ld:live:h" + kind + spanName(span) + ":" + roomTag(shop, room) + ":" + strconv.FormatInt(b, 10)
 	if product != "" {
 		k += ":" + product
 	}

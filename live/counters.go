@@ -1,0 +1,276 @@
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/livedesk/livedesk/ingest"
+)
+
+// Counter fields of a bucket hash (room level; product hashes use "<product>\x1f<field>").
+const (
+	fEntries   = "en"
+	fLeaves    = "lv"
+	fImpr      = "imp"
+	fClicks    = "clk"
+	fOrders    = "ord" // paid orders
+	fGMV       = "gmv" // paid fen
+	fRefunds   = "rf"
+	fRefundFen = "rff"
+	fComments  = "cmt"
+	fFollows   = "fol"
+	fLikes     = "lik"
+	fShares    = "shr"
+	fAdSpend   = "ad"
+	fOnline    = "on" // last online gauge in the bucket (HSET, not HINCRBY)
+	fQuestion  = "q:" // + topic
+)
+
+// BucketTTL bounds Redis: buckets older than this expire (longer than any stream).
+const BucketTTL = 12 * time.Hour
+
+// maxComments is how many recent comments a room keeps.
+const maxComments = 50
+
+// Counters is the ingest.Observer that keeps the live Redis buckets. Each batch is first summed
+// in memory and then written with ONE pipeline, never per event.
+type Counters struct {
+	rdb redis.UniversalClient
+	log *slog.Logger
+	Now func() time.Time
+}
+
+// NewCounters returns the observer.
+func NewCounters(rdb redis.UniversalClient, log *slog.Logger) *Counters {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Counters{rdb: rdb, log: log}
+}
+
+// Observe implements ingest.Observer.
+func (c *Counters) Observe(ctx context.Context, shop string, events []ingest.Event) {
+	now := time.Now()
+	if c.Now != nil {
+		now = c.Now()
+	}
+	var agg batchAgg
+	agg.init()
+	for i := range events {
+		agg.add(shop, &events[i], now)
+	}
+	if agg.empty() {
+		return
+	}
+	pipe := c.rdb.Pipeline()
+	agg.write(ctx, pipe)
+	if _, err := pipe.Exec(ctx); err != nil {
+		// The events are durable; a later rebuild from ClickHouse restores the windows.
+		c.log.Error("live: counters", "err", err, "shop", shop, "events", len(events))
+	}
+}
+
+// gauge is a value that keeps its latest report.
+type gauge struct {
+	ts    time.Time
+	value int64
+}
+
+// batchAgg sums one batch before it is written.
+type batchAgg struct {
+	incr     map[string]map[string]int64 // key → field → delta
+	hll      map[string][]any            // key → users
+	gauges   map[string]gauge            // bucket key → online gauge
+	state    map[string]map[string]any   // state key → field → value
+	comments map[string][]Comment        // list key → comments, oldest first
+	stock    map[string]map[string]any   // stock key → product → level
+	active   map[string]float64          // "shop\x1froom" → last live event (unix s)
+}
+
+func (a *batchAgg) init() {
+	a.incr = map[string]map[string]int64{}
+	a.hll = map[string][]any{}
+	a.gauges = map[string]gauge{}
+	a.state = map[string]map[string]any{}
+	a.comments = map[string][]Comment{}
+	a.stock = map[string]map[string]any{}
+	a.active = map[string]float64{}
+}
+
+func (a *batchAgg) empty() bool {
+	return len(a.incr) == 0 && len(a.hll) == 0 && len(a.gauges) == 0 && len(a.state) == 0 &&
+		len(a.comments) == 0 && len(a.stock) == 0
+}
+
+func (a *batchAgg) inc(key, field string, d int64) {
+	m := a.incr[key]
+	if m == nil {
+		m = map[string]int64{}
+		a.incr[key] = m
+	}
+	m[field] += d
+}
+
+// count adds d to field of the room (both spans) and, when product is set, of the product.
+func (a *batchAgg) count(shop, room, product, field string, d int64, ts time.Time) {
+	for _, span := range []int64{spanFine, spanMinute} {
+		b := bucketStart(ts, span)
+		a.inc(bucketKey(shop, room, span, b), field, d)
+		if product != "" {
+			a.inc(productBucketKey(shop, room, span, b), product+"\x1f"+field, d)
+		}
+	}
+}
+
+// distinct adds user to the HyperLogLogs of kind for the room and (if set) the product.
+func (a *batchAgg) distinct(shop, room, product, kind, user string, ts time.Time) {
+	if user == "" {
+		return
+	}
+	for _, span := range []int64{spanFine, spanMinute} {
+		b := bucketStart(ts, span)
+		k := hllKey(shop, room, kind, "", span, b)
+		a.hll[k] = append(a.hll[k], user)
+		if product != "" {
+			k := hllKey(shop, room, kind, product, span, b)
+			a.hll[k] = append(a.hll[k], user)
+		}
+	}
+}
+
+func (a *batchAgg) setState(key, field string, v any) {
+	m := a.state[key]
+	if m == nil {
+		m = map[string]any{}
+		a.state[key] = m
+	}
+	m[field] = v
+}
+
+// operatorTypes are written by the console itself; they do not make a room live.
+var operatorTypes = map[string]bool{ingest.TypePin: true, ingest.TypeUnpin: true, ingest.TypeCue: true,
+	ingest.TypeFlashSale: true, ingest.TypeCoupon: true}
+
+// add folds one event in. Events older than BucketTTL are ignored (their buckets are gone).
+func (a *batchAgg) add(shop string, e *ingest.Event, now time.Time) {
+	if e.Type == ingest.TypeStock && e.Product != "" {
+		k := stockKey(shop)
+		if a.stock[k] == nil {
+			a.stock[k] = map[string]any{}
+		}
+		a.stock[k][e.Product] = e.Value
+		return
+	}
+	if e.Room == "" || e.TS.Before(now.Add(-BucketTTL)) {
+		return
+	}
+	room, ts := e.Room, e.TS
+	if !operatorTypes[e.Type] {
+		id := shop + "\x1f" + room
+		if u := float64(ts.Unix()); u > a.active[id] {
+			a.active[id] = u
+		}
+	}
+	switch e.Type {
+	case ingest.TypeEnter:
+		a.count(shop, room, "", fEntries, 1, ts)
+		a.distinct(shop, room, "", hllViewers, e.User, ts)
+	case ingest.TypeLeave:
+		a.count(shop, room, "", fLeaves, 1, ts)
+	case ingest.TypeOnline:
+		for _, span := range []int64{spanFine, spanMinute} {
+			k := bucketKey(shop, room, span, bucketStart(ts, span))
+			if g, ok := a.gauges[k]; !ok || !ts.Before(g.ts) {
+				a.gauges[k] = gauge{ts: ts, value: e.Value}
+			}
+		}
+	case ingest.TypeImpression:
+		a.count(shop, room, e.Product, fImpr, 1, ts)
+		a.distinct(shop, room, "", hllExposed, e.User, ts)
+	case ingest.TypeClick:
+		a.count(shop, room, e.Product, fClicks, 1, ts)
+		a.distinct(shop, room, e.Product, hllClickers, e.User, ts)
+	case ingest.TypeOrder:
+		a.addOrder(shop, e)
+	case ingest.TypeComment:
+		a.count(shop, room, "", fComments, 1, ts)
+		topic := classifyComment(e.Text)
+		if topic != "" {
+			a.count(shop, room, "", fQuestion+topic, 1, ts)
+		}
+		k := commentsKey(shop, room)
+		a.comments[k] = append(a.comments[k], Comment{TS: ts.UnixMilli(), User: e.User, Text: e.Text, Topic: topic})
+	case ingest.TypeFollow:
+		a.count(shop, room, "", fFollows, 1, ts)
+	case ingest.TypeLike:
+		a.count(shop, room, "", fLikes, 1, ts)
+	case ingest.TypeShare:
+		a.count(shop, room, "", fShares, 1, ts)
+	case ingest.TypeAdSpend:
+		a.count(shop, room, "", fAdSpend, e.Amount, ts)
+	case ingest.TypePin:
+		a.setState(stateKey(shop, room), "pinned", e.Product)
+	case ingest.TypeUnpin:
+		a.setState(stateKey(shop, room), "pinned", "")
+	}
+}
+
+// addOrder counts paid orders as sales and refunds beside them; other statuses are not live
+// numbers.
+func (a *batchAgg) addOrder(shop string, e *ingest.Event) {
+	switch e.Status {
+	case ingest.StatusPaid:
+		a.count(shop, e.Room, e.Product, fOrders, 1, e.TS)
+		a.count(shop, e.Room, e.Product, fGMV, e.Amount, e.TS)
+		a.distinct(shop, e.Room, e.Product, hllBuyers, e.User, e.TS)
+	case ingest.StatusRefunded:
+		a.count(shop, e.Room, "", fRefunds, 1, e.TS)
+		a.count(shop, e.Room, "", fRefundFen, e.Amount, e.TS)
+	}
+}
+
+// write queues every change on pipe, with TTLs so Redis stays bounded.
+func (a *batchAgg) write(ctx context.Context, pipe redis.Pipeliner) {
+	ttl := BucketTTL
+	for k, fields := range a.incr {
+		for f, d := range fields {
+			pipe.HIncrBy(ctx, k, f, d)
+		}
+		pipe.Expire(ctx, k, ttl)
+	}
+	for k, g := range a.gauges {
+		pipe.HSet(ctx, k, fOnline, g.value)
+		pipe.Expire(ctx, k, ttl)
+	}
+	for k, users := range a.hll {
+		pipe.PFAdd(ctx, k, users...)
+		pipe.Expire(ctx, k, ttl)
+	}
+	for k, fields := range a.state {
+		pipe.HSet(ctx, k, fields)
+		pipe.Expire(ctx, k, ttl)
+	}
+	for k, cs := range a.comments {
+		if len(cs) > maxComments {
+			cs = cs[len(cs)-maxComments:]
+		}
+		vals := make([]any, len(cs))
+		for i, c := range cs {
+			b, _ := json.Marshal(c)
+			vals[i] = b
+		}
+		pipe.LPush(ctx, k, vals...)
+		pipe.LTrim(ctx, k, 0, maxComments-1)
+		pipe.Expire(ctx, k, ttl)
+	}
+	for k, levels := range a.stock {
+		pipe.HSet(ctx, k, levels)
+	}
+	for id, ts := range a.active {
+		pipe.ZAdd(ctx, activeRoomsKey, redis.Z{Score: ts, Member: id})
+	}
+}

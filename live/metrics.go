@@ -1,0 +1,173 @@
+package live
+
+import (
+	"strconv"
+	"strings"
+)
+
+// counts are the summed counters of one or more buckets (see the f* fields).
+type counts struct {
+	Entries, Leaves, Impressions, Clicks, Orders, GMV int64
+	Refunds, RefundFen, Comments, Follows, Likes      int64
+	Shares, AdSpend                                   int64
+	// Online is the last gauge of the buckets added (in time order); HasOnline says one was seen.
+	Online    int64
+	HasOnline bool
+	Questions map[string]int64
+}
+
+// distincts are distinct-user counts (HyperLogLog, about 0.8% standard error).
+type distincts struct{ Viewers, Exposed, Clickers, Buyers int64 }
+
+// addHash adds one bucket hash. Buckets must be added oldest first so the gauge ends on the latest.
+func (c *counts) addHash(h map[string]string) {
+	for f, v := range h {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			continue
+		}
+		switch f {
+		case fEntries:
+			c.Entries += n
+		case fLeaves:
+			c.Leaves += n
+		case fImpr:
+			c.Impressions += n
+		case fClicks:
+			c.Clicks += n
+		case fOrders:
+			c.Orders += n
+		case fGMV:
+			c.GMV += n
+		case fRefunds:
+			c.Refunds += n
+		case fRefundFen:
+			c.RefundFen += n
+		case fComments:
+			c.Comments += n
+		case fFollows:
+			c.Follows += n
+		case fLikes:
+			c.Likes += n
+		case fShares:
+			c.Shares += n
+		case fAdSpend:
+			c.AdSpend += n
+		case fOnline:
+			c.Online, c.HasOnline = n, true
+		default:
+			if t, ok := strings.CutPrefix(f, fQuestion); ok {
+				if c.Questions == nil {
+					c.Questions = map[string]int64{}
+				}
+				c.Questions[t] += n
+			}
+		}
+	}
+}
+
+// add sums o into c (o later in time: its gauge wins when it has one).
+func (c *counts) add(o counts) {
+	c.Entries += o.Entries
+	c.Leaves += o.Leaves
+	c.Impressions += o.Impressions
+	c.Clicks += o.Clicks
+	c.Orders += o.Orders
+	c.GMV += o.GMV
+	c.Refunds += o.Refunds
+	c.RefundFen += o.RefundFen
+	c.Comments += o.Comments
+	c.Follows += o.Follows
+	c.Likes += o.Likes
+	c.Shares += o.Shares
+	c.AdSpend += o.AdSpend
+	if o.HasOnline {
+		c.Online, c.HasOnline = o.Online, true
+	}
+	for t, n := range o.Questions {
+		if c.Questions == nil {
+			c.Questions = map[string]int64{}
+		}
+		c.Questions[t] += n
+	}
+}
+
+// rate returns num ÷ den × scale with its parts; Value is nil when den is 0.
+func rate(num, den int64, scale float64) Rate {
+	r := Rate{Num: num, Den: den}
+	if den != 0 {
+		v := float64(num) / float64(den) * scale
+		r.Value = &v
+	}
+	return r
+}
+
+// metrics builds the Metrics of a span [startMS, endMS) from its counters and distinct users.
+// online is the span's online figure (gauge or entries − leaves, decided by the caller).
+// Definitions (DESIGN.md): CTR = clicks ÷ impressions; CVR = buyers ÷ clickers; order rate =
+// paid orders ÷ clicks; GPM = paid GMV ÷ views × 1000; UV value = paid GMV ÷ viewers;
+// ROI = paid GMV ÷ ad spend; views = entries.
+func metrics(c counts, d distincts, startMS, endMS, online int64) Metrics {
+	return Metrics{
+		Start: startMS, End: endMS,
+		Views: c.Entries, Viewers: d.Viewers, Online: online,
+		Entries: c.Entries, Leaves: c.Leaves,
+		Impressions: c.Impressions, Exposed: d.Exposed,
+		Clicks: c.Clicks, Clickers: d.Clickers,
+		Orders: c.Orders, Buyers: d.Buyers, GMV: c.GMV,
+		Refunds: c.Refunds, RefundFen: c.RefundFen,
+		Comments: c.Comments, Follows: c.Follows, Likes: c.Likes, Shares: c.Shares,
+		AdSpend: c.AdSpend,
+
+		CTR:       rate(c.Clicks, c.Impressions, 1),
+		CVR:       rate(d.Buyers, d.Clickers, 1),
+		OrderRate: rate(c.Orders, c.Clicks, 1),
+		GPM:       rate(c.GMV, c.Entries, 1000),
+		UVValue:   rate(c.GMV, d.Viewers, 1),
+		ROI:       rate(c.GMV, c.AdSpend, 1),
+	}
+}
+
+// rateValue is r's value, 0 when undefined.
+func rateValue(r Rate) float64 {
+	if r.Value == nil {
+		return 0
+	}
+	return *r.Value
+}
+
+// tiles builds the headline tiles: session value, last window, previous window and deltas.
+// online uses the current figure as value and the windows' average online.
+func tiles(session, last, prev Metrics, onlineNow, onlineLast, onlinePrev float64) []Tile {
+	type def struct {
+		key, unit string
+		val, l, p float64
+		den       int64
+	}
+	f := func(v int64) float64 { return float64(v) }
+	defs := []def{
+		{"gmv", UnitFen, f(session.GMV), f(last.GMV), f(prev.GMV), 0},
+		{"orders", UnitCount, f(session.Orders), f(last.Orders), f(prev.Orders), 0},
+		{"buyers", UnitCount, f(session.Buyers), f(last.Buyers), f(prev.Buyers), 0},
+		{"views", UnitCount, f(session.Views), f(last.Views), f(prev.Views), 0},
+		{"viewers", UnitCount, f(session.Viewers), f(last.Viewers), f(prev.Viewers), 0},
+		{"online", UnitCount, onlineNow, onlineLast, onlinePrev, 0},
+		{"clicks", UnitCount, f(session.Clicks), f(last.Clicks), f(prev.Clicks), 0},
+		{"ctr", UnitRatio, rateValue(session.CTR), rateValue(last.CTR), rateValue(prev.CTR), session.CTR.Den},
+		{"cvr", UnitRatio, rateValue(session.CVR), rateValue(last.CVR), rateValue(prev.CVR), session.CVR.Den},
+		{"gpm", UnitFen, rateValue(session.GPM), rateValue(last.GPM), rateValue(prev.GPM), session.GPM.Den},
+		{"uv_value", UnitFen, rateValue(session.UVValue), rateValue(last.UVValue), rateValue(prev.UVValue), session.UVValue.Den},
+		{"roi", UnitRatio, rateValue(session.ROI), rateValue(last.ROI), rateValue(prev.ROI), session.ROI.Den},
+		{"ad_spend", UnitFen, f(session.AdSpend), f(last.AdSpend), f(prev.AdSpend), 0},
+	}
+	out := make([]Tile, len(defs))
+	for i, d := range defs {
+		t := Tile{Key: d.key, Unit: d.unit, Value: d.val, Last5: d.l, Prev5: d.p, Delta: d.l - d.p, Den: d.den}
+		if d.p != 0 {
+			pct := (d.l - d.p) / d.p
+			t.DeltaPct = &pct
+		}
+		out[i] = t
+	}
+	return out
+}
