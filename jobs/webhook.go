@@ -174,7 +174,10 @@ func (w *Webhooks) postOnce(u string, body []byte) error {
 	return nil
 }
 
-// Close stops pending retries and waits for deliveries in flight.
+// Wait waits until every delivery started so far has succeeded or given up.
+func (w *Webhooks) Wait() { w.wg.Wait() }
+
+// Close cuts pending retries short and waits for deliveries in flight.
 func (w *Webhooks) Close() {
 	w.init()
 	w.stopOnce.Do(func() { close(w.stop) })
