@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/livedesk/livedesk/jobs"
 	"github.com/livedesk/livedesk/live"
 )
 
@@ -22,14 +23,18 @@ type Sockets interface {
 // Server holds what the pages need. cmd/livedesk/wire_views.go fills it; each area adds the one
 // field its pages need (one line each).
 type Server struct {
-	Users         *live.Users    // logins
-	Redis         *redis.Client  // login rate limits, logged-out sessions
-	CH            driver.Conn    // room list and page queries
-	Hub           Sockets        // websockets of rooms and of the shop
-	Log           *slog.Logger   //
-	Location      *time.Location // the shop's time zone
-	SecureCookies bool           // mark cookies Secure (behind HTTPS)
-	Secret        []byte         // signs session cookies and CSRF tokens; the same on every instance
+	Users         *live.Users     // logins
+	Redis         *redis.Client   // login rate limits, logged-out sessions
+	CH            driver.Conn     // room list and page queries
+	Hub           Sockets         // websockets of rooms and of the shop
+	Actions       *live.Actions   // catalog, operator actions, prompter stage (products, prompter)
+	Control       RoomControl     // sessions and flags of rooms (the live engine)
+	Jobs          *jobs.Scheduler // scheduled jobs, their settings and runs, and the tasks inbox
+	Titles        TitleSource     // product titles for the control room (the catalog); may be nil
+	Log           *slog.Logger    //
+	Location      *time.Location  // the shop's time zone
+	SecureCookies bool            // mark cookies Secure (behind HTTPS)
+	Secret        []byte          // signs session cookies and CSRF tokens; the same on every instance
 	Now           func() time.Time
 }
 
@@ -56,6 +61,9 @@ func (s *Server) Register(app *fiber.App) {
 	app.Post("/logout", s.logout)
 	s.registerRooms(app)
 	s.registerSockets(app)
+	s.registerControl(app)
+	s.registerProducts(app)
+	s.registerTasks(app)
 	// Other areas: one line each, e.g. s.registerTasks(app).
 }
 

@@ -240,3 +240,45 @@ func TestDisabledUserLoggedOut(t *testing.T) {
 		t.Fatalf("disabled user's page: %d %q", code, loc)
 	}
 }
+func TestRoleAndShopScoping(t *testing.T) {
+	s := startServer(t)
+	s.addUser("shopA", "op", live.RoleOperator, "op-password-1")
+	s.addUser("shopA", "anchor", live.RoleAnchor, "anchor-pass-1")
+	s.addUser("shopA", "viewer", live.RoleViewer, "viewer-pass-1")
+	s.addRoom("shopA", "ra")
+	s.addRoom("shopB", "rb")
+
+	op := newWebClient(t, s.URL())
+	op.login("shopA", "op", "op-password-1")
+	if code, _ := op.dialSocket("/rooms/ra/ws"); code != http.StatusSwitchingProtocols {
+		t.Fatalf("own room socket: %d", code)
+	}
+	// Another shop's room: 404 for the page and the socket.
+	if code, _, _ := op.get("/rooms/rb"); code != http.StatusNotFound {
+		t.Fatalf("other shop's room page: %d", code)
+	}
+	if code, _ := op.dialSocket("/rooms/rb/ws"); code != http.StatusNotFound {
+		t.Fatalf("other shop's room socket: %d", code)
+	}
+	// No session: the socket is refused.
+	anon := newWebClient(t, s.URL())
+	if code, _ := anon.dialSocket("/rooms/ra/ws"); code != http.StatusUnauthorized {
+		t.Fatalf("socket without session: %d", code)
+	}
+	// The viewer reads but cannot change the stream; the anchor sees no control room.
+	viewer := newWebClient(t, s.URL())
+	viewer.login("shopA", "viewer", "viewer-pass-1")
+	tok := viewer.csrf("/")
+	if code, _, _ := viewer.postForm("/rooms", url.Values{"_csrf": {tok}, "room": {"x1"}}); code != http.StatusForbidden {
+		t.Fatalf("viewer creates a room: %d", code)
+	}
+	anchor := newWebClient(t, s.URL())
+	anchor.login("shopA", "anchor", "anchor-pass-1")
+	if code, _, _ := anchor.get("/rooms/ra"); code != http.StatusForbidden {
+		t.Fatalf("anchor opens the control room: %d", code)
+	}
+	if code, _ := anchor.dialSocket("/rooms/ra/ws"); code != http.StatusSwitchingProtocols {
+		t.Fatalf("anchor's room socket (for the prompter): %d", code)
+	}
+}
+
