@@ -281,4 +281,3 @@ func TestRoleAndShopScoping(t *testing.T) {
 		t.Fatalf("anchor's room socket (for the prompter): %d", code)
 	}
 }
-
