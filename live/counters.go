@@ -271,6 +271,7 @@ func (a *batchAgg) write(ctx context.Context, pipe redis.Pipeliner) {
 		pipe.HSet(ctx, k, levels)
 	}
 	for id, ts := range a.active {
-		pipe.ZAdd(ctx, activeRoomsKey, redis.Z{Score: ts, Member: id})
+		// GT: a late or replayed event never moves a room's last activity back.
+		pipe.ZAddArgs(ctx, activeRoomsKey, redis.ZAddArgs{GT: true, Members: []redis.Z{{Score: ts, Member: id}}})
 	}
 }

@@ -1,0 +1,285 @@
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/redis/go-redis/v9"
+)
+
+// SessionEndedFunc is told when a stream session ends (by 下播 or the quiet period), on the
+// instance that ended it. The report builder subscribes with Engine.OnSessionEnded.
+type SessionEndedFunc func(ctx context.Context, shop, room, sessionID string, start, end time.Time)
+
+// Engine is the live engine: sessions, settings, flags and the 1-second room tick. Every
+// instance has one; only the leader (Redis lock) ticks, but every method works on any instance.
+type Engine struct {
+	rdb redis.UniversalClient
+	ch  driver.Conn
+	// Hub publishes the ticks; nil keeps them only in memory (tests).
+	Hub *Hub
+	Log *slog.Logger
+	// Now is the engine's clock; tests replace it.
+	Now func() time.Time
+	// Tick is the tick period (default 1 s).
+	Tick time.Duration
+
+	settings settingsStore
+	sessions sessionStore
+	flagLog  flagLog
+	reader   roomReader
+
+	mu        sync.Mutex
+	ended     []SessionEndedFunc
+	settingsC map[string]cachedSettings
+	rooms     map[string]*roomState // leader state per room id
+	lastLoad  time.Time             // when the leader last reloaded sessions from ClickHouse
+}
+
+// cachedSettings keeps a room's settings for a few seconds (they change rarely, on any instance).
+type cachedSettings struct {
+	s  Settings
+	at time.Time
+}
+
+// settingsTTL is how long an instance trusts its cached settings.
+const settingsTTL = 5 * time.Second
+
+// NewEngine returns an engine on Redis and ClickHouse. Start the tick with Run.
+func NewEngine(rdb redis.UniversalClient, ch driver.Conn, hub *Hub, log *slog.Logger) *Engine {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Engine{rdb: rdb, ch: ch, Hub: hub, Log: log, Tick: time.Second,
+		settings: settingsStore{ch}, sessions: sessionStore{ch}, flagLog: flagLog{ch}, reader: roomReader{rdb},
+		settingsC: map[string]cachedSettings{}, rooms: map[string]*roomState{}}
+}
+
+// Counters returns the ingest observer that feeds this engine's Redis buckets.
+func (e *Engine) Counters() *Counters {
+	c := NewCounters(e.rdb, e.Log)
+	c.Now = e.now
+	return c
+}
+
+func (e *Engine) now() time.Time {
+	if e.Now != nil {
+		return e.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// roomID joins shop and room (neither contains the separator: ingest limits ids to printable text).
+func roomID(shop, room string) string { return shop + "\x1f" + room }
+
+func splitRoomID(id string) (shop, room string) {
+	shop, room, _ = strings.Cut(id, "\x1f")
+	return shop, room
+}
+
+// OnSessionEnded registers f to run when a session ends.
+func (e *Engine) OnSessionEnded(f SessionEndedFunc) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.ended = append(e.ended, f)
+}
+
+// Settings returns the room's settings (defaults when never saved).
+func (e *Engine) Settings(ctx context.Context, shop, room string) (Settings, error) {
+	id := roomID(shop, room)
+	e.mu.Lock()
+	c, ok := e.settingsC[id]
+	e.mu.Unlock()
+	if ok && e.now().Sub(c.at) < settingsTTL {
+		return c.s, nil
+	}
+	s, err := e.settings.load(ctx, shop, room)
+	if err != nil {
+		return Settings{}, err
+	}
+	e.mu.Lock()
+	e.settingsC[id] = cachedSettings{s, e.now()}
+	e.mu.Unlock()
+	return s, nil
+}
+
+// UpdateSettings validates and stores the room's settings; other instances see them within
+// settingsTTL. A validation error's message is safe to show.
+func (e *Engine) UpdateSettings(ctx context.Context, shop, room string, s Settings) error {
+	if err := s.Validate(); err != nil {
+		return &InvalidError{Field: "settings", Reason: err.Error(), ReasonZH: "设置超出范围：" + err.Error()}
+	}
+	if err := e.settings.save(ctx, shop, room, s, e.now()); err != nil {
+		return err
+	}
+	e.mu.Lock()
+	e.settingsC[roomID(shop, room)] = cachedSettings{s, e.now()}
+	e.mu.Unlock()
+	return nil
+}
+
+// sessionKey holds the room's live session as JSON (the fast copy of stream_sessions).
+func sessionKey(shop, room string) string { return "ld:live:session:" + roomTag(shop, room) }
+
+// liveRoomsKey is a set of room ids with a live session.
+const liveRoomsKey = "ld:live:liverooms"
+
+// CurrentSession returns the room's live session, if any.
+func (e *Engine) CurrentSession(ctx context.Context, shop, room string) (Session, bool, error) {
+	b, err := e.rdb.Get(ctx, sessionKey(shop, room)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return Session{}, false, nil
+	}
+	if err != nil {
+		return Session{}, false, fmt.Errorf("live: current session %s/%s: %w", shop, room, err)
+	}
+	var s Session
+	if err := json.Unmarshal(b, &s); err != nil {
+		return Session{}, false, fmt.Errorf("live: current session %s/%s: %w", shop, room, err)
+	}
+	return s, true, nil
+}
+
+// StartSession starts a session (开播) and returns it; when one is already live it returns that
+// one unchanged.
+func (e *Engine) StartSession(ctx context.Context, shop, room string) (Session, error) {
+	return e.startSession(ctx, shop, room, false)
+}
+
+func (e *Engine) startSession(ctx context.Context, shop, room string, auto bool) (Session, error) {
+	now := e.now().Truncate(time.Second)
+	s := Session{Shop: shop, Room: room, ID: newSessionID(room, now), Started: now, Auto: auto}
+	b, _ := json.Marshal(s)
+	ok, err := e.rdb.SetNX(ctx, sessionKey(shop, room), b, 0).Result()
+	if err != nil {
+		return Session{}, fmt.Errorf("live: start session %s/%s: %w", shop, room, err)
+	}
+	if !ok {
+		cur, live, err := e.CurrentSession(ctx, shop, room)
+		if err != nil || live {
+			return cur, err
+		}
+		return e.startSession(ctx, shop, room, auto) // ended meanwhile
+	}
+	if err := e.sessions.put(ctx, s); err != nil {
+		e.rdb.Del(ctx, sessionKey(shop, room))
+		return Session{}, err
+	}
+	e.rdb.SAdd(ctx, liveRoomsKey, roomID(shop, room))
+	e.Log.Info("live: session started", "shop", shop, "room", room, "session", s.ID, "auto", auto)
+	return s, nil
+}
+
+// EndSession ends the room's live session (下播) and returns it. ErrNotFound when none is live.
+func (e *Engine) EndSession(ctx context.Context, shop, room string) (Session, error) {
+	return e.endSession(ctx, shop, room, e.now(), EndedByOperator)
+}
+
+func (e *Engine) endSession(ctx context.Context, shop, room string, at time.Time, by string) (Session, error) {
+	s, live, err := e.CurrentSession(ctx, shop, room)
+	if err != nil {
+		return Session{}, err
+	}
+	if !live {
+		return Session{}, ErrNotFound
+	}
+	s.Ended, s.EndedBy = at.UTC().Truncate(time.Second), by
+	if s.Ended.Before(s.Started) {
+		s.Ended = s.Started
+	}
+	if err := e.sessions.put(ctx, s); err != nil {
+		return Session{}, err
+	}
+	// Delete only if it is still the same session (a concurrent end and restart must not lose
+	// the new one).
+	if cur, live, _ := e.CurrentSession(ctx, shop, room); live && cur.ID == s.ID {
+		e.rdb.Del(ctx, sessionKey(shop, room))
+	}
+	e.rdb.SRem(ctx, liveRoomsKey, roomID(shop, room))
+	e.rdb.Set(ctx, endedKey(shop, room), s.Ended.Unix(), 24*time.Hour)
+	e.Log.Info("live: session ended", "shop", shop, "room", room, "session", s.ID, "by", by)
+	e.mu.Lock()
+	hooks := append([]SessionEndedFunc(nil), e.ended...)
+	e.mu.Unlock()
+	for _, f := range hooks {
+		f(ctx, shop, room, s.ID, s.Started, s.Ended)
+	}
+	return s, nil
+}
+
+// Sessions returns the room's sessions, newest first (at most limit).
+func (e *Engine) Sessions(ctx context.Context, shop, room string, limit int) ([]Session, error) {
+	return e.sessions.room(ctx, shop, room, limit)
+}
+
+// SessionByID returns one session of the shop.
+func (e *Engine) SessionByID(ctx context.Context, shop, id string) (Session, bool, error) {
+	return e.sessions.byID(ctx, shop, id)
+}
+
+// Snapshot returns the latest published "tick" envelope of the room
+// ({"seq":N,"kind":"tick","room":…,"data":Snapshot}), nil when none was published yet.
+func (e *Engine) Snapshot(ctx context.Context, shop, room string) ([]byte, error) {
+	b, err := e.rdb.HGet(ctx, latestKey(roomTag(shop, room)), "tick").Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("live: snapshot %s/%s: %w", shop, room, err)
+	}
+	return b, nil
+}
+
+// RoomInfo is a room the engine knows for a shop.
+type RoomInfo struct {
+	Room      string    `json:"room"`
+	State     string    `json:"state"` // StateLive or StateIdle
+	SessionID string    `json:"session_id"`
+	LastEvent time.Time `json:"last_event"` // zero when no live event in the last day
+}
+
+// Rooms lists the shop's rooms with a live session, a live event in the last day, or a session
+// in the last 30 days, live ones first, then by name.
+func (e *Engine) Rooms(ctx context.Context, shop string) ([]RoomInfo, error) {
+	byRoom := map[string]*RoomInfo{}
+	get := func(room string) *RoomInfo {
+		if byRoom[room] == nil {
+			byRoom[room] = &RoomInfo{Room: room, State: StateIdle}
+		}
+		return byRoom[room]
+	}
+	since := float64(e.now().Add(-24 * time.Hour).Unix())
+	zs, err := e.rdb.ZRangeByScoreWithScores(ctx, activeRoomsKey, &redis.ZRangeBy{Min: fmt.Sprint(since), Max: "+inf"}).Result()
+	if err != nil {
+		return nil, fmt.Errorf("live: rooms %s: %w", shop, err)
+	}
+	for _, z := range zs {
+		if s, r := splitRoomID(z.Member.(string)); s == shop {
+			get(r).LastEvent = time.Unix(int64(z.Score), 0).UTC()
+		}
+	}
+	ss, err := e.sessions.query(ctx, `SELECT shop, room, id, started, ended, auto, ended_by FROM stream_sessions FINAL
+		WHERE shop = ? AND started >= ? ORDER BY started`, shop, e.now().Add(-30*24*time.Hour))
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range ss {
+		ri := get(s.Room)
+		if s.Live() {
+			ri.State, ri.SessionID = StateLive, s.ID
+		}
+	}
+	out := make([]RoomInfo, 0, len(byRoom))
+	for _, ri := range byRoom {
+		out = append(out, *ri)
+	}
+	sortRooms(out)
+	return out, nil
+}

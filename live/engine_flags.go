@@ -1,0 +1,74 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+)
+
+// Snooze limits.
+const (
+	MinSnooze = time.Minute
+	MaxSnooze = 2 * time.Hour
+)
+
+// AckFlag marks an active flag acknowledged by the operator (it stays until its condition
+// clears). ErrNoFlag when it is no longer active.
+func (e *Engine) AckFlag(ctx context.Context, shop, room, flagID, by string) error {
+	f, err := updateFlag(ctx, e.rdb, shop, room, flagID, func(f *Flag) {
+		f.State, f.SnoozedUntil = FlagAcknowledged, 0
+	})
+	if err != nil {
+		return err
+	}
+	return e.logFlag(ctx, shop, room, flagChange{Flag: f, Action: FlagAcknowledged, TS: e.now(), Actor: by})
+}
+
+// SnoozeFlag hides an active flag for d (MinSnooze…MaxSnooze); it returns to raised afterwards
+// if its condition still holds.
+func (e *Engine) SnoozeFlag(ctx context.Context, shop, room, flagID string, d time.Duration, by string) error {
+	if d < MinSnooze || d > MaxSnooze {
+		return &InvalidError{Field: "snooze", Reason: "between 1 minute and 2 hours", ReasonZH: "稍后提醒须在 1 分钟到 2 小时之间"}
+	}
+	until := e.now().Add(d).UnixMilli()
+	f, err := updateFlag(ctx, e.rdb, shop, room, flagID, func(f *Flag) {
+		f.State, f.SnoozedUntil = FlagSnoozed, until
+	})
+	if err != nil {
+		return err
+	}
+	return e.logFlag(ctx, shop, room, flagChange{Flag: f, Action: FlagSnoozed, TS: e.now(), Actor: by,
+		Detail: `{"until":` + strconv.FormatInt(until, 10) + `}`})
+}
+
+// RespondFlag records that the operator answered an active flag with one of its suggested
+// responses (response is the Response.Key); the flag counts as acknowledged.
+func (e *Engine) RespondFlag(ctx context.Context, shop, room, flagID, response, by string) error {
+	f, err := findFlag(ctx, e.rdb, shop, room, flagID)
+	if err != nil {
+		return err
+	}
+	known := false
+	for _, r := range f.Responses {
+		known = known || r.Key == response
+	}
+	if !known {
+		return &InvalidError{Field: "response", Reason: "not a suggested response of this flag", ReasonZH: "不是该提醒的建议操作"}
+	}
+	f, err = updateFlag(ctx, e.rdb, shop, room, flagID, func(f *Flag) { f.State, f.SnoozedUntil = FlagAcknowledged, 0 })
+	if err != nil && !errors.Is(err, ErrNoFlag) {
+		return err
+	}
+	return e.logFlag(ctx, shop, room, flagChange{Flag: f, Action: FlagResponded, TS: e.now(), Actor: by,
+		Detail: `{"response":"` + response + `"}`})
+}
+
+// logFlag stores one flag change against the room's current session.
+func (e *Engine) logFlag(ctx context.Context, shop, room string, c flagChange) error {
+	sess, _, err := e.CurrentSession(ctx, shop, room)
+	if err != nil {
+		e.Log.Warn("live: flag session", "err", err)
+	}
+	return e.flagLog.write(ctx, []flagRow{{Shop: shop, Room: room, Session: sess.ID, Change: c}})
+}

@@ -1,0 +1,144 @@
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// flagsKey is a hash flag key (rule:product) → Flag JSON: the room's active flags.
+func flagsKey(shop, room string) string { return "ld:live:flags:" + roomTag(shop, room) }
+
+// ErrNoFlag means the flag is not active (cleared, or never raised in this room).
+var ErrNoFlag = errors.New("live: no such active flag")
+
+// flagChange is one lifecycle step to store in flag_events.
+type flagChange struct {
+	Flag   Flag
+	Action string
+	TS     time.Time
+	Detail string
+	Actor  string
+}
+
+// reconcile applies one tick's candidates to the active flags in Redis: new conditions are
+// raised, flags whose condition no longer holds are cleared, expired snoozes return to raised.
+// It only adds (HSETNX), deletes, or rewrites snoozed flags, so an operator's acknowledgement
+// written meanwhile is not overwritten.
+func reconcile(ctx context.Context, rdb redis.UniversalClient, shop, room string, cands []candidate, now time.Time) ([]Flag, []flagChange, error) {
+	key := flagsKey(shop, room)
+	cur, err := rdb.HGetAll(ctx, key).Result()
+	if err != nil {
+		return nil, nil, fmt.Errorf("live: flags %s/%s: %w", shop, room, err)
+	}
+	active := map[string]Flag{}
+	for k, v := range cur {
+		var f Flag
+		if json.Unmarshal([]byte(v), &f) == nil {
+			active[k] = f
+		}
+	}
+	holds := map[string]candidate{}
+	for _, c := range cands {
+		holds[c.key()] = c
+	}
+	var changes []flagChange
+	pipe := rdb.Pipeline()
+	for k, f := range active {
+		if _, ok := holds[k]; !ok {
+			pipe.HDel(ctx, key, k)
+			delete(active, k)
+			changes = append(changes, flagChange{Flag: f, Action: FlagCleared, TS: now})
+			continue
+		}
+		if f.State == FlagSnoozed && f.SnoozedUntil <= now.UnixMilli() {
+			f.State, f.SnoozedUntil = FlagRaised, 0
+			b, _ := json.Marshal(f)
+			pipe.HSet(ctx, key, k, b)
+			active[k] = f
+		}
+	}
+	for k, c := range holds {
+		if _, ok := active[k]; ok {
+			continue
+		}
+		f := Flag{ID: flagID(c, now.UnixMilli()), Rule: c.Rule, Product: c.Product, State: FlagRaised,
+			Raised: now.UnixMilli(), Detail: c.Detail, Responses: responses[c.Rule]}
+		b, _ := json.Marshal(f)
+		pipe.HSetNX(ctx, key, k, b)
+		active[k] = f
+		d, _ := json.Marshal(c.Detail)
+		changes = append(changes, flagChange{Flag: f, Action: FlagRaised, TS: now, Detail: string(d)})
+	}
+	pipe.Expire(ctx, key, BucketTTL)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return nil, nil, fmt.Errorf("live: flags %s/%s: %w", shop, room, err)
+	}
+	out := make([]Flag, 0, len(active))
+	for _, f := range active {
+		out = append(out, f)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Raised != out[j].Raised {
+			return out[i].Raised > out[j].Raised
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out, changes, nil
+}
+
+// updateFlag changes the active flag with id by f (acknowledge, snooze). Optimistic: retried when
+// the tick leader changed the hash meanwhile.
+func updateFlag(ctx context.Context, rdb redis.UniversalClient, shop, room, id string, f func(*Flag)) (Flag, error) {
+	key := flagsKey(shop, room)
+	var out Flag
+	txf := func(tx *redis.Tx) error {
+		all, err := tx.HGetAll(ctx, key).Result()
+		if err != nil {
+			return err
+		}
+		for k, v := range all {
+			var fl Flag
+			if json.Unmarshal([]byte(v), &fl) != nil || fl.ID != id {
+				continue
+			}
+			f(&fl)
+			b, _ := json.Marshal(fl)
+			_, err := tx.TxPipelined(ctx, func(p redis.Pipeliner) error {
+				p.HSet(ctx, key, k, b)
+				return nil
+			})
+			out = fl
+			return err
+		}
+		return ErrNoFlag
+	}
+	for i := 0; i < 5; i++ {
+		err := rdb.Watch(ctx, txf, key)
+		if err == redis.TxFailedErr {
+			continue
+		}
+		return out, err
+	}
+	return out, fmt.Errorf("live: update flag %s: too much contention", id)
+}
+
+// findFlag returns the active flag with id.
+func findFlag(ctx context.Context, rdb redis.UniversalClient, shop, room, id string) (Flag, error) {
+	all, err := rdb.HGetAll(ctx, flagsKey(shop, room)).Result()
+	if err != nil {
+		return Flag{}, err
+	}
+	for _, v := range all {
+		var f Flag
+		if json.Unmarshal([]byte(v), &f) == nil && f.ID == id {
+			return f, nil
+		}
+	}
+	return Flag{}, ErrNoFlag
+}

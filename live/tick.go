@@ -1,0 +1,221 @@
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/bsm/redislock"
+	"github.com/redis/go-redis/v9"
+)
+
+// Tick constants.
+const (
+	// activeFor keeps ticking a room this long after its last live event.
+	activeFor = 10 * time.Minute
+	// idleLookBack is what an idle room's snapshot covers.
+	idleLookBack = time.Hour
+	// autoStartRecent: an auto start needs a live event this recent.
+	autoStartRecent = time.Minute
+	// restartGuard: after a session ends, only live events this much later start a new one
+	// automatically (viewers trickling out after 下播 must not restart the stream).
+	restartGuard = 5 * time.Minute
+	// reloadEvery is how often the leader restores live sessions from ClickHouse into Redis.
+	reloadEvery = 10 * time.Second
+)
+
+// roomState is the leader's per-room cache of closed minutes.
+type roomState struct {
+	key     string // session id, or "idle"
+	minutes map[int64]minuteData
+}
+
+// endedKey holds when the room's last session ended (unix seconds).
+func endedKey(shop, room string) string { return "ld:live:ended:" + roomTag(shop, room) }
+
+// Run ticks every e.Tick while this instance holds the leader lock, until ctx ends. Every
+// instance runs it; at most one leads at a time (lock TTL 3 ticks, refreshed each tick).
+func (e *Engine) Run(ctx context.Context) {
+	locker := redislock.New(e.rdb)
+	ttl := 3 * e.Tick
+	var lock *redislock.Lock
+	t := time.NewTicker(e.Tick)
+	defer t.Stop()
+	defer func() {
+		if lock != nil {
+			_ = lock.Release(context.Background())
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if lock != nil && lock.Refresh(ctx, ttl, nil) != nil {
+			lock = nil
+		}
+		if lock == nil {
+			l, err := locker.Obtain(ctx, leaderKey, ttl, nil)
+			if err != nil {
+				if !errors.Is(err, redislock.ErrNotObtained) && ctx.Err() == nil {
+					e.Log.Warn("live: leader lock", "err", err)
+				}
+				continue
+			}
+			lock = l
+		}
+		tctx, cancel := context.WithTimeout(ctx, ttl)
+		if err := e.TickAll(tctx); err != nil && ctx.Err() == nil {
+			e.Log.Error("live: tick", "err", err)
+		}
+		cancel()
+	}
+}
+
+// TickAll runs one tick of every room that has a live session or a recent live event. The
+// leader calls it every second; tests call it directly with a controlled clock.
+func (e *Engine) TickAll(ctx context.Context) error {
+	now := e.now()
+	if now.Sub(e.lastLoad) >= reloadEvery || now.Before(e.lastLoad) {
+		if err := e.restoreSessions(ctx, now); err != nil {
+			e.Log.Warn("live: restore sessions", "err", err)
+		} else {
+			e.lastLoad = now
+		}
+	}
+	pipe := e.rdb.Pipeline()
+	liveC := pipe.SMembers(ctx, liveRoomsKey)
+	actC := pipe.ZRangeByScoreWithScores(ctx, activeRoomsKey, &redis.ZRangeBy{
+		Min: strconv.FormatInt(now.Add(-activeFor).Unix(), 10), Max: "+inf"})
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("live: tick rooms: %w", err)
+	}
+	last := map[string]time.Time{}
+	for _, id := range liveC.Val() {
+		last[id] = time.Time{}
+	}
+	for _, z := range actC.Val() {
+		last[z.Member.(string)] = time.Unix(int64(z.Score), 0)
+	}
+	var errs []error
+	for id, act := range last {
+		shop, room := splitRoomID(id)
+		if err := e.tickRoom(ctx, shop, room, act, now); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// restoreSessions makes Redis agree with ClickHouse about live sessions (after Redis was lost)
+// and trims the activity set.
+func (e *Engine) restoreSessions(ctx context.Context, now time.Time) error {
+	ss, err := e.sessions.query(ctx, `SELECT shop, room, id, started, ended, auto, ended_by FROM stream_sessions FINAL
+		WHERE ended = toDateTime(0, 'UTC') ORDER BY started`)
+	if err != nil {
+		return err
+	}
+	pipe := e.rdb.Pipeline()
+	for _, s := range ss {
+		b, _ := json.Marshal(s)
+		pipe.SetNX(ctx, sessionKey(s.Shop, s.Room), b, 0)
+		pipe.SAdd(ctx, liveRoomsKey, roomID(s.Shop, s.Room))
+	}
+	pipe.ZRemRangeByScore(ctx, activeRoomsKey, "-inf", strconv.FormatInt(now.Add(-48*time.Hour).Unix(), 10))
+	_, err = pipe.Exec(ctx)
+	return err
+}
+
+// tickRoom runs the session rules, reads the room, evaluates the flags and publishes the
+// snapshot.
+func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now time.Time) error {
+	s, err := e.Settings(ctx, shop, room)
+	if err != nil {
+		return err
+	}
+	sess, live, err := e.sessionRules(ctx, shop, room, s, lastAct, now)
+	if err != nil {
+		return err
+	}
+	from, key := now.Add(-idleLookBack), "idle"
+	if live {
+		from, key = sess.Started, sess.ID
+	}
+	id := roomID(shop, room)
+	e.mu.Lock()
+	st := e.rooms[id]
+	if st == nil || st.key != key {
+		st = &roomState{key: key, minutes: map[int64]minuteData{}}
+		e.rooms[id] = st
+	}
+	e.mu.Unlock()
+	d, err := e.reader.read(ctx, shop, room, now, from, s.window(), st.minutes)
+	if err != nil {
+		return err
+	}
+	if !d.Complete {
+		if err := e.rebuild(ctx, shop, room, from, now); err != nil {
+			return err
+		}
+		clear(st.minutes)
+		if d, err = e.reader.read(ctx, shop, room, now, from, s.window(), st.minutes); err != nil {
+			return err
+		}
+	}
+	flags, changes, err := reconcile(ctx, e.rdb, shop, room, evaluate(d, s), now)
+	if err != nil {
+		return err
+	}
+	if len(changes) > 0 {
+		rows := make([]flagRow, len(changes))
+		for i, c := range changes {
+			rows[i] = flagRow{Shop: shop, Room: room, Session: sess.ID, Change: c}
+		}
+		if err := e.flagLog.write(ctx, rows); err != nil {
+			e.Log.Error("live: flag events", "err", err, "shop", shop, "room", room)
+		}
+	}
+	snap := buildSnapshot(room, sess, live, now, d, flags, s)
+	b, err := json.Marshal(snap)
+	if err != nil {
+		return fmt.Errorf("live: encode snapshot %s/%s: %w", shop, room, err)
+	}
+	if e.Hub == nil {
+		return nil
+	}
+	return e.Hub.Publish(ctx, shop, room, "tick", b)
+}
+
+// sessionRules starts a session on a recent live event (AutoStart) and ends one after the
+// quiet period; it returns the room's live session after those rules.
+func (e *Engine) sessionRules(ctx context.Context, shop, room string, s Settings, lastAct, now time.Time) (Session, bool, error) {
+	sess, live, err := e.CurrentSession(ctx, shop, room)
+	if err != nil {
+		return sess, live, err
+	}
+	if live && s.QuietS > 0 && !lastAct.IsZero() {
+		quiet := time.Duration(s.QuietS) * time.Second
+		if now.Sub(lastAct) > quiet && now.Sub(sess.Started) > quiet {
+			if _, err := e.endSession(ctx, shop, room, lastAct, EndedByQuiet); err != nil && !errors.Is(err, ErrNotFound) {
+				return sess, live, err
+			}
+			return Session{}, false, nil
+		}
+	}
+	if live || !s.AutoStart || lastAct.IsZero() || now.Sub(lastAct) > autoStartRecent {
+		return sess, live, nil
+	}
+	endedAt, err := e.rdb.Get(ctx, endedKey(shop, room)).Int64()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return sess, live, err
+	}
+	if endedAt > 0 && lastAct.Before(time.Unix(endedAt, 0).Add(restartGuard)) {
+		return sess, live, nil
+	}
+	sess, err = e.startSession(ctx, shop, room, true)
+	return sess, err == nil, err
+}
