@@ -23,11 +23,21 @@ func openViews(ctx context.Context, m *Main) error {
 	if err != nil {
 		return err
 	}
+	actions, err := m.catalogActions(ctx)
+	if err != nil {
+		return err
+	}
+	sched, err := m.jobScheduler(ctx)
+	if err != nil {
+		return err
+	}
 	s := &views.Server{
+		Jobs:          sched,
 		Users:         live.NewUsers(m.CH),
 		Redis:         m.Redis,
 		CH:            m.CH,
 		Hub:           hub,
+		Actions:       actions,
 		Log:           m.Log,
 		Location:      m.Config.Location,
 		SecureCookies: m.Config.SecureCookies,

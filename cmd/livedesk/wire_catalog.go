@@ -1,0 +1,38 @@
+package main
+
+import (
+	"context"
+	"sync"
+
+	"github.com/livedesk/livedesk/live"
+)
+
+func init() { wiring = append(wiring, openCatalog) }
+
+// actionsByMain holds each running Main's operator actions (tests run several Mains at once).
+var actionsByMain sync.Map // *Main → *live.Actions
+
+// openCatalog builds the catalog and the operator actions and makes `stock` events update the
+// catalog (one write per ingest batch) and the prompter of rooms presenting the product.
+func openCatalog(ctx context.Context, m *Main) error {
+	_, err := m.catalogActions(ctx)
+	return err
+}
+
+// catalogActions returns the instance's operator actions, building them on first use: stage
+// changes go out through the hub; flag responses go to the live engine when it records them.
+func (m *Main) catalogActions(ctx context.Context) (*live.Actions, error) {
+	if a, ok := actionsByMain.Load(m); ok {
+		return a.(*live.Actions), nil
+	}
+	hub, err := m.liveHub(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cat := live.NewCatalog(m.CH)
+	a := &live.Actions{CH: m.CH, Catalog: cat, Recorder: m.Ingest, Publisher: hub, Log: m.Log}
+	m.Ingest.Observers = append(m.Ingest.Observers, &live.StockObserver{Catalog: cat, Listeners: []live.StockListener{a}, Log: m.Log})
+	actionsByMain.Store(m, a)
+	m.OnClose(func() { actionsByMain.Delete(m) })
+	return a, nil
+}

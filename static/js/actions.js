@@ -1,0 +1,215 @@
+// livedesk operator actions panel (views/control_actions.templ) inside the control room.
+//
+// Loads /rooms/<room>/actions/state (products, one-tap cues, stage), then follows "stage"
+// messages: the pinned product and how long it has been on, the flash-sale countdown, and whether
+// the anchor acknowledged the latest cue. Buttons POST to /rooms/<room>/actions/* with the CSRF
+// header (livedesk.post). Any element with class js-flag-respond (data-flag, data-rule,
+// data-response, data-product, data-text) sends that flag response as a cue.
+// User text (titles, cues) is only ever set with textContent.
+(function () {
+  "use strict";
+  var root = document.getElementById("actions");
+  if (!root || !window.livedesk) return;
+  var room = root.getAttribute("data-room");
+  var base = "/rooms/" + encodeURIComponent(room);
+  var S = {};
+  try { S = JSON.parse(document.getElementById("actions-i18n").textContent); } catch (e) { S = {}; }
+  function t(k) { return S[k] || k; }
+  function $(id) { return document.getElementById(id); }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  var products = [];
+  var stage = null;
+  var offset = 0; // server clock − browser clock, from ticks
+  function now() { return Date.now() + offset; }
+  function mmss(ms) {
+    if (ms < 0) ms = 0;
+    var s = Math.floor(ms / 1000), m = Math.floor(s / 60);
+    s = s % 60;
+    return m + ":" + (s < 10 ? "0" : "") + s;
+  }
+
+  var msgTimer = null;
+  function say(text, bad) {
+    var m = $("act-msg");
+    m.textContent = text;
+    m.classList.toggle("error", !!bad);
+    clearTimeout(msgTimer);
+    msgTimer = setTimeout(function () { m.textContent = ""; }, bad ? 8000 : 3000);
+  }
+
+  function post(path, body, btn) {
+    if (btn) btn.disabled = true;
+    return livedesk.post(base + path, body).then(function (r) {
+      if (r && r.stage) applyStage(r.stage);
+      say(t("actions.sent"));
+      return r;
+    }, function (e) {
+      say(e.message, true);
+    }).then(function (r) {
+      if (btn) btn.disabled = false;
+      return r;
+    });
+  }
+
+  // Products: a filterable list, one tap pins.
+  function renderProducts() {
+    var q = ($("act-search").value || "").trim().toLowerCase();
+    var list = $("act-products");
+    list.textContent = "";
+    var pinned = stage && stage.product ? stage.product.id : "";
+    var shown = 0;
+    products.forEach(function (p) {
+      if (q && p.id.toLowerCase().indexOf(q) < 0 && p.title.toLowerCase().indexOf(q) < 0) return;
+      if (shown >= 50) return;
+      shown++;
+      var li = el("li", p.id === pinned ? "pinned" : "");
+      li.setAttribute("data-product", p.id);
+      var name = el("span", "act-p-title", p.title);
+      name.title = p.id;
+      li.appendChild(name);
+      li.appendChild(el("span", "act-p-price", p.price_text));
+      var st = el("span", "act-p-stock" + (p.stock < 10 ? " low" : ""), p.stock);
+      li.appendChild(st);
+      var b = el("button", "primary small act-pin", t("actions.pin"));
+      b.type = "button";
+      b.disabled = p.id === pinned;
+      b.addEventListener("click", function () { post("/actions/pin", { product: p.id }, b); });
+      li.appendChild(b);
+      list.appendChild(li);
+    });
+    var sel = $("act-flash-product");
+    var keep = sel.value;
+    sel.textContent = "";
+    products.forEach(function (p) {
+      var o = el("option", "", p.title + " · " + p.price_text);
+      o.value = p.id;
+      sel.appendChild(o);
+    });
+    sel.value = keep || pinned || (products[0] ? products[0].id : "");
+  }
+
+  function renderPresets(cues) {
+    var box = $("act-presets");
+    box.textContent = "";
+    (cues || []).forEach(function (c) {
+      var b = el("button", "preset", c);
+      b.type = "button";
+      b.addEventListener("click", function () { post("/actions/cue", { text: c }, b); });
+      box.appendChild(b);
+    });
+  }
+
+  function applyStage(st) {
+    if (!st) return;
+    if (stage && st.updated && stage.updated && st.updated < stage.updated) return; // older answer
+    var pinnedBefore = stage && stage.product ? stage.product.id : "";
+    stage = st;
+    var p = st.product;
+    $("act-pinned-title").textContent = p ? p.title + " · " + p.price_text : t("actions.none");
+    $("act-unpin").disabled = !p;
+    var nowPinned = p ? p.id : "";
+    if (nowPinned !== pinnedBefore) renderProducts();
+    if (p) {
+      for (var i = 0; i < products.length; i++) {
+        if (products[i].id === p.id) products[i].stock = p.stock;
+      }
+    }
+    var cs = $("act-cue-status");
+    if (st.cue) {
+      cs.hidden = false;
+      $("act-cue-text").textContent = st.cue.text;
+      cs.classList.toggle("acked", !!st.cue.acked);
+    } else {
+      cs.hidden = true;
+    }
+    tick();
+  }
+
+  // tick refreshes the clocks: time on product, flash-sale countdown, cue waiting time.
+  function tick() {
+    if (!stage) return;
+    var n = now();
+    $("act-pinned-time").textContent = stage.product && stage.pinned_at ? mmss(n - stage.pinned_at) : "";
+    var fl = $("act-flash-live");
+    var fs = stage.flash_sale;
+    if (fs && fs.ends > n) {
+      fl.textContent = fs.title + " " + fs.price_text + " · " + mmss(fs.ends - n) + " " + t("actions.flash.left");
+      fl.className = "act-flash-live on";
+    } else {
+      fl.textContent = "";
+      fl.className = "act-flash-live";
+    }
+    var c = stage.cue;
+    if (c) {
+      var s = $("act-cue-state");
+      if (c.acked) {
+        s.textContent = "✓ " + t("actions.cue.acked") + (c.acked_by ? " (" + c.acked_by + ")" : "") + " · " +
+          t("actions.cue.after") + " " + Math.max(0, Math.round((c.acked_at - c.at) / 1000)) + t("actions.seconds");
+      } else {
+        s.textContent = t("actions.cue.waiting") + " · " + Math.max(0, Math.round((n - c.at) / 1000)) + t("actions.seconds");
+      }
+    }
+  }
+
+  $("act-search").addEventListener("input", renderProducts);
+  $("act-unpin").addEventListener("click", function () { post("/actions/unpin", {}, $("act-unpin")); });
+  $("act-cue-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    var inp = $("act-cue-input");
+    var text = inp.value.trim();
+    if (!text) return;
+    post("/actions/cue", { text: text }).then(function (r) { if (r) inp.value = ""; });
+  });
+  $("act-flash-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    post("/actions/flash", {
+      product: $("act-flash-product").value,
+      price: $("act-flash-price").value.trim(),
+      qty: parseInt($("act-flash-qty").value, 10) || 0,
+      seconds: Math.round((parseFloat($("act-flash-min").value) || 0) * 60)
+    });
+  });
+  $("act-coupon-form").addEventListener("submit", function (ev) {
+    ev.preventDefault();
+    post("/actions/coupon", {
+      name: $("act-coupon-name").value.trim(),
+      threshold: $("act-coupon-min").value.trim(),
+      discount: $("act-coupon-off").value.trim(),
+      qty: parseInt($("act-coupon-qty").value, 10) || 0
+    });
+  });
+  // Flag responses rendered anywhere on the page (one tap → cue + recorded against the flag).
+  document.addEventListener("click", function (ev) {
+    var b = ev.target.closest ? ev.target.closest(".js-flag-respond") : null;
+    if (!b) return;
+    var flag = b.getAttribute("data-flag");
+    livedesk.post(base + "/flags/" + encodeURIComponent(flag) + "/respond", {
+      response: b.getAttribute("data-response") || "",
+      text: b.getAttribute("data-text") || b.textContent,
+      product: b.getAttribute("data-product") || "",
+      rule: b.getAttribute("data-rule") || ""
+    }).then(function (r) { if (r && r.stage) applyStage(r.stage); say(t("actions.respond.sent")); },
+      function (e) { say(e.message, true); });
+  });
+
+  livedesk.on("stage", function (d) { applyStage(d); });
+  livedesk.on("tick", function (d) { if (d && d.server_time) offset = d.server_time - Date.now(); });
+  setInterval(tick, 500);
+
+  fetch(base + "/actions/state", { credentials: "same-origin", headers: { Accept: "application/json" } })
+    .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+    .then(function (d) {
+      products = d.products || [];
+      renderPresets(d.cues);
+      renderProducts();
+      applyStage(d.stage);
+    })
+    .catch(function (e) { say(e.message, true); });
+  livedesk.connect();
+})();

@@ -1,0 +1,192 @@
+// livedesk prompter (views/prompter_page.templ): the anchor's screen, read from 2–3 m.
+//
+// Starts from the stage the server rendered (#stage-init), then follows the room socket:
+// "stage" (pinned product, flash sale, coupon, latest cue) and "tick" (server clock, the pinned
+// product's 5-minute clicks and orders, buyer question topics). A new cue takes over the top of
+// the screen until the anchor taps "收到/got it" (POST /rooms/<room>/prompter/ack). Mirror and
+// font size are remembered per device in localStorage. live.js reconnects on its own.
+// Every text is set with textContent: product text and cues are user text.
+(function () {
+  "use strict";
+  var root = document.getElementById("prompter");
+  if (!root || !window.livedesk) return;
+  var room = root.getAttribute("data-room");
+  var canAck = root.getAttribute("data-can-ack") === "true" || root.getAttribute("data-can-ack") === "1";
+  function $(id) { return document.getElementById(id); }
+  function json(id) {
+    try { return JSON.parse($(id).textContent); } catch (e) { return null; }
+  }
+  var S = json("prompter-i18n") || {};
+  function t(k) { return S[k] || k; }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  var stage = null;
+  var tickData = null;
+  var offset = 0; // server clock − device clock
+  function now() { return Date.now() + offset; }
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  function mmss(ms) {
+    if (ms < 0) ms = 0;
+    var s = Math.floor(ms / 1000), m = Math.floor(s / 60), h = Math.floor(m / 60);
+    return h ? h + ":" + pad(m % 60) + ":" + pad(s % 60) : m + ":" + pad(s % 60);
+  }
+
+  // Device settings: mirror and font scale, per device.
+  var KEY_MIRROR = "ld:prompter:mirror", KEY_SCALE = "ld:prompter:scale";
+  function store(k, v) { try { localStorage.setItem(k, v); } catch (e) { /* private mode */ } }
+  function load(k) { try { return localStorage.getItem(k); } catch (e) { return null; } }
+  var scale = parseFloat(load(KEY_SCALE)) || 1;
+  function applySettings() {
+    document.body.classList.toggle("mirrored", load(KEY_MIRROR) === "1");
+    document.documentElement.style.setProperty("--scale", String(scale));
+  }
+  $("mirror").addEventListener("click", function () {
+    store(KEY_MIRROR, load(KEY_MIRROR) === "1" ? "0" : "1");
+    applySettings();
+  });
+  $("smaller").addEventListener("click", function () {
+    scale = Math.max(0.6, Math.round((scale - 0.1) * 10) / 10);
+    store(KEY_SCALE, String(scale));
+    applySettings();
+  });
+  $("bigger").addEventListener("click", function () {
+    scale = Math.min(1.8, Math.round((scale + 0.1) * 10) / 10);
+    store(KEY_SCALE, String(scale));
+    applySettings();
+  });
+  applySettings();
+
+  function renderProduct() {
+    var p = stage && stage.product;
+    $("product-none").hidden = !!p;
+    $("product-body").hidden = !p;
+    $("on-product").hidden = !p;
+    if (!p) return;
+    $("p-title").textContent = p.title;
+    $("p-price").textContent = p.price_text;
+    $("p-list-price").textContent = p.list_price_text || "";
+    $("p-list-price").hidden = !p.list_price_text;
+    $("p-stock").textContent = String(p.stock);
+    var low = p.stock < 10;
+    $("p-low").hidden = !low;
+    $("p-low").textContent = p.stock <= 0 ? t("prompter.soldout") : t("prompter.low");
+    $("p-stock-box").classList.toggle("low", low);
+    var ol = $("p-points");
+    ol.textContent = "";
+    (p.points || []).forEach(function (s) { ol.appendChild(el("li", "", s)); });
+    renderProductStats();
+  }
+
+  function renderCue() {
+    var c = stage && stage.cue;
+    var box = $("cue");
+    if (!c) { box.hidden = true; return; }
+    box.hidden = false;
+    $("cue-text").textContent = c.text;
+    box.setAttribute("data-cue", c.id);
+    box.classList.toggle("acked", !!c.acked);
+    box.classList.toggle("fresh", !c.acked);
+    var ack = $("cue-ack");
+    if (ack) { ack.hidden = !!c.acked; ack.disabled = false; }
+    $("cue-acked").hidden = !c.acked;
+  }
+
+  function renderCoupon() {
+    var c = stage && stage.coupon;
+    // A coupon stays on screen for 10 minutes after it was dropped.
+    var show = !!(c && now() - c.at < 10 * 60 * 1000);
+    $("coupon").hidden = !show;
+    if (show) $("coupon-text").textContent = c.text + " · " + c.qty;
+  }
+
+  function renderFlash() {
+    var fs = stage && stage.flash_sale;
+    var box = $("flash");
+    var n = now();
+    // Show a running sale, and "ended" for 30 s after it ends.
+    if (!fs || n > fs.ends + 30000) { box.hidden = true; return; }
+    box.hidden = false;
+    var left = fs.ends - n;
+    box.classList.toggle("ended", left <= 0);
+    box.classList.toggle("last", left > 0 && left <= 10000);
+    $("flash-price").textContent = fs.title + " " + fs.price_text;
+    $("flash-qty").textContent = t("prompter.flash.qty") + " " + fs.qty;
+    $("flash-clock").textContent = left > 0 ? mmss(left) : t("prompter.flash.end");
+  }
+
+  function renderProductStats() {
+    var p = stage && stage.product;
+    if (!p) return;
+    var w = null;
+    var list = (tickData && tickData.products) || [];
+    for (var i = 0; i < list.length; i++) if (list[i].product === p.id) w = list[i];
+    $("p-clicks").textContent = w ? String(w.clicks) : "0";
+    $("p-orders").textContent = w ? String(w.orders) : "0";
+  }
+
+  // The three busiest question topics of the last 5 minutes (the ones still waiting for an
+  // answer on air), with the latest example.
+  function renderQuestions() {
+    var qs = ((tickData && tickData.questions) || []).filter(function (q) { return q.last5 > 0; });
+    qs.sort(function (a, b) { return b.last5 - a.last5 || b.count - a.count; });
+    qs = qs.slice(0, 3);
+    var ol = $("q-list");
+    ol.textContent = "";
+    qs.forEach(function (q) {
+      var li = el("li");
+      li.appendChild(el("span", "q-label", q.label));
+      li.appendChild(el("span", "q-count", "×" + q.last5));
+      if (q.example) li.appendChild(el("span", "q-example", "“" + q.example + "”"));
+      ol.appendChild(li);
+    });
+    $("q-none").hidden = qs.length > 0;
+  }
+
+  function clocks() {
+    var n = now();
+    if (stage && stage.product && stage.pinned_at) $("on-time").textContent = mmss(n - stage.pinned_at);
+    renderFlash();
+    renderCoupon();
+    var d = new Date(n);
+    $("clock").textContent = pad(d.getHours()) + ":" + pad(d.getMinutes());
+  }
+
+  function applyStage(st) {
+    if (!st) return;
+    if (stage && st.updated && stage.updated && st.updated < stage.updated) return;
+    stage = st;
+    renderProduct();
+    renderCue();
+    clocks();
+  }
+
+  var ackBtn = $("cue-ack");
+  if (ackBtn && canAck) {
+    ackBtn.addEventListener("click", function () {
+      var id = $("cue").getAttribute("data-cue");
+      if (!id) return;
+      ackBtn.disabled = true;
+      livedesk.post("/rooms/" + encodeURIComponent(room) + "/prompter/ack", { cue: id })
+        .then(function (r) { if (r && r.stage) applyStage(r.stage); })
+        .catch(function () { ackBtn.disabled = false; $("cue-acked").hidden = true; ackBtn.textContent = t("prompter.fail"); });
+    });
+  }
+
+  livedesk.on("stage", function (d) { applyStage(d); });
+  livedesk.on("tick", function (d) {
+    if (!d) return;
+    if (d.server_time) offset = d.server_time - Date.now();
+    tickData = d;
+    renderProductStats();
+    renderQuestions();
+  });
+  applyStage(json("stage-init"));
+  renderQuestions();
+  setInterval(clocks, 250);
+  livedesk.connect();
+})();

@@ -1,0 +1,41 @@
+package views
+
+import (
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livedesk/livedesk/live"
+)
+
+// actionCoupon drops a coupon: {"name":"","discount":"10","threshold":"99","qty":200}; amounts
+// are yuan text, threshold "" or "0" for none.
+func (s *Server) actionCoupon(c *fiber.Ctx) error {
+	var in struct {
+		Name      string `json:"name"`
+		Discount  string `json:"discount"`
+		Threshold string `json:"threshold"`
+		Qty       int64  `json:"qty"`
+	}
+	room := actionRoom(c)
+	if err := c.BodyParser(&in); err != nil || room == "" {
+		return s.badAction(c)
+	}
+	bad := func(field string) error {
+		return c.Status(fiber.StatusBadRequest).JSON(fiber.Map{"error": T(LangOf(c), "products.yuan.bad"), "field": field})
+	}
+	discount, err := live.ParseYuan(in.Discount)
+	if err != nil {
+		return bad("discount")
+	}
+	var threshold int64
+	if strings.TrimSpace(in.Threshold) != "" {
+		if threshold, err = live.ParseYuan(in.Threshold); err != nil {
+			return bad("threshold")
+		}
+	}
+	u := CurrentUser(c)
+	st, err := s.Actions.DropCoupon(c.UserContext(), u.Shop, room, live.CouponRequest{
+		Name: in.Name, Discount: discount, Threshold: threshold, Qty: in.Qty}, u.Name)
+	return s.actionResult(c, st, err)
+}

@@ -1,0 +1,28 @@
+package views
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livedesk/livedesk/live"
+)
+
+// actionCue sends a cue to the anchor's prompter: {"text":"强调尺码"}. A flag's suggested
+// response also names the flag: {"text":"加赠：下单送…","flag":"no_sale:p7:…","rule":"no_sale",
+// "response":"gift","product":"p7"}, and is recorded against it.
+func (s *Server) actionCue(c *fiber.Ctx) error {
+	var in struct {
+		Text     string `json:"text"`
+		Flag     string `json:"flag"`
+		Rule     string `json:"rule"`
+		Response string `json:"response"`
+		Product  string `json:"product"`
+	}
+	room := actionRoom(c)
+	if err := c.BodyParser(&in); err != nil || room == "" {
+		return s.badAction(c)
+	}
+	u := CurrentUser(c)
+	st, err := s.Actions.SendCue(c.UserContext(), u.Shop, room, live.CueRequest{
+		Text: in.Text, Flag: in.Flag, Rule: in.Rule, Response: in.Response, Product: in.Product}, u.Name)
+	return s.actionResult(c, st, err)
+}

@@ -1,0 +1,32 @@
+package views
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livedesk/livedesk/live"
+)
+
+// actionFlashSale starts a flash sale: {"product":"p1","price":"9.90","qty":100,"seconds":180};
+// price is yuan text, converted to fen exactly.
+func (s *Server) actionFlashSale(c *fiber.Ctx) error {
+	var in struct {
+		Product string `json:"product"`
+		Price   string `json:"price"`
+		Qty     int64  `json:"qty"`
+		Seconds int64  `json:"seconds"`
+	}
+	room := actionRoom(c)
+	if err := c.BodyParser(&in); err != nil || room == "" {
+		return s.badAction(c)
+	}
+	fen, err := live.ParseYuan(in.Price)
+	if err != nil {
+		return c.Status(fiber.StatusBadRequest).JSON(fiber.Map{"error": T(LangOf(c), "products.yuan.bad"), "field": "price"})
+	}
+	u := CurrentUser(c)
+	st, err := s.Actions.StartFlashSale(c.UserContext(), u.Shop, room, live.FlashSaleRequest{
+		Product: in.Product, Price: fen, Qty: in.Qty, Duration: time.Duration(in.Seconds) * time.Second}, u.Name)
+	return s.actionResult(c, st, err)
+}

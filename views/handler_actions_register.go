@@ -1,0 +1,55 @@
+package views
+
+import (
+	"errors"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livedesk/livedesk/ingest"
+	"github.com/livedesk/livedesk/live"
+)
+
+// registerActions mounts the operator actions of a room (JSON, called by static/js/actions.js
+// from the control room). Each answers with the room's new stage.
+func (s *Server) registerActions(r fiber.Router) {
+	op := s.RequireRole(StreamRoles...)
+	r.Get("/rooms/:room/actions/state", op, s.actionsState)
+	r.Post("/rooms/:room/actions/pin", op, s.actionPin)
+	r.Post("/rooms/:room/actions/unpin", op, s.actionUnpin)
+	r.Post("/rooms/:room/actions/flash", op, s.actionFlashSale)
+	r.Post("/rooms/:room/actions/coupon", op, s.actionCoupon)
+	r.Post("/rooms/:room/actions/cue", op, s.actionCue)
+	r.Post("/rooms/:room/flags/:flag/respond", op, s.actionRespond)
+}
+
+// actionRoom returns the :room parameter when it is a valid room id, else "".
+func actionRoom(c *fiber.Ctx) string {
+	room := c.Params("room")
+	if ingest.ValidShop(room) != nil {
+		return ""
+	}
+	return room
+}
+
+// actionResult answers an action: the new stage, or the error as a message the user may see.
+func (s *Server) actionResult(c *fiber.Ctx, st live.Stage, err error) error {
+	var ie *live.InvalidError
+	switch {
+	case err == nil:
+		return c.JSON(fiber.Map{"stage": st})
+	case errors.As(err, &ie):
+		return c.Status(fiber.StatusBadRequest).JSON(fiber.Map{"error": invalidText(LangOf(c), ie), "field": ie.Field})
+	case errors.Is(err, live.ErrNotFound):
+		return s.fail(c, fiber.StatusNotFound, "products.notfound")
+	case errors.Is(err, live.ErrStaleCue):
+		return s.fail(c, fiber.StatusConflict, "actions.stale")
+	}
+	u := CurrentUser(c)
+	s.Log.Error("views: action", "shop", u.Shop, "room", c.Params("room"), "path", c.Path(), "err", err)
+	return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+}
+
+// badAction answers a request whose body could not be read.
+func (s *Server) badAction(c *fiber.Ctx) error {
+	return s.fail(c, fiber.StatusBadRequest, "actions.bad")
+}

@@ -1,0 +1,45 @@
+package views
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livedesk/livedesk/live"
+)
+
+// actionProduct is a product as the action panel lists it.
+type actionProduct struct {
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	PriceText string `json:"price_text"`
+	Price     string `json:"price"` // yuan, for the flash-sale form
+	Stock     int64  `json:"stock"`
+	Tag       string `json:"tag"`
+}
+
+// actionsState gives the action panel what it needs: the shop's products, its one-tap cues and
+// the room's stage.
+func (s *Server) actionsState(c *fiber.Ctx) error {
+	u := CurrentUser(c)
+	room := actionRoom(c)
+	if room == "" {
+		return s.fail(c, fiber.StatusNotFound, "error.notfound")
+	}
+	ctx := c.UserContext()
+	ps, err := s.Actions.Catalog.List(ctx, u.Shop)
+	if err != nil {
+		return s.actionResult(c, live.Stage{}, err)
+	}
+	cues, err := s.Actions.Presets(ctx, u.Shop)
+	if err != nil {
+		return s.actionResult(c, live.Stage{}, err)
+	}
+	st, err := s.Actions.Stage(ctx, u.Shop, room)
+	if err != nil {
+		return s.actionResult(c, live.Stage{}, err)
+	}
+	out := make([]actionProduct, len(ps))
+	for i, p := range ps {
+		out[i] = actionProduct{ID: p.ID, Title: p.Title, PriceText: Money(p.Price), Price: live.FormatYuan(p.Price), Stock: p.Stock, Tag: p.Tag}
+	}
+	return c.JSON(fiber.Map{"products": out, "cues": cues, "stage": st})
+}

@@ -1,0 +1,38 @@
+package views
+
+import (
+	"bytes"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livedesk/livedesk/live"
+)
+
+// productsExport downloads the shop's catalog as .xlsx (format=xlsx) or .csv, in the layout
+// the import reads back.
+func (s *Server) productsExport(c *fiber.Ctx) error {
+	u := CurrentUser(c)
+	ps, err := s.Actions.Catalog.List(c.UserContext(), u.Shop)
+	if err != nil {
+		s.Log.Error("views: products export", "shop", u.Shop, "err", err)
+		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+	}
+	var b bytes.Buffer
+	name := "products-" + u.Shop + "-" + s.now().In(s.Location).Format("20060102")
+	if c.Query("format") == "xlsx" {
+		err = live.WriteXLSX(&b, ps)
+		name += ".xlsx"
+		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	} else {
+		err = live.WriteCSV(&b, ps)
+		name += ".csv"
+		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	}
+	if err != nil {
+		s.Log.Error("views: products export", "shop", u.Shop, "err", err)
+		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+	}
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Send(b.Bytes())
+}

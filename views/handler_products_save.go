@@ -1,0 +1,48 @@
+package views
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livedesk/livedesk/live"
+)
+
+// productSave adds a product or saves an edit. A rejected form is shown again as typed, with
+// each field's problem under it (400).
+func (s *Server) productSave(c *fiber.Ctx) error {
+	u := CurrentUser(c)
+	lang := LangOf(c)
+	f, pr, ok := readProductForm(c, lang)
+	ctx := c.UserContext()
+	if ok {
+		_, exists, err := s.Actions.Catalog.Get(ctx, u.Shop, pr.ID)
+		if err != nil {
+			s.Log.Error("views: product save", "shop", u.Shop, "err", err)
+			return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		}
+		switch {
+		case exists && !f.Edit:
+			f.Errors[live.FieldID] = T(lang, "products.exists")
+			ok = false
+		case !exists && f.Edit:
+			return s.fail(c, fiber.StatusNotFound, "products.notfound")
+		}
+	}
+	if !ok {
+		c.Status(fiber.StatusBadRequest)
+		if f.Edit {
+			return s.render(c, ProductEditPage(s.page(c, "products.edit"), f))
+		}
+		d, err := s.productsData(c)
+		if err != nil {
+			s.Log.Error("views: products page", "shop", u.Shop, "err", err)
+			return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		}
+		d.Form = f
+		return s.render(c, ProductsPage(s.page(c, "products.title"), d))
+	}
+	if err := s.Actions.Catalog.Save(ctx, u.Shop, []live.Product{pr}); err != nil {
+		s.Log.Error("views: product save", "shop", u.Shop, "product", pr.ID, "err", err)
+		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+	}
+	return c.Redirect("/products?done=saved", fiber.StatusSeeOther)
+}
