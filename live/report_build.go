@@ -1,0 +1,159 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// ReportProducts gives the catalog titles and current stock of products; *Catalog satisfies it.
+type ReportProducts interface {
+	GetMany(ctx context.Context, shop string, ids []string) (map[string]Product, error)
+}
+
+// ReportBuilder builds a session's report from ClickHouse.
+//
+// Exactly one count per event id, without FINAL: the events table is a ReplacingMergeTree whose
+// sorting key ends in (ts, type, id), so stored copies of one event share the minute, the type
+// and the product. Counts are uniqExact(id) inside each (minute, type, product) group, which is
+// exact and costs one hash-set insert per row, while FINAL on 18.16 merges every part of the span
+// in one thread. Rows that need their values (orders, ad spend, actions) are read raw and deduped
+// by id in Go; distinct-user counts and online maxima are unaffected by copies.
+type ReportBuilder struct {
+	CH       driver.Conn
+	Products ReportProducts // optional: titles and stock for the tables and 次日主推
+	Store    *ReportStore   // optional: the previous sessions for the comparison
+	Now      func() time.Time
+}
+
+func (b *ReportBuilder) now() time.Time {
+	if b.Now != nil {
+		return b.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// rawData is everything the report is computed from, as read from ClickHouse.
+type rawData struct {
+	groups    []minuteGroup
+	online    []onlineMinute
+	users     [3]uint64 // distinct enter, impression, click users
+	clickers  map[string]int64
+	orders    []orderRow // paid, one per order, ts order
+	refunds   []orderRow // refunded, one per order
+	adSpend   []amountRow
+	actions   []actionRow
+	texts     []textCount
+	flags     []flagEvent
+	stock     map[string]int64
+	titles    map[string]string
+	perSecond secondData
+	capped    bool
+}
+
+// Build builds the report of span. It reads the events of the span (and, for the comparison, the
+// stored reports of the room's previous sessions).
+func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, error) {
+	started := time.Now()
+	// Events are stored at whole seconds, so the span is cut on whole seconds.
+	span.Start, span.End = span.Start.UTC().Truncate(time.Second), span.End.UTC().Truncate(time.Second)
+	if !span.End.After(span.Start) {
+		return nil, fmt.Errorf("live: report %s: empty span %s – %s", span.Session, span.Start, span.End)
+	}
+	var raw rawData
+	var mu sync.Mutex
+	var firstErr error
+	var wg sync.WaitGroup
+	run := func(name string, f func() error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(); err != nil {
+				mu.Lock()
+				if firstErr == nil {
+					firstErr = fmt.Errorf("live: report %s: %s: %w", span.Session, name, err)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	q := reportQueries{ch: b.CH, span: span}
+	// The biggest scans first so they start while the small ones run.
+	run("minutes", func() (err error) { raw.groups, err = q.minuteGroups(ctx); return })
+	run("users", func() (err error) { raw.users, err = q.funnelUsers(ctx); return })
+	run("clickers", func() (err error) { raw.clickers, err = q.productClickers(ctx); return })
+	run("online", func() (err error) { raw.online, err = q.onlineMinutes(ctx); return })
+	run("orders", func() (err error) { raw.orders, raw.refunds, err = q.orders(ctx); return })
+	run("ad spend", func() (err error) { raw.adSpend, err = q.adSpend(ctx); return })
+	run("actions", func() (err error) { raw.actions, err = q.actions(ctx); return })
+	run("comments", func() (err error) { raw.texts, raw.capped, err = q.commentTexts(ctx); return })
+	run("flags", func() (err error) { raw.flags, err = q.flags(ctx); return })
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	// Second-level clicks and views for the segments and the flag windows, only for the products
+	// that were presented or flagged.
+	watched := map[string]bool{}
+	for _, a := range raw.actions {
+		if a.typ == MarkerPin && a.product != "" {
+			watched[a.product] = true
+		}
+	}
+	for _, f := range raw.flags {
+		if f.product != "" {
+			watched[f.product] = true
+		}
+	}
+	var err error
+	if raw.perSecond, err = q.perSecond(ctx, sortedKeys(watched)); err != nil {
+		return nil, fmt.Errorf("live: report %s: per second: %w", span.Session, err)
+	}
+	r := &Report{Span: span, Built: b.now()}
+	assemble(r, &raw)
+	b.enrich(ctx, r, &raw)
+	r.BuildMillis = time.Since(started).Milliseconds()
+	return r, nil
+}
+
+// enrich adds what comes from outside the events table: catalog titles and stock (次日主推) and
+// the previous sessions. A failure here leaves a note instead of failing the report.
+func (b *ReportBuilder) enrich(ctx context.Context, r *Report, raw *rawData) {
+	stock := map[string]int64{}
+	r.Titles = ProductTitles{}
+	if b.Products != nil {
+		ids := make([]string, 0, len(r.Products))
+		for _, p := range r.Products {
+			ids = append(ids, p.Product)
+		}
+		ps, err := b.Products.GetMany(ctx, r.Span.Shop, ids)
+		if err != nil {
+			r.Notes = append(r.Notes, "catalog unavailable: titles and stock missing")
+		}
+		for id, p := range ps {
+			r.Titles[id] = p.Title
+			stock[id] = p.Stock
+		}
+	}
+	r.Push = pickPush(r.Products, stock)
+	if b.Store != nil {
+		prev, err := b.Store.Previous(ctx, r.Span, 7)
+		if err != nil {
+			r.Notes = append(r.Notes, "previous sessions unavailable: comparison missing")
+		}
+		r.Compare = compareWith(r.Headline, prev)
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,82 @@
+package live
+
+// Comparison metric keys (also the i18n keys of their labels).
+const (
+	MetricGMV        = "gmv"
+	MetricOrders     = "orders"
+	MetricBuyers     = "buyers"
+	MetricViews      = "views"
+	MetricViewers    = "viewers"
+	MetricPeakOnline = "peak_online"
+	MetricAvgOnline  = "avg_online"
+	MetricGPM        = "gpm"
+	MetricUVValue    = "uv_value"
+	MetricAdSpend    = "ad_spend"
+	MetricROI        = "roi"
+	MetricRefunds    = "refunds"
+	MetricDuration   = "duration"
+)
+
+// headlineValues returns the comparable headline numbers; ok is false for a rate whose
+// denominator was 0 (left out of the average).
+func headlineValues(h Headline) []struct {
+	key   string
+	v     float64
+	ok    bool
+	money bool
+} {
+	type kv = struct {
+		key   string
+		v     float64
+		ok    bool
+		money bool
+	}
+	return []kv{
+		{MetricGMV, float64(h.GMV), true, true},
+		{MetricOrders, float64(h.Orders), true, false},
+		{MetricBuyers, float64(h.Buyers), true, false},
+		{MetricViews, float64(h.Views), true, false},
+		{MetricViewers, float64(h.Viewers), true, false},
+		{MetricPeakOnline, float64(h.PeakOnline), true, false},
+		{MetricAvgOnline, h.AvgOnline, true, false},
+		{MetricGPM, h.GPM.Value, h.GPM.OK, true},
+		{MetricUVValue, h.UVValue.Value, h.UVValue.OK, true},
+		{MetricAdSpend, float64(h.AdSpend), true, true},
+		{MetricROI, h.ROI.Value, h.ROI.OK, false},
+		{MetricRefunds, float64(h.Refunds), true, true},
+		{MetricDuration, float64(h.DurationSec), true, false},
+	}
+}
+
+// compareWith sets cur against the mean of the previous reports (newest first). A rate's mean is
+// over the sessions where it was defined.
+func compareWith(cur Headline, prev []*Report) Compare {
+	c := Compare{Sessions: []string{}, Rows: []CompareRow{}}
+	for _, p := range prev {
+		c.Sessions = append(c.Sessions, p.Span.Session)
+	}
+	if len(prev) == 0 {
+		return c
+	}
+	for i, m := range headlineValues(cur) {
+		var sum float64
+		var n int
+		for _, p := range prev {
+			pv := headlineValues(p.Headline)[i]
+			if pv.ok {
+				sum += pv.v
+				n++
+			}
+		}
+		row := CompareRow{Metric: m.key, Current: m.v, Money: m.money}
+		if n > 0 && m.ok {
+			row.Average = sum / float64(n)
+			row.Delta = m.v - row.Average
+			row.DeltaPct = ratio(row.Delta, row.Average, 1)
+		} else if n > 0 {
+			row.Average = sum / float64(n)
+		}
+		c.Rows = append(c.Rows, row)
+	}
+	return c
+}
