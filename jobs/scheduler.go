@@ -24,7 +24,7 @@ type Scheduler struct {
 
 	s       gocron.Scheduler
 	mu      sync.Mutex
-	entries map[string]entry // by gocron job name "shop/job"
+	entries map[string]entry // by gocron job name "{shop}/job"
 	ctx     context.Context
 	cancel  context.CancelFunc
 }
@@ -94,7 +94,7 @@ func (sc *Scheduler) Sync(ctx context.Context) error {
 			if !st.Enabled {
 				continue
 			}
-			name := shop + "/" + j.Name
+			name := "{" + shop + "}/" + j.Name // the hash tag keeps a shop's lock keys on one Redis slot
 			want[name] = entry{schedule: "CRON_TZ=" + loc.String() + " " + st.Schedule}
 			targets[name] = target{shop, j.Name}
 		}
@@ -137,7 +137,7 @@ func (sc *Scheduler) runScheduled(shop, job string) {
 // NextRun returns when shop's job runs next on this instance (zero when not scheduled).
 func (sc *Scheduler) NextRun(shop, job string) time.Time {
 	sc.mu.Lock()
-	e, ok := sc.entries[shop+"/"+job]
+	e, ok := sc.entries["{"+shop+"}/"+job]
 	sc.mu.Unlock()
 	if !ok || sc.s == nil {
 		return time.Time{}

@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/livedesk/livedesk/jobs"
+)
+
+// End to end: events posted through the API, "run now" from the Jobs page, the task in the
+// inbox, the urgent one pushed over the shop socket, done from the inbox, settings validated,
+// and every route scoped to the user's shop and role.
+func TestJobsAndTasksPages(t *testing.T) {
+	s := startServer(t)
+	key := s.apiKey("shop1")
+	s.addUser("shop1", "boss", "admin", "pass-boss-1")
+	s.addUser("shop1", "watch", "viewer", "pass-watch-1")
+	s.addUser("shop2", "other", "admin", "pass-other-1")
+	created := time.Now().Add(-40 * time.Minute).UTC().Format(time.RFC3339)
+	body := fmt.Sprintf(`{"id":"o1c","type":"order","ts":%q,"order":"o1","status":"created","product":"p1","user":"u1","amount":1990}
+{"id":"st1","type":"stock","ts":%q,"product":"p7","value":3}
+`, created, created)
+	if code, res := s.post(key, []byte(body)); code != 200 || res["accepted"] != 2.0 {
+		t.Fatalf("post: %d %v", code, res)
+	}
+
+	boss := newWebClient(t, s.URL())
+	boss.login("shop1", "boss", "pass-boss-1")
+	code, ws := boss.dialSocket("/ws")
+	if code != http.StatusSwitchingProtocols {
+		t.Fatalf("shop socket: %d", code)
+	}
+	tok := boss.csrf("/jobs")
+	if code, loc, _ := boss.postForm("/jobs/unpaid/run", url.Values{"_csrf": {tok}}); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/jobs?ran=unpaid") {
+		t.Fatalf("run now: %d %q", code, loc)
+	}
+	if code, _, page := boss.get("/tasks"); code != 200 || !strings.Contains(page, "催付：订单 o1 下单后未付款") {
+		t.Fatalf("inbox %d lacks the reminder: %.500s", code, page)
+	}
+	if _, _, page := boss.get("/jobs"); !strings.Contains(page, `data-job="unpaid" data-status="ok"`) || !strings.Contains(page, "未付款待催 1") {
+		t.Fatalf("runs list lacks the run: %.2000s", page)
+	}
+
+	// The restock task for p7 (3 left) is urgent: it reaches the open shop socket.
+	boss.postForm("/jobs/stock/run", url.Values{"_csrf": {tok}})
+	ws.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var sawNotify, sawStock bool
+	for !(sawNotify && sawStock) {
+		_, msg, err := ws.ReadMessage()
+		if err != nil {
+			t.Fatalf("socket: %v (notify %v, stock %v)", err, sawNotify, sawStock)
+		}
+		var env struct {
+			Kind string          `json:"kind"`
+			Data json.RawMessage `json:"data"`
+		}
+		json.Unmarshal(msg, &env)
+		switch env.Kind {
+		case jobs.NotifyKind:
+			var n jobs.Notification
+			json.Unmarshal(env.Data, &n)
+			sawNotify = sawNotify || (n.TaskType == jobs.TypeRestock && strings.Contains(n.Title, "p7"))
+		case jobs.StockKind:
+			sawStock = strings.Contains(string(env.Data), `"product":"p7"`)
+		}
+	}
+
+	// Done from the inbox; it moves to the done list.
+	id := jobs.TaskID(jobs.TypeUnpaidRemind, jobs.SubjectOrder, "o1")
+	tok = boss.csrf("/tasks")
+	if code, loc, _ := boss.postForm("/tasks/"+id+"/done", url.Values{"_csrf": {tok}, "back": {"/tasks"}}); code != http.StatusSeeOther || loc != "/tasks" {
+		t.Fatalf("done: %d %q", code, loc)
+	}
+	if _, _, page := boss.get("/tasks?status=done"); !strings.Contains(page, `id="task-`+id+`"`) || !strings.Contains(page, "boss") {
+		t.Fatalf("done list lacks the task")
+	}
+	if _, _, page := boss.get("/tasks"); strings.Contains(page, `id="task-`+id+`"`) {
+		t.Fatal("a done task is still in the to-do list")
+	}
+
+	// Settings: a bad value is refused with the reason; a good one is stored and rescheduled.
+	tok = boss.csrf("/jobs")
+	code, _, page := boss.postForm("/jobs/stock", url.Values{"_csrf": {tok}, "enabled": {"on"}, "schedule": {"every 5"},
+		"p_soldout_below": {"10"}, "p_safety_stock": {"20"}})
+	if code != http.StatusBadRequest || !strings.Contains(page, "5 cron fields") {
+		t.Fatalf("bad schedule: %d %.300s", code, page)
+	}
+	code, _, _ = boss.postForm("/jobs/stock", url.Values{"_csrf": {tok}, "enabled": {"on"}, "schedule": {"0 7 * * *"},
+		"p_soldout_below": {"5"}, "p_safety_stock": {"30"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("save: %d", code)
+	}
+	if _, _, page := boss.get("/jobs"); !regexp.MustCompile(`name="p_safety_stock" value="30"`).MatchString(page) {
+		t.Fatal("saved threshold not shown")
+	}
+	sc, _ := s.jobScheduler(context.Background())
+	if next := sc.NextRun("shop1", "stock"); next.In(s.Config.Location).Hour() != 7 {
+		t.Fatalf("stock not rescheduled to 07:00: %s", next)
+	}
+
+	// Roles and shops.
+	viewer := newWebClient(t, s.URL())
+	viewer.login("shop1", "watch", "pass-watch-1")
+	if code, _, page := viewer.get("/tasks"); code != 200 || strings.Contains(page, "task-done") {
+		t.Fatalf("viewer inbox: %d (must be read-only)", code)
+	}
+	if code, _, _ := viewer.get("/jobs"); code != http.StatusForbidden {
+		t.Fatalf("viewer jobs page: %d", code)
+	}
+	vt := viewer.csrf("/tasks")
+	if code, _, _ := viewer.postForm("/tasks/"+id+"/snooze", url.Values{"_csrf": {vt}, "hours": {"2"}}); code != http.StatusForbidden {
+		t.Fatalf("viewer snooze: %d", code)
+	}
+	other := newWebClient(t, s.URL())
+	other.login("shop2", "other", "pass-other-1")
+	if _, _, page := other.get("/tasks?status=all"); strings.Contains(page, "o1") || strings.Contains(page, "p7") {
+		t.Fatal("shop2 sees shop1's tasks")
+	}
+	ot := other.csrf("/tasks")
+	restock := jobs.TaskID(jobs.TypeRestock, jobs.SubjectProduct, "p7")
+	if code, _, _ := other.postForm("/tasks/"+restock+"/done", url.Values{"_csrf": {ot}}); code != http.StatusNotFound {
+		t.Fatalf("shop2 closing shop1's task: %d", code)
+	}
+	if code, _, _ := boss.postForm("/tasks/"+restock+"/done", url.Values{}); code != http.StatusForbidden {
+		t.Fatalf("done without CSRF: %d", code)
+	}
+}
