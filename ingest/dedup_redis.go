@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -58,43 +59,21 @@ type Claim struct {
 	keys       []string // the keys this request claimed
 }
 
-// Claim results of the Lua script, one per key.
+// Claim states of one id.
 const (
 	claimFresh   = 0
 	claimDup     = 1
 	claimPending = 2
-	claimStale   = 3
 )
 
-// claimScript claims KEYS (dedup keys of one shop). ARGV: token, now (ms), lease (ms), ttl (s),
-// commit key prefix. It returns one claim result per key.
-var claimScript = redis.NewScript(`
-local out = {}
-local val = ARGV[1] .. ':' .. (tonumber(ARGV[2]) + tonumber(ARGV[3]))
-local now = tonumber(ARGV[2])
-for i, k in ipairs(KEYS) do
-  local v = redis.call('GET', k)
-  if not v then
-    redis.call('SET', k, val, 'EX', ARGV[4])
-    out[i] = 0
-  else
-    local sep = string.find(v, ':', 1, true)
-    if not sep then
-      out[i] = 1
-    else
-      local tok = string.sub(v, 1, sep - 1)
-      if tok == ARGV[1] or redis.call('EXISTS', ARGV[5] .. tok) == 1 then
-        out[i] = 1
-      elseif (tonumber(string.sub(v, sep + 1)) or 0) < now then
-        redis.call('SET', k, val, 'EX', ARGV[4])
-        out[i] = 3
-      else
-        out[i] = 2
-      end
-    end
-  end
+// takeOverScript replaces an abandoned claim (KEYS[1] still holding ARGV[1]) with ARGV[2]; it
+// returns 1 when it did, 0 when someone else changed the key first.
+var takeOverScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  return 1
 end
-return out
+return 0
 `)
 
 func newToken() string {
@@ -106,6 +85,10 @@ func newToken() string {
 // Claim claims the ids of events for this request. Events repeated within the batch and events
 // stored before count as duplicates. It waits up to d.Wait for ids in flight in another request
 // and then fails with ErrPending, releasing what it claimed.
+//
+// The common case costs one pipelined SET NX GET per id (Redis 7.0 or later); only ids already
+// present need a second look (their token's commit marker, and a compare-and-set to take over an
+// abandoned claim).
 func (d *Dedup) Claim(ctx context.Context, shop string, events []Event) (*Claim, error) {
 	c := &Claim{shop: shop, token: newToken()}
 	if len(events) == 0 {
@@ -113,7 +96,7 @@ func (d *Dedup) Claim(ctx context.Context, shop string, events []Event) (*Claim,
 	}
 	state := make([]int8, len(events))
 	seen := make(map[string]struct{}, len(events))
-	var todo []int
+	todo := make([]int, 0, len(events))
 	for i := range events {
 		if _, ok := seen[events[i].ID]; ok {
 			state[i] = claimDup
@@ -123,32 +106,37 @@ func (d *Dedup) Claim(ctx context.Context, shop string, events []Event) (*Claim,
 		todo = append(todo, i)
 	}
 	deadline := time.Now().Add(d.Wait)
-	prefix := "ld:dedupc:{" + shop + "}:"
 	for len(todo) > 0 {
-		keys := make([]string, len(todo))
+		val := c.token + ":" + strconv.FormatInt(time.Now().Add(d.Lease).UnixMilli(), 10)
+		pipe := d.rdb.Pipeline()
+		cmds := make([]*redis.StatusCmd, len(todo))
 		for j, i := range todo {
-			keys[j] = dedupKey(shop, events[i].ID)
+			cmds[j] = pipe.SetArgs(ctx, dedupKey(shop, events[i].ID), val, redis.SetArgs{Mode: "NX", Get: true, TTL: d.ttl})
 		}
-		res, err := claimScript.Run(ctx, d.rdb, keys, c.token, time.Now().UnixMilli(), d.Lease.Milliseconds(), int64(d.ttl/time.Second), prefix).Int64Slice()
-		if err != nil {
+		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 			_ = d.Release(c)
 			return nil, fmt.Errorf("ingest: dedup: %w", err)
 		}
-		var pending, stale []int
+		var taken []int   // present: look closer
+		var olds []string // their values
 		for j, i := range todo {
-			switch res[j] {
-			case claimFresh:
+			old, err := cmds[j].Result()
+			switch {
+			case errors.Is(err, redis.Nil):
 				state[i] = claimFresh
-				c.keys = append(c.keys, keys[j])
-			case claimStale:
-				state[i] = claimFresh
-				c.keys = append(c.keys, keys[j])
-				stale = append(stale, i)
-			case claimPending:
-				pending = append(pending, i)
+				c.keys = append(c.keys, dedupKey(shop, events[i].ID))
+			case err != nil:
+				_ = d.Release(c)
+				return nil, fmt.Errorf("ingest: dedup: %w", err)
 			default:
-				state[i] = claimDup
+				taken = append(taken, i)
+				olds = append(olds, old)
 			}
+		}
+		pending, stale, err := d.inspect(ctx, c, shop, events, taken, olds, val, state)
+		if err != nil {
+			_ = d.Release(c)
+			return nil, err
 		}
 		if err := d.checkStale(ctx, shop, events, stale, state); err != nil {
 			_ = d.Release(c)
@@ -178,6 +166,52 @@ func (d *Dedup) Claim(ctx context.Context, shop string, events []Event) (*Claim,
 		}
 	}
 	return c, nil
+}
+
+// inspect sorts ids that were already present: committed (duplicate), in flight (pending) or
+// abandoned (taken over by this request, returned as stale so ClickHouse can be asked).
+func (d *Dedup) inspect(ctx context.Context, c *Claim, shop string, events []Event, taken []int, olds []string, val string, state []int8) (pending, stale []int, err error) {
+	if len(taken) == 0 {
+		return nil, nil, nil
+	}
+	tokens := map[string]*redis.IntCmd{}
+	pipe := d.rdb.Pipeline()
+	for _, old := range olds {
+		tok, _, ok := strings.Cut(old, ":")
+		if ok && tokens[tok] == nil {
+			tokens[tok] = pipe.Exists(ctx, commitKey(shop, tok))
+		}
+	}
+	if len(tokens) > 0 {
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, nil, fmt.Errorf("ingest: dedup: %w", err)
+		}
+	}
+	now := time.Now().UnixMilli()
+	for j, i := range taken {
+		tok, exp, ok := strings.Cut(olds[j], ":")
+		if !ok || tokens[tok].Val() == 1 {
+			state[i] = claimDup // "1" (checked against ClickHouse) or a committed claim
+			continue
+		}
+		if end, _ := strconv.ParseInt(exp, 10, 64); end > now {
+			pending = append(pending, i)
+			continue
+		}
+		key := dedupKey(shop, events[i].ID)
+		won, err := takeOverScript.Run(ctx, d.rdb, []string{key}, olds[j], val, int64(d.ttl/time.Second)).Int()
+		if err != nil {
+			return nil, nil, fmt.Errorf("ingest: dedup: take over: %w", err)
+		}
+		if won == 0 {
+			pending = append(pending, i) // changed meanwhile: look again
+			continue
+		}
+		state[i] = claimFresh
+		c.keys = append(c.keys, key)
+		stale = append(stale, i)
+	}
+	return pending, stale, nil
 }
 
 // checkStale asks ClickHouse about taken-over ids; those already stored become duplicates, and

@@ -65,7 +65,8 @@ var errTooLarge = errors.New("body too large")
 // readBody returns the request body, gunzipped if Content-Encoding says so, refusing anything
 // over max bytes.
 func readBody(c *fiber.Ctx, max int) ([]byte, error) {
-	raw := c.Body()
+	// The raw body: fiber's c.Body() would inflate gzip itself, without any size limit.
+	raw := c.Request().Body()
 	if len(raw) > max {
 		return nil, errTooLarge
 	}

@@ -43,7 +43,8 @@ func Parse(body []byte, shop string, received time.Time) ([]Event, []Reject) {
 	p := parserPool.Get()
 	defer parserPool.Put(p)
 	received = received.UTC().Truncate(time.Millisecond)
-	trimmed := bytes.TrimLeft(body, " \t\r\n\ufeff")
+	body = bytes.TrimPrefix(body, []byte("\ufeff")) // a UTF-8 byte order mark from Windows editors
+	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '[' {
 		return parseArray(p, trimmed, shop, received)
 	}

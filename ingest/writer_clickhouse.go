@@ -337,3 +337,9 @@ func insertEvents(ctx context.Context, conn driver.Conn, batchID string, events 
 	}
 	return nil
 }
+
+// InsertBatch inserts events with one native columnar INSERT under batchID, exactly as the
+// writer does (no dedup, no spool). It exists for benchmarks and tools that load fixtures.
+func InsertBatch(ctx context.Context, conn driver.Conn, batchID string, events []Event) error {
+	return insertEvents(ctx, conn, batchID, events)
+}
