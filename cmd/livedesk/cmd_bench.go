@@ -1,0 +1,417 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/livedesk/livedesk/ingest"
+	"github.com/livedesk/livedesk/ingest/sim"
+	"github.com/livedesk/livedesk/schema"
+	"github.com/livedesk/livedesk/schema/localdb"
+)
+
+func init() {
+	commands["bench"] = command{summary: "measure ingest throughput on private ClickHouse/Redis and compare with a native insert", run: runBench}
+}
+
+// benchIDWidth is the fixed width of the event ids in the bench bodies, patched in place.
+const benchIDWidth = 16
+
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench", "bench [--clients C] [--duration D] [--batch N]", stderr)
+	clients := fs.Int("clients", 8, "concurrent HTTP clients")
+	duration := fs.Duration("duration", 15*time.Second, "how long the clients post")
+	batch := fs.Int("batch", 1000, "events per request")
+	cpuProfile := fs.String("cpuprofile", "", "run the server in this process and write its CPU profile here (RSS then includes the clients)")
+	keep := fs.String("dir", "", "directory for the private servers (default: a temp dir, removed afterwards)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *clients <= 0 || *batch <= 0 || *duration <= 0 {
+		return errors.New("--clients, --batch and --duration must be positive")
+	}
+	dir := *keep
+	if dir == "" {
+		d, err := os.MkdirTemp("", "livedesk-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	fmt.Fprintf(stderr, "bench: starting private ClickHouse and Redis under %s\n", dir)
+	chSrv, err := localdb.StartClickHouse(ctx, filepath.Join(dir, "clickhouse"), 0)
+	if err != nil {
+		return err
+	}
+	defer chSrv.Stop()
+	redisSrv, err := localdb.StartRedis(ctx, filepath.Join(dir, "redis"), 0)
+	if err != nil {
+		return err
+	}
+	defer redisSrv.Stop()
+	opts := schema.Options{Addr: chSrv.Addr, Database: "bench"}
+	conn, err := schema.Open(ctx, opts)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := schema.Migrate(ctx, conn, nil); err != nil {
+		return err
+	}
+	key, err := ingest.NewKeys(conn).Create(ctx, "bench", "bench")
+	if err != nil {
+		return err
+	}
+	port, err := localdb.FreePort()
+	if err != nil {
+		return err
+	}
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	serveArgs := []string{"--addr", addr, "--clickhouse-addr", chSrv.Addr, "--clickhouse-db", "bench",
+		"--redis-url", "redis://" + redisSrv.Addr + "/0", "--data-dir", filepath.Join(dir, "livedesk"), "--log-level", "warn"}
+	var pid int
+	if *cpuProfile != "" {
+		stop, err := benchInProcess(ctx, serveArgs, *cpuProfile, stderr)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		pid = os.Getpid()
+	} else {
+		srv, err := benchServer(serveArgs, filepath.Join(dir, "serve.log"))
+		if err != nil {
+			return err
+		}
+		defer srv.stop()
+		pid = srv.cmd.Process.Pid
+	}
+	if err := waitReady(ctx, "http://"+addr); err != nil {
+		return err
+	}
+
+	template, offsets := benchTemplate(*batch)
+	fmt.Fprintf(stderr, "bench: %d clients posting batches of %d events (%d KB) for %v\n", *clients, *batch, len(template)/1024, *duration)
+	var (
+		acked, dups, refused atomic.Int64
+		mu                   sync.Mutex
+		lat                  []time.Duration
+		wg                   sync.WaitGroup
+		firstErr             error
+	)
+	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients, DisableCompression: true}, Timeout: 2 * time.Minute}
+	deadline := time.Now().Add(*duration)
+	began := time.Now()
+	for c := 0; c < *clients; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			body := make([]byte, len(template))
+			var mine []time.Duration
+			defer func() { mu.Lock(); lat = append(lat, mine...); mu.Unlock() }()
+			for seq := 0; time.Now().Before(deadline); seq++ {
+				copy(body, template)
+				for i, off := range offsets {
+					patchID(body[off:off+benchIDWidth], c, seq**batch+i)
+				}
+				t0 := time.Now()
+				status, res, retry, err := benchPost(ctx, hc, "http://"+addr, key, body)
+				if err != nil {
+					mu.Lock()
+					firstErr = cmpOr(firstErr, err)
+					mu.Unlock()
+					return
+				}
+				if status != http.StatusOK {
+					refused.Add(1)
+					time.Sleep(retry)
+					seq-- // the same ids again: nothing of a refused request was stored
+					continue
+				}
+				mine = append(mine, time.Since(t0))
+				acked.Add(int64(res.Accepted))
+				dups.Add(int64(res.Duplicates))
+			}
+		}(c)
+	}
+	wg.Wait()
+	elapsed := time.Since(began)
+	if firstErr != nil {
+		return firstErr
+	}
+	hwm, rss := procMemory(pid)
+	slices.Sort(lat)
+	n := acked.Load()
+	rate := float64(n) / elapsed.Seconds()
+	var stored uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM events WHERE shop = 'bench'").Scan(&stored); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "ingest API: %d events acknowledged in %.1fs = %.0f events/s (%d requests, %d refused with 429/503, %d duplicates)\n",
+		n, elapsed.Seconds(), rate, len(lat), refused.Load(), dups.Load())
+	fmt.Fprintf(stdout, "ack latency per %d-event request: p50 %v, p99 %v, max %v\n", *batch, pct(lat, 0.50), pct(lat, 0.99), pct(lat, 1))
+	fmt.Fprintf(stdout, "server memory: peak RSS (VmHWM) %d MB, RSS now %d MB\n", hwm/1024, rss/1024)
+	fmt.Fprintf(stdout, "durable: ClickHouse holds %d rows of %d acknowledged\n", stored, n)
+
+	// The same number of rows straight into ClickHouse: native columnar INSERTs of 50,000 rows
+	// from two goroutines, as the writer's flushers send them.
+	events := benchEvents(template)
+	direct, err := benchDirect(ctx, conn, events, int(n))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "native batch insert: %d rows in %.1fs = %.0f rows/s; ingest API reaches %.0f%% of it\n",
+		n, direct.Seconds(), float64(n)/direct.Seconds(), 100*rate/(float64(n)/direct.Seconds()))
+	return nil
+}
+
+func cmpOr(a, b error) error {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func pct(s []time.Duration, p float64) time.Duration {
+	if len(s) == 0 {
+		return 0
+	}
+	i := min(int(float64(len(s))*p), len(s)-1)
+	return s[i].Round(100 * time.Microsecond)
+}
+
+// benchTemplate encodes batch simulated events whose ids are fixed-width placeholders and
+// returns the body and the offsets of the ids.
+func benchTemplate(batch int) ([]byte, []int) {
+	evs := sim.Generate(sim.Config{Shop: "bench", Room: "bench", Seed: 1, Start: time.Now().Add(-10 * time.Minute)}, 10*time.Minute)
+	for len(evs) < batch {
+		evs = append(evs, evs...)
+	}
+	evs = evs[:batch]
+	var body []byte
+	offsets := make([]int, batch)
+	for i := range evs {
+		evs[i].ID = strings.Repeat("x", benchIDWidth)
+		start := len(body)
+		body = sim.AppendJSON(body, &evs[i])
+		offsets[i] = start + bytes.Index(body[start:], []byte(evs[i].ID))
+	}
+	return body, offsets
+}
+
+// patchID writes "c<client>-<seq>" zero-padded into the id placeholder.
+func patchID(dst []byte, client, seq int) {
+	s := fmt.Appendf(nil, "c%02d-%011d", client%100, seq)
+	copy(dst, s[:benchIDWidth])
+}
+
+// benchEvents parses the template back into events for the direct insert.
+func benchEvents(template []byte) []ingest.Event {
+	evs, _ := ingest.Parse(template, "direct", time.Now())
+	return evs
+}
+
+func benchDirect(ctx context.Context, conn driver.Conn, template []ingest.Event, total int) (time.Duration, error) {
+	const size = 50_000
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	began := time.Now()
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			batch := make([]ingest.Event, size)
+			for {
+				from := int(next.Add(size)) - size
+				if from >= total {
+					return
+				}
+				n := min(size, total-from)
+				for i := range n {
+					batch[i] = template[(from+i)%len(template)]
+					batch[i].ID = strconv.Itoa(from + i)
+				}
+				if err := ingest.InsertBatch(ctx, conn, "direct-"+strconv.Itoa(from), batch[:n]); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	return time.Since(began), errors.Join(errs...)
+}
+
+// benchPost posts one body and returns the status, the counts and how long to wait on 429/503.
+func benchPost(ctx context.Context, hc *http.Client, base, key string, body []byte) (int, ingest.Result, time.Duration, error) {
+	var res ingest.Result
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/events", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, res, 0, err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	switch resp.StatusCode {
+	case http.StatusOK:
+		res.Accepted, res.Duplicates = jsonInt(b, "accepted"), jsonInt(b, "duplicates")
+		return resp.StatusCode, res, 0, nil
+	case http.StatusTooManyRequests, http.StatusServiceUnavailable:
+		return resp.StatusCode, res, retryAfterOf(resp), nil
+	}
+	return resp.StatusCode, res, 0, fmt.Errorf("bench: server answered %d: %.300s", resp.StatusCode, b)
+}
+
+func retryAfterOf(resp *http.Response) time.Duration {
+	n, err := strconv.Atoi(resp.Header.Get("Retry-After"))
+	if err != nil || n <= 0 {
+		return 100 * time.Millisecond
+	}
+	return time.Duration(n) * time.Second / 10 // a bench client retries sooner than a polite one
+}
+
+// jsonInt reads "key":N from a small flat JSON object.
+func jsonInt(b []byte, key string) int {
+	i := bytes.Index(b, []byte(`"`+key+`":`))
+	if i < 0 {
+		return 0
+	}
+	b = b[i+len(key)+3:]
+	j := 0
+	for j < len(b) && b[j] >= '0' && b[j] <= '9' {
+		j++
+	}
+	n, _ := strconv.Atoi(string(b[:j]))
+	return n
+}
+
+// procMemory returns VmHWM and VmRSS of pid in KB.
+func procMemory(pid int) (hwm, rss int64) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, 0
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 2 {
+			continue
+		}
+		v, _ := strconv.ParseInt(fields[1], 10, 64)
+		switch fields[0] {
+		case "VmHWM:":
+			hwm = v
+		case "VmRSS:":
+			rss = v
+		}
+	}
+	return hwm, rss
+}
+
+// benchProc is `livedesk serve` as a child process.
+type benchProc struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func benchServer(args []string, logFile string) (*benchProc, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	logf, err := os.Create(logFile)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(exe, append([]string{"serve"}, args...)...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, err
+	}
+	p := &benchProc{cmd: cmd, done: make(chan struct{})}
+	go func() { _ = cmd.Wait(); logf.Close(); close(p.done) }()
+	return p, nil
+}
+
+// stop asks the server to drain (SIGTERM) and kills it if it takes too long.
+func (p *benchProc) stop() {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// benchInProcess runs the server in this process with the CPU profiler on.
+func benchInProcess(ctx context.Context, args []string, profile string, stderr io.Writer) (func(), error) {
+	fs := newFlagSet("serve", "serve", stderr)
+	cfg, err := configFromFlags(fs, args)
+	if err != nil {
+		return nil, err
+	}
+	m := &Main{Config: cfg, Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	if err := m.Open(ctx); err != nil {
+		return nil, err
+	}
+	f, err := os.Create(profile)
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		m.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+		m.Close()
+	}, nil
+}
+
+// waitReady polls /readyz until the server answers 200.
+func waitReady(ctx context.Context, base string) error {
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return errors.New("bench: server not ready within 60s")
+}
