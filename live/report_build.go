@@ -83,21 +83,22 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 	}
 	q := reportQueries{ch: b.CH, span: span}
 	// The biggest scans first so they start while the small ones run.
-	run("minutes", func() (err error) { raw.groups, err = q.minuteGroups(ctx); return })
+	var dups bool
+	run("minutes", func() (err error) { raw.groups, dups, err = q.minuteGroups(ctx); return })
 	run("users", func() (err error) { raw.users, err = q.funnelUsers(ctx); return })
 	run("clickers", func() (err error) { raw.clickers, err = q.productClickers(ctx); return })
 	run("online", func() (err error) { raw.online, err = q.onlineMinutes(ctx); return })
 	run("orders", func() (err error) { raw.orders, raw.refunds, err = q.orders(ctx); return })
 	run("ad spend", func() (err error) { raw.adSpend, err = q.adSpend(ctx); return })
 	run("actions", func() (err error) { raw.actions, err = q.actions(ctx); return })
-	run("comments", func() (err error) { raw.texts, raw.capped, err = q.commentTexts(ctx); return })
 	run("flags", func() (err error) { raw.flags, err = q.flags(ctx); return })
 	wg.Wait()
 	if firstErr != nil {
 		return nil, firstErr
 	}
 	// Second-level clicks and views for the segments and the flag windows, only for the products
-	// that were presented or flagged.
+	// that were presented or flagged, and the comment texts: these count with count() when the
+	// minute groups showed no stored copies.
 	watched := map[string]bool{}
 	for _, a := range raw.actions {
 		if a.typ == MarkerPin && a.product != "" {
@@ -109,9 +110,11 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 			watched[f.product] = true
 		}
 	}
-	var err error
-	if raw.perSecond, err = q.perSecond(ctx, sortedKeys(watched)); err != nil {
-		return nil, fmt.Errorf("live: report %s: per second: %w", span.Session, err)
+	run("per second", func() (err error) { raw.perSecond, err = q.perSecond(ctx, sortedKeys(watched), dups); return })
+	run("comments", func() (err error) { raw.texts, raw.capped, err = q.commentTexts(ctx, dups); return })
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
 	}
 	r := &Report{Span: span, Built: b.now()}
 	assemble(r, &raw)

@@ -27,7 +27,7 @@ func (q reportQueries) args(extra ...any) []any {
 }
 
 // minuteGroup is one (minute, type, product) group: rows stored, distinct ids, distinct ids
-// received after the session ended, and the latest receive time.
+// with a copy received after the session ended, and the latest receive time.
 type minuteGroup struct {
 	minute          time.Time
 	typ, product    string
@@ -35,24 +35,74 @@ type minuteGroup struct {
 	maxReceived     time.Time
 }
 
-func (q reportQueries) minuteGroups(ctx context.Context) ([]minuteGroup, error) {
-	rows, err := q.ch.Query(ctx, `SELECT toStartOfMinute(ts) AS m, type, product, count(), uniqExact(id),
+// minuteGroups counts each (minute, type, product) group once per event id, exactly and cheaply.
+//
+// Copies of one event share (ts, type, id) — the events table's sorting key — and so one group.
+// The scan compares count() with the distinct 64-bit hashes of the ids: when they are equal the
+// ids are all distinct (distinct hashes imply distinct ids), so count() is exact and no string
+// hash set was built. Only groups where they differ (a copy, or in theory a hash collision) are
+// counted again with uniqExact on the ids themselves, reading just those minutes. dups reports
+// whether any group held a copy.
+func (q reportQueries) minuteGroups(ctx context.Context) (groups []minuteGroup, dups bool, err error) {
+	rows, err := q.ch.Query(ctx, `SELECT toStartOfMinute(ts) AS m, type, product, count(), uniqExact(cityHash64(id)),
 		uniqExactIf(id, received > ?), max(received)
 		FROM events WHERE `+spanWhere+` GROUP BY m, type, product`+reportSettings,
 		append([]any{q.span.End}, q.args()...)...)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer rows.Close()
-	var out []minuteGroup
+	type key struct {
+		minute       int64
+		typ, product string
+	}
+	suspect := map[key]int{}
 	for rows.Next() {
 		var g minuteGroup
 		if err := rows.Scan(&g.minute, &g.typ, &g.product, &g.rows, &g.ids, &g.late, &g.maxReceived); err != nil {
-			return nil, err
+			return nil, false, err
 		}
-		out = append(out, g)
+		if g.ids != g.rows {
+			suspect[key{g.minute.Unix(), g.typ, g.product}] = len(groups)
+		}
+		groups = append(groups, g)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	if len(suspect) == 0 {
+		return groups, false, nil
+	}
+	minutes := map[int64]bool{}
+	for k := range suspect {
+		minutes[k.minute] = true
+	}
+	list := make([]uint32, 0, len(minutes))
+	for m := range minutes {
+		list = append(list, uint32(m))
+	}
+	exact, err := q.ch.Query(ctx, `SELECT toStartOfMinute(ts) AS m, type, product, uniqExact(id)
+		FROM events WHERE `+spanWhere+` AND has(?, toUInt32(toStartOfMinute(ts))) GROUP BY m, type, product`+reportSettings,
+		q.args(list)...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer exact.Close()
+	for exact.Next() {
+		var m time.Time
+		var typ, product string
+		var n uint64
+		if err := exact.Scan(&m, &typ, &product, &n); err != nil {
+			return nil, false, err
+		}
+		if i, ok := suspect[key{m.Unix(), typ, product}]; ok {
+			groups[i].ids = n
+			if n != groups[i].rows {
+				dups = true
+			}
+		}
+	}
+	return groups, dups, exact.Err()
 }
 
 // onlineMinute is the last and the highest online reading of one minute.
@@ -239,8 +289,8 @@ type textCount struct {
 // maxTexts caps the distinct comment texts classified for buyer questions (the most frequent).
 const maxTexts = 50_000
 
-func (q reportQueries) commentTexts(ctx context.Context) ([]textCount, bool, error) {
-	rows, err := q.ch.Query(ctx, fmt.Sprintf(`SELECT text, uniqExact(id) AS n FROM events WHERE `+spanWhere+`
+func (q reportQueries) commentTexts(ctx context.Context, dups bool) ([]textCount, bool, error) {
+	rows, err := q.ch.Query(ctx, fmt.Sprintf(`SELECT text, `+countOnce(dups)+` AS n FROM events WHERE `+spanWhere+`
 		AND type = 'comment' AND text != '' GROUP BY text ORDER BY n DESC, text LIMIT %d`, maxTexts), q.args()...)
 	if err != nil {
 		return nil, false, err
@@ -266,8 +316,17 @@ type secondData struct {
 	views  map[int64]int64            // second → entries
 }
 
+// countOnce is the count of events once per id: count() when the minute groups proved there are
+// no stored copies in the span, uniqExact(id) otherwise.
+func countOnce(dups bool) string {
+	if dups {
+		return "uniqExact(id)"
+	}
+	return "count()"
+}
+
 // perSecond reads clicks of the given products and all entries, per second, once per id.
-func (q reportQueries) perSecond(ctx context.Context, products []string) (secondData, error) {
+func (q reportQueries) perSecond(ctx context.Context, products []string, dups bool) (secondData, error) {
 	d := secondData{clicks: map[string]map[int64]int64{}, views: map[int64]int64{}}
 	cond := "type = 'enter'"
 	args := q.args()
@@ -275,7 +334,7 @@ func (q reportQueries) perSecond(ctx context.Context, products []string) (second
 		cond = "(type = 'enter' OR (type = 'click' AND has(?, product)))"
 		args = append(args, products)
 	}
-	rows, err := q.ch.Query(ctx, `SELECT toUInt32(ts) AS s, type, product, uniqExact(id) FROM events
+	rows, err := q.ch.Query(ctx, `SELECT toUInt32(ts) AS s, type, product, `+countOnce(dups)+` FROM events
 		WHERE `+spanWhere+` AND `+cond+` GROUP BY s, type, product`+reportSettings, args...)
 	if err != nil {
 		return d, err

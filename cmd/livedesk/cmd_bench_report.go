@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/rand"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/schema"
+	"github.com/livedesk/livedesk/schema/localdb"
+)
+
+func init() {
+	commands["bench-report"] = command{summary: "time the post-stream report of a generated 3-hour, 10-million-event session on a private ClickHouse", run: runBenchReport}
+}
+
+// runBenchReport starts a private ClickHouse (schema/localdb) in a temp dir, writes a generated
+// session straight into the events table with native columnar batch inserts, then builds the
+// report several times and prints each build time. Nothing is left behind.
+func runBenchReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench-report", "bench-report [--events N] [--hours H] [--dup-every K] [--runs R]", stderr)
+	n := fs.Int("events", 10_000_000, "events in the session")
+	hours := fs.Float64("hours", 3, "session length in hours")
+	dupEvery := fs.Int("dup-every", 1000, "store every K-th event twice (a duplicate the report must count once); 0 = none")
+	runs := fs.Int("runs", 3, "report builds to time")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "livedesk-bench-report-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	srv, err := localdb.StartClickHouse(ctx, dir, 0)
+	if err != nil {
+		return err
+	}
+	defer srv.Stop()
+	conn, err := schema.Open(ctx, schema.Options{Addr: srv.Addr, Database: "bench"})
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := schema.Migrate(ctx, conn, nil); err != nil {
+		return err
+	}
+	start := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
+	span := live.SessionSpan{Shop: "bench", Room: "room1", Session: "bench-1", Start: start,
+		End: start.Add(time.Duration(*hours * float64(time.Hour)))}
+	t0 := time.Now()
+	stored, err := generateSession(ctx, conn, span, *n, *dupEvery)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "generated %d events (%d rows with duplicates) over %s in %s (%.2fM rows/s)\n", *n, stored,
+		span.End.Sub(span.Start), time.Since(t0).Round(time.Millisecond), float64(stored)/time.Since(t0).Seconds()/1e6)
+	// Let the background merges of the freshly inserted parts settle, as they have by the time a
+	// real stream of 3 hours ends; the report is timed on the data as it then is.
+	settle := time.Now()
+	for time.Since(settle) < 2*time.Minute {
+		var merging, parts uint64
+		if err := conn.QueryRow(ctx, "SELECT (SELECT count() FROM system.merges), (SELECT count() FROM system.parts WHERE database = 'bench' AND table = 'events' AND active)").Scan(&merging, &parts); err != nil {
+			return err
+		}
+		if merging == 0 {
+			fmt.Fprintf(stdout, "merges settled after %s: %d active parts\n", time.Since(settle).Round(time.Second), parts)
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	b := &live.ReportBuilder{CH: conn}
+	for i := 1; i <= *runs; i++ {
+		t := time.Now()
+		r, err := b.Build(ctx, span)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "build %d: %s  (events %d, duplicates counted once %d, GMV ¥%s, orders %d, views %d, viewers %d, segments %d)\n",
+			i, time.Since(t).Round(time.Millisecond), r.Quality.Events, r.Quality.Duplicates, live.FormatYuan(r.Headline.GMV),
+			r.Headline.Orders, r.Headline.Views, r.Headline.Viewers, len(r.Segments))
+	}
+	return nil
+}
+
+// benchTypes is the event mix per 1000 events (likes and impressions dominate a real room).
+var benchTypes = func() []string {
+	mix := []struct {
+		typ string
+		n   int
+	}{{"impression", 380}, {"like", 220}, {"click", 130}, {"comment", 80}, {"enter", 70}, {"leave", 60},
+		{"follow", 10}, {"share", 10}, {"order", 20}}
+	var out []string
+	for _, m := range mix {
+		for i := 0; i < m.n; i++ {
+			out = append(out, m.typ)
+		}
+	}
+	return out
+}()
+
+var benchComments = []string{"S码还有吗", "多久发货？", "这个多少钱", "有优惠券吗", "质量怎么样", "主播好美", "哈哈哈", "包邮吗", "在吗？", "666"}
+
+// generateSession writes n events spread evenly over span (plus an online reading per second, a
+// pin every 4 minutes and an ad spend per minute), every dupEvery-th one twice, using two
+// goroutines of 200k-row columnar batches. It returns the rows stored.
+func generateSession(ctx context.Context, conn driver.Conn, span live.SessionSpan, n, dupEvery int) (int, error) {
+	const batchRows = 200_000
+	dur := span.End.Sub(span.Start)
+	secs := int(dur / time.Second)
+	type job struct{ from, to int }
+	jobs := make(chan job)
+	var mu sync.Mutex
+	var firstErr error
+	stored := 0
+	var wg sync.WaitGroup
+	for w := 0; w < 2; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			rng := rand.New(rand.NewSource(int64(w) + 1))
+			for j := range jobs {
+				c := newBenchCols(batchRows + batchRows/max(dupEvery, 1) + 16)
+				for i := j.from; i < j.to; i++ {
+					ts := span.Start.Add(time.Duration(int64(i) * int64(dur) / int64(n)))
+					typ := benchTypes[rng.Intn(len(benchTypes))]
+					user := "u" + strconv.Itoa(rng.Intn(300_000))
+					product, order, status, text := "", "", "", ""
+					var amount int64
+					var qty int32
+					switch typ {
+					case "impression", "click":
+						product = "p" + strconv.Itoa(rng.Intn(60))
+					case "comment":
+						text = benchComments[rng.Intn(len(benchComments))]
+					case "order":
+						product = "p" + strconv.Itoa(rng.Intn(60))
+						order, status = "o"+strconv.Itoa(i), "paid"
+						if rng.Intn(3) == 0 {
+							status = "created"
+						}
+						amount, qty = int64(990+rng.Intn(30000)), int32(1+rng.Intn(2))
+					}
+					id := "e" + strconv.Itoa(i)
+					c.add(span, ts, id, typ, user, product, order, status, text, amount, qty, 0)
+					if dupEvery > 0 && i%dupEvery == 0 {
+						c.add(span, ts, id, typ, user, product, order, status, text, amount, qty, 0)
+					}
+				}
+				if j.from == 0 {
+					for s := 0; s < secs; s++ { // operator-side and gauge events
+						ts := span.Start.Add(time.Duration(s) * time.Second)
+						c.add(span, ts, "on"+strconv.Itoa(s), "online", "", "", "", "", "", 0, 0, int64(2000+rng.Intn(3000)))
+						if s%240 == 5 {
+							c.add(span, ts, "pin"+strconv.Itoa(s), "pin", "op", "p"+strconv.Itoa(s/240%60), "", "", "", 0, 0, 0)
+						}
+						if s%60 == 30 {
+							c.add(span, ts, "ad"+strconv.Itoa(s), "ad_spend", "", "", "", "", "", int64(5000+rng.Intn(20000)), 0, 0)
+						}
+					}
+				}
+				err := c.send(ctx, conn)
+				mu.Lock()
+				if err != nil && firstErr == nil {
+					firstErr = err
+				}
+				stored += len(c.id)
+				mu.Unlock()
+			}
+		}(w)
+	}
+	for from := 0; from < n; from += batchRows {
+		jobs <- job{from, min(from+batchRows, n)}
+	}
+	close(jobs)
+	wg.Wait()
+	return stored, firstErr
+}
+
+// benchCols holds one columnar batch of the events table.
+type benchCols struct {
+	shop, room, id, typ, user, product, order, status, text, conv, dir, extra, batch []string
+	ts, received                                                                     []time.Time
+	tsMS                                                                             []uint16
+	amount, value                                                                    []int64
+	qty                                                                              []int32
+	rating                                                                           []uint8
+}
+
+func newBenchCols(n int) *benchCols {
+	s := func() []string { return make([]string, 0, n) }
+	return &benchCols{shop: s(), room: s(), id: s(), typ: s(), user: s(), product: s(), order: s(), status: s(), text: s(),
+		conv: s(), dir: s(), extra: s(), batch: s(), ts: make([]time.Time, 0, n), received: make([]time.Time, 0, n),
+		tsMS: make([]uint16, 0, n), amount: make([]int64, 0, n), value: make([]int64, 0, n), qty: make([]int32, 0, n),
+		rating: make([]uint8, 0, n)}
+}
+
+func (c *benchCols) add(span live.SessionSpan, ts time.Time, id, typ, user, product, order, status, text string, amount int64, qty int32, value int64) {
+	c.shop, c.room, c.id, c.typ, c.user = append(c.shop, span.Shop), append(c.room, span.Room), append(c.id, id), append(c.typ, typ), append(c.user, user)
+	c.product, c.order, c.status, c.text = append(c.product, product), append(c.order, order), append(c.status, status), append(c.text, text)
+	c.conv, c.dir, c.extra, c.batch = append(c.conv, ""), append(c.dir, ""), append(c.extra, ""), append(c.batch, "bench")
+	c.ts, c.tsMS, c.received = append(c.ts, ts.Truncate(time.Second)), append(c.tsMS, uint16(ts.Nanosecond()/1e6)), append(c.received, ts.Add(time.Second).Truncate(time.Second))
+	c.amount, c.value, c.qty, c.rating = append(c.amount, amount), append(c.value, value), append(c.qty, qty), append(c.rating, 0)
+}
+
+func (c *benchCols) send(ctx context.Context, conn driver.Conn) error {
+	b, err := conn.PrepareBatch(ctx, `INSERT INTO events (shop, room, ts, ts_ms, id, type, user, product, order_id, status,
+		amount, qty, value, text, rating, conversation, direction, extra, received, batch)`)
+	if err != nil {
+		return fmt.Errorf("bench-report: prepare: %w", err)
+	}
+	defer b.Close()
+	cols := []any{c.shop, c.room, c.ts, c.tsMS, c.id, c.typ, c.user, c.product, c.order, c.status, c.amount, c.qty, c.value,
+		c.text, c.rating, c.conv, c.dir, c.extra, c.received, c.batch}
+	for i, col := range cols {
+		if err := b.Column(i).Append(col); err != nil {
+			return fmt.Errorf("bench-report: column %d: %w", i, err)
+		}
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("bench-report: insert: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,249 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/bsm/redislock"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/livedesk/livedesk/ingest"
+)
+
+// Reports builds a session's report in the background when the session ends, stores it, and
+// rebuilds it when late events arrive (ts inside the session, received after its end) or when
+// asked to. Every instance runs one; a Redis lock per session keeps two instances from building
+// the same report at once (the store keeps the newest build either way).
+//
+// Late events are noticed two ways: Observe (an ingest.Observer) sees every accepted batch and
+// marks a recently ended session dirty when an event falls inside it; and the periodic sweep
+// builds any ended session that has no report yet (a crash between the end and the build). A
+// dirty session is rebuilt LateDelay after the last late event, so a burst costs one rebuild.
+type Reports struct {
+	Builder *ReportBuilder
+	Store   *ReportStore
+	Redis   redis.UniversalClient // optional: the per-session build lock
+	Log     *slog.Logger
+	Now     func() time.Time
+
+	// LateDelay is how long after the last late event a rebuild starts (default 10 s); Sweep is
+	// how often ended sessions without a report and dirty sessions are looked at (default 15 s);
+	// Horizon is how long after its end a session still takes late events (default 48 h).
+	LateDelay, Sweep, Horizon time.Duration
+
+	queue chan SessionSpan
+	once  sync.Once
+
+	mu     sync.Mutex
+	recent map[string][]SessionSpan // shop\x1froom → ended sessions within the horizon
+	dirty  map[string]dirtySpan     // session id → when it last got a late event
+}
+
+type dirtySpan struct {
+	span SessionSpan
+	last time.Time
+}
+
+func (s *Reports) init() {
+	s.once.Do(func() {
+		s.queue = make(chan SessionSpan, 1024)
+		s.recent = map[string][]SessionSpan{}
+		s.dirty = map[string]dirtySpan{}
+		if s.Log == nil {
+			s.Log = slog.Default()
+		}
+		if s.LateDelay <= 0 {
+			s.LateDelay = 10 * time.Second
+		}
+		if s.Sweep <= 0 {
+			s.Sweep = 15 * time.Second
+		}
+		if s.Horizon <= 0 {
+			s.Horizon = 48 * time.Hour
+		}
+	})
+}
+
+func (s *Reports) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// SessionEnded queues the session's report (it has the signature of SessionEndedFunc). It never
+// blocks: the live engine calls it while ending the session.
+func (s *Reports) SessionEnded(ctx context.Context, shop, room, sessionID string, start, end time.Time) {
+	s.init()
+	span := SessionSpan{Shop: shop, Room: room, Session: sessionID, Start: start.UTC(), End: end.UTC()}
+	s.remember(span)
+	select {
+	case s.queue <- span:
+	default:
+		s.Log.Warn("live: report queue full; the sweep will build it", "shop", shop, "session", sessionID)
+	}
+}
+
+func (s *Reports) remember(span SessionSpan) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := roomID(span.Shop, span.Room)
+	for _, r := range s.recent[k] {
+		if r.Session == span.Session {
+			return
+		}
+	}
+	s.recent[k] = append(s.recent[k], span)
+}
+
+// Observe implements ingest.Observer: an event whose ts lies inside a session that has ended
+// and that arrives after the end marks the session for a rebuild.
+func (s *Reports) Observe(ctx context.Context, shop string, events []ingest.Event) {
+	s.init()
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i := range events {
+		e := &events[i]
+		if e.Room == "" {
+			continue
+		}
+		for _, span := range s.recent[roomID(shop, e.Room)] {
+			if !e.TS.Before(span.Start.Truncate(time.Second)) && e.TS.Before(span.End.Truncate(time.Second)) && e.Received.After(span.End) {
+				s.dirty[span.Session] = dirtySpan{span: span, last: now}
+			}
+		}
+	}
+}
+
+// Rebuild builds and stores the report of span now (the page's rebuild action).
+func (s *Reports) Rebuild(ctx context.Context, span SessionSpan) (*Report, error) {
+	s.init()
+	if s.Redis != nil {
+		lock, err := redislock.New(s.Redis).Obtain(ctx, "ld:report:{"+span.Shop+"}:build:"+span.Session, 5*time.Minute,
+			&redislock.Options{RetryStrategy: redislock.LimitRetry(redislock.LinearBackoff(200*time.Millisecond), 300)})
+		if err != nil {
+			return nil, fmt.Errorf("live: report %s: lock: %w", span.Session, err)
+		}
+		defer lock.Release(context.Background())
+	}
+	r, err := s.Builder.Build(ctx, span)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Store.Save(ctx, r); err != nil {
+		return nil, err
+	}
+	s.Log.Info("live: report built", "shop", span.Shop, "room", span.Room, "session", span.Session,
+		"ms", r.BuildMillis, "events", r.Quality.Events, "late", r.Quality.Late)
+	return r, nil
+}
+
+// Run builds queued reports and sweeps until ctx ends.
+func (s *Reports) Run(ctx context.Context) {
+	s.init()
+	t := time.NewTicker(s.Sweep)
+	defer t.Stop()
+	s.sweep(ctx)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case span := <-s.queue:
+			s.build(ctx, span)
+		case <-t.C:
+			s.sweep(ctx)
+		}
+	}
+}
+
+func (s *Reports) build(ctx context.Context, span SessionSpan) {
+	if _, err := s.Rebuild(ctx, span); err != nil && !errors.Is(err, context.Canceled) {
+		s.Log.Error("live: report build", "shop", span.Shop, "session", span.Session, "err", err)
+	}
+}
+
+// sweep reloads the recently ended sessions, builds those without a report and rebuilds the
+// dirty ones whose last late event is LateDelay old.
+func (s *Reports) sweep(ctx context.Context) {
+	now := s.now()
+	ended, err := endedSessions(ctx, s, now.Add(-s.Horizon))
+	if err != nil {
+		s.Log.Error("live: report sweep", "err", err)
+	} else {
+		built := map[string]bool{}
+		reports, shops, err := s.Store.Recent(ctx, now.Add(-s.Horizon))
+		if err != nil {
+			s.Log.Error("live: report sweep", "err", err)
+			return
+		}
+		for i, r := range reports {
+			built[shops[i]+"\x1f"+r.Session] = !r.End.IsZero()
+		}
+		recent := map[string][]SessionSpan{}
+		for _, sp := range ended {
+			recent[roomID(sp.Shop, sp.Room)] = append(recent[roomID(sp.Shop, sp.Room)], sp)
+			if !built[sp.Shop+"\x1f"+sp.Session] {
+				s.build(ctx, sp)
+			}
+		}
+		s.mu.Lock()
+		s.recent = recent
+		s.mu.Unlock()
+	}
+	s.mu.Lock()
+	var due []SessionSpan
+	for id, d := range s.dirty {
+		if now.Sub(d.last) >= s.LateDelay {
+			due = append(due, d.span)
+			delete(s.dirty, id)
+		}
+	}
+	s.mu.Unlock()
+	for _, sp := range due {
+		s.build(ctx, sp)
+	}
+}
+
+// endedSessions reads the live engine's sessions that ended at or after since.
+func endedSessions(ctx context.Context, s *Reports, since time.Time) ([]SessionSpan, error) {
+	rows, err := s.Store.CH.Query(ctx, `SELECT shop, room, id, started, ended FROM stream_sessions FINAL
+		WHERE ended >= ? AND ended > started`, since.UTC())
+	if err != nil {
+		return nil, fmt.Errorf("live: ended sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []SessionSpan
+	for rows.Next() {
+		var sp SessionSpan
+		if err := rows.Scan(&sp.Shop, &sp.Room, &sp.Session, &sp.Start, &sp.End); err != nil {
+			return nil, fmt.Errorf("live: ended sessions: %w", err)
+		}
+		out = append(out, sp)
+	}
+	return out, rows.Err()
+}
+
+// SessionSpan returns the span of one ended session of shop from the live engine's sessions;
+// ok is false when there is no such session or it has not ended.
+func (s *Reports) SessionSpan(ctx context.Context, shop, session string) (SessionSpan, bool, error) {
+	rows, err := s.Store.CH.Query(ctx, `SELECT room, started, ended FROM stream_sessions FINAL WHERE shop = ? AND id = ?`, shop, session)
+	if err != nil {
+		return SessionSpan{}, false, fmt.Errorf("live: session %s: %w", session, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		sp := SessionSpan{Shop: shop, Session: session}
+		if err := rows.Scan(&sp.Room, &sp.Start, &sp.End); err != nil {
+			return SessionSpan{}, false, fmt.Errorf("live: session %s: %w", session, err)
+		}
+		if sp.End.After(sp.Start) {
+			return sp, true, nil
+		}
+	}
+	return SessionSpan{}, false, rows.Err()
+}
