@@ -3,6 +3,7 @@ package views
 import (
 	"context"
 	"errors"
+	"net/url"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -42,11 +43,20 @@ func (s *Server) registerControl(r fiber.Router) {
 		return s.Control.EndSession(c.UserContext(), u.Shop, room, u.Name)
 	}))
 	r.Post("/rooms/:room/flags/:flag/ack", change, s.roomAction(func(c *fiber.Ctx, u User, room string) error {
-		return s.Control.AcknowledgeFlag(c.UserContext(), u.Shop, room, c.Params("flag"), u.Name)
+		return s.Control.AcknowledgeFlag(c.UserContext(), u.Shop, room, flagParam(c), u.Name)
 	}))
 	r.Post("/rooms/:room/flags/:flag/snooze", change, s.roomAction(func(c *fiber.Ctx, u User, room string) error {
-		return s.Control.SnoozeFlag(c.UserContext(), u.Shop, room, c.Params("flag"), u.Name, flagSnooze)
+		return s.Control.SnoozeFlag(c.UserContext(), u.Shop, room, flagParam(c), u.Name, flagSnooze)
 	}))
+}
+
+// flagParam returns the flag id of the path (ids hold ':' and arrive percent-encoded).
+func flagParam(c *fiber.Ctx) string {
+	id, err := url.PathUnescape(c.Params("flag"))
+	if err != nil {
+		return ""
+	}
+	return id
 }
 
 // controlRoom renders the frame of the control room; the numbers arrive over the room socket.

@@ -185,13 +185,13 @@
     var fmtTime = function (u, splits) { return splits.map(function (v) { return hm(v * 1000); }); };
     var opts = {
       width: Math.max(300, chartBox.clientWidth),
-      height: 260,
+      height: 230,
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), tz); },
       cursor: { drag: { x: false, y: false } },
       legend: { live: true },
       scales: { x: { time: true }, yuan: {}, n: {} },
       series: [
-        { value: function (u, v) { return v === null ? "—" : hm(v * 1000); } },
+        { label: t("series.time"), value: function (u, v) { return v === null ? "—" : hm(v * 1000); } },
         { label: t("series.gmv"), scale: "yuan", stroke: "#e7b453", width: 2, fill: "rgba(231,180,83,0.08)", value: function (u, v) { return v === null ? "—" : money(Math.round(v * 100)); } },
         { label: t("series.online"), scale: "n", stroke: "#5aa9e6", width: 2, value: function (u, v) { return int(v); } },
         { label: t("series.clicks"), scale: "n", stroke: "#a98be6", width: 1.5, value: function (u, v) { return int(v); } },
@@ -207,23 +207,24 @@
   }
   function renderChart(snap) {
     var data = chartData(snap);
-    if (!plot) {
-      plot = makePlot(data);
-      return;
+    if (!plot) plot = makePlot(data);
+    else plot.setData(data);
+    // Without the pointer on the chart, the legend shows the latest minute's values.
+    if (plot && (plot.cursor.idx === null || plot.cursor.idx === undefined) && data[0].length) {
+      plot.setLegend({ idx: data[0].length - 1 });
     }
-    plot.setData(data);
   }
   var resizeTimer = null;
   window.addEventListener("resize", function () {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(function () { if (plot) plot.setSize({ width: Math.max(300, chartBox.clientWidth), height: 260 }); }, 150);
+    resizeTimer = setTimeout(function () { if (plot) plot.setSize({ width: Math.max(300, chartBox.clientWidth), height: 230 }); }, 150);
   });
 
   // ---- closed minutes table (newest first, last 10) ----
   function renderMinutes(snap) {
     var body = $("minutes").tBodies[0];
     clear(body);
-    var mins = (snap.minutes || []).slice(-10).reverse();
+    var mins = (snap.minutes || []).slice(-6).reverse();
     mins.forEach(function (m) {
       var tr = el("tr");
       tr.setAttribute("data-minute", String(m.start));
@@ -308,14 +309,15 @@
         rs.appendChild(el("span", "muted small", t("flag.responses")));
         f.responses.forEach(function (r) {
           if (canChange) {
-            var b = el("button", "response", r.text);
+            // One tap: static/js/actions.js (the actions panel) handles every .js-flag-respond
+            // click — the text goes to the prompter as a cue and is recorded against the flag.
+            var b = el("button", "response js-flag-respond", r.text);
             b.type = "button";
+            b.setAttribute("data-flag", f.id);
+            b.setAttribute("data-rule", f.rule);
             b.setAttribute("data-response", r.key);
-            b.addEventListener("click", function () {
-              b.disabled = true;
-              livedesk.post(base + "/flags/" + encodeURIComponent(f.id) + "/respond", { response: r.key, text: r.text })
-                .catch(showError).then(function () { b.disabled = false; });
-            });
+            b.setAttribute("data-product", f.product || "");
+            b.setAttribute("data-text", r.text);
             rs.appendChild(b);
           } else {
             rs.appendChild(el("span", "tag", r.text));
