@@ -75,9 +75,14 @@ func stockKey(shop string) string { return "ld:live:stock:" + shopTag(shop) }
 // activeRoomsKey is a sorted set "shop\x1froom" → unix seconds of the room's last live event.
 const activeRoomsKey = "ld:live:active"
 
-// markerKey exists while the room's buckets in Redis are complete; when it is missing (Redis was
-// lost or restarted) the room's window is rebuilt from ClickHouse before it is read.
+// markerKey exists while the room's buckets in Redis are complete. A room without it is either new
+// (its marker is just set) or, when the epoch key was missing too (Redis lost or restarted),
+// rebuilt from ClickHouse before it is read.
 func markerKey(shop, room string) string { return "ld:live:marker:" + roomTag(shop, room) }
+
+// epochKey exists as long as this Redis has held the live engine's data; when it is missing
+// Redis is new or was lost, and every room ticked then is rebuilt from ClickHouse.
+const epochKey = "ld:live:epoch"
 
 // leaderKey is the lock of the tick leader (one across instances).
 const leaderKey = "ld:live:leader"

@@ -20,6 +20,9 @@ const rebuildChunk = 20000
 // live numbers (never in ClickHouse, which stays exact); the next rebuild corrects it.
 func (e *Engine) rebuild(ctx context.Context, shop, room string, from, now time.Time) error {
 	start := time.Now()
+	// Whole minutes from the one holding from: the readers read whole buckets, and fine and
+	// minute buckets must be rebuilt from the same events.
+	from = time.Unix(bucketStart(from, spanMinute), 0).UTC()
 	pipe := e.rdb.Pipeline()
 	for _, sp := range []int64{spanFine, spanMinute} {
 		for _, b := range (span{bucketStart(from, sp), bucketStart(now, sp) + sp}).buckets(sp) {

@@ -80,6 +80,14 @@ func (e *Engine) Run(ctx context.Context) {
 // leader calls it every second; tests call it directly with a controlled clock.
 func (e *Engine) TickAll(ctx context.Context) error {
 	now := e.now()
+	fresh, err := e.rdb.SetNX(ctx, epochKey, now.Unix(), 0).Result()
+	if err != nil {
+		return fmt.Errorf("live: tick epoch: %w", err)
+	}
+	if fresh {
+		e.Log.Warn("live: Redis holds no live data (new or lost); rebuilding live rooms from ClickHouse")
+		e.lastLoad = time.Time{}
+	}
 	if now.Sub(e.lastLoad) >= reloadEvery || now.Before(e.lastLoad) {
 		if err := e.restoreSessions(ctx, now); err != nil {
 			e.Log.Warn("live: restore sessions", "err", err)
@@ -104,7 +112,7 @@ func (e *Engine) TickAll(ctx context.Context) error {
 	var errs []error
 	for id, act := range last {
 		shop, room := splitRoomID(id)
-		if err := e.tickRoom(ctx, shop, room, act, now); err != nil {
+		if err := e.tickRoom(ctx, shop, room, act, now, fresh); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -132,7 +140,9 @@ func (e *Engine) restoreSessions(ctx context.Context, now time.Time) error {
 
 // tickRoom runs the session rules, reads the room, evaluates the flags and publishes the
 // snapshot.
-func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now time.Time) error {
+// rebuild says Redis was found empty this tick: rooms without a marker are rebuilt from
+// ClickHouse (otherwise such a room is new and its marker is simply set).
+func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now time.Time, rebuild bool) error {
 	s, err := e.Settings(ctx, shop, room)
 	if err != nil {
 		return err
@@ -157,7 +167,12 @@ func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now t
 	if err != nil {
 		return err
 	}
-	if !d.Complete {
+	if !d.Complete && !rebuild {
+		if err := e.rdb.Set(ctx, markerKey(shop, room), now.Unix(), BucketTTL).Err(); err != nil {
+			return fmt.Errorf("live: marker %s/%s: %w", shop, room, err)
+		}
+	}
+	if !d.Complete && rebuild {
 		if err := e.rebuild(ctx, shop, room, from, now); err != nil {
 			return err
 		}

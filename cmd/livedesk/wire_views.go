@@ -31,6 +31,10 @@ func openViews(ctx context.Context, m *Main) error {
 	if err != nil {
 		return err
 	}
+	control, err := m.roomControl(ctx)
+	if err != nil {
+		return err
+	}
 	s := &views.Server{
 		Jobs:          sched,
 		Users:         live.NewUsers(m.CH),
@@ -38,6 +42,7 @@ func openViews(ctx context.Context, m *Main) error {
 		CH:            m.CH,
 		Hub:           hub,
 		Actions:       actions,
+		Control:       control,
 		Log:           m.Log,
 		Location:      m.Config.Location,
 		SecureCookies: m.Config.SecureCookies,
