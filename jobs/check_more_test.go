@@ -34,7 +34,7 @@ func TestStockMarksSoldOutAndRestocks(t *testing.T) {
 	if len(m.Products) != 1 || m.Products[0].Product != "p1" || m.Products[0].Label != "即将售罄" {
 		t.Fatalf("sold-out list %+v", m)
 	}
-	list, err := f.runner.Store.SoldOut(context.Background(), shop, 10, f.clock.Now())
+	list, err := f.runner.SoldOut(context.Background(), shop)
 	if err != nil || len(list) != 1 || list[0].Stock != 5 {
 		t.Fatalf("SoldOut %+v %v", list, err)
 	}

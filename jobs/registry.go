@@ -207,3 +207,12 @@ func sortedKeys(m Values) []string {
 	sort.Strings(ks)
 	return ks
 }
+
+// NextRun returns the first time after now that schedule fires in loc (zero when invalid).
+func NextRun(schedule string, loc *time.Location, now time.Time) time.Time {
+	sch, err := cronParser.Parse(schedule)
+	if err != nil {
+		return time.Time{}
+	}
+	return sch.Next(now.In(loc)).UTC()
+}

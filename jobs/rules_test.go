@@ -160,3 +160,16 @@ func TestReconcileRules(t *testing.T) {
 		t.Fatalf("returned condition reopens: %+v", p)
 	}
 }
+
+func TestNextRunInShopZone(t *testing.T) {
+	now := sh(2026, 11, 20, 8, 31)
+	if got := NextRun("30 8 * * *", shanghai, now); !got.Equal(sh(2026, 11, 21, 8, 30)) {
+		t.Fatalf("morning recap next %s", got.In(shanghai))
+	}
+	if got := NextRun("*/15 * * * *", shanghai, now); !got.Equal(sh(2026, 11, 20, 8, 45)) {
+		t.Fatalf("*/15 next %s", got.In(shanghai))
+	}
+	if !NextRun("nonsense", shanghai, now).IsZero() {
+		t.Fatal("invalid schedule has a next run")
+	}
+}

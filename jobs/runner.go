@@ -183,3 +183,13 @@ func (r *Runner) update(ctx context.Context, shop, id string, f func(*Task)) (Ta
 	t.Updated, t.Version = r.Now(), nextVersion(t.Version)
 	return t, r.Store.SaveTasks(ctx, []Task{t})
 }
+
+// SoldOut returns the shop's 即将售罄 list now, with the shop's own threshold (the stock job's
+// soldout_below), for pages that render stock server-side such as the control room's products.
+func (r *Runner) SoldOut(ctx context.Context, shop string) ([]LowStock, error) {
+	st, err := r.Setting(ctx, shop, "stock")
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.SoldOut(ctx, shop, st.Params.Int("soldout_below"), r.Now())
+}

@@ -58,7 +58,11 @@ func (s *Server) jobsView(c *fiber.Ctx, p Page) (JobsView, error) {
 		if stored, ok := sts[j.Name]; ok {
 			st = j.Merge(stored)
 		}
-		v.Jobs = append(v.Jobs, JobRow{Job: j, Setting: st, Next: s.Jobs.NextRun(shop, j.Name)})
+		row := JobRow{Job: j, Setting: st}
+		if st.Enabled {
+			row.Next = jobs.NextRun(st.Schedule, s.Location, s.now())
+		}
+		v.Jobs = append(v.Jobs, row)
 		v.Titles[j.Name] = j.Title
 		if p.Lang == LangEN {
 			v.Titles[j.Name] = j.TitleEn

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/livedesk/livedesk/jobs"
 )
 
@@ -131,4 +133,48 @@ func TestJobsAndTasksPages(t *testing.T) {
 	if code, _, _ := boss.postForm("/tasks/"+restock+"/done", url.Values{}); code != http.StatusForbidden {
 		t.Fatalf("done without CSRF: %d", code)
 	}
+}
+
+// In a real browser: an urgent task raised while the inbox is open shows up live (strip and
+// toast), and "done" in the inbox removes the row.
+func TestTasksPageInBrowser(t *testing.T) {
+	s := startServer(t)
+	key := s.apiKey("shop1")
+	s.addUser("shop1", "boss", "admin", "pass-boss-1")
+	created := time.Now().Add(-40 * time.Minute).UTC().Format(time.RFC3339)
+	body := fmt.Sprintf(`{"id":"o1c","type":"order","ts":%q,"order":"o1","status":"created","product":"p1","user":"u1","amount":1990}
+{"id":"st1","type":"stock","ts":%q,"product":"p7","value":3}
+`, created, created)
+	if code, res := s.post(key, []byte(body)); code != 200 || res["accepted"] != 2.0 {
+		t.Fatalf("post: %d %v", code, res)
+	}
+	sc, err := s.jobScheduler(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sc.Runner.Run(context.Background(), "shop1", "unpaid", jobs.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+
+	b := newBrowser(t)
+	pg := b.page(t, s.URL())
+	login(t, pg, "shop1", "boss", "pass-boss-1")
+	pg.open("/tasks", "#tasks")
+	pg.waitJS(`livedesk.online`, 5*time.Second)
+	if _, err := sc.Runner.Run(context.Background(), "shop1", "stock", jobs.TriggerManual); err != nil {
+		t.Fatal(err)
+	}
+	pg.waitText("#task-live-list", "补货：商品 p7 库存 3", 5*time.Second)
+	pg.waitText(".ld-toast", "p7", 5*time.Second)
+	pg.screenshot("tasks-live.png")
+
+	id := jobs.TaskID(jobs.TypeUnpaidRemind, jobs.SubjectOrder, "o1")
+	pg.run(chromedp.Click(chromedp.CSS("#task-" + id + " .task-done")))
+	pg.waitJS(`location.pathname === "/tasks" && !document.getElementById("task-`+id+`")`, 5*time.Second)
+	pg.open("/jobs", "#run-list")
+	if txt := pg.text("#run-list"); !strings.Contains(txt, "未付款待催 1") {
+		t.Fatalf("runs list: %q", txt)
+	}
+	pg.screenshot("jobs.png")
+	pg.noJSErrors()
 }
