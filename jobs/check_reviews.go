@@ -105,3 +105,26 @@ func checkKeywords(ctx context.Context, e *Env) (Findings, error) {
 		Title: "差评关键词周报", Text: b.String(), At: e.Now})
 	return f, nil
 }
+
+// KeywordCounts returns the complaint-keyword counts per product over the keyword job's period
+// ending now, with the shop's keyword list (for the Jobs page).
+func (r *Runner) KeywordCounts(ctx context.Context, shop string) ([]KeywordCount, int64, error) {
+	st, err := r.Setting(ctx, shop, "review_keywords")
+	if err != nil {
+		return nil, 0, err
+	}
+	days := st.Params.Int("days")
+	if days <= 0 {
+		days = 7
+	}
+	now := r.Now()
+	reviews, err := r.Store.Reviews(ctx, shop, now.Add(-time.Duration(days)*24*time.Hour), now)
+	if err != nil {
+		return nil, 0, err
+	}
+	texts := make([]ReviewText, 0, len(reviews))
+	for _, rv := range reviews {
+		texts = append(texts, ReviewText{Product: rv.Product, Text: rv.Text})
+	}
+	return CountKeywords(texts, st.Params.List("keywords")), days, nil
+}

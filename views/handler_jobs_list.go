@@ -17,14 +17,16 @@ type JobRow struct {
 
 // JobsView is what the Jobs page shows. Msg/Bad are a notice or an error for the form Focus.
 type JobsView struct {
-	Jobs    []JobRow
-	Notify  jobs.Setting
-	Runs    []jobs.Run
-	Titles  map[string]string // job name → title in the page language
-	Focus   string
-	Msg     string
-	Bad     string
-	CanEdit bool
+	Jobs        []JobRow
+	Notify      jobs.Setting
+	Runs        []jobs.Run
+	Titles      map[string]string   // job name → title in the page language
+	Keywords    []jobs.KeywordCount // complaint keywords per product over KeywordDays
+	KeywordDays int64
+	Focus       string
+	Msg         string
+	Bad         string
+	CanEdit     bool
 }
 
 // jobsPage shows every job's setting for the user's shop, "run now", and the latest runs.
@@ -69,6 +71,9 @@ func (s *Server) jobsView(c *fiber.Ctx, p Page) (JobsView, error) {
 		}
 	}
 	v.Notify = notifySetting(shop, sts)
+	if v.Keywords, v.KeywordDays, err = r.KeywordCounts(ctx, shop); err != nil {
+		return JobsView{}, err
+	}
 	v.Runs, err = r.Store.Runs(ctx, shop, "", 50)
 	return v, err
 }

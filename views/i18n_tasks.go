@@ -69,6 +69,12 @@ func init() {
 		"jobs.run.running":           "运行中",
 		"jobs.notify":                "群机器人通知（飞书 / 企业微信）",
 		"jobs.notify.help":           "紧急任务与早晚报会推送到此 Webhook，失败时按指数退避重试。",
+		"jobs.keywords":              "差评关键词（按商品）",
+		"jobs.keywords.days":         "天",
+		"jobs.keywords.none":         "这段时间的评价里没有出现关键词。",
+		"jobs.keywords.product":      "商品",
+		"jobs.keywords.keyword":      "关键词",
+		"jobs.keywords.count":        "评价数",
 		"jobs.readonly":              "只有管理员可以修改设置。",
 	})
 	AddStrings(LangEN, map[string]string{
@@ -137,6 +143,12 @@ func init() {
 		"jobs.run.running":           "running",
 		"jobs.notify":                "Group bot notifications (Feishu / WeCom)",
 		"jobs.notify.help":           "Urgent tasks and recaps are posted to this webhook, retried with exponential backoff.",
+		"jobs.keywords":              "Complaint keywords by product",
+		"jobs.keywords.days":         "days",
+		"jobs.keywords.none":         "No keyword appeared in the reviews of this period.",
+		"jobs.keywords.product":      "Product",
+		"jobs.keywords.keyword":      "Keyword",
+		"jobs.keywords.count":        "Reviews",
 		"jobs.readonly":              "Only admins can change settings.",
 	})
 }

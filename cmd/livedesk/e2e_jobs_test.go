@@ -28,8 +28,9 @@ func TestJobsAndTasksPages(t *testing.T) {
 	created := time.Now().Add(-40 * time.Minute).UTC().Format(time.RFC3339)
 	body := fmt.Sprintf(`{"id":"o1c","type":"order","ts":%q,"order":"o1","status":"created","product":"p1","user":"u1","amount":1990}
 {"id":"st1","type":"stock","ts":%q,"product":"p7","value":3}
-`, created, created)
-	if code, res := s.post(key, []byte(body)); code != 200 || res["accepted"] != 2.0 {
+{"id":"rv1","type":"review","ts":%q,"order":"o9","product":"p3","rating":1,"text":"物流慢，<b>色差</b>"}
+`, created, created, created)
+	if code, res := s.post(key, []byte(body)); code != 200 || res["accepted"] != 3.0 {
 		t.Fatalf("post: %d %v", code, res)
 	}
 
@@ -48,6 +49,12 @@ func TestJobsAndTasksPages(t *testing.T) {
 	}
 	if _, _, page := boss.get("/jobs"); !strings.Contains(page, `data-job="unpaid" data-status="ok"`) || !strings.Contains(page, "未付款待催 1") {
 		t.Fatalf("runs list lacks the run: %.2000s", page)
+	} else if !regexp.MustCompile(`<td>p3</td><td>物流慢</td><td class="num">1</td>`).MatchString(page) {
+		t.Fatalf("keyword counts missing: %.3000s", page[strings.Index(page, `id="keywords"`):])
+	}
+	boss.postForm("/jobs/reviews/run", url.Values{"_csrf": {tok}})
+	if _, _, page := boss.get("/tasks?type=review_reply"); !strings.Contains(page, "&lt;b&gt;色差&lt;/b&gt;") || strings.Contains(page, "<b>色差") {
+		t.Fatal("review text must be escaped in the inbox")
 	}
 
 	// The restock task for p7 (3 left) is urgent: it reaches the open shop socket.
