@@ -139,7 +139,8 @@
     var fl = $("act-flash-live");
     var fs = stage.flash_sale;
     if (fs && fs.ends > n) {
-      fl.textContent = fs.title + " " + fs.price_text + " · " + mmss(fs.ends - n) + " " + t("actions.flash.left");
+      fl.textContent = fs.price_text + " · " + mmss(fs.ends - n) + " " + t("actions.flash.left");
+      fl.title = fs.title;
       fl.className = "act-flash-live on";
     } else {
       fl.textContent = "";

@@ -66,6 +66,7 @@
     $("product-none").hidden = !!p;
     $("product-body").hidden = !p;
     $("on-product").hidden = !p;
+    $("p-stock-box").hidden = !p;
     if (!p) return;
     $("p-title").textContent = p.title;
     $("p-price").textContent = p.price_text;
@@ -114,7 +115,10 @@
     var left = fs.ends - n;
     box.classList.toggle("ended", left <= 0);
     box.classList.toggle("last", left > 0 && left <= 10000);
-    $("flash-price").textContent = fs.title + " " + fs.price_text;
+    // The title only when the sale is not for the product on screen.
+    var pinned = stage.product ? stage.product.id : "";
+    $("flash-title").textContent = fs.product === pinned ? "" : fs.title;
+    $("flash-price").textContent = fs.price_text;
     $("flash-qty").textContent = t("prompter.flash.qty") + " " + fs.qty;
     $("flash-clock").textContent = left > 0 ? mmss(left) : t("prompter.flash.end");
   }
