@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -41,6 +42,7 @@ type Engine struct {
 	settingsC map[string]cachedSettings
 	rooms     map[string]*roomState // leader state per room id
 	lastLoad  time.Time             // when the leader last reloaded sessions from ClickHouse
+	tickTook  atomic.Int64          // duration of the last leader tick, ns
 }
 
 // cachedSettings keeps a room's settings for a few seconds (they change rarely, on any instance).
@@ -91,18 +93,34 @@ func (e *Engine) OnSessionEnded(f SessionEndedFunc) {
 	e.ended = append(e.ended, f)
 }
 
-// Settings returns the room's settings (defaults when never saved).
+// settingsKey caches a room's settings (JSON) so the tick never waits on ClickHouse for them.
+func settingsKey(shop, room string) string { return "ld:live:settings:" + roomTag(shop, room) }
+
+// settingsCacheTTL bounds how long Redis keeps a room's settings before reloading them.
+const settingsCacheTTL = time.Hour
+
+// Settings returns the room's settings (defaults when never saved): from this instance's cache
+// (a few seconds), else Redis, else ClickHouse (then cached in Redis).
 func (e *Engine) Settings(ctx context.Context, shop, room string) (Settings, error) {
 	id := roomID(shop, room)
 	e.mu.Lock()
 	c, ok := e.settingsC[id]
 	e.mu.Unlock()
-	if ok && e.now().Sub(c.at) < settingsTTL {
+	if ok && e.now().Sub(c.at) < settingsTTL && !e.now().Before(c.at) {
 		return c.s, nil
 	}
-	s, err := e.settings.load(ctx, shop, room)
-	if err != nil {
-		return Settings{}, err
+	var s Settings
+	b, err := e.rdb.Get(ctx, settingsKey(shop, room)).Bytes()
+	switch {
+	case err == nil && json.Unmarshal(b, &s) == nil:
+	case err != nil && !errors.Is(err, redis.Nil):
+		return Settings{}, fmt.Errorf("live: settings %s/%s: %w", shop, room, err)
+	default:
+		if s, err = e.settings.load(ctx, shop, room); err != nil {
+			return Settings{}, err
+		}
+		b, _ := json.Marshal(s)
+		e.rdb.Set(ctx, settingsKey(shop, room), b, settingsCacheTTL)
 	}
 	e.mu.Lock()
 	e.settingsC[id] = cachedSettings{s, e.now()}
@@ -110,14 +128,18 @@ func (e *Engine) Settings(ctx context.Context, shop, room string) (Settings, err
 	return s, nil
 }
 
-// UpdateSettings validates and stores the room's settings; other instances see them within
-// settingsTTL. A validation error's message is safe to show.
+// UpdateSettings validates and stores the room's settings (ClickHouse, then the Redis cache);
+// every instance uses them within settingsTTL. A validation error's message is safe to show.
 func (e *Engine) UpdateSettings(ctx context.Context, shop, room string, s Settings) error {
 	if err := s.Validate(); err != nil {
 		return &InvalidError{Field: "settings", Reason: err.Error(), ReasonZH: "设置超出范围：" + err.Error()}
 	}
 	if err := e.settings.save(ctx, shop, room, s, e.now()); err != nil {
 		return err
+	}
+	b, _ := json.Marshal(s)
+	if err := e.rdb.Set(ctx, settingsKey(shop, room), b, settingsCacheTTL).Err(); err != nil {
+		return fmt.Errorf("live: settings %s/%s: %w", shop, room, err)
 	}
 	e.mu.Lock()
 	e.settingsC[roomID(shop, room)] = cachedSettings{s, e.now()}

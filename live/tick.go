@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/bsm/redislock"
@@ -23,6 +24,8 @@ const (
 	// restartGuard: after a session ends, only live events this much later start a new one
 	// automatically (viewers trickling out after 下播 must not restart the stream).
 	restartGuard = 5 * time.Minute
+	// tickParallel is how many rooms tick at once.
+	tickParallel = 8
 	// reloadEvery is how often the leader restores live sessions from ClickHouse into Redis.
 	reloadEvery = 10 * time.Second
 )
@@ -69,12 +72,17 @@ func (e *Engine) Run(ctx context.Context) {
 			lock = l
 		}
 		tctx, cancel := context.WithTimeout(ctx, ttl)
+		start := time.Now()
 		if err := e.TickAll(tctx); err != nil && ctx.Err() == nil {
 			e.Log.Error("live: tick", "err", err)
 		}
+		e.tickTook.Store(int64(time.Since(start)))
 		cancel()
 	}
 }
+
+// LastTick is how long this instance's last leader tick took (0 when it never led).
+func (e *Engine) LastTick() time.Duration { return time.Duration(e.tickTook.Load()) }
 
 // TickAll runs one tick of every room that has a live session or a recent live event. The
 // leader calls it every second; tests call it directly with a controlled clock.
@@ -109,13 +117,25 @@ func (e *Engine) TickAll(ctx context.Context) error {
 	for _, z := range actC.Val() {
 		last[z.Member.(string)] = time.Unix(int64(z.Score), 0)
 	}
+	// Rooms tick in parallel (a few at a time) so one slow room does not delay the others.
+	var mu sync.Mutex
 	var errs []error
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, tickParallel)
 	for id, act := range last {
 		shop, room := splitRoomID(id)
-		if err := e.tickRoom(ctx, shop, room, act, now, fresh); err != nil {
-			errs = append(errs, err)
-		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := e.tickRoom(ctx, shop, room, act, now, fresh); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
 	}
+	wg.Wait()
 	return errors.Join(errs...)
 }
 

@@ -1,0 +1,385 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	fws "github.com/fasthttp/websocket"
+	"github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/livedesk/livedesk/ingest"
+	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/schema"
+	"github.com/livedesk/livedesk/schema/localdb"
+)
+
+func init() {
+	commands["bench-live"] = command{summary: "measure event → websocket latency under load and fan-out latency to many websocket clients", run: runBenchLive}
+}
+
+// runBenchLive starts private ClickHouse and Redis and, in this process, the ingest API, the
+// live engine (counters, 1 s leader tick) and the hub's websockets (no login: the bench measures
+// the pipeline, not the pages). Then:
+//
+//  1. event → websocket: while background clients post --rate events/s over HTTP, a probe click
+//     (a fresh product id) is posted every 250 ms; a websocket client of the room notes when the
+//     probe first shows in a tick. Latency = seen − posted: ingest, Redis, the tick (period 1 s,
+//     so up to 1 s of it is waiting for the next tick), publish, websocket.
+//  2. fan-out: --clients websockets join one room; one message carrying its send time is
+//     published every 500 ms; every client notes its arrival. Latency = arrival − publish.
+func runBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("bench-live", "bench-live [--rate N] [--duration D] [--clients C] [--messages M]", stderr)
+	rate := fs.Int("rate", 20000, "background events per second posted over HTTP")
+	duration := fs.Duration("duration", 20*time.Second, "how long the loaded probe phase runs")
+	clients := fs.Int("clients", 2000, "websocket clients of the fan-out phase")
+	messages := fs.Int("messages", 20, "messages published in the fan-out phase")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *rate < 0 || *duration <= 0 || *clients <= 0 || *messages <= 0 {
+		return errors.New("--rate must be ≥ 0; --duration, --clients and --messages positive")
+	}
+	dir, err := os.MkdirTemp("", "livedesk-bench-live-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	fmt.Fprintf(stderr, "bench-live: starting private ClickHouse and Redis under %s\n", dir)
+	chSrv, err := localdb.StartClickHouse(ctx, filepath.Join(dir, "clickhouse"), 0)
+	if err != nil {
+		return err
+	}
+	defer chSrv.Stop()
+	redisSrv, err := localdb.StartRedis(ctx, filepath.Join(dir, "redis"), 0)
+	if err != nil {
+		return err
+	}
+	defer redisSrv.Stop()
+	b, err := newBenchLive(ctx, dir, chSrv.Addr, redisSrv.Addr)
+	if err != nil {
+		return err
+	}
+	defer b.close()
+
+	fmt.Fprintf(stdout, "event → websocket, background load %d events/s for %v (tick period 1 s)\n", *rate, *duration)
+	lat, acks, ticks, achieved, err := b.probe(ctx, *rate, *duration)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "  background posted: %.0f events/s achieved\n", achieved)
+	printLatencies(stdout, "  probe event → websocket", lat)
+	printLatencies(stdout, "  of which POST until durable ack", acks)
+	printLatencies(stdout, "  leader tick duration (all rooms)", ticks)
+
+	fmt.Fprintf(stdout, "fan-out of one update to %d websocket clients, %d messages\n", *clients, *messages)
+	fan, dropped, err := b.fanout(ctx, *clients, *messages)
+	if err != nil {
+		return err
+	}
+	printLatencies(stdout, "  delivery latency", fan)
+	fmt.Fprintf(stdout, "  clients dropped as slow: %d\n", dropped)
+	return nil
+}
+
+// benchLive is the in-process pipeline under test.
+type benchLive struct {
+	app    *fiber.App
+	url    string
+	key    string
+	hub    *live.Hub
+	engine *live.Engine
+	writer *ingest.Writer
+	conn   interface{ Close() error }
+	rdb    *redis.Client
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+func newBenchLive(ctx context.Context, dir, chAddr, redisAddr string) (*benchLive, error) {
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	conn, err := schema.Open(ctx, schema.Options{Addr: chAddr, Database: "benchlive"})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := schema.Migrate(ctx, conn, nil); err != nil {
+		return nil, err
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: redisAddr, PoolSize: 64})
+	spool, err := ingest.OpenSpool(filepath.Join(dir, "spool"))
+	if err != nil {
+		return nil, err
+	}
+	keys := ingest.NewKeys(conn)
+	key, err := keys.Create(ctx, "bench", "bench-live")
+	if err != nil {
+		return nil, err
+	}
+	hub, err := live.NewHub(ctx, rdb, log)
+	if err != nil {
+		return nil, err
+	}
+	hub.ClientBuffer = 256
+	engine := live.NewEngine(rdb, conn, hub, log)
+	writer := ingest.NewWriter(conn, spool, log, ingest.WriterConfig{})
+	svc := &ingest.Service{Dedup: ingest.NewDedup(rdb), Writer: writer, Log: log, Observers: []ingest.Observer{engine.Counters()}}
+	app := fiber.New(fiber.Config{DisableStartupMessage: true, BodyLimit: 32 << 20})
+	(&ingest.Handler{Service: svc, Keys: keys, MaxBody: 16 << 20, Log: log}).Register(app)
+	app.Get("/ws/:room", websocket.New(func(c *websocket.Conn) { hub.Serve(c, "bench", c.Params("room")) }))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	go app.Listener(ln)
+	runCtx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); engine.Run(runCtx) }()
+	return &benchLive{app: app, url: ln.Addr().String(), key: key, hub: hub, engine: engine, writer: writer,
+		conn: conn, rdb: rdb, cancel: cancel, done: done}, nil
+}
+
+func (b *benchLive) close() {
+	b.cancel()
+	<-b.done
+	_ = b.app.ShutdownWithTimeout(5 * time.Second)
+	b.hub.Close()
+	b.writer.Close()
+	b.rdb.Close()
+	b.conn.Close()
+}
+
+// post sends one NDJSON body to the ingest API.
+func (b *benchLive) post(client *http.Client, body []byte) error {
+	req, _ := http.NewRequest("POST", "http://"+b.url+"/api/v1/events", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+b.key)
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != 200 {
+		return fmt.Errorf("ingest answered %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// load posts rate events/s in batches of 1000 from 16 clients (each request waits until its
+// events are durable, so the clients overlap) until ctx ends; it returns how many events were
+// accepted.
+func (b *benchLive) load(ctx context.Context, rate int) int64 {
+	if rate == 0 {
+		<-ctx.Done()
+		return 0
+	}
+	const batch, workers = 1000, 16
+	var sent atomic.Int64
+	var wg sync.WaitGroup
+	interval := time.Duration(float64(time.Second) * batch * workers / float64(rate))
+	types := []string{"enter", "impression", "impression", "click", "click", "comment", "leave"}
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			client := &http.Client{Timeout: 30 * time.Second}
+			t := time.NewTicker(interval)
+			defer t.Stop()
+			var buf bytes.Buffer
+			for n := 0; ; n++ {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+				buf.Reset()
+				now := time.Now().UnixMilli()
+				for i := 0; i < batch; i++ {
+					typ := types[rand.IntN(len(types))]
+					fmt.Fprintf(&buf, `{"id":"w%d-%d-%d","type":"%s","ts":%d,"room":"r%d","user":"u%d","product":"p%d","text":"有S码吗"}`+"\n",
+						w, n, i, typ, now, 1+rand.IntN(4), rand.IntN(50000), rand.IntN(40))
+				}
+				if err := b.post(client, buf.Bytes()); err == nil {
+					sent.Add(batch)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return sent.Load()
+}
+
+// probe measures event → websocket latency of probe clicks in room r1 under background load.
+func (b *benchLive) probe(ctx context.Context, rate int, d time.Duration) (lat, acks, ticks []time.Duration, achieved float64, err error) {
+	ws, _, err := fws.DefaultDialer.Dial("ws://"+b.url+"/ws/r1", nil)
+	if err != nil {
+		return nil, nil, nil, 0, err
+	}
+	defer ws.Close()
+	var mu sync.Mutex
+	posted := map[string]time.Time{}
+	go func() {
+		for {
+			_, msg, err := ws.ReadMessage()
+			if err != nil {
+				return
+			}
+			now := time.Now()
+			var env struct {
+				Data struct {
+					Products []struct {
+						Product string `json:"product"`
+					} `json:"products"`
+				} `json:"data"`
+			}
+			if json.Unmarshal(msg, &env) != nil {
+				continue
+			}
+			mu.Lock()
+			ticks = append(ticks, b.engine.LastTick())
+			for _, p := range env.Data.Products {
+				if t0, ok := posted[p.Product]; ok {
+					lat = append(lat, now.Sub(t0))
+					delete(posted, p.Product)
+				}
+			}
+			mu.Unlock()
+		}
+	}()
+	lctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	var loaded int64
+	loadDone := make(chan struct{})
+	start := time.Now()
+	go func() { loaded = b.load(lctx, rate); close(loadDone) }()
+	client := &http.Client{Timeout: 30 * time.Second}
+	t := time.NewTicker(250 * time.Millisecond)
+	for i := 0; lctx.Err() == nil; i++ {
+		select {
+		case <-lctx.Done():
+		case <-t.C:
+			id := fmt.Sprintf("probe-%d", i)
+			mu.Lock()
+			posted[id] = time.Now()
+			mu.Unlock()
+			body := fmt.Sprintf(`{"id":"%s","type":"click","ts":%d,"room":"r1","user":"probe","product":"%s"}`, id, time.Now().UnixMilli(), id)
+			go func(t0 time.Time) {
+				if err := b.post(client, []byte(body)); err != nil {
+					fmt.Fprintln(os.Stderr, "bench-live: probe:", err)
+					return
+				}
+				mu.Lock()
+				acks = append(acks, time.Since(t0))
+				mu.Unlock()
+			}(time.Now())
+		}
+	}
+	t.Stop()
+	<-loadDone
+	elapsed := time.Since(start)
+	time.Sleep(2 * time.Second) // let the last probes arrive
+	mu.Lock()
+	defer mu.Unlock()
+	if len(lat) == 0 || len(acks) == 0 || len(ticks) == 0 {
+		return nil, nil, nil, 0, errors.New("bench-live: no probe reached the websocket")
+	}
+	return slices.Clone(lat), slices.Clone(acks), slices.Clone(ticks), float64(loaded) / elapsed.Seconds(), nil
+}
+
+// fanout connects n clients to room "fan" and measures publish → arrival of m messages.
+func (b *benchLive) fanout(ctx context.Context, n, m int) ([]time.Duration, int64, error) {
+	var mu sync.Mutex
+	var lat []time.Duration
+	var wg sync.WaitGroup
+	conns := make([]*fws.Conn, 0, n)
+	dialer := &fws.Dialer{HandshakeTimeout: 30 * time.Second}
+	for i := 0; i < n; i++ {
+		c, _, err := dialer.Dial("ws://"+b.url+"/ws/fan", nil)
+		if err != nil {
+			return nil, 0, fmt.Errorf("bench-live: client %d: %w", i, err)
+		}
+		conns = append(conns, c)
+	}
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+		wg.Wait()
+	}()
+	for b.hub.Stats().Clients < n {
+		time.Sleep(10 * time.Millisecond)
+	}
+	for _, c := range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			local := make([]time.Duration, 0, m)
+			defer func() { mu.Lock(); lat = append(lat, local...); mu.Unlock() }()
+			for len(local) < m {
+				_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+				_, msg, err := c.ReadMessage()
+				if err != nil {
+					return
+				}
+				now := time.Now()
+				if sent := sentOf(msg); sent > 0 {
+					local = append(local, now.Sub(time.Unix(0, sent)))
+				}
+			}
+		}()
+	}
+	// A tick-sized body (about 8 KB), like a real snapshot.
+	pad := strings.Repeat("x", 8000)
+	for i := 0; i < m; i++ {
+		body := fmt.Sprintf(`{"sent":%d,"pad":"%s"}`, time.Now().UnixNano(), pad)
+		if err := b.hub.Publish(ctx, "bench", "fan", "tick", []byte(body)); err != nil {
+			return nil, 0, err
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	for _, c := range conns {
+		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	}
+	wg.Wait()
+	return lat, b.hub.Stats().Dropped, nil
+}
+
+// sentOf reads the "sent" number of a fan-out message without decoding the whole body (2,000
+// clients share this process's CPU with the server).
+func sentOf(msg []byte) int64 {
+	i := bytes.Index(msg, []byte(`"sent":`))
+	if i < 0 {
+		return 0
+	}
+	var n int64
+	for _, c := range msg[i+7:] {
+		if c < '0' || c > '9' {
+			break
+		}
+		n = n*10 + int64(c-'0')
+	}
+	return n
+}
+
+// printLatencies prints count, p50, p99 and max of ds.
+func printLatencies(w io.Writer, label string, ds []time.Duration) {
+	slices.Sort(ds)
+	q := func(p float64) time.Duration { return ds[min(len(ds)-1, int(p*float64(len(ds))))] }
+	fmt.Fprintf(w, "%s: n=%d p50=%v p99=%v max=%v\n", label, len(ds), q(0.50).Round(100*time.Microsecond),
+		q(0.99).Round(100*time.Microsecond), ds[len(ds)-1].Round(100*time.Microsecond))
+}
