@@ -30,14 +30,19 @@ func runBenchReport(ctx context.Context, args []string, stdout, stderr io.Writer
 	hours := fs.Float64("hours", 3, "session length in hours")
 	dupEvery := fs.Int("dup-every", 1000, "store every K-th event twice (a duplicate the report must count once); 0 = none")
 	runs := fs.Int("runs", 3, "report builds to time")
+	keep := fs.String("dir", "", "keep the private ClickHouse's data in this directory and reuse it when it already holds the session (default: a temp dir, removed)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "livedesk-bench-report-")
-	if err != nil {
-		return err
+	dir := *keep
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "livedesk-bench-report-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
 	}
-	defer os.RemoveAll(dir)
 	srv, err := localdb.StartClickHouse(ctx, dir, 0)
 	if err != nil {
 		return err
@@ -54,12 +59,26 @@ func runBenchReport(ctx context.Context, args []string, stdout, stderr io.Writer
 	start := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 	span := live.SessionSpan{Shop: "bench", Room: "room1", Session: "bench-1", Start: start,
 		End: start.Add(time.Duration(*hours * float64(time.Hour)))}
+	var have uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM events WHERE shop = ? AND room = ?", span.Shop, span.Room).Scan(&have); err != nil {
+		return err
+	}
+	if have > 0 {
+		fmt.Fprintf(stdout, "reusing %d stored rows in %s\n", have, dir)
+	} else if err := generate(ctx, stdout, conn, span, *n, *dupEvery); err != nil {
+		return err
+	}
+	return timeBuilds(ctx, stdout, conn, span, *runs)
+}
+
+// generate writes the session and reports the insert rate.
+func generate(ctx context.Context, stdout io.Writer, conn driver.Conn, span live.SessionSpan, n, dupEvery int) error {
 	t0 := time.Now()
-	stored, err := generateSession(ctx, conn, span, *n, *dupEvery)
+	stored, err := generateSession(ctx, conn, span, n, dupEvery)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "generated %d events (%d rows with duplicates) over %s in %s (%.2fM rows/s)\n", *n, stored,
+	fmt.Fprintf(stdout, "generated %d events (%d rows with duplicates) over %s in %s (%.2fM rows/s)\n", n, stored,
 		span.End.Sub(span.Start), time.Since(t0).Round(time.Millisecond), float64(stored)/time.Since(t0).Seconds()/1e6)
 	// Let the background merges of the freshly inserted parts settle, as they have by the time a
 	// real stream of 3 hours ends; the report is timed on the data as it then is.
@@ -75,8 +94,13 @@ func runBenchReport(ctx context.Context, args []string, stdout, stderr io.Writer
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
+	return nil
+}
+
+// timeBuilds builds the report runs times and prints each build's time and headline.
+func timeBuilds(ctx context.Context, stdout io.Writer, conn driver.Conn, span live.SessionSpan, runs int) error {
 	b := &live.ReportBuilder{CH: conn}
-	for i := 1; i <= *runs; i++ {
+	for i := 1; i <= runs; i++ {
 		t := time.Now()
 		r, err := b.Build(ctx, span)
 		if err != nil {
@@ -128,7 +152,7 @@ func generateSession(ctx context.Context, conn driver.Conn, span live.SessionSpa
 			for j := range jobs {
 				c := newBenchCols(batchRows + batchRows/max(dupEvery, 1) + 16)
 				for i := j.from; i < j.to; i++ {
-					ts := span.Start.Add(time.Duration(int64(i) * int64(dur) / int64(n)))
+					ts := span.Start.Add(time.Duration(float64(i) / float64(n) * float64(dur)))
 					typ := benchTypes[rng.Intn(len(benchTypes))]
 					user := "u" + strconv.Itoa(rng.Intn(300_000))
 					product, order, status, text := "", "", "", ""

@@ -1,0 +1,261 @@
+package live
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Sheet names of the XLSX export, in order.
+var reportSheets = []string{"summary", "minutes", "products", "segments", "flags"}
+
+// money is fen as yuan for a spreadsheet cell (shown with the ¥ format).
+func money(fen int64) float64 { return float64(fen) / 100 }
+
+// rateCell is a Ratio for a cell: its value, or "—" when the denominator was 0.
+func rateCell(r Ratio) any {
+	if !r.OK {
+		return "—"
+	}
+	return r.Value
+}
+
+// moneyRateCell is a money Ratio (GPM, UV value) in yuan, or "—".
+func moneyRateCell(r Ratio) any {
+	if !r.OK {
+		return "—"
+	}
+	return r.Value / 100
+}
+
+// WriteReportXLSX writes the report as a workbook with the sheets summary, minutes, products,
+// segments and flags. Labels are in lang; times in loc; money in yuan with a ¥ format.
+func WriteReportXLSX(w io.Writer, r *Report, lang string, loc *time.Location) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	L := func(k string) string { return ReportLabel(lang, k) }
+	names := make([]string, len(reportSheets))
+	for i, k := range reportSheets {
+		names[i] = L(k)
+	}
+	if err := f.SetSheetName("Sheet1", names[0]); err != nil {
+		return fmt.Errorf("live: report xlsx: %w", err)
+	}
+	for _, n := range names[1:] {
+		if _, err := f.NewSheet(n); err != nil {
+			return fmt.Errorf("live: report xlsx: %w", err)
+		}
+	}
+	yuan := "¥#,##0.00"
+	pct := "0.00%"
+	moneyStyle, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &yuan})
+	pctStyle, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &pct})
+	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	tf := func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04:05") }
+	put := func(sheet string, row int, cells []any, moneyCols, pctCols []int) error {
+		cell, _ := excelize.CoordinatesToCellName(1, row)
+		if err := f.SetSheetRow(sheet, cell, &cells); err != nil {
+			return err
+		}
+		for _, c := range moneyCols {
+			n, _ := excelize.CoordinatesToCellName(c, row)
+			_ = f.SetCellStyle(sheet, n, n, moneyStyle)
+		}
+		for _, c := range pctCols {
+			n, _ := excelize.CoordinatesToCellName(c, row)
+			_ = f.SetCellStyle(sheet, n, n, pctStyle)
+		}
+		return nil
+	}
+	header := func(sheet string, keys ...string) error {
+		cells := make([]any, len(keys))
+		for i, k := range keys {
+			cells[i] = L(k)
+		}
+		if err := put(sheet, 1, cells, nil, nil); err != nil {
+			return err
+		}
+		end, _ := excelize.CoordinatesToCellName(len(keys), 1)
+		return f.SetCellStyle(sheet, "A1", end, bold)
+	}
+	title := func(id string) string {
+		if t := r.Titles[id]; t != "" {
+			return t
+		}
+		return id
+	}
+	h := r.Headline
+
+	// Summary: metric, value, definition (what it is divided by).
+	s := names[0]
+	if err := header(s, "metric", "value", "definition"); err != nil {
+		return fmt.Errorf("live: report xlsx: %w", err)
+	}
+	type line struct {
+		key, def string
+		v        any
+		money    bool
+		pct      bool
+	}
+	onlineDef := L("def_avg_online")
+	if h.OnlineSource == "entries_minus_leaves" {
+		onlineDef = L("def_online_elm")
+	}
+	lines := []line{
+		{key: "room", v: r.Span.Room}, {key: "session", v: r.Span.Session},
+		{key: "start", v: tf(r.Span.Start)}, {key: "end", v: tf(r.Span.End)},
+		{key: "duration", v: FormatDuration(h.DurationSec)},
+		{key: "gmv", v: money(h.GMV), money: true, def: L("def_gmv")},
+		{key: "orders", v: h.Orders}, {key: "buyers", v: h.Buyers}, {key: "units", v: h.Units},
+		{key: "views", v: h.Views, def: L("def_views")}, {key: "viewers", v: h.Viewers, def: L("def_viewers")},
+		{key: "peak_online", v: h.PeakOnline}, {key: "avg_online", v: h.AvgOnline, def: onlineDef},
+		{key: "gpm", v: moneyRateCell(h.GPM), money: h.GPM.OK, def: L("def_gpm")},
+		{key: "uv_value", v: moneyRateCell(h.UVValue), money: h.UVValue.OK, def: L("def_uv_value")},
+		{key: "ad_spend", v: money(h.AdSpend), money: true},
+		{key: "roi", v: rateCell(h.ROI), def: L("def_roi")},
+		{key: "refunds", v: money(h.Refunds), money: true}, {key: "refund_orders", v: h.RefundOrders},
+		{key: "viewers", v: r.Funnel.Viewers, def: L("funnel")},
+		{key: "funnel_exposed", v: r.Funnel.Exposed}, {key: "rate_expose", v: rateCell(r.Funnel.ExposeRate), pct: true},
+		{key: "funnel_clickers", v: r.Funnel.Clickers}, {key: "rate_click", v: rateCell(r.Funnel.ClickRate), pct: true},
+		{key: "funnel_buyers", v: r.Funnel.Buyers}, {key: "rate_buy", v: rateCell(r.Funnel.BuyRate), pct: true},
+		{key: "rate_overall", v: rateCell(r.Funnel.Overall), pct: true},
+		{key: "distinct_events", v: r.Quality.Events}, {key: "duplicates", v: r.Quality.Duplicates, def: L("def_duplicates")},
+		{key: "late", v: r.Quality.Late}, {key: "empty_minutes", v: len(r.Quality.EmptyMinutes)},
+		{key: "built", v: tf(r.Built)},
+	}
+	for i, ln := range lines {
+		var mc, pc []int
+		if ln.money {
+			mc = []int{2}
+		}
+		if ln.pct {
+			pc = []int{2}
+		}
+		if err := put(s, i+2, []any{L(ln.key), ln.v, ln.def}, mc, pc); err != nil {
+			return fmt.Errorf("live: report xlsx: %w", err)
+		}
+	}
+	_ = f.SetColWidth(s, "A", "A", 36)
+	_ = f.SetColWidth(s, "B", "B", 22)
+	_ = f.SetColWidth(s, "C", "C", 60)
+
+	// Minutes.
+	s = names[1]
+	if err := header(s, "minute", "views", "online", "impressions", "clicks", "orders", "gmv", "comments", "ad_spend", "events"); err != nil {
+		return fmt.Errorf("live: report xlsx: %w", err)
+	}
+	for i, m := range r.Minutes {
+		var online any = m.Online
+		if !m.OnlineKnown {
+			online = "—"
+		}
+		if err := put(s, i+2, []any{m.T.In(loc).Format("2006-01-02 15:04"), m.Views, online, m.Impressions, m.Clicks,
+			m.Orders, money(m.GMV), m.Comments, money(m.AdSpend), m.Events}, []int{7, 9}, nil); err != nil {
+			return fmt.Errorf("live: report xlsx: %w", err)
+		}
+	}
+	_ = f.SetColWidth(s, "A", "A", 18)
+
+	// Products.
+	s = names[2]
+	if err := header(s, "product", "title", "presented", "presented_s", "impressions", "clicks", "clickers", "ctr",
+		"orders", "buyers", "units", "gmv", "cvr", "orders_per_click", "gmv_per_k_views"); err != nil {
+		return fmt.Errorf("live: report xlsx: %w", err)
+	}
+	for i, p := range r.Products {
+		if err := put(s, i+2, []any{p.Product, title(p.Product), p.Presented, FormatDuration(p.PresentedSec), p.Impressions,
+			p.Clicks, p.Clickers, rateCell(p.CTR), p.Orders, p.Buyers, p.Units, money(p.GMV), rateCell(p.CVR),
+			rateCell(p.OrdersPerClk), moneyRateCell(p.GMVPerKViews)}, []int{12, 15}, []int{8, 13, 14}); err != nil {
+			return fmt.Errorf("live: report xlsx: %w", err)
+		}
+	}
+
+	// Segments.
+	s = names[3]
+	if err := header(s, "product", "title", "start", "end", "length", "clicks", "orders", "gmv", "views", "seg_gpm"); err != nil {
+		return fmt.Errorf("live: report xlsx: %w", err)
+	}
+	for i, g := range r.Segments {
+		if err := put(s, i+2, []any{g.Product, title(g.Product), tf(g.Start), tf(g.End), FormatDuration(g.LengthSec),
+			g.Clicks, g.Orders, money(g.GMV), g.Views, moneyRateCell(g.GPM)}, []int{8, 10}, nil); err != nil {
+			return fmt.Errorf("live: report xlsx: %w", err)
+		}
+	}
+
+	// Flags.
+	s = names[4]
+	if err := header(s, "raised", "rule", "product", "done", "before5", "clicks", "orders", "gmv", "after5", "clicks", "orders", "gmv"); err != nil {
+		return fmt.Errorf("live: report xlsx: %w", err)
+	}
+	for i, fl := range r.Flags {
+		if err := put(s, i+2, []any{tf(fl.Raised), fl.Rule, title(fl.Product), FlagActionsText(fl.Actions, loc), "",
+			fl.Before.Clicks, fl.Before.Orders, money(fl.Before.GMV), "", fl.After.Clicks, fl.After.Orders, money(fl.After.GMV)},
+			[]int{8, 12}, nil); err != nil {
+			return fmt.Errorf("live: report xlsx: %w", err)
+		}
+	}
+	if err := f.Write(w); err != nil {
+		return fmt.Errorf("live: report xlsx: %w", err)
+	}
+	return nil
+}
+
+// FlagActionsText lists what was done about a flag: "15:04:05 acknowledged; 15:05:10 responded (加赠)".
+func FlagActionsText(actions []FlagAction, loc *time.Location) string {
+	parts := make([]string, 0, len(actions))
+	for _, a := range actions {
+		p := a.At.In(loc).Format("15:04:05") + " " + a.Action
+		if a.Detail != "" && !strings.HasPrefix(a.Detail, "{") {
+			p += " (" + a.Detail + ")"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, "; ")
+}
+
+// FormatDuration writes seconds as h:mm:ss (or m:ss under an hour).
+func FormatDuration(sec int64) string {
+	if sec < 3600 {
+		return fmt.Sprintf("%d:%02d", sec/60, sec%60)
+	}
+	return fmt.Sprintf("%d:%02d:%02d", sec/3600, sec/60%60, sec%60)
+}
+
+// WriteMinutesCSV writes the minute series as UTF-8 CSV with a BOM (Excel reads the Chinese
+// headers right). Money in yuan with two decimals; minutes in loc.
+func WriteMinutesCSV(w io.Writer, r *Report, lang string, loc *time.Location) error {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return fmt.Errorf("live: minutes csv: %w", err)
+	}
+	cw := csv.NewWriter(w)
+	cw.UseCRLF = true
+	keys := []string{"minute", "views", "online", "impressions", "clicks", "orders", "gmv", "comments", "ad_spend", "events"}
+	head := make([]string, len(keys))
+	for i, k := range keys {
+		head[i] = ReportLabel(lang, k)
+	}
+	if err := cw.Write(head); err != nil {
+		return fmt.Errorf("live: minutes csv: %w", err)
+	}
+	i64 := func(v int64) string { return strconv.FormatInt(v, 10) }
+	for _, m := range r.Minutes {
+		online := ""
+		if m.OnlineKnown {
+			online = i64(m.Online)
+		}
+		if err := cw.Write([]string{m.T.In(loc).Format("2006-01-02 15:04"), i64(m.Views), online, i64(m.Impressions),
+			i64(m.Clicks), i64(m.Orders), FormatYuan(m.GMV), i64(m.Comments), FormatYuan(m.AdSpend), i64(m.Events)}); err != nil {
+			return fmt.Errorf("live: minutes csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("live: minutes csv: %w", err)
+	}
+	return nil
+}
