@@ -3,10 +3,18 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"math"
+	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/livedesk/livedesk/ingest/sim"
+	"github.com/livedesk/livedesk/views"
 
 	"github.com/livedesk/livedesk/live"
 )
@@ -129,6 +137,177 @@ func TestControlRoomRendersSnapshot(t *testing.T) {
 	}
 	if dir := os.Getenv("LIVEDESK_SCREENSHOTS"); dir != "" {
 		pg.screenshot("control-fixture.png")
+	}
+	pg.noJSErrors()
+}
+
+// simStats is what runSim posted.
+type simStats struct {
+	Accepted, Rejected int
+	Err                error
+}
+
+// runSim posts the simulator's stream of room to the server at speed× real time until the
+// returned stop function is called (which waits for the last post and reports its error).
+func runSim(t testing.TB, base, key, shop, room string, speed float64) (stop func() simStats) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	client := &sim.Client{URL: base, Key: key, HTTP: &http.Client{Timeout: 30 * time.Second}}
+	start := time.Now()
+	g := sim.New(sim.Config{Shop: shop, Room: room, Seed: 1, Start: start, Speed: speed})
+	var stats simStats
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(200 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			events := g.Advance(time.Duration(float64(time.Since(start)) * speed))
+			res, err := client.PostEvents(context.Background(), events, 5000)
+			stats.Accepted += res.Accepted
+			stats.Rejected += res.Rejected
+			if err != nil && stats.Err == nil {
+				stats.Err = err
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() simStats { cancel(); <-done; return stats }
+}
+
+// minuteFromClickHouse computes one minute's numbers straight from the raw events, counting each
+// event id once (FINAL), with DESIGN.md's definitions.
+func minuteFromClickHouse(t testing.TB, s *testServer, shop, room string, startMS int64) map[string]int64 {
+	t.Helper()
+	from := time.UnixMilli(startMS).UTC()
+	var views, viewers, impressions, clicks, orders, gmv, comments, adSpend uint64
+	var gmvSigned, spendSigned int64
+	err := s.CH.QueryRow(context.Background(), `SELECT countIf(type = 'enter'), uniqExactIf(user, type = 'enter'),
+			countIf(type = 'impression'), countIf(type = 'click'),
+			countIf(type = 'order' AND status = 'paid'), sumIf(amount, type = 'order' AND status = 'paid'),
+			countIf(type = 'comment'), sumIf(amount, type = 'ad_spend')
+		FROM events FINAL WHERE shop = ? AND room = ? AND ts >= ? AND ts < ?`,
+		shop, room, from, from.Add(time.Minute)).Scan(&views, &viewers, &impressions, &clicks, &orders, &gmvSigned, &comments, &spendSigned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gmv, adSpend = uint64(gmvSigned), uint64(spendSigned)
+	return map[string]int64{"views": int64(views), "viewers": int64(viewers), "impressions": int64(impressions),
+		"clicks": int64(clicks), "orders": int64(orders), "gmv": int64(gmv), "comments": int64(comments), "ad_spend": int64(adSpend)}
+}
+
+// TestE2EControlRoomSimulator runs the simulator against a real server with the control room
+// open in Chromium: 开播 from the page, the no-sale scenario raises its flag on the page, and the
+// numbers of the first closed minute equal a direct ClickHouse query over the raw events.
+func TestE2EControlRoomSimulator(t *testing.T) {
+	s := startServer(t)
+	s.addUser("shop1", "op", live.RoleOperator, "op-password-1")
+	s.addEmptyRoom("shop1", "live1")
+	key := s.apiKey("shop1")
+	b := newBrowser(t)
+	pg := b.page(t, s.URL())
+	login(t, pg, "shop1", "op", "op-password-1")
+	pg.open("/rooms/live1", "#session-start")
+	pg.waitJS(`window.livedesk && livedesk.online`, 5*time.Second)
+	pg.run(chromedp.Click(chromedp.CSS("#session-start")))
+	pg.waitText("#session-state", "直播中", 5*time.Second)
+
+	stop := runSim(t, s.URL(), key, "shop1", "live1", 10)
+	defer stop()
+	// (a) the simulator's first product draws >100 clicks and no sale: the flag shows.
+	flagSel := `#flags .flag[data-rule="no_sale"][data-product="p-1001"]`
+	pg.waitJS(`document.querySelector('`+flagSel+`')`, 90*time.Second)
+	pg.waitText(`#products tr[data-product="p-1001"]`, "待处理", 3*time.Second)
+	shot := pg.screenshot("control-sim.png")
+	t.Logf("no-sale flag on the page; screenshot %s", shot)
+
+	// Acknowledge from the page: the flag's state changes on every screen.
+	pg.run(chromedp.Click(chromedp.CSS(flagSel + ` button[data-action="ack"]`)))
+	pg.waitJS(`document.querySelector('`+flagSel+`.flag-acknowledged')`, 5*time.Second)
+
+	// (b) wait for a closed minute, let its late batches land, then compare.
+	pg.waitJS(`document.querySelector("#minutes tbody tr")`, 80*time.Second)
+	time.Sleep(3 * time.Second)
+	type row struct {
+		Minute int64             `json:"minute"`
+		Cells  map[string]string `json:"cells"`
+	}
+	r := evalIn[row](pg, `(function(){var tr=document.querySelector("#minutes tbody tr:last-child");var c={};
+		tr.querySelectorAll("td").forEach(function(td){c[td.getAttribute("data-col")]=td.textContent});
+		return {minute:+tr.getAttribute("data-minute"),cells:c}})()`)
+	want := minuteFromClickHouse(t, s, "shop1", "live1", r.Minute)
+	if want["clicks"] == 0 || want["views"] == 0 {
+		t.Fatalf("minute %v has no raw events: %v", time.UnixMilli(r.Minute), want)
+	}
+	for _, col := range []string{"views", "impressions", "clicks", "orders", "comments"} {
+		if got := r.Cells[col]; got != views.Int(want[col]) {
+			t.Errorf("minute %s %s: page shows %q, ClickHouse has %d", time.UnixMilli(r.Minute).Format("15:04"), col, got, want[col])
+		}
+	}
+	// viewers (distinct users) is counted live with Redis HyperLogLog (standard error 0.81%), so it
+	// is an estimate; it must be within 2% of the exact count.
+	if got := parseInt(r.Cells["viewers"]); math.Abs(float64(got-want["viewers"])) > 0.02*float64(want["viewers"]) {
+		t.Errorf("minute viewers: page shows %q, ClickHouse has %d (more than 2%% off)", r.Cells["viewers"], want["viewers"])
+	}
+	for _, col := range []string{"gmv", "ad_spend"} {
+		if got := r.Cells[col]; got != views.Money(want[col]) {
+			t.Errorf("minute %s %s: page shows %q, ClickHouse has %s", time.UnixMilli(r.Minute).Format("15:04"), col, got, views.Money(want[col]))
+		}
+	}
+	t.Logf("closed minute %s: page %v, ClickHouse %v", time.UnixMilli(r.Minute).Format("15:04"), r.Cells, want)
+	pg.screenshot("control-sim-later.png")
+	st := stop()
+	if st.Err != nil || st.Rejected > 0 {
+		t.Errorf("simulator: %+v", st)
+	}
+	pg.noJSErrors()
+}
+
+// parseInt reads "1,234" as 1234 (-1 when it is not a number).
+func parseInt(s string) int64 {
+	n, err := strconv.ParseInt(strings.ReplaceAll(s, ",", ""), 10, 64)
+	if err != nil {
+		return -1
+	}
+	return n
+}
+
+// TestE2ETwoInstances: a browser on instance B sees events posted to instance A (one Redis, one
+// ClickHouse), and comment HTML arrives as text.
+func TestE2ETwoInstances(t *testing.T) {
+	a := startServer(t)
+	bsrv := startServerOn(t, a.opts, a.redis, t.TempDir())
+	a.addUser("shop1", "op", live.RoleOperator, "op-password-1")
+	a.addRoom("shop1", "r2")
+	key := a.apiKey("shop1")
+	br := newBrowser(t)
+	pg := br.page(t, bsrv.URL())
+	login(t, pg, "shop1", "op", "op-password-1")
+	pg.open("/rooms/r2", "#tiles")
+	pg.waitJS(`window.livedesk && livedesk.online`, 5*time.Second)
+
+	evil := `<img src=x onerror="document.title='pwned'"><script>document.title='pwned'</script>有S码吗`
+	body, _ := json.Marshal([]map[string]any{
+		{"id": "c1", "type": "comment", "ts": time.Now().UnixMilli(), "room": "r2", "user": "<b>u1</b>", "text": evil},
+		{"id": "k1", "type": "click", "ts": time.Now().UnixMilli(), "room": "r2", "user": "u1", "product": "<i>p9</i>"},
+	})
+	if code, res := a.post(key, body); code != 200 || res["accepted"] != 2.0 {
+		t.Fatalf("post to A: %d %v", code, res)
+	}
+	start := time.Now()
+	pg.waitText("#comments", evil, 10*time.Second)
+	t.Logf("comment posted to A shown by B's page after %v", time.Since(start).Round(time.Millisecond))
+	pg.waitText("#comments", "<b>u1</b>", time.Second)
+	pg.waitText("#products", "<i>p9</i>", 5*time.Second)
+	if n := evalIn[int](pg, `document.querySelectorAll("#comments img, #comments script, #comments b, #products i").length`); n != 0 {
+		t.Errorf("user text became %d elements", n)
+	}
+	if title := evalIn[string](pg, "document.title"); strings.Contains(title, "pwned") {
+		t.Errorf("comment script ran: title %q", title)
 	}
 	pg.noJSErrors()
 }

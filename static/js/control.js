@@ -189,7 +189,12 @@
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), tz); },
       cursor: { drag: { x: false, y: false } },
       legend: { live: true },
-      scales: { x: { time: true }, yuan: {}, n: {} },
+      // At least 10 minutes of x axis, so the first minutes of a session do not stretch across it.
+      scales: {
+        x: { time: true, range: function (u, min, max) { return [min, Math.max(max, min + 600)]; } },
+        yuan: { range: function (u, min, max) { return [0, Math.max(max * 1.1, 10)]; } },
+        n: { range: function (u, min, max) { return [0, Math.max(max * 1.1, 10)]; } }
+      },
       series: [
         { label: t("series.time"), value: function (u, v) { return v === null ? "—" : hm(v * 1000); } },
         { label: t("series.gmv"), scale: "yuan", stroke: "#e7b453", width: 2, fill: "rgba(231,180,83,0.08)", value: function (u, v) { return v === null ? "—" : money(Math.round(v * 100)); } },
