@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/livedesk/livedesk/ingest"
+	"github.com/livedesk/livedesk/schema/localdb/localtest"
 )
 
 func TestStockMarksSoldOutAndRestocks(t *testing.T) {
@@ -216,5 +217,29 @@ func TestRecapsSumTheDay(t *testing.T) {
 	}
 	if !strings.Contains(ns[1].Text, "2026-11-20") {
 		t.Fatalf("morning recap should cover yesterday: %q", ns[1].Text)
+	}
+}
+
+func TestConcurrentRunsAnnounceOnce(t *testing.T) {
+	t0 := sh(2026, 11, 20, 10, 0)
+	f := newFixture(t, t0)
+	_, rdb := localtest.Redis(t)
+	f.runner.Serialize = RedisSerializer(rdb, "ld:jobs:run:", 30*time.Second)
+	f.ev(t0, ingest.Event{Type: ingest.TypeStock, Product: "p1", Value: 1})
+	f.clock.Advance(time.Minute)
+	errs := make(chan error, 4)
+	for i := 0; i < 4; i++ {
+		go func() {
+			_, err := f.runner.Run(context.Background(), shop, "stock", TriggerManual)
+			errs <- err
+		}()
+	}
+	for i := 0; i < 4; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := len(f.notified()); n != 1 || f.rowCount() != 1 {
+		t.Fatalf("4 concurrent runs: %d notifications, %d task rows; want 1 and 1", n, f.rowCount())
 	}
 }

@@ -62,3 +62,18 @@ func (r *redisLock) Unlock(ctx context.Context) error {
 	}
 	return nil
 }
+
+// RedisSerializer returns a Runner.Serialize over Redis: it waits (up to wait) for the lock
+// prefix+key, held while a run lasts (at most 10 min).
+func RedisSerializer(rdb redis.UniversalClient, prefix string, wait time.Duration) func(ctx context.Context, key string) (func(), error) {
+	client := redislock.New(rdb)
+	return func(ctx context.Context, key string) (func(), error) {
+		tries := int(wait/(100*time.Millisecond)) + 1
+		lk, err := client.Obtain(ctx, prefix+key, 10*time.Minute, &redislock.Options{
+			RetryStrategy: redislock.LimitRetry(redislock.LinearBackoff(100*time.Millisecond), tries)})
+		if err != nil {
+			return nil, err
+		}
+		return func() { _ = lk.Release(context.WithoutCancel(ctx)) }, nil
+	}
+}

@@ -31,6 +31,10 @@ type Runner struct {
 	Publisher Publisher // may be nil
 	Webhooks  *Webhooks // may be nil
 	Log       *slog.Logger
+	// Serialize, when set, makes runs of the same (shop, job) wait for each other across
+	// instances (a "run now" during a scheduled run), so the second sees the first's tasks and
+	// nothing is announced twice. See RedisSerializer.
+	Serialize func(ctx context.Context, key string) (unlock func(), err error)
 }
 
 // Now returns the runner's clock time in UTC.
@@ -73,6 +77,13 @@ func (r *Runner) Run(ctx context.Context, shop, job, trigger string) (Run, error
 	j, ok := r.Registry.Get(job)
 	if !ok {
 		return Run{}, fmt.Errorf("%w %q", ErrUnknownJob, job)
+	}
+	if r.Serialize != nil {
+		unlock, err := r.Serialize(ctx, "{"+shop+"}/"+job)
+		if err != nil {
+			return Run{}, fmt.Errorf("jobs: wait for the running %s: %w", job, err)
+		}
+		defer unlock()
 	}
 	st, err := r.Setting(ctx, shop, job)
 	if err != nil {

@@ -34,7 +34,8 @@ func (m *Main) jobScheduler(ctx context.Context) (*jobs.Scheduler, error) {
 	hooks := &jobs.Webhooks{Store: store, Log: m.Log}
 	loc := m.Config.Location
 	runner := &jobs.Runner{Store: store, Registry: jobs.Default(), Publisher: hub, Webhooks: hooks, Log: m.Log,
-		Location: func(string) *time.Location { return loc }}
+		Location:  func(string) *time.Location { return loc },
+		Serialize: jobs.RedisSerializer(m.Redis, "ld:jobs:run:", 2*time.Minute)}
 	sc := &jobs.Scheduler{Runner: runner, Locker: jobs.NewRedisLocker(m.Redis, "ld:jobs:lock:"), Log: m.Log}
 	if err := sc.Start(ctx); err != nil {
 		return nil, err
