@@ -402,3 +402,39 @@ func TestOtherRulesAndSnooze(t *testing.T) {
 		t.Errorf("ack of unknown flag: %v", err)
 	}
 }
+
+// TestSessionViewersAcrossMergedMinutes checks distinct viewers over a long session, where
+// closed minutes are merged into the session HyperLogLog once and newer minutes are counted live.
+func TestSessionViewersAcrossMergedMinutes(t *testing.T) {
+	te := newTestEngine(t)
+	ctx := context.Background()
+	if _, err := te.e.StartSession(ctx, "s1", "r1"); err != nil {
+		t.Fatal(err)
+	}
+	distinct := map[string]bool{}
+	for m := 0; m < 12; m++ {
+		var evs []ingest.Event
+		for i := 0; i < 30; i++ {
+			u := fmt.Sprintf("u%d", m*10+i) // overlaps the previous minutes' users
+			distinct[u] = true
+			evs = append(evs, te.ev(ingest.TypeEnter, time.Duration(m)*time.Minute+time.Duration(i)*time.Second+time.Second, u, ""))
+		}
+		te.feed(evs...)
+		te.at(time.Duration(m)*time.Minute + 45*time.Second)
+		s := te.tick()
+		if !nearHLL(s.SessionTotals.Viewers, len(distinct)) || s.SessionTotals.Views != int64(30*(m+1)) {
+			t.Fatalf("minute %d: viewers %d (want %d), views %d", m, s.SessionTotals.Viewers, len(distinct), s.SessionTotals.Views)
+		}
+	}
+	// A new leader (fresh state) merges from scratch and agrees.
+	te.e.rooms = map[string]*roomState{}
+	if s := te.tick(); !nearHLL(s.SessionTotals.Viewers, len(distinct)) || len(s.Minutes) != 11 {
+		t.Fatalf("fresh leader: viewers %d, minutes %d", s.SessionTotals.Viewers, len(s.Minutes))
+	}
+}
+
+// nearHLL allows HyperLogLog's error (0.81% standard error; 2% here) around want.
+func nearHLL(got int64, want int) bool {
+	d := float64(got) - float64(want)
+	return d*d <= (0.02*float64(want))*(0.02*float64(want))+0.25
+}

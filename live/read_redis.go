@@ -41,8 +41,21 @@ type roomData struct {
 	Complete bool
 }
 
-// roomReader reads a room's buckets. cache holds closed minutes between ticks (per room,
-// owned by the caller).
+// roomState is the tick leader's per-room cache: closed minutes, and how far the closed minutes'
+// distinct users have been merged into the session HyperLogLogs (so a 3-hour session's viewers
+// are one PFCOUNT over a few keys, not over 180 minutes).
+type roomState struct {
+	key     string // session id, or "idle" (idle rooms do not merge: their look-back slides)
+	minutes map[int64]minuteData
+	merged  int64 // minute buckets before this are merged into the session HLLs (0 = none)
+}
+
+// sessionHLLKey is the merged HLL of distinct users of kind over a session's closed minutes.
+func sessionHLLKey(shop, room, kind, session string) string {
+	return "ld:live:hs" + kind + ":" + roomTag(shop, room) + ":" + session
+}
+
+// roomReader reads a room's buckets.
 type roomReader struct {
 	rdb redis.UniversalClient
 }
@@ -72,7 +85,8 @@ func pfcounts(ctx context.Context, pipe redis.Pipeliner, shop, room, product str
 }
 
 // read reads the room for a tick at now. from is the session start (or the idle look-back).
-func (r *roomReader) read(ctx context.Context, shop, room string, now, from time.Time, window time.Duration, cache map[int64]minuteData) (roomData, error) {
+func (r *roomReader) read(ctx context.Context, shop, room string, now, from time.Time, window time.Duration, st *roomState) (roomData, error) {
+	cache := st.minutes
 	var out roomData
 	minSpan := sessionMinutes(from, now)
 	minutes := minSpan.buckets(spanMinute)
@@ -102,7 +116,7 @@ func (r *roomReader) read(ctx context.Context, shop, room string, now, from time
 	}
 	lastD := pfcounts(ctx, pipe, shop, room, "", spanFine, lastB, hllKinds)
 	prevD := pfcounts(ctx, pipe, shop, room, "", spanFine, prevB, hllKinds)
-	sessD := pfcounts(ctx, pipe, shop, room, "", spanMinute, minutes, hllKinds)
+	sessD, merged := r.sessionDistincts(ctx, pipe, shop, room, st, minutes)
 	comments := pipe.LRange(ctx, commentsKey(shop, room), 0, maxComments-1)
 	state := pipe.HGetAll(ctx, stateKey(shop, room))
 	stock := pipe.HGetAll(ctx, stockKey(shop))
@@ -111,6 +125,7 @@ func (r *roomReader) read(ctx context.Context, shop, room string, now, from time
 		return out, fmt.Errorf("live: read room %s/%s: %w", shop, room, err)
 	}
 	out.Complete = marker.Val() == 1
+	st.merged = merged
 
 	for m, h := range minHash {
 		var md minuteData
@@ -167,6 +182,42 @@ func (r *roomReader) read(ctx context.Context, shop, room string, now, from time
 	}
 	out.Products = prods
 	return out, nil
+}
+
+// sessionDistincts queues the session's distinct users: for a live session, closed minutes
+// older than recentMinutes are merged once into per-session HLLs and counted with the newer
+// minute keys; for an idle room every minute key is counted. It returns the new merge point.
+func (r *roomReader) sessionDistincts(ctx context.Context, pipe redis.Pipeliner, shop, room string, st *roomState, minutes []int64) ([]*redis.IntCmd, int64) {
+	if st.key == "idle" {
+		return pfcounts(ctx, pipe, shop, room, "", spanMinute, minutes, hllKinds), 0
+	}
+	first, curMin := minutes[0], minutes[len(minutes)-1]
+	cutoff := max(curMin-recentMinutes*spanMinute, first)
+	merged := st.merged
+	if merged < first {
+		merged = first
+		for _, k := range hllKinds {
+			pipe.Del(ctx, sessionHLLKey(shop, room, k, st.key))
+		}
+	}
+	out := make([]*redis.IntCmd, len(hllKinds))
+	for i, k := range hllKinds {
+		dest := sessionHLLKey(shop, room, k, st.key)
+		if cutoff > merged {
+			src := []string{dest}
+			for _, m := range (span{merged, cutoff}).buckets(spanMinute) {
+				src = append(src, hllKey(shop, room, k, "", spanMinute, m))
+			}
+			pipe.PFMerge(ctx, dest, src...)
+			pipe.Expire(ctx, dest, BucketTTL)
+		}
+		keys := []string{dest}
+		for _, m := range (span{cutoff, curMin + spanMinute}).buckets(spanMinute) {
+			keys = append(keys, hllKey(shop, room, k, "", spanMinute, m))
+		}
+		out[i] = pipe.PFCount(ctx, keys...)
+	}
+	return out, cutoff
 }
 
 // fold builds the minute series, the current minute and the session totals, with online as the

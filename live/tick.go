@@ -30,12 +30,6 @@ const (
 	reloadEvery = 10 * time.Second
 )
 
-// roomState is the leader's per-room cache of closed minutes.
-type roomState struct {
-	key     string // session id, or "idle"
-	minutes map[int64]minuteData
-}
-
 // endedKey holds when the room's last session ended (unix seconds).
 func endedKey(shop, room string) string { return "ld:live:ended:" + roomTag(shop, room) }
 
@@ -183,7 +177,7 @@ func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now t
 		e.rooms[id] = st
 	}
 	e.mu.Unlock()
-	d, err := e.reader.read(ctx, shop, room, now, from, s.window(), st.minutes)
+	d, err := e.reader.read(ctx, shop, room, now, from, s.window(), st)
 	if err != nil {
 		return err
 	}
@@ -197,7 +191,8 @@ func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now t
 			return err
 		}
 		clear(st.minutes)
-		if d, err = e.reader.read(ctx, shop, room, now, from, s.window(), st.minutes); err != nil {
+		st.merged = 0
+		if d, err = e.reader.read(ctx, shop, room, now, from, s.window(), st); err != nil {
 			return err
 		}
 	}
