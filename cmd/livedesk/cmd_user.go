@@ -23,7 +23,7 @@ func init() {
 }
 
 // userStdin is where user add reads the password (tests replace it).
-var userStdin io.Reader = os.Stdin
+var userStdin io.Reader // nil: os.Stdin
 
 func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || (args[0] != "add" && args[0] != "list" && args[0] != "disable") {
@@ -55,7 +55,11 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if *shop == "" || *name == "" || *role == "" {
 			return errors.New("user add needs --shop, --user and --role, and the password on standard input")
 		}
-		pass, err := readPassword(userStdin)
+		in := userStdin
+		if in == nil {
+			in = os.Stdin
+		}
+		pass, err := readPassword(in)
 		if err != nil {
 			return err
 		}
