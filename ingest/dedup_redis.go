@@ -33,7 +33,7 @@ type Dedup struct {
 	rdb redis.UniversalClient
 	ttl time.Duration
 	// Lease is how long a claim may stay uncommitted before another request may take it over;
-	// it must exceed the longest durable write (writer timeout plus queueing). Default 2 minutes.
+	// it must exceed the longest durable write (writer timeout plus queueing). Default 1 minute.
 	Lease time.Duration
 	// Wait is how long Claim waits for ids in flight in another request before ErrPending.
 	Wait time.Duration
@@ -44,7 +44,7 @@ type Dedup struct {
 
 // NewDedup returns a Dedup over rdb.
 func NewDedup(rdb redis.UniversalClient) *Dedup {
-	return &Dedup{rdb: rdb, ttl: DedupTTL, Lease: 2 * time.Minute, Wait: 3 * time.Second}
+	return &Dedup{rdb: rdb, ttl: DedupTTL, Lease: time.Minute, Wait: 3 * time.Second}
 }
 
 func dedupKey(shop, id string) string     { return "ld:dedup:{" + shop + "}:" + id }

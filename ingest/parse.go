@@ -164,7 +164,13 @@ func decode(v *fastjson.Value, shop string, received time.Time) (Event, *Reject)
 			kb, _ := json.Marshal(key) // valid JSON, unlike strconv.Quote for control characters
 			extra = append(extra, kb...)
 			extra = append(extra, ':')
+			mark := len(extra)
 			extra = fv.MarshalTo(extra)
+			// fastjson tolerates malformed numbers (".") and raw control characters in strings
+			// and copies them through; Extra must stay valid JSON.
+			if !json.Valid(extra[mark:]) {
+				rej = &Reject{Field: key, Reason: "not valid JSON"}
+			}
 			return
 		}
 		switch key {

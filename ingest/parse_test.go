@@ -86,6 +86,7 @@ func TestParseFieldRules(t *testing.T) {
 		{name: "cs_message direction", line: `{"id":"a","type":"cs_message",` + okTS + `,"text":"在吗","conversation":"c1","direction":"up"}`, field: "direction", reason: `"in" or "out"`},
 		{name: "online negative", line: `{"id":"a","type":"online",` + okTS + `,"room":"r","value":-1}`, field: "value", reason: "negative"},
 		{name: "stock ok without room", line: `{"id":"a","type":"stock",` + okTS + `,"product":"p","value":0}`},
+		{name: "unknown field not JSON", line: `{"id":"a","type":"like",` + okTS + `,"room":"r","meta":[.]}`, field: "meta", reason: "not valid JSON"},
 		{name: "not an object", line: `[1,2]`, field: "", reason: "JSON object"},
 		{name: "invalid JSON", line: `{"id":"a",`, field: "", reason: "invalid JSON"},
 	}

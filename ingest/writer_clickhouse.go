@@ -238,56 +238,81 @@ func (w *Writer) replay() {
 		}
 		return
 	}
-	for _, id := range ids {
-		if err := w.replayOne(id); err != nil {
-			w.log.Warn("ingest: spool replay waiting for clickhouse", "batch", id, "err", err, "pending", len(ids))
+	total := len(ids)
+	for len(ids) > 0 {
+		n, err := w.replayGroup(ids)
+		if err != nil {
+			w.log.Warn("ingest: spool replay waiting for clickhouse", "batch", ids[0], "err", err, "pending", len(ids))
 			return
 		}
+		ids = ids[n:]
 	}
-	w.log.Info("ingest: spool replayed", "batches", len(ids))
+	w.log.Info("ingest: spool replayed", "batches", total)
 	w.down.Store(false)
 }
 
-func (w *Writer) replayOne(id string) error {
-	events, err := w.spool.Read(id)
-	if err != nil {
-		return err
+// replayGroup replays spooled batches from the front of ids, up to about MaxBatch events, with
+// one check query and one INSERT; every row keeps the batch id it was spooled under, so a crash
+// between the INSERT and the removal of the files is detected by the next replay. It returns how
+// many batches it replayed.
+func (w *Writer) replayGroup(ids []string) (int, error) {
+	var events []Event
+	var batchOf []string
+	n := 0
+	for n < len(ids) && (n == 0 || len(events) < w.cfg.MaxBatch) {
+		evs, err := w.spool.Read(ids[n])
+		if err != nil {
+			return 0, err
+		}
+		for range evs {
+			batchOf = append(batchOf, ids[n])
+		}
+		events = append(events, evs...)
+		n++
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Timeout)
 	defer cancel()
-	present, err := storedIDs(ctx, w.conn, id)
+	present, err := storedIDs(ctx, w.conn, ids[:n])
 	if err != nil {
-		return err
+		return 0, err
 	}
 	missing := events[:0:0]
-	for _, e := range events {
-		if !present[e.Shop+"\x00"+e.ID] {
+	var missingBatch []string
+	for i, e := range events {
+		if !present[batchOf[i]+"\x00"+e.Shop+"\x00"+e.ID] {
 			missing = append(missing, e)
+			missingBatch = append(missingBatch, batchOf[i])
 		}
 	}
 	if len(missing) > 0 {
-		if err := insertEvents(ctx, w.conn, id, missing); err != nil {
-			return err
+		if err := insertRows(ctx, w.conn, missing, func(i int) string { return missingBatch[i] }); err != nil {
+			return 0, err
 		}
 	}
 	w.count(func(s *WriterStats) { s.ReplayedRows += int64(len(missing)) })
-	return w.spool.Remove(id)
+	for _, id := range ids[:n] {
+		if err := w.spool.Remove(id); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }
 
-// storedIDs returns the (shop, id) pairs already stored under a batch id.
-func storedIDs(ctx context.Context, conn driver.Conn, batch string) (map[string]bool, error) {
-	rows, err := conn.Query(ctx, "SELECT shop, id FROM events WHERE batch = ?", batch)
+// storedIDs returns the batch, shop and id (joined by NUL) of the rows already stored under the
+// given batch ids.
+func storedIDs(ctx context.Context, conn driver.Conn, batches []string) (map[string]bool, error) {
+	rows, err := conn.Query(ctx, "SELECT batch, shop, id FROM events WHERE has(?, batch)", batches)
 	if err != nil {
 		return nil, fmt.Errorf("ingest: check replayed batch: %w", err)
 	}
 	defer rows.Close()
 	out := map[string]bool{}
 	for rows.Next() {
-		var shop, id string
-		if err := rows.Scan(&shop, &id); err != nil {
+		var batch, shop, id string
+		if err := rows.Scan(&batch, &shop, &id); err != nil {
 			return nil, fmt.Errorf("ingest: check replayed batch: %w", err)
 		}
-		out[shop+"\x00"+id] = true
+		out[batch+"\x00"+shop+"\x00"+id] = true
 	}
 	return out, rows.Err()
 }
@@ -302,8 +327,13 @@ func newBatchID() string {
 // insertColumns is the events table's column list; PrepareBatch must name it on 18.16.
 const insertColumns = "INSERT INTO events (shop, room, ts, ts_ms, id, type, user, product, order_id, status, amount, qty, value, text, rating, conversation, direction, extra, received, batch)"
 
-// insertEvents sends one columnar native INSERT.
+// insertEvents sends one columnar native INSERT, every row under batchID.
 func insertEvents(ctx context.Context, conn driver.Conn, batchID string, events []Event) error {
+	return insertRows(ctx, conn, events, func(int) string { return batchID })
+}
+
+// insertRows sends one columnar native INSERT; batchOf gives each row's batch id.
+func insertRows(ctx context.Context, conn driver.Conn, events []Event, batchOf func(i int) string) error {
 	b, err := conn.PrepareBatch(ctx, insertColumns)
 	if err != nil {
 		return fmt.Errorf("ingest: prepare insert: %w", err)
@@ -322,7 +352,7 @@ func insertEvents(ctx context.Context, conn driver.Conn, batchID string, events 
 	for i := range events {
 		e := &events[i]
 		shop[i], room[i], id[i], typ[i], user[i], product[i], order[i], status[i] = e.Shop, e.Room, e.ID, e.Type, e.User, e.Product, e.Order, e.Status
-		text[i], conv[i], dir[i], extra[i], batch[i] = e.Text, e.Conversation, e.Direction, e.Extra, batchID
+		text[i], conv[i], dir[i], extra[i], batch[i] = e.Text, e.Conversation, e.Direction, e.Extra, batchOf(i)
 		ts[i], tsMS[i], received[i] = e.TS, uint16(e.TS.Nanosecond()/1e6), e.Received
 		amount[i], value[i], qty[i], rating[i] = e.Amount, e.Value, e.Qty, e.Rating
 	}

@@ -1,0 +1,119 @@
+package ingest
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/livedesk/livedesk/schema"
+	"github.com/livedesk/livedesk/schema/localdb"
+	"github.com/livedesk/livedesk/schema/localdb/localtest"
+)
+
+func testEvents(prefix string, n int) []Event {
+	out := make([]Event, n)
+	ts := time.Now().UTC().Truncate(time.Millisecond)
+	for i := range out {
+		out[i] = Event{Shop: "w", ID: fmt.Sprintf("%s-%d", prefix, i), Type: TypeClick, TS: ts, Received: ts, Room: "r", User: "u", Product: "p"}
+	}
+	return out
+}
+
+// TestSpoolReplayExactlyOnce: spooled batches reach ClickHouse once each, including a batch that
+// a crash left half inserted; writes while ClickHouse is stopped are spooled (durable) and
+// replayed once it is back on the same port.
+func TestSpoolReplayExactlyOnce(t *testing.T) {
+	ch := localtest.ClickHouseServer(t)
+	ctx := context.Background()
+	opts := schema.Options{Addr: ch.Addr, Database: "w"}
+	conn, err := schema.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := schema.Migrate(ctx, conn, nil); err != nil {
+		t.Fatal(err)
+	}
+	spool, err := OpenSpool(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Left by a previous process: three spooled batches, the second already half inserted when
+	// it crashed, and an incomplete temp file whose events were never acknowledged.
+	for i := range 3 {
+		id := newBatchID()
+		evs := testEvents(fmt.Sprintf("old%d", i), 1000)
+		if err := spool.Write(id, evs); err != nil {
+			t.Fatal(err)
+		}
+		if i == 1 {
+			if err := insertEvents(ctx, conn, id, evs[:500]); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	os.WriteFile(spool.dir+"/zzz.ndjson.tmp", []byte("{half"), 0o644)
+	spool, _ = OpenSpool(spool.dir) // reopening drops the temp file
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	w := NewWriter(conn, spool, log, WriterConfig{RetryEvery: 100 * time.Millisecond})
+	defer w.Close()
+	waitSpoolEmpty(t, spool, w)
+	expectRows(t, conn, 3000)
+
+	ch.Stop()
+	if err := w.Write(ctx, testEvents("down", 700)); err != nil {
+		t.Fatalf("write with ClickHouse stopped: %v", err)
+	}
+	if st := w.Stats(); st.SpooledRows != 700 || !w.Down() {
+		t.Fatalf("not spooled: %+v", st)
+	}
+	if err := w.Write(ctx, testEvents("down2", 300)); err != nil {
+		t.Fatal(err)
+	}
+	rctx, cancel := context.WithTimeout(ctx, time.Minute)
+	ch2, err := localdb.StartClickHouse(rctx, ch.Dir, ch.Port)
+	cancel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(ch2.Stop)
+	waitSpoolEmpty(t, spool, w)
+	if err := w.Write(ctx, testEvents("up", 100)); err != nil {
+		t.Fatal(err)
+	}
+	expectRows(t, conn, 4100)
+	if st := w.Stats(); st.ReplayedRows != 2500+1000 {
+		t.Fatalf("replayed %d rows, want 3500 (2500 old + 1000 while down)", st.ReplayedRows)
+	}
+}
+
+func waitSpoolEmpty(t *testing.T, s *Spool, w *Writer) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		ids, _ := s.Pending()
+		if len(ids) == 0 && !w.Down() {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("spool still holds %d batches", len(ids))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func expectRows(t *testing.T, conn driver.Conn, want uint64) {
+	t.Helper()
+	var rows, ids uint64
+	if err := conn.QueryRow(context.Background(), "SELECT count(), uniqExact(id) FROM events WHERE shop = 'w'").Scan(&rows, &ids); err != nil {
+		t.Fatal(err)
+	}
+	if rows != want || ids != want {
+		t.Fatalf("%d rows, %d distinct ids; want %d of each", rows, ids, want)
+	}
+}
