@@ -13,9 +13,40 @@ func (a *Actions) StockChanged(ctx context.Context, shop string, levels []StockL
 	for _, l := range levels {
 		level[l.Product] = l.Stock
 	}
+	a.refreshStages(ctx, shop, func(sp *StageProduct) bool {
+		n, ok := level[sp.ID]
+		if !ok || n == sp.Stock {
+			return false
+		}
+		sp.setStock(n)
+		return true
+	})
+}
+
+// ProductsChanged refreshes the prompter of every room presenting one of the edited products
+// (title, prices, selling points, stock), so an edit during the stream shows at once.
+func (a *Actions) ProductsChanged(ctx context.Context, shop string, ids []string) {
+	ps, err := a.Catalog.GetMany(ctx, shop, ids)
+	if err != nil {
+		a.log().Error("live: product → stage", "shop", shop, "err", err)
+		return
+	}
+	a.refreshStages(ctx, shop, func(sp *StageProduct) bool {
+		p, ok := ps[sp.ID]
+		if !ok {
+			return false
+		}
+		*sp = *stageProduct(p)
+		return true
+	})
+}
+
+// refreshStages applies update to the pinned product of every room of shop; rooms where it
+// reports a change are stored and published.
+func (a *Actions) refreshStages(ctx context.Context, shop string, update func(sp *StageProduct) bool) {
 	rows, err := a.CH.Query(ctx, "SELECT room, body FROM room_stage FINAL WHERE shop = ?", shop)
 	if err != nil {
-		a.log().Error("live: stock → stage", "shop", shop, "err", err)
+		a.log().Error("live: refresh stages", "shop", shop, "err", err)
 		return
 	}
 	var rooms []string
@@ -28,7 +59,7 @@ func (a *Actions) StockChanged(ctx context.Context, shop string, levels []StockL
 		if json.Unmarshal([]byte(body), &st) != nil || st.Product == nil {
 			continue
 		}
-		if n, ok := level[st.Product.ID]; ok && n != st.Product.Stock {
+		if update(st.Product) {
 			rooms = append(rooms, room)
 		}
 	}
@@ -36,17 +67,14 @@ func (a *Actions) StockChanged(ctx context.Context, shop string, levels []StockL
 	for _, room := range rooms {
 		unlock := a.lock(shop, room)
 		st, err := loadStage(ctx, a, shop, room)
-		if err == nil && st.Product != nil {
-			if n, ok := level[st.Product.ID]; ok {
-				st.Product.setStock(n)
-				now := a.now()
-				st.Updated = ms(now)
-				err = a.store(ctx, shop, st, now)
-			}
+		if err == nil && st.Product != nil && update(st.Product) {
+			now := a.now()
+			st.Updated = ms(now)
+			err = a.store(ctx, shop, st, now)
 		}
 		unlock()
 		if err != nil {
-			a.log().Error("live: stock → stage", "shop", shop, "room", room, "err", err)
+			a.log().Error("live: refresh stages", "shop", shop, "room", room, "err", err)
 		}
 	}
 }

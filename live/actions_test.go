@@ -129,6 +129,17 @@ func TestActionsStageAndEvents(t *testing.T) {
 		t.Fatalf("stage after stock event: %v %+v", err, st.Product)
 	}
 
+	// Editing the pinned product during the stream refreshes the prompter.
+	p1, _, _ := a.Catalog.Get(ctx, "s1", "p1")
+	p1.Title, p1.Points = "纯棉T恤 加厚", []string{"新卖点"}
+	if err := a.Catalog.Save(ctx, "s1", []Product{p1}); err != nil {
+		t.Fatal(err)
+	}
+	a.ProductsChanged(ctx, "s1", []string{"p1"})
+	if st, _ = a.Stage(ctx, "s1", "r1"); st.Product.Title != "纯棉T恤 加厚" || len(st.Product.Points) != 1 {
+		t.Fatalf("stage after edit: %+v", st.Product)
+	}
+
 	// The stage survives a restart: a new Actions reads it back from ClickHouse.
 	b := &Actions{CH: a.CH, Catalog: a.Catalog, Recorder: a.Recorder}
 	st2, err := b.Stage(ctx, "s1", "r1")
@@ -144,7 +155,7 @@ func TestActionsStageAndEvents(t *testing.T) {
 		Kind string `json:"kind"`
 		Data Stage  `json:"data"`
 	}
-	if err := json.Unmarshal([]byte(raw), &env); err != nil || env.Kind != KindStage || env.Data.Product.Stock != 7 {
+	if err := json.Unmarshal([]byte(raw), &env); err != nil || env.Kind != KindStage || env.Data.Product.Title != "纯棉T恤 加厚" {
 		t.Fatalf("latest envelope %s: %v", raw, err)
 	}
 

@@ -57,5 +57,10 @@ func (s *Server) productsImport(c *fiber.Ctx) error {
 		s.Log.Error("views: import save", "shop", u.Shop, "err", err)
 		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
 	}
+	ids := make([]string, len(imp.Products))
+	for i, p := range imp.Products {
+		ids[i] = p.ID
+	}
+	s.Actions.ProductsChanged(c.UserContext(), u.Shop, ids)
 	return report(ImportReport{Saved: len(imp.Products), Errors: imp.Errors}, fiber.StatusOK)
 }

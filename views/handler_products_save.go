@@ -44,5 +44,8 @@ func (s *Server) productSave(c *fiber.Ctx) error {
 		s.Log.Error("views: product save", "shop", u.Shop, "product", pr.ID, "err", err)
 		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
 	}
+	if f.Edit {
+		s.Actions.ProductsChanged(ctx, u.Shop, []string{pr.ID})
+	}
 	return c.Redirect("/products?done=saved", fiber.StatusSeeOther)
 }

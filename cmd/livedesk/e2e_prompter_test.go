@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -327,5 +328,66 @@ func TestProductsImportExportPage(t *testing.T) {
 	}
 	if _, ok, _ := a.Catalog.Get(context.Background(), "shopA", "p9"); ok {
 		t.Fatal("deleted product still there")
+	}
+}
+
+// TestFlagResponseCue: a flag's suggested response, one tap in the control room, goes to the
+// prompter as a cue and is stored against the flag (flag_events "responded") and as a cue event
+// naming the flag.
+func TestFlagResponseCue(t *testing.T) {
+	s := startServer(t)
+	s.addUser("shopA", "op", live.RoleOperator, "op-password-1")
+	s.addRoom("shopA", "r1")
+	seedCatalog(t, s)
+	key := s.apiKey("shopA")
+	var ev strings.Builder
+	ts := time.Now().Add(-5 * time.Second).UTC().Format(time.RFC3339)
+	for i := 0; i < 120; i++ {
+		fmt.Fprintf(&ev, `{"id":"c%d","type":"click","ts":"%s","room":"r1","user":"u%d","product":"p2"}`+"\n", i, ts, i)
+	}
+	if code, res := s.post(key, []byte(ev.String())); code != 200 || res["accepted"] != 120.0 {
+		t.Fatalf("post clicks: %d %v", code, res)
+	}
+	e, err := s.liveEngine(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var flag live.Flag
+	deadline := time.Now().Add(10 * time.Second)
+	for flag.ID == "" && time.Now().Before(deadline) {
+		b, _ := e.Snapshot(context.Background(), "shopA", "r1")
+		var env struct {
+			Data live.Snapshot `json:"data"`
+		}
+		_ = json.Unmarshal(b, &env)
+		for _, f := range env.Data.Flags {
+			if f.Rule == live.RuleNoSale && f.Product == "p2" {
+				flag = f
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if flag.ID == "" || len(flag.Responses) == 0 {
+		t.Fatalf("no no-sale flag raised: %+v", flag)
+	}
+	resp := flag.Responses[0]
+	op := newWebClient(t, s.URL())
+	op.login("shopA", "op", "op-password-1")
+	csrf := op.csrf("/products")
+	body, _ := json.Marshal(map[string]string{"response": resp.Key, "text": resp.Text})
+	code, out := op.postJSON("/rooms/r1/flags/"+url.PathEscape(flag.ID)+"/respond", csrf, string(body))
+	if code != 200 {
+		t.Fatalf("respond: %d %s", code, out)
+	}
+	a, _ := s.catalogActions(context.Background())
+	st, err := a.Stage(context.Background(), "shopA", "r1")
+	if err != nil || st.Cue == nil || st.Cue.Text != resp.Text || st.Cue.Flag != flag.ID {
+		t.Fatalf("stage cue = %+v %v", st.Cue, err)
+	}
+	if n := s.count("SELECT count() FROM flag_events WHERE shop = 'shopA' AND room = 'r1' AND flag = ? AND action = 'responded' AND actor = 'op'", flag.ID); n != 1 {
+		t.Fatalf("responded flag events = %d", n)
+	}
+	if n := s.count("SELECT count() FROM events WHERE shop = 'shopA' AND type = 'cue' AND position(extra, ?) > 0", flag.ID); n != 1 {
+		t.Fatalf("cue events naming the flag = %d", n)
 	}
 }
