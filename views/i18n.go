@@ -93,6 +93,7 @@ func init() {
 		"rooms.new.submit":  "创建",
 		"rooms.new.bad":     "直播间 ID 只能包含字母、数字、- _ .，最长 64 个字符。",
 		"rooms.never":       "—",
+		"rooms.live":        "直播中",
 		"offline":           "连接已断开，正在重连…",
 	})
 	AddStrings(LangEN, map[string]string{
@@ -130,6 +131,7 @@ func init() {
 		"rooms.new.submit":  "Create",
 		"rooms.new.bad":     "A room id holds only letters, digits, - _ . and at most 64 characters.",
 		"rooms.never":       "—",
+		"rooms.live":        "live",
 		"offline":           "Offline — reconnecting…",
 	})
 }

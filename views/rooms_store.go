@@ -6,6 +6,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/livedesk/livedesk/live"
 )
 
 // RoomRow is one line of the room list.
@@ -14,6 +16,12 @@ type RoomRow struct {
 	Title    string
 	Last     time.Time // newest event, zero when none
 	Events24 uint64    // events in the last 24 hours
+	Live     bool      // a stream session is running
+}
+
+// RoomStates tells which rooms of a shop are live (the live engine implements it).
+type RoomStates interface {
+	Rooms(ctx context.Context, shop string) ([]live.RoomInfo, error)
 }
 
 // roomKnownTTL is how long a positive "this room exists" answer is cached.
@@ -27,8 +35,8 @@ type roomCache struct {
 
 var knownRooms = &roomCache{m: map[string]time.Time{}}
 
-// listRooms returns the shop's rooms: those created in the console and those named by events of
-// the last 90 days, newest activity first.
+// listRooms returns the shop's rooms: those created in the console, those named by events of the
+// last 90 days and those the live engine knows; live rooms first, then by newest activity.
 func (s *Server) listRooms(ctx context.Context, shop string) ([]RoomRow, error) {
 	byRoom := map[string]*RoomRow{}
 	rows, err := s.CH.Query(ctx, `SELECT room, max(ts), countIf(ts >= now() - 86400)
@@ -68,11 +76,28 @@ func (s *Server) listRooms(ctx context.Context, shop string) ([]RoomRow, error) 
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("views: list rooms: %w", err)
 	}
+	if s.States != nil {
+		states, err := s.States.Rooms(ctx, shop)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range states {
+			r, ok := byRoom[st.Room]
+			if !ok {
+				r = &RoomRow{Room: st.Room}
+				byRoom[st.Room] = r
+			}
+			r.Live = st.State == live.StateLive
+		}
+	}
 	out := make([]RoomRow, 0, len(byRoom))
 	for _, r := range byRoom {
 		out = append(out, *r)
 	}
 	sort.Slice(out, func(i, j int) bool {
+		if out[i].Live != out[j].Live {
+			return out[i].Live
+		}
 		if !out[i].Last.Equal(out[j].Last) {
 			return out[i].Last.After(out[j].Last)
 		}

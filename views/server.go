@@ -29,6 +29,7 @@ type Server struct {
 	Hub           Sockets         // websockets of rooms and of the shop
 	Actions       *live.Actions   // catalog, operator actions, prompter stage (products, prompter)
 	Control       RoomControl     // sessions and flags of rooms (the live engine)
+	States        RoomStates      // which rooms are live, for the room list (the live engine)
 	Jobs          *jobs.Scheduler // scheduled jobs, their settings and runs, and the tasks inbox
 	Titles        TitleSource     // product titles for the control room (the catalog); may be nil
 	Log           *slog.Logger    //

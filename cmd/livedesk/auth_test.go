@@ -281,3 +281,75 @@ func TestRoleAndShopScoping(t *testing.T) {
 		t.Fatalf("anchor's room socket (for the prompter): %d", code)
 	}
 }
+
+func TestLanguageSwitchAndStatic(t *testing.T) {
+	s := startServer(t)
+	w := newWebClient(t, s.URL())
+	if _, _, body := w.get("/login"); !strings.Contains(body, `<html lang="zh-CN">`) || !strings.Contains(body, "登录") {
+		t.Fatalf("default language is not Chinese: %.300s", body)
+	}
+	// Only local paths are followed back.
+	if code, loc, _ := w.get("/lang?to=en&back=" + url.QueryEscape("//evil.example/x")); code != http.StatusSeeOther || loc != "/" {
+		t.Fatalf("lang switch to another site: %d %q", code, loc)
+	}
+	if code, loc, _ := w.get("/lang?to=en&back=" + url.QueryEscape("/login?next=/")); code != http.StatusSeeOther || loc != "/login?next=/" {
+		t.Fatalf("lang switch: %d %q", code, loc)
+	}
+	_, _, body := w.get("/login")
+	if !strings.Contains(body, `<html lang="en">`) || !strings.Contains(body, "Log in") {
+		t.Fatalf("English not applied: %.300s", body)
+	}
+	// Static assets: hashed URLs are immutable for a year; a changed hash is revalidated.
+	m := regexp.MustCompile(`href="(/static/css/app\.css\?v=([0-9a-f]+))"`).FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("no hashed stylesheet link in %.300s", body)
+	}
+	resp, err := http.Get(s.URL() + m[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/css") {
+		t.Fatalf("hashed asset: %d %v", resp.StatusCode, resp.Header)
+	}
+	req, _ := http.NewRequest("GET", s.URL()+"/static/css/app.css", nil)
+	req.Header.Set("If-None-Match", `"`+m[2]+`"`)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotModified || resp.Header.Get("Cache-Control") != "no-cache" {
+		t.Fatalf("unhashed asset revalidation: %d %v", resp.StatusCode, resp.Header)
+	}
+	for _, p := range []string{"/static/../go.mod", "/static/static.go", "/static/nope.js"} {
+		if code, _, _ := w.get(p); code != http.StatusNotFound {
+			t.Errorf("GET %s: %d, want 404", p, code)
+		}
+	}
+}
+
+func TestRoomListShowsLiveRooms(t *testing.T) {
+	s := startServer(t)
+	s.addUser("shopA", "op", live.RoleOperator, "op-password-1")
+	s.addRoom("shopA", "quiet")
+	s.addRoom("shopA", "onair")
+	s.addRoom("shopB", "other")
+	e, err := s.liveEngine(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.StartSession(context.Background(), "shopA", "onair"); err != nil {
+		t.Fatal(err)
+	}
+	w := newWebClient(t, s.URL())
+	w.login("shopA", "op", "op-password-1")
+	_, _, body := w.get("/")
+	iOn, iQuiet := strings.Index(body, `data-room="onair"`), strings.Index(body, `data-room="quiet"`)
+	if iOn < 0 || iQuiet < 0 || iOn > iQuiet || strings.Contains(body, `data-room="other"`) {
+		t.Fatalf("room list (live first, own shop only): %.2000s", body)
+	}
+	if !strings.Contains(body[iOn:iQuiet], "直播中") {
+		t.Errorf("live room not marked live")
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/livedesk/livedesk/ingest/sim"
 	"github.com/livedesk/livedesk/views"
@@ -309,5 +310,45 @@ func TestE2ETwoInstances(t *testing.T) {
 	if title := evalIn[string](pg, "document.title"); strings.Contains(title, "pwned") {
 		t.Errorf("comment script ran: title %q", title)
 	}
+	pg.noJSErrors()
+}
+
+// TestE2ESocketResyncAndSessionEnd: a gap in the room's sequence numbers makes the page reconnect
+// (and get the latest state again); disabling the user sends the open page to the login form.
+func TestE2ESocketResyncAndSessionEnd(t *testing.T) {
+	s := startServer(t)
+	s.addUser("shop1", "op", live.RoleOperator, "op-password-1")
+	s.addEmptyRoom("shop1", "r3")
+	b := newBrowser(t)
+	pg := b.page(t, s.URL())
+	login(t, pg, "shop1", "op", "op-password-1")
+	pg.open("/rooms/r3", "#tiles")
+	pg.waitJS(`livedesk.online && livedesk.stats.connects === 1`, 5*time.Second)
+	if evalIn[bool](pg, `document.getElementById("offline").hidden`) != true {
+		t.Error("offline banner shown while connected")
+	}
+	ctx := context.Background()
+	publish := func() {
+		snap, _ := json.Marshal(fixtureSnapshot("r3", time.Now()))
+		if err := hubOf(t, s).Publish(ctx, "shop1", "r3", "tick", snap); err != nil {
+			t.Fatal(err)
+		}
+	}
+	publish()
+	pg.waitText("#flags", "高点击无成交", 5*time.Second)
+	time.Sleep(1200 * time.Millisecond) // past the connect burst
+	// Messages 2..4 of the room are lost (as if a slow client had been dropped from them).
+	rdb := redis.NewClient(&redis.Options{Addr: s.redis})
+	defer rdb.Close()
+	if err := rdb.IncrBy(ctx, "ld:live:seq:{shop1:r3}", 3).Err(); err != nil {
+		t.Fatal(err)
+	}
+	publish()
+	pg.waitJS(`livedesk.stats.gaps === 1 && livedesk.stats.connects === 2 && livedesk.online`, 10*time.Second)
+
+	if err := live.NewUsers(s.CH).Disable(ctx, "shop1", "op"); err != nil {
+		t.Fatal(err)
+	}
+	pg.waitJS(`location.pathname === "/login"`, 15*time.Second)
 	pg.noJSErrors()
 }

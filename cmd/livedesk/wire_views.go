@@ -35,6 +35,10 @@ func openViews(ctx context.Context, m *Main) error {
 	if err != nil {
 		return err
 	}
+	engine, err := m.liveEngine(ctx)
+	if err != nil {
+		return err
+	}
 	s := &views.Server{
 		Jobs:          sched,
 		Users:         live.NewUsers(m.CH),
@@ -43,6 +47,8 @@ func openViews(ctx context.Context, m *Main) error {
 		Hub:           hub,
 		Actions:       actions,
 		Control:       control,
+		States:        engine,
+		Titles:        catalogTitles{actions.Catalog},
 		Log:           m.Log,
 		Location:      m.Config.Location,
 		SecureCookies: m.Config.SecureCookies,
@@ -50,6 +56,22 @@ func openViews(ctx context.Context, m *Main) error {
 	}
 	s.Register(m.App)
 	return nil
+}
+
+// catalogTitles gives the control room the catalog's product titles.
+type catalogTitles struct{ c *live.Catalog }
+
+// Titles returns id → title of every product of shop.
+func (t catalogTitles) Titles(ctx context.Context, shop string) (map[string]string, error) {
+	ps, err := t.c.List(ctx, shop)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(ps))
+	for _, p := range ps {
+		out[p.ID] = p.Title
+	}
+	return out, nil
 }
 
 // secretLock serialises the creation of shared secrets across instances.

@@ -29,6 +29,7 @@
   var online = false;
   var stopped = false;
   var burstMs = 1000;
+  var stats = { connects: 0, gaps: 0 }; // for tests and the curious
 
   function setOnline(v) {
     if (online === v) return;
@@ -74,7 +75,7 @@
     ws = sock;
     lastSeq = {};
     var opened = 0;
-    sock.onopen = function () { opened = Date.now(); attempt = 0; setOnline(true); };
+    sock.onopen = function () { opened = Date.now(); attempt = 0; stats.connects++; setOnline(true); };
     sock.onmessage = function (ev) {
       var msg;
       try { msg = JSON.parse(ev.data); } catch (e) { return; }
@@ -87,6 +88,7 @@
         var last = lastSeq[key];
         lastSeq[key] = Math.max(last || 0, msg.seq);
         if (last !== undefined && msg.seq > last + 1 && Date.now() - opened > burstMs) {
+          stats.gaps++;
           dispatch(msg);
           resync();
           return;
@@ -94,9 +96,16 @@
       }
       dispatch(msg);
     };
-    sock.onclose = function () {
+    sock.onclose = function (ev) {
       if (ws === sock) ws = null;
       setOnline(false);
+      // 4001: the server ended the session (logout elsewhere, user disabled). Reloading sends
+      // the browser to the login page instead of reconnecting for ever.
+      if (ev && ev.code === 4001) {
+        stopped = true;
+        location.reload();
+        return;
+      }
       scheduleReconnect();
     };
     sock.onerror = function () { try { sock.close(); } catch (e) { /* closing anyway */ } };
@@ -145,6 +154,7 @@
     post: post,
     stop: function () { stopped = true; if (ws) ws.close(); },
     get online() { return online; },
+    stats: stats,
     lang: meta("livedesk-lang") || "zh-CN",
     room: meta("livedesk-room"),
     csrf: function () { return meta("csrf-token"); }
