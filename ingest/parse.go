@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/valyala/fastjson"
 )
@@ -48,7 +49,8 @@ func Parse(body []byte, shop string, received time.Time) ([]Event, []Reject) {
 	if len(trimmed) > 0 && trimmed[0] == '[' {
 		return parseArray(p, trimmed, shop, received)
 	}
-	var events []Event
+	d := newDecoder(shop, received)
+	events := make([]Event, 0, bytes.Count(body, []byte{'\n'})+1)
 	var rejects []Reject
 	line := 0
 	for len(body) > 0 {
@@ -68,7 +70,7 @@ func Parse(body []byte, shop string, received time.Time) ([]Event, []Reject) {
 			rejects = append(rejects, Reject{Line: line, Reason: "invalid JSON: " + shortErr(err)})
 			continue
 		}
-		ev, rej := decode(v, shop, received)
+		ev, rej := d.decode(v)
 		if rej != nil {
 			rej.Line = line
 			rejects = append(rejects, *rej)
@@ -87,8 +89,9 @@ func parseArray(p *fastjson.Parser, body []byte, shop string, received time.Time
 	items, _ := v.Array()
 	events := make([]Event, 0, len(items))
 	var rejects []Reject
+	d := newDecoder(shop, received)
 	for i, it := range items {
-		ev, rej := decode(it, shop, received)
+		ev, rej := d.decode(it)
 		if rej != nil {
 			rej.Line = i + 1
 			rejects = append(rejects, *rej)
@@ -105,13 +108,6 @@ func shortErr(err error) string {
 		s = s[:200] + "…"
 	}
 	return s
-}
-
-// known lists the wire fields decode understands; anything else goes to Extra.
-var known = map[string]bool{
-	"id": true, "type": true, "ts": true, "room": true, "user": true, "product": true, "order": true,
-	"status": true, "amount": true, "qty": true, "value": true, "text": true, "rating": true,
-	"conversation": true, "direction": true, "shop": true,
 }
 
 // rules says which fields each type requires.
@@ -140,89 +136,131 @@ var validStatus = map[string]bool{
 	StatusCancelled: true, StatusRefundRequested: true, StatusRefunded: true, StatusRefundRejected: true,
 }
 
+// decoder turns parsed JSON values into events. One decoder serves one body: its visit
+// callback is made once, and the strings of all its events are cut from a shared arena, so a
+// 1,000-event body costs a few allocations instead of several per field.
+type decoder struct {
+	shop     string
+	received time.Time
+	arena    strArena
+	visit    func(k []byte, v *fastjson.Value)
+
+	// state of the event being decoded
+	ev     Event
+	extra  []byte
+	rej    *Reject
+	haveTS bool
+}
+
+func newDecoder(shop string, received time.Time) *decoder {
+	d := &decoder{shop: shop, received: received}
+	d.visit = d.field
+	return d
+}
+
 // decode validates one JSON value as an event. The returned Reject has no line number yet.
-func decode(v *fastjson.Value, shop string, received time.Time) (Event, *Reject) {
+func (d *decoder) decode(v *fastjson.Value) (Event, *Reject) {
 	o, err := v.Object()
 	if err != nil {
 		return Event{}, &Reject{Reason: "event must be a JSON object"}
 	}
-	ev := Event{Shop: shop, Received: received}
-	var extra []byte
-	var rej *Reject
-	var haveTS bool
-	o.Visit(func(k []byte, fv *fastjson.Value) {
-		if rej != nil {
-			return
-		}
-		key := string(k)
-		if !known[key] {
-			if extra == nil {
-				extra = append(extra, '{')
-			} else {
-				extra = append(extra, ',')
-			}
-			kb, _ := json.Marshal(key) // valid JSON, unlike strconv.Quote for control characters
-			extra = append(extra, kb...)
-			extra = append(extra, ':')
-			mark := len(extra)
-			extra = fv.MarshalTo(extra)
-			// fastjson tolerates malformed numbers (".") and raw control characters in strings
-			// and copies them through; Extra must stay valid JSON.
-			if !json.Valid(extra[mark:]) {
-				rej = &Reject{Field: key, Reason: "not valid JSON"}
-			}
-			return
-		}
-		switch key {
-		case "shop":
-			// The API key decides the shop; a shop in the body is ignored.
-		case "id":
-			ev.ID, rej = idField(key, fv)
-		case "type":
-			ev.Type, rej = stringField(key, fv, 32)
-		case "ts":
-			ev.TS, rej = tsField(fv, received)
-			haveTS = rej == nil
-		case "room":
-			ev.Room, rej = idField(key, fv)
-		case "user":
-			ev.User, rej = idField(key, fv)
-		case "product":
-			ev.Product, rej = idField(key, fv)
-		case "order":
-			ev.Order, rej = idField(key, fv)
-		case "status":
-			ev.Status, rej = stringField(key, fv, 32)
-		case "amount":
-			ev.Amount, rej = intField(key, fv, 0, 1<<50)
-		case "qty":
-			var q int64
-			q, rej = intField(key, fv, 1, 1<<30)
-			ev.Qty = int32(q)
-		case "value":
-			ev.Value, rej = intField(key, fv, math.MinInt32, 1<<50)
-		case "text":
-			ev.Text, rej = stringField(key, fv, maxTextLen)
-		case "rating":
-			var r int64
-			r, rej = intField(key, fv, 1, 5)
-			ev.Rating = uint8(r)
-		case "conversation":
-			ev.Conversation, rej = idField(key, fv)
-		case "direction":
-			ev.Direction, rej = stringField(key, fv, 8)
-		}
-	})
-	if rej != nil {
-		return Event{}, rej
+	d.ev = Event{Shop: d.shop, Received: d.received}
+	d.extra, d.rej, d.haveTS = d.extra[:0], nil, false
+	o.Visit(d.visit)
+	if d.rej != nil {
+		return Event{}, d.rej
 	}
-	if extra != nil {
-		ev.Extra = string(append(extra, '}'))
+	ev := d.ev
+	if len(d.extra) > 0 {
+		ev.Extra = string(append(d.extra, '}'))
 	}
-	if r := check(&ev, haveTS); r != nil {
+	if r := check(&ev, d.haveTS); r != nil {
 		return Event{}, r
 	}
 	return ev, nil
+}
+
+// field reads one key of the object being decoded.
+func (d *decoder) field(k []byte, fv *fastjson.Value) {
+	if d.rej != nil {
+		return
+	}
+	ev, a := &d.ev, &d.arena
+	var rej *Reject
+	switch string(k) {
+	case "shop":
+		// The API key decides the shop; a shop in the body is ignored.
+	case "id":
+		ev.ID, rej = idField("id", fv, a)
+	case "type":
+		ev.Type, rej = stringField("type", fv, 32, a)
+	case "ts":
+		ev.TS, rej = tsField(fv, d.received)
+		d.haveTS = rej == nil
+	case "room":
+		ev.Room, rej = idField("room", fv, a)
+	case "user":
+		ev.User, rej = idField("user", fv, a)
+	case "product":
+		ev.Product, rej = idField("product", fv, a)
+	case "order":
+		ev.Order, rej = idField("order", fv, a)
+	case "status":
+		ev.Status, rej = stringField("status", fv, 32, a)
+	case "amount":
+		ev.Amount, rej = intField("amount", fv, 0, 1<<50)
+	case "qty":
+		var q int64
+		q, rej = intField("qty", fv, 1, 1<<30)
+		ev.Qty = int32(q)
+	case "value":
+		ev.Value, rej = intField("value", fv, math.MinInt32, 1<<50)
+	case "text":
+		ev.Text, rej = stringField("text", fv, maxTextLen, a)
+	case "rating":
+		var r int64
+		r, rej = intField("rating", fv, 1, 5)
+		ev.Rating = uint8(r)
+	case "conversation":
+		ev.Conversation, rej = idField("conversation", fv, a)
+	case "direction":
+		ev.Direction, rej = stringField("direction", fv, 8, a)
+	default:
+		// Unknown fields are kept, as a JSON object, in Extra.
+		if len(d.extra) == 0 {
+			d.extra = append(d.extra, '{')
+		} else {
+			d.extra = append(d.extra, ',')
+		}
+		key := string(k)
+		kb, _ := json.Marshal(key) // valid JSON, unlike strconv.Quote for control characters
+		d.extra = append(d.extra, kb...)
+		d.extra = append(d.extra, ':')
+		mark := len(d.extra)
+		d.extra = fv.MarshalTo(d.extra)
+		// fastjson tolerates malformed numbers (".") and raw control characters in strings
+		// and copies them through; Extra must stay valid JSON.
+		if !json.Valid(d.extra[mark:]) {
+			rej = &Reject{Field: key, Reason: "not valid JSON"}
+		}
+	}
+	d.rej = rej
+}
+
+// strArena hands out strings cut from large shared blocks. A block is never written again
+// once a string points into it, so the strings stay immutable.
+type strArena struct{ buf []byte }
+
+func (a *strArena) str(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	if cap(a.buf)-len(a.buf) < len(b) {
+		a.buf = make([]byte, 0, max(32<<10, len(b)))
+	}
+	start := len(a.buf)
+	a.buf = append(a.buf, b...)
+	return unsafe.String(&a.buf[start], len(b))
 }
 
 // check applies the per-type rules once every field is read.
@@ -279,7 +317,7 @@ func check(ev *Event, haveTS bool) *Reject {
 	return nil
 }
 
-func stringField(key string, v *fastjson.Value, max int) (string, *Reject) {
+func stringField(key string, v *fastjson.Value, max int, a *strArena) (string, *Reject) {
 	b, err := v.StringBytes()
 	if err != nil {
 		return "", &Reject{Field: key, Reason: "must be a string"}
@@ -287,14 +325,14 @@ func stringField(key string, v *fastjson.Value, max int) (string, *Reject) {
 	if !utf8.Valid(b) {
 		return "", &Reject{Field: key, Reason: "must be valid UTF-8"}
 	}
-	if utf8.RuneCount(b) > max {
+	if len(b) > max && utf8.RuneCount(b) > max {
 		return "", &Reject{Field: key, Reason: fmt.Sprintf("longer than %d characters", max)}
 	}
-	return string(b), nil
+	return a.str(b), nil
 }
 
 // idField accepts a string or an integer (platform ids are often numeric).
-func idField(key string, v *fastjson.Value) (string, *Reject) {
+func idField(key string, v *fastjson.Value, a *strArena) (string, *Reject) {
 	if v.Type() == fastjson.TypeNumber {
 		n, err := v.Int64()
 		if err != nil {
@@ -302,7 +340,7 @@ func idField(key string, v *fastjson.Value) (string, *Reject) {
 		}
 		return strconv.FormatInt(n, 10), nil
 	}
-	s, rej := stringField(key, v, maxIDLen)
+	s, rej := stringField(key, v, maxIDLen, a)
 	if rej != nil {
 		if rej.Reason == "must be a string" {
 			rej.Reason = "must be a string or an integer"
