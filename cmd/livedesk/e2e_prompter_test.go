@@ -174,8 +174,23 @@ func TestPrompterEndToEnd(t *testing.T) {
 	// After the reload the stage comes back from the server (the prompter rebuilt its screen).
 	pr.waitText("#p-title", "加绒", 5*time.Second)
 	pr.waitText("#q-list", "尺码", 5*time.Second)
+	// A coupon dropped from the control room shows on the prompter.
+	evalIn[bool](ctl, `document.getElementById('act-coupon-box').open = true`)
+	ctl.run(
+		chromedp.SetValue(chromedp.CSS(`#act-coupon-min`), "99"),
+		chromedp.SetValue(chromedp.CSS(`#act-coupon-off`), "10"),
+		chromedp.SetValue(chromedp.CSS(`#act-coupon-qty`), "200"),
+		chromedp.Click(chromedp.CSS(`#act-coupon-form button`)),
+	)
+	pr.waitText("#coupon-text", "满99减10", 5*time.Second)
 	pr.screenshot("prompter.png")
 	ctl.screenshot("control-actions.png")
+	ctl.open("/products", "#products")
+	ctl.screenshot("products.png")
+	// A portrait tablet.
+	pr.run(chromedp.EmulateViewport(800, 1280))
+	pr.waitJS(`matchMedia('(orientation: portrait)').matches`, 5*time.Second)
+	pr.screenshot("prompter-portrait.png")
 	pr.noJSErrors()
 	ctl.noJSErrors()
 
