@@ -96,6 +96,7 @@ func (d *Dedup) Claim(ctx context.Context, shop string, events []Event) (*Claim,
 	}
 	state := make([]int8, len(events))
 	seen := make(map[string]struct{}, len(events))
+	c.keys = make([]string, 0, len(events))
 	todo := make([]int, 0, len(events))
 	for i := range events {
 		if _, ok := seen[events[i].ID]; ok {
@@ -108,10 +109,21 @@ func (d *Dedup) Claim(ctx context.Context, shop string, events []Event) (*Claim,
 	deadline := time.Now().Add(d.Wait)
 	for len(todo) > 0 {
 		val := c.token + ":" + strconv.FormatInt(time.Now().Add(d.Lease).UnixMilli(), 10)
+		// SET key val NX GET EX ttl for each id, with the arguments carved from one slab and the
+		// keys from one arena: a few allocations per id instead of a dozen.
+		var valArg, ttlArg any = val, int64(d.ttl / time.Second)
+		slab := make([]any, 7*len(todo))
+		keys := make([]string, len(todo))
+		var arena strArena
+		var kb []byte
 		pipe := d.rdb.Pipeline()
-		cmds := make([]*redis.StatusCmd, len(todo))
+		cmds := make([]*redis.Cmd, len(todo))
 		for j, i := range todo {
-			cmds[j] = pipe.SetArgs(ctx, dedupKey(shop, events[i].ID), val, redis.SetArgs{Mode: "NX", Get: true, TTL: d.ttl})
+			kb = append(append(kb[:0], "ld:dedup:{"+shop+"}:"...), events[i].ID...)
+			keys[j] = arena.str(kb)
+			args := slab[7*j : 7*j+7 : 7*j+7]
+			args[0], args[1], args[2], args[3], args[4], args[5], args[6] = "set", keys[j], valArg, "nx", "get", "ex", ttlArg
+			cmds[j] = pipe.Do(ctx, args...)
 		}
 		if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 			_ = d.Release(c)
@@ -120,11 +132,11 @@ func (d *Dedup) Claim(ctx context.Context, shop string, events []Event) (*Claim,
 		var taken []int   // present: look closer
 		var olds []string // their values
 		for j, i := range todo {
-			old, err := cmds[j].Result()
+			old, err := cmds[j].Text()
 			switch {
 			case errors.Is(err, redis.Nil):
 				state[i] = claimFresh
-				c.keys = append(c.keys, dedupKey(shop, events[i].ID))
+				c.keys = append(c.keys, keys[j])
 			case err != nil:
 				_ = d.Release(c)
 				return nil, fmt.Errorf("ingest: dedup: %w", err)
