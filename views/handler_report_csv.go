@@ -1,0 +1,31 @@
+package views
+
+import (
+	"bytes"
+	"net/url"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livedesk/livedesk/live"
+)
+
+// csv downloads the session's minute series as CSV.
+func (h *reportHandlers) csv(c *fiber.Ctx) error {
+	r, _, err := h.load(c)
+	if err != nil {
+		h.s.Log.Error("views: report csv", "session", c.Params("id"), "err", err)
+		return h.s.fail(c, fiber.StatusInternalServerError, "error.internal")
+	}
+	if r == nil {
+		return h.s.fail(c, fiber.StatusNotFound, "report.notfound")
+	}
+	var buf bytes.Buffer
+	if err := live.WriteMinutesCSV(&buf, r, reportLang(LangOf(c)), h.s.Location); err != nil {
+		h.s.Log.Error("views: report csv", "session", r.Span.Session, "err", err)
+		return h.s.fail(c, fiber.StatusInternalServerError, "error.internal")
+	}
+	name := "minutes-" + r.Span.Room + "-" + r.Span.Start.In(h.s.Location).Format("20060102-1504") + ".csv"
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, "attachment; filename*=UTF-8''"+url.PathEscape(name))
+	return c.Send(buf.Bytes())
+}

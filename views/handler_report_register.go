@@ -1,0 +1,104 @@
+package views
+
+import (
+	"context"
+	"math"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livedesk/livedesk/live"
+)
+
+// registerReports mounts the post-stream report (复盘): the report page, its rebuild action and
+// exports, and a room's past sessions. Every route is scoped to the user's shop.
+func (s *Server) registerReports(r fiber.Router) {
+	if s.CH == nil {
+		return
+	}
+	store := &live.ReportStore{CH: s.CH}
+	b := &live.ReportBuilder{CH: s.CH, Store: store}
+	if s.Actions != nil && s.Actions.Catalog != nil {
+		b.Products = s.Actions.Catalog
+	}
+	svc := &live.Reports{Builder: b, Store: store, Log: s.Log}
+	if s.Redis != nil {
+		svc.Redis = s.Redis
+	}
+	h := &reportHandlers{s: s, store: store, svc: svc}
+	r.Get("/rooms/:room/sessions", s.RequireRole(), h.sessions)
+	r.Get("/sessions/:id/report", s.RequireRole(), h.page)
+	r.Get("/sessions/:id/report.xlsx", s.RequireRole(), h.xlsx)
+	r.Get("/sessions/:id/minutes.csv", s.RequireRole(), h.csv)
+	r.Post("/sessions/:id/report/rebuild", s.RequireRole(RoleAdmin, RoleOperator), h.rebuild)
+}
+
+// reportHandlers serves the report pages.
+type reportHandlers struct {
+	s     *Server
+	store *live.ReportStore
+	svc   *live.Reports
+}
+
+// load returns the stored report of the session id of the user's shop. When the session has
+// ended but no report is stored yet, it starts a build in the background and returns building.
+func (h *reportHandlers) load(c *fiber.Ctx) (r *live.Report, building bool, err error) {
+	u := CurrentUser(c)
+	id := c.Params("id")
+	r, ok, err := h.store.Load(c.UserContext(), u.Shop, id)
+	if err != nil || ok {
+		return r, false, err
+	}
+	span, ended, err := h.svc.SessionSpan(c.UserContext(), u.Shop, id)
+	if err != nil || !ended {
+		return nil, false, err
+	}
+	go func() {
+		if _, err := h.svc.Rebuild(context.Background(), span); err != nil {
+			h.s.Log.Error("views: report build", "shop", span.Shop, "session", span.Session, "err", err)
+		}
+	}()
+	return nil, true, nil
+}
+
+// lang maps the page language onto the report labels' ("en" or zh-CN).
+func reportLang(lang string) string {
+	if lang == LangEN {
+		return "en"
+	}
+	return "zh"
+}
+
+// RatePct formats a rate as a percentage with two decimals, "—" without a denominator.
+func RatePct(r live.Ratio) string {
+	if !r.OK {
+		return "—"
+	}
+	return strconv.FormatFloat(r.Value*100, 'f', 2, 64) + "%"
+}
+
+// RateMoney formats a money rate (fen, e.g. GPM, UV value) as ¥ with two decimals, or "—".
+func RateMoney(r live.Ratio) string {
+	if !r.OK {
+		return "—"
+	}
+	return Money(int64(math.Round(r.Value)))
+}
+
+// RatePlain formats a plain ratio (ROI) with two decimals, or "—".
+func RatePlain(r live.Ratio) string {
+	if !r.OK {
+		return "—"
+	}
+	return strconv.FormatFloat(r.Value, 'f', 2, 64)
+}
+
+// RateParts says what a rate divides: "12 ÷ 345".
+func RateParts(r live.Ratio) string {
+	return Int(int64(math.Round(r.Num))) + " ÷ " + Int(int64(math.Round(r.Den)))
+}
+
+// RateMoneyParts says what a money rate divides: "¥1,234.00 ÷ 345".
+func RateMoneyParts(r live.Ratio) string {
+	return Money(int64(math.Round(r.Num))) + " ÷ " + Int(int64(math.Round(r.Den)))
+}

@@ -1,0 +1,28 @@
+package views
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livedesk/livedesk/ingest"
+	"github.com/livedesk/livedesk/live"
+)
+
+// sessions lists a room's past sessions with their reports, newest first.
+func (h *reportHandlers) sessions(c *fiber.Ctx) error {
+	u := CurrentUser(c)
+	room := c.Params("room")
+	if ingest.ValidShop(room) != nil {
+		return h.s.fail(c, fiber.StatusNotFound, "report.notfound")
+	}
+	list, err := h.store.List(c.UserContext(), u.Shop, room, 200)
+	if err != nil {
+		h.s.Log.Error("views: room sessions", "shop", u.Shop, "room", room, "err", err)
+		return h.s.fail(c, fiber.StatusInternalServerError, "error.internal")
+	}
+	if list == nil {
+		list = []live.ReportSummary{}
+	}
+	p := h.s.page(c, "report.sessions")
+	p.Room = room
+	return h.s.render(c, ReportSessionsPage(p, room, list))
+}

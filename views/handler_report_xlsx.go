@@ -1,0 +1,31 @@
+package views
+
+import (
+	"bytes"
+	"net/url"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/livedesk/livedesk/live"
+)
+
+// xlsx downloads the report as a workbook (summary, minutes, products, segments, flags).
+func (h *reportHandlers) xlsx(c *fiber.Ctx) error {
+	r, _, err := h.load(c)
+	if err != nil {
+		h.s.Log.Error("views: report xlsx", "session", c.Params("id"), "err", err)
+		return h.s.fail(c, fiber.StatusInternalServerError, "error.internal")
+	}
+	if r == nil {
+		return h.s.fail(c, fiber.StatusNotFound, "report.notfound")
+	}
+	var buf bytes.Buffer
+	if err := live.WriteReportXLSX(&buf, r, reportLang(LangOf(c)), h.s.Location); err != nil {
+		h.s.Log.Error("views: report xlsx", "session", r.Span.Session, "err", err)
+		return h.s.fail(c, fiber.StatusInternalServerError, "error.internal")
+	}
+	name := "report-" + r.Span.Room + "-" + r.Span.Start.In(h.s.Location).Format("20060102-1504") + ".xlsx"
+	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	c.Set(fiber.HeaderContentDisposition, "attachment; filename*=UTF-8''"+url.PathEscape(name))
+	return c.Send(buf.Bytes())
+}
