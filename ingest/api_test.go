@@ -309,3 +309,36 @@ func TestRecord(t *testing.T) {
 		t.Fatal("events of two shops recorded together")
 	}
 }
+
+// TestBackpressure: when the writer's queue or the in-flight bytes are full the answer is 429
+// with Retry-After, nothing is stored, and the same events are accepted once there is room.
+func TestBackpressure(t *testing.T) {
+	h := newHarness(t, 16<<20)
+	key := h.key("s1")
+	full := NewWriter(h.conn, h.writer.spool, h.svc.Log, WriterConfig{MaxQueued: 10})
+	defer full.Close()
+	roomy := h.svc.Writer
+	h.svc.Writer = full
+	body := lines("bp", 50)
+	req, _ := http.NewRequest(http.MethodPost, h.url+"/api/v1/events", bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
+		t.Fatalf("queue full: %d Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	h.svc.Writer = roomy
+	// In-flight bytes: a request alone always passes; one on top of another is refused.
+	h.svc.MaxInflight = 1
+	h.svc.inflight.Add(1000)
+	if code, _ := h.post(key, body); code != 429 {
+		t.Fatalf("in-flight limit: %d", code)
+	}
+	h.svc.inflight.Add(-1000)
+	if code, res := h.post(key, body); code != 200 || num(res, "accepted") != 50 {
+		t.Fatalf("after the refusals: %d %v", code, res)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 	"time"
 )
 
@@ -29,11 +30,27 @@ type Service struct {
 	Observers []Observer
 	Log       *slog.Logger
 	Now       func() time.Time
+	// MaxInflight bounds the body bytes being parsed, deduplicated and written at once (default
+	// 256 MB); past it requests get ErrBusy (429 + Retry-After) so memory stays bounded. The
+	// writer's queue bounds the events waiting for ClickHouse the same way.
+	MaxInflight int64
+
+	inflight atomic.Int64
 }
 
 // Ingest handles one body for shop. Valid events are kept even when other lines are rejected.
 // It returns ErrBusy or ErrUnavailable (wrapped) when nothing could be acknowledged.
 func (s *Service) Ingest(ctx context.Context, shop string, body []byte) (Result, error) {
+	size := int64(len(body))
+	limit := s.MaxInflight
+	if limit <= 0 {
+		limit = 256 << 20
+	}
+	if n := s.inflight.Add(size); n > limit && n != size {
+		s.inflight.Add(-size)
+		return Result{}, fmt.Errorf("%w: %d bytes of requests in progress", ErrBusy, n-size)
+	}
+	defer s.inflight.Add(-size)
 	events, rejects := Parse(body, shop, s.now())
 	res := Result{Rejected: len(rejects)}
 	if len(rejects) > maxErrors {
