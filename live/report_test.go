@@ -302,6 +302,28 @@ func checkReportAgainstRaw(t *testing.T, withDups bool) {
 	}); err != nil {
 		t.Fatal(err)
 	}
+	flags := []struct {
+		flag, product, action, detail string
+		at                            time.Duration
+	}{
+		{"f1", "p3", "raised", `{"clicks":120}`, 70 * time.Second},
+		{"f2", "p1", "raised", `{"clicks":150}`, 5*time.Minute + 10*time.Second},
+		{"f2", "p1", "acknowledged", "", 5*time.Minute + 30*time.Second},
+		{"f2", "p1", "responded", "加赠", 6 * time.Minute},
+		{"f3", "p2", "raised", "", 17 * time.Minute}, // its after-window is cut at the end
+	}
+	fb, err := ch.PrepareBatch(ctx, "INSERT INTO flag_events (shop, room, session, flag, rule, product, action, ts, ts_ms, detail, actor)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range flags {
+		if err := fb.Append("s1", "r1", "sess1", f.flag, "no_sale", f.product, f.action, span.Start.Add(f.at), uint16(0), f.detail, "op"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := fb.Send(); err != nil {
+		t.Fatal(err)
+	}
 	b := &ReportBuilder{CH: ch, Products: cat, Store: &ReportStore{CH: ch}}
 	r, err := b.Build(ctx, span)
 	if err != nil {
@@ -398,6 +420,58 @@ func checkReportAgainstRaw(t *testing.T, withDups bool) {
 	}
 	checkEq(t, "topics", len(r.Questions), len(x.topics))
 
+	// Flags: the product's clicks, orders and GMV 5 minutes before and after, cut to the session.
+	rows := readSpan(t, ch, span)
+	outcome := func(product string, from, to time.Time) Outcome {
+		var o Outcome
+		seen := map[string]bool{}
+		paid := map[string]bool{}
+		for _, e := range rows {
+			if seen[e.id] {
+				continue
+			}
+			seen[e.id] = true
+			if e.product != product || e.sec < from.Unix() || e.sec >= to.Unix() {
+				continue
+			}
+			if e.typ == "click" {
+				o.Clicks++
+			}
+			if e.typ == "order" && e.status == "paid" && !paid[e.order] {
+				// the order's first paid event must be this one (it is, unless paid twice: skip later ones)
+				first := true
+				for _, f := range rows {
+					if f.typ == "order" && f.status == "paid" && f.order == e.order && (f.ts.Before(e.ts) || (f.ts.Equal(e.ts) && f.id < e.id)) {
+						first = false
+					}
+				}
+				if first {
+					paid[e.order] = true
+					o.Orders++
+					o.GMV += e.amount
+				}
+			}
+		}
+		return o
+	}
+	if len(r.Flags) != 3 {
+		t.Fatalf("flags: %+v", r.Flags)
+	}
+	for _, fl := range r.Flags {
+		lo, hi := fl.Raised.Add(-5*time.Minute), fl.Raised.Add(5*time.Minute)
+		if lo.Before(span.Start) {
+			lo = span.Start
+		}
+		if hi.After(span.End) {
+			hi = span.End
+		}
+		checkEq(t, "flag "+fl.ID+" before", fl.Before, outcome(fl.Product, lo, fl.Raised))
+		checkEq(t, "flag "+fl.ID+" after", fl.After, outcome(fl.Product, fl.Raised, hi))
+	}
+	if f2 := r.Flags[1]; f2.ID != "f2" || len(f2.Actions) != 2 || f2.Actions[1].Action != "responded" || f2.Actions[1].Detail != "加赠" {
+		t.Errorf("flag f2 actions: %+v", f2.Actions)
+	}
+
 	// 次日主推: best sellers by GMV whose stock covers the safety stock and today's units; p2 has
 	// 5 in stock so it can only come after them; p5 is not in the catalog (stock unknown).
 	var deep, short []string
@@ -439,5 +513,5 @@ func checkReportAgainstRaw(t *testing.T, withDups bool) {
 			actions++
 		}
 	}
-	checkEq(t, "markers", len(r.Markers), actions)
+	checkEq(t, "markers", len(r.Markers), actions+3) // and one per raised flag
 }
