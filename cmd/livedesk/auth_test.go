@@ -260,6 +260,20 @@ func TestRoleAndShopScoping(t *testing.T) {
 	if code, _ := op.dialSocket("/rooms/rb/ws"); code != http.StatusNotFound {
 		t.Fatalf("other shop's room socket: %d", code)
 	}
+	// fetch() calls need the token in X-CSRF-Token; another shop's room is not found.
+	if code, _ := op.postJSON("/rooms/ra/session/start", "", "{}"); code != http.StatusForbidden {
+		t.Fatalf("session start without csrf: %d", code)
+	}
+	tokA := op.csrf("/rooms/ra")
+	if code, body := op.postJSON("/rooms/ra/session/start", tokA, "{}"); code != http.StatusOK {
+		t.Fatalf("session start: %d %s", code, body)
+	}
+	if code, _ := op.postJSON("/rooms/rb/session/start", tokA, "{}"); code != http.StatusNotFound {
+		t.Fatalf("other shop's session start: %d", code)
+	}
+	if code, body := op.postJSON("/rooms/ra/flags/no_sale%3Ap1%3A1/ack", tokA, "{}"); code != http.StatusNotFound || strings.Contains(body, "live:") {
+		t.Fatalf("ack of an unknown flag: %d %s", code, body)
+	}
 	// No session: the socket is refused.
 	anon := newWebClient(t, s.URL())
 	if code, _ := anon.dialSocket("/rooms/ra/ws"); code != http.StatusUnauthorized {
@@ -271,6 +285,12 @@ func TestRoleAndShopScoping(t *testing.T) {
 	tok := viewer.csrf("/")
 	if code, _, _ := viewer.postForm("/rooms", url.Values{"_csrf": {tok}, "room": {"x1"}}); code != http.StatusForbidden {
 		t.Fatalf("viewer creates a room: %d", code)
+	}
+	if code, _, body := viewer.get("/rooms/ra"); code != 200 || strings.Contains(body, `id="session-start"`) {
+		t.Fatalf("viewer's control room: %d, start button shown: %v", code, strings.Contains(body, `id="session-start"`))
+	}
+	if code, _ := viewer.postJSON("/rooms/ra/session/end", viewer.csrf("/rooms/ra"), "{}"); code != http.StatusForbidden {
+		t.Fatalf("viewer ends the stream: %d", code)
 	}
 	anchor := newWebClient(t, s.URL())
 	anchor.login("shopA", "anchor", "anchor-pass-1")

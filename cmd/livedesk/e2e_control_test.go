@@ -139,6 +139,15 @@ func TestControlRoomRendersSnapshot(t *testing.T) {
 	if dir := os.Getenv("LIVEDESK_SCREENSHOTS"); dir != "" {
 		pg.screenshot("control-fixture.png")
 	}
+	// The language switch: the same page in English, numbers and user text unchanged.
+	pg.run(chromedp.Click(chromedp.CSS("#lang-switch")))
+	pg.waitJS(`document.documentElement.lang === "en" && location.pathname === "/rooms/r1"`, 10*time.Second)
+	pg.waitText("#flags", "Clicks but no sale", 5*time.Second)
+	pg.waitText(`#tiles [data-key="gmv"]`, "¥7,120.00", time.Second)
+	pg.waitText("#session-end", "End stream", time.Second)
+	if dir := os.Getenv("LIVEDESK_SCREENSHOTS"); dir != "" {
+		pg.screenshot("control-fixture-en.png")
+	}
 	pg.noJSErrors()
 }
 

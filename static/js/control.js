@@ -188,6 +188,7 @@
       height: 230,
       tzDate: function (ts) { return uPlot.tzDate(new Date(ts * 1000), tz); },
       cursor: { drag: { x: false, y: false } },
+      hooks: { draw: [latestLegend], setCursor: [latestLegend] },
       legend: { live: true },
       // At least 10 minutes of x axis, so the first minutes of a session do not stretch across it.
       scales: {
@@ -214,10 +215,12 @@
     var data = chartData(snap);
     if (!plot) plot = makePlot(data);
     else plot.setData(data);
-    // Without the pointer on the chart, the legend shows the latest minute's values.
-    if (plot && (plot.cursor.idx === null || plot.cursor.idx === undefined) && data[0].length) {
-      plot.setLegend({ idx: data[0].length - 1 });
-    }
+  }
+  // Without the pointer on the chart, the legend shows the latest minute's values (after every
+  // redraw, since uPlot clears the legend when the cursor is away).
+  function latestLegend(u) {
+    var n = u.data[0].length;
+    if (n && (u.cursor.left === undefined || u.cursor.left < 0)) u.setLegend({ idx: n - 1 }, false);
   }
   var resizeTimer = null;
   window.addEventListener("resize", function () {
