@@ -31,6 +31,8 @@ type Engine struct {
 	Now func() time.Time
 	// Tick is the tick period (default 1 s).
 	Tick time.Duration
+	// Catalog gives stock levels not yet reported by stock events (optional).
+	Catalog StockSource
 
 	settings settingsStore
 	sessions sessionStore

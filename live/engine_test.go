@@ -438,3 +438,30 @@ func nearHLL(got int64, want int) bool {
 	d := float64(got) - float64(want)
 	return d*d <= (0.02*float64(want))*(0.02*float64(want))+0.25
 }
+
+// TestLowStockFromCatalog: the pinned product's stock comes from the catalog when no stock event
+// reported it.
+func TestLowStockFromCatalog(t *testing.T) {
+	te := newTestEngine(t)
+	ctx := context.Background()
+	cat := NewCatalog(te.ch)
+	if err := cat.Save(ctx, "s1", []Product{{ID: "p5", Title: "连衣裙", Price: 9900, ListPrice: 19900, Stock: 3}}); err != nil {
+		t.Fatal(err)
+	}
+	te.e.Catalog = cat
+	te.feed(te.ev(ingest.TypePin, time.Second, "", "p5"), te.ev(ingest.TypeClick, time.Second, "u", "p5"))
+	te.at(2 * time.Second)
+	s := te.tick()
+	f := flagOf(s, RuleLowStock, "p5")
+	if f == nil || f.Detail["stock"] != 3 || s.Products[0].Stock == nil || *s.Products[0].Stock != 3 {
+		t.Fatalf("low stock from the catalog: flags %+v products %+v", s.Flags, s.Products)
+	}
+	// A stock event overrides the catalog's level and clears the flag.
+	st := te.ev(ingest.TypeStock, 3*time.Second, "", "p5")
+	st.Room, st.Value = "", 50
+	te.feed(st)
+	te.at(4 * time.Second)
+	if s = te.tick(); flagOf(s, RuleLowStock, "p5") != nil {
+		t.Fatalf("restocked, flag should clear: %+v", s.Flags)
+	}
+}

@@ -72,6 +72,10 @@ func stateKey(shop, room string) string { return "ld:live:state:" + roomTag(shop
 // stockKey is a hash product → last reported stock level for a shop.
 func stockKey(shop string) string { return "ld:live:stock:" + shopTag(shop) }
 
+// catalogStockKey caches catalog stock levels (product → level, −1 = not in the catalog) for
+// products no stock event has reported; it expires after catalogStockTTL.
+func catalogStockKey(shop string) string { return "ld:live:cstock:" + shopTag(shop) }
+
 // activeRoomsKey is a sorted set "shop\x1froom" → unix seconds of the room's last live event.
 const activeRoomsKey = "ld:live:active"
 

@@ -37,6 +37,8 @@ type roomData struct {
 	Questions []TopicCount
 	Pinned    string
 	Stock     map[string]int64
+	// StockChecked lists products the catalog cache has an answer for (even "not in catalog").
+	StockChecked map[string]bool
 	// Complete is false when the room's marker key is missing (Redis lost): rebuild first.
 	Complete bool
 }
@@ -120,6 +122,7 @@ func (r *roomReader) read(ctx context.Context, shop, room string, now, from time
 	comments := pipe.LRange(ctx, commentsKey(shop, room), 0, maxComments-1)
 	state := pipe.HGetAll(ctx, stateKey(shop, room))
 	stock := pipe.HGetAll(ctx, stockKey(shop))
+	cstock := pipe.HGetAll(ctx, catalogStockKey(shop))
 	marker := pipe.Exists(ctx, markerKey(shop, room))
 	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
 		return out, fmt.Errorf("live: read room %s/%s: %w", shop, room, err)
@@ -148,7 +151,16 @@ func (r *roomReader) read(ctx context.Context, shop, room string, now, from time
 
 	out.Pinned = state.Val()["pinned"]
 	out.Stock = map[string]int64{}
-	for p, v := range stock.Val() {
+	out.StockChecked = map[string]bool{}
+	for p, v := range cstock.Val() { // the catalog's level, −1 when the catalog has no such product
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			out.StockChecked[p] = true
+			if n >= 0 {
+				out.Stock[p] = n
+			}
+		}
+	}
+	for p, v := range stock.Val() { // stock events win over the catalog cache
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 			out.Stock[p] = n
 		}

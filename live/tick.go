@@ -196,6 +196,9 @@ func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now t
 			return err
 		}
 	}
+	if err := e.fillStock(ctx, shop, &d); err != nil {
+		e.Log.Warn("live: stock from catalog", "err", err) // the rules run on what is known
+	}
 	flags, changes, err := reconcile(ctx, e.rdb, shop, room, evaluate(d, s), now)
 	if err != nil {
 		return err

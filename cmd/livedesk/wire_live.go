@@ -40,6 +40,7 @@ func (m *Main) liveEngine(ctx context.Context) (*live.Engine, error) {
 		return nil, err
 	}
 	actions.Flags = e
+	e.Catalog = actions.Catalog // stock of products no stock event reported yet
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
