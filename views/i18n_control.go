@@ -21,6 +21,7 @@ func jsStrings(lang string) map[string]string {
 func init() {
 	AddStrings(LangZH, map[string]string{
 		"cr.title":              "中控台",
+		"cr.waiting":            "等待实时数据……直播间收到事件或开播后，每秒更新一次。",
 		"cr.state.idle":         "未开播",
 		"cr.clock":              "本场时长",
 		"cr.pinned":             "讲解中",
@@ -130,6 +131,7 @@ func init() {
 	})
 	AddStrings(LangEN, map[string]string{
 		"cr.title":              "Control room",
+		"cr.waiting":            "Waiting for live data… it updates every second once the room gets events or goes live.",
 		"cr.state.idle":         "Not live",
 		"cr.clock":              "Session time",
 		"cr.pinned":             "Presenting",
