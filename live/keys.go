@@ -88,5 +88,8 @@ func markerKey(shop, room string) string { return "ld:live:marker:" + roomTag(sh
 // Redis is new or was lost, and every room ticked then is rebuilt from ClickHouse.
 const epochKey = "ld:live:epoch"
 
+// needRebuildKey is a set of room ids still to be rebuilt after Redis was found empty.
+const needRebuildKey = "ld:live:needrebuild"
+
 // leaderKey is the lock of the tick leader (one across instances).
 const leaderKey = "ld:live:leader"

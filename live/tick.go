@@ -24,6 +24,8 @@ const (
 	// restartGuard: after a session ends, only live events this much later start a new one
 	// automatically (viewers trickling out after 下播 must not restart the stream).
 	restartGuard = 5 * time.Minute
+	// rebuildTimeout bounds one room's rebuild from ClickHouse.
+	rebuildTimeout = time.Minute
 	// tickParallel is how many rooms tick at once.
 	tickParallel = 8
 	// reloadEvery is how often the leader restores live sessions from ClickHouse into Redis.
@@ -111,6 +113,16 @@ func (e *Engine) TickAll(ctx context.Context) error {
 	for _, z := range actC.Val() {
 		last[z.Member.(string)] = time.Unix(int64(z.Score), 0)
 	}
+	if fresh && len(last) > 0 {
+		ids := make([]any, 0, len(last))
+		for id := range last {
+			ids = append(ids, id)
+		}
+		// Remembered until each room's rebuild succeeds, even if this tick times out.
+		if err := e.rdb.SAdd(ctx, needRebuildKey, ids...).Err(); err != nil {
+			return fmt.Errorf("live: tick rebuild set: %w", err)
+		}
+	}
 	// Rooms tick in parallel (a few at a time) so one slow room does not delay the others.
 	var mu sync.Mutex
 	var errs []error
@@ -182,13 +194,27 @@ func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now t
 		return err
 	}
 	if !d.Complete && !rebuild {
+		pending, err := e.rdb.SIsMember(ctx, needRebuildKey, id).Result()
+		if err != nil {
+			return fmt.Errorf("live: rebuild set %s/%s: %w", shop, room, err)
+		}
+		rebuild = pending
+	}
+	if !d.Complete && !rebuild {
 		if err := e.rdb.Set(ctx, markerKey(shop, room), now.Unix(), BucketTTL).Err(); err != nil {
 			return fmt.Errorf("live: marker %s/%s: %w", shop, room, err)
 		}
 	}
 	if !d.Complete && rebuild {
-		if err := e.rebuild(ctx, shop, room, from, now); err != nil {
+		// A rebuild may take longer than a tick; it is not cut short by the tick's deadline.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rebuildTimeout)
+		err := e.rebuild(rctx, shop, room, from, now)
+		cancel()
+		if err != nil {
 			return err
+		}
+		if err := e.rdb.SRem(ctx, needRebuildKey, id).Err(); err != nil {
+			return fmt.Errorf("live: rebuild set %s/%s: %w", shop, room, err)
 		}
 		clear(st.minutes)
 		st.merged = 0

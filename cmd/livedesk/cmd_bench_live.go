@@ -180,18 +180,19 @@ func (b *benchLive) post(client *http.Client, body []byte) error {
 	return nil
 }
 
-// load posts rate events/s in batches of 1000 from 16 clients (each request waits until its
-// events are durable, so the clients overlap) until ctx ends; it returns how many events were
-// accepted.
+// load posts rate events/s in batches of 1000 from one client per 625 events/s (each request
+// waits until its events are durable, so the clients overlap) until ctx ends; it returns how many
+// events were accepted.
 func (b *benchLive) load(ctx context.Context, rate int) int64 {
 	if rate == 0 {
 		<-ctx.Done()
 		return 0
 	}
-	const batch, workers = 1000, 16
+	const batch = 1000
+	workers := max(4, rate/625)
 	var sent atomic.Int64
 	var wg sync.WaitGroup
-	interval := time.Duration(float64(time.Second) * batch * workers / float64(rate))
+	interval := time.Duration(float64(time.Second) * batch * float64(workers) / float64(rate))
 	types := []string{"enter", "impression", "impression", "click", "click", "comment", "leave"}
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
