@@ -38,6 +38,21 @@
 // # Scripts
 //
 // The Content-Security-Policy allows scripts only from /static/: no inline <script>, no onclick
-// attributes. Put page code in static/js/<page>.js and load it with @Script("js/<page>.js").
-// Show user text with textContent, never innerHTML.
+// attributes. Put page code in static/js/<page>.js and load it with @Script("js/<page>.js");
+// pass data with @templ.JSONScript(id, v) (a JSON block, not code). Show user text with
+// textContent, never innerHTML. Regenerate templ output with `go tool templ generate` from the
+// repository root (what make check-templ compares against) and commit the *_templ.go files.
+//
+// # Live data (static/js/live.js, loaded by Layout on every page)
+//
+//	livedesk.on("tick", function (data, envelope) { … })   // handlers by message kind
+//	livedesk.connect()   // /rooms/<room>/ws when the page set p.Room, else /ws (shop-wide)
+//	livedesk.post(url, body) // JSON POST with the CSRF header → Promise of the JSON answer
+//
+// The sockets (/rooms/:room/ws for a room of the user's shop, /ws for the shop) need a session;
+// every role may read them. They hand the connection to the hub (live.Hub.Serve): the latest
+// message of each kind first, then live messages. live.js tracks seq per envelope room, reconnects
+// on a gap or a close with exponential backoff, shows #offline meanwhile, and reloads (to the
+// login page) when the server closes with 4001 because the session ended (logout, user disabled;
+// checked every 2 s).
 package views
