@@ -197,6 +197,7 @@ func (e *Engine) startSession(ctx context.Context, shop, room string, auto bool)
 		return Session{}, err
 	}
 	e.rdb.SAdd(ctx, liveRoomsKey, roomID(shop, room))
+	e.clearFlags(ctx, shop, room, "") // flags raised while idle do not carry into the session
 	e.Log.Info("live: session started", "shop", shop, "room", room, "session", s.ID, "auto", auto)
 	return s, nil
 }
@@ -228,6 +229,7 @@ func (e *Engine) endSession(ctx context.Context, shop, room string, at time.Time
 	}
 	e.rdb.SRem(ctx, liveRoomsKey, roomID(shop, room))
 	e.rdb.Set(ctx, endedKey(shop, room), s.Ended.Unix(), 24*time.Hour)
+	e.clearFlags(ctx, shop, room, s.ID)
 	e.Log.Info("live: session ended", "shop", shop, "room", room, "session", s.ID, "by", by)
 	e.mu.Lock()
 	hooks := append([]SessionEndedFunc(nil), e.ended...)

@@ -72,3 +72,20 @@ func (e *Engine) logFlag(ctx context.Context, shop, room string, c flagChange) e
 	}
 	return e.flagLog.write(ctx, []flagRow{{Shop: shop, Room: room, Session: sess.ID, Change: c}})
 }
+
+// clearFlags clears every active flag of the room (a session started or ended: flags belong to
+// one session), storing "cleared" rows against session.
+func (e *Engine) clearFlags(ctx context.Context, shop, room, session string) {
+	_, changes, err := reconcile(ctx, e.rdb, shop, room, nil, e.now())
+	if err != nil {
+		e.Log.Warn("live: clear flags", "err", err, "shop", shop, "room", room)
+		return
+	}
+	rows := make([]flagRow, len(changes))
+	for i, c := range changes {
+		rows[i] = flagRow{Shop: shop, Room: room, Session: session, Change: c}
+	}
+	if err := e.flagLog.write(ctx, rows); err != nil {
+		e.Log.Error("live: flag events", "err", err, "shop", shop, "room", room)
+	}
+}

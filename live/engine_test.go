@@ -401,6 +401,18 @@ func TestOtherRulesAndSnooze(t *testing.T) {
 	if err := te.e.AckFlag(ctx, "s1", "r1", "nope", "op"); err != ErrNoFlag {
 		t.Errorf("ack of unknown flag: %v", err)
 	}
+	// 下播 clears the session's flags, and the report sees each clear against the session.
+	sess, err := te.e.EndSession(ctx, "s1", "r1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := te.rdb.HLen(ctx, flagsKey("s1", "r1")).Result(); n != 0 {
+		t.Errorf("%d flags left after 下播", n)
+	}
+	var cleared uint64
+	if err := te.ch.QueryRow(ctx, "SELECT count() FROM flag_events WHERE action = 'cleared' AND session = ?", sess.ID).Scan(&cleared); err != nil || cleared != 3 {
+		t.Errorf("cleared rows for the session: %d %v", cleared, err)
+	}
 }
 
 // TestSessionViewersAcrossMergedMinutes checks distinct viewers over a long session, where
