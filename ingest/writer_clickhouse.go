@@ -55,6 +55,7 @@ type Writer struct {
 // WriterStats counts what the writer has done since start.
 type WriterStats struct {
 	Inserts, InsertedRows, SpooledBatches, SpooledRows, ReplayedRows, Failures int64
+	InsertTime                                                                 time.Duration // spent in successful INSERTs
 }
 
 type writeReq struct {
@@ -179,10 +180,12 @@ func (w *Writer) commit(events []Event) error {
 	id := newBatchID()
 	if !w.down.Load() {
 		ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Timeout)
+		began := time.Now()
 		err := insertEvents(ctx, w.conn, id, events)
 		cancel()
 		if err == nil {
-			w.count(func(s *WriterStats) { s.Inserts++; s.InsertedRows += int64(len(events)) })
+			took := time.Since(began)
+			w.count(func(s *WriterStats) { s.Inserts++; s.InsertedRows += int64(len(events)); s.InsertTime += took })
 			return nil
 		}
 		w.log.Warn("ingest: clickhouse insert failed; spooling", "err", err, "rows", len(events))

@@ -90,13 +90,14 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	serveArgs := []string{"--addr", addr, "--clickhouse-addr", chSrv.Addr, "--clickhouse-db", "bench",
 		"--redis-url", "redis://" + redisSrv.Addr + "/0", "--data-dir", filepath.Join(dir, "livedesk"), "--log-level", "warn"}
 	var pid int
+	var inproc *Main
 	if *cpuProfile != "" {
-		stop, err := benchInProcess(ctx, serveArgs, *cpuProfile, stderr)
+		m, stop, err := benchInProcess(ctx, serveArgs, *cpuProfile, stderr)
 		if err != nil {
 			return err
 		}
 		defer stop()
-		pid = os.Getpid()
+		pid, inproc = os.Getpid(), m
 	} else {
 		srv, err := benchServer(serveArgs, filepath.Join(dir, "serve.log"))
 		if err != nil {
@@ -171,6 +172,13 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "ack latency per %d-event request: p50 %v, p99 %v, max %v\n", *batch, pct(lat, 0.50), pct(lat, 0.99), pct(lat, 1))
 	fmt.Fprintf(stdout, "server memory: peak RSS (VmHWM) %d MB, RSS now %d MB\n", hwm/1024, rss/1024)
 	fmt.Fprintf(stdout, "durable: ClickHouse holds %d rows of %d acknowledged\n", stored, n)
+	if inproc != nil {
+		st := inproc.Writer.Stats()
+		if st.Inserts > 0 {
+			fmt.Fprintf(stdout, "writer: %d INSERTs, %d rows each on average, %v each on average, %d spooled batches\n",
+				st.Inserts, st.InsertedRows/st.Inserts, (st.InsertTime / time.Duration(st.Inserts)).Round(time.Millisecond), st.SpooledBatches)
+		}
+	}
 
 	// The same number of rows straight into ClickHouse: native columnar INSERTs of 50,000 rows
 	// from two goroutines, as the writer's flushers send them.
@@ -202,7 +210,7 @@ func pct(s []time.Duration, p float64) time.Duration {
 // benchTemplate encodes batch simulated events whose ids are fixed-width placeholders and
 // returns the body and the offsets of the ids.
 func benchTemplate(batch int) ([]byte, []int) {
-	evs := sim.Generate(sim.Config{Shop: "bench", Room: "bench", Seed: 1, Start: time.Now().Add(-10 * time.Minute)}, 10*time.Minute)
+	evs := sim.Generate(sim.Config{Shop: "bench", Room: "bench", Seed: 1, Start: time.Now().Add(-time.Minute)}, 40*time.Second)
 	for len(evs) < batch {
 		evs = append(evs, evs...)
 	}
@@ -369,27 +377,27 @@ func (p *benchProc) stop() {
 }
 
 // benchInProcess runs the server in this process with the CPU profiler on.
-func benchInProcess(ctx context.Context, args []string, profile string, stderr io.Writer) (func(), error) {
+func benchInProcess(ctx context.Context, args []string, profile string, stderr io.Writer) (*Main, func(), error) {
 	fs := newFlagSet("serve", "serve", stderr)
 	cfg, err := configFromFlags(fs, args)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	m := &Main{Config: cfg, Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	if err := m.Open(ctx); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	f, err := os.Create(profile)
 	if err != nil {
 		m.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
 		f.Close()
 		m.Close()
-		return nil, err
+		return nil, nil, err
 	}
-	return func() {
+	return m, func() {
 		pprof.StopCPUProfile()
 		f.Close()
 		m.Close()
