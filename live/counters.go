@@ -33,6 +33,12 @@ const (
 // BucketTTL bounds Redis: buckets older than this expire (longer than any stream).
 const BucketTTL = 12 * time.Hour
 
+// observeTimeout bounds one batch's Redis pipeline.
+const observeTimeout = 5 * time.Second
+
+// spans are the bucket sizes every counter is kept in.
+var spans = []int64{spanFine, spanMinute}
+
 // maxComments is how many recent comments a room keeps.
 const maxComments = 50
 
@@ -66,6 +72,9 @@ func (c *Counters) Observe(ctx context.Context, shop string, events []ingest.Eve
 	if agg.empty() {
 		return
 	}
+	// The events are already durable: a client that hangs up must not cancel their counting.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), observeTimeout)
+	defer cancel()
 	pipe := c.rdb.Pipeline()
 	agg.write(ctx, pipe)
 	if _, err := pipe.Exec(ctx); err != nil {
@@ -117,7 +126,7 @@ func (a *batchAgg) inc(key, field string, d int64) {
 
 // count adds d to field of the room (both spans) and, when product is set, of the product.
 func (a *batchAgg) count(shop, room, product, field string, d int64, ts time.Time) {
-	for _, span := range []int64{spanFine, spanMinute} {
+	for _, span := range spans {
 		b := bucketStart(ts, span)
 		a.inc(bucketKey(shop, room, span, b), field, d)
 		if product != "" {
@@ -131,7 +140,7 @@ func (a *batchAgg) distinct(shop, room, product, kind, user string, ts time.Time
 	if user == "" {
 		return
 	}
-	for _, span := range []int64{spanFine, spanMinute} {
+	for _, span := range spans {
 		b := bucketStart(ts, span)
 		k := hllKey(shop, room, kind, "", span, b)
 		a.hll[k] = append(a.hll[k], user)
@@ -182,7 +191,7 @@ func (a *batchAgg) add(shop string, e *ingest.Event, now time.Time) {
 	case ingest.TypeLeave:
 		a.count(shop, room, "", fLeaves, 1, ts)
 	case ingest.TypeOnline:
-		for _, span := range []int64{spanFine, spanMinute} {
+		for _, span := range spans {
 			k := bucketKey(shop, room, span, bucketStart(ts, span))
 			if g, ok := a.gauges[k]; !ok || !ts.Before(g.ts) {
 				a.gauges[k] = gauge{ts: ts, value: e.Value}
