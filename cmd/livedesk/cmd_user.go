@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/schema"
@@ -112,7 +113,8 @@ func readPassword(r io.Reader) (string, error) {
 	return pass, nil
 }
 
-// devLogin gives `make run` a ready operator login, kept in .data/dev-login between runs.
+// devLogin gives `make run` a ready operator login, kept in .data/dev-login between runs, and
+// its room.
 func devLogin(ctx context.Context, d *devEnv) error {
 	path := filepath.Join(d.Dir, "dev-login")
 	pass := ""
@@ -131,5 +133,30 @@ func devLogin(ctx context.Context, d *devEnv) error {
 		return err
 	}
 	d.User, d.Pass = "operator", pass
+	return devRoom(ctx, d)
+}
+
+// devRoom creates the dev room as the room list's form would, so the printed control room link
+// works before any event arrives.
+func devRoom(ctx context.Context, d *devEnv) error {
+	var n uint64
+	if err := d.Main.CH.QueryRow(ctx, "SELECT count() FROM rooms WHERE shop = ? AND room = ?", d.Shop, d.Room).Scan(&n); err != nil {
+		return fmt.Errorf("dev room: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	b, err := d.Main.CH.PrepareBatch(ctx, "INSERT INTO rooms (shop, room, title, created, version)")
+	if err != nil {
+		return fmt.Errorf("dev room: %w", err)
+	}
+	defer b.Close()
+	now := time.Now().UTC()
+	if err := b.Append(d.Shop, d.Room, d.Room, now, uint64(now.UnixNano())); err != nil {
+		return fmt.Errorf("dev room: %w", err)
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("dev room: %w", err)
+	}
 	return nil
 }
