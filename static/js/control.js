@@ -408,13 +408,28 @@
     });
   }
 
+  // Each panel is rebuilt only when its part of the snapshot changed: a button must not be
+  // replaced between the operator's mousedown and mouseup (the click would be lost), and an
+  // unchanged panel costs nothing.
+  var parts = [
+    { f: renderSession, key: function (s) { return [s.session, s.pinned, s.server_time]; } },
+    { f: renderTiles, key: function (s) { return [s.tiles, s.session_totals]; } },
+    { f: renderChart, key: function (s) { return [s.minutes, s.current]; } },
+    { f: renderMinutes, key: function (s) { return s.minutes; } },
+    { f: renderProducts, key: function (s) { return [s.products, s.window_s]; } },
+    { f: renderFlags, key: function (s) { return s.flags; } },
+    { f: renderAds, key: function (s) { return s.ads; } },
+    { f: renderQuestions, key: function (s) { return s.questions; } },
+    { f: renderComments, key: function (s) { return [s.comments, questionsOnly]; } }
+  ];
   function render(snap) {
     lastSnap = { snap: snap, receivedAt: Date.now() };
-    var parts = [renderSession, renderTiles, renderChart, renderMinutes, renderProducts, renderFlags, renderAds, renderQuestions, renderComments];
-    parts.forEach(function (f) {
-      try { f(snap); } catch (e) { console.error("control room render", e); }
+    parts.forEach(function (p) {
+      var k;
+      try { k = JSON.stringify(p.key(snap)); } catch (e) { k = null; }
+      if (k !== null && k === p.last) return;
+      try { p.f(snap); p.last = k; } catch (e) { console.error("control room render", e); }
     });
-    root.setAttribute("data-seq", String(snap.server_time || 0));
   }
 
   livedesk.on("tick", function (snap) { if (snap && snap.room === room) render(snap); });
