@@ -107,6 +107,13 @@ func fixtureSnapshot(room string, now time.Time) live.Snapshot {
 	}
 }
 
+// fixtureFlagsRaised returns the raise time of the flag the page shows (so a later fixture
+// carries the same flag).
+func fixtureFlagsRaised(t testing.TB, pg *page) int64 {
+	t.Helper()
+	return evalIn[int64](pg, `(function(){var f=document.querySelector("#flags .flag");return f ? +f.getAttribute("data-raised") : 0})()`)
+}
+
 // TestControlRoomRendersSnapshot publishes a full snapshot through the real hub and checks that
 // the page shows every panel, escapes user text, and has no JS errors.
 func TestControlRoomRendersSnapshot(t *testing.T) {
@@ -138,6 +145,18 @@ func TestControlRoomRendersSnapshot(t *testing.T) {
 	}
 	if dir := os.Getenv("LIVEDESK_SCREENSHOTS"); dir != "" {
 		pg.screenshot("control-fixture.png")
+	}
+	// A new tick with the same flags keeps the flag's buttons (a click in progress is not lost).
+	pg.waitJS(`(window.__ack = document.querySelector('#flags button[data-action="ack"]'))`, time.Second)
+	later := fixtureSnapshot("r1", time.Now().Add(2*time.Second))
+	later.Flags[0].Raised = fixtureFlagsRaised(t, pg)
+	snap, _ = json.Marshal(later)
+	if err := hubOf(t, s).Publish(context.Background(), "shop1", "r1", "tick", snap); err != nil {
+		t.Fatal(err)
+	}
+	pg.waitJS(`document.getElementById("control").getAttribute("data-server-time") === "`+strconv.FormatInt(later.ServerTime, 10)+`"`, 3*time.Second)
+	if !evalIn[bool](pg, `window.__ack === document.querySelector('#flags button[data-action="ack"]')`) {
+		t.Error("an unchanged flag's buttons were rebuilt by the next tick")
 	}
 	// The language switch: the same page in English, numbers and user text unchanged.
 	pg.run(chromedp.Click(chromedp.CSS("#lang-switch")))

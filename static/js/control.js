@@ -303,6 +303,7 @@
       var card = el("div", "flag flag-" + f.state);
       card.setAttribute("data-flag", f.id);
       card.setAttribute("data-rule", f.rule);
+      card.setAttribute("data-raised", String(f.raised));
       if (f.product) card.setAttribute("data-product", f.product);
       var head = el("div", "flag-head");
       head.appendChild(el("span", "flag-rule", t("rule." + f.rule)));
@@ -424,6 +425,7 @@
   ];
   function render(snap) {
     lastSnap = { snap: snap, receivedAt: Date.now() };
+    root.setAttribute("data-server-time", String(snap.server_time || 0));
     parts.forEach(function (p) {
       var k;
       try { k = JSON.stringify(p.key(snap)); } catch (e) { k = null; }
