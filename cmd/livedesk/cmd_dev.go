@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/livedesk/livedesk/schema/localdb"
 )
@@ -43,7 +41,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	shop := fs.String("shop", "demo", "shop of the demo key, login and stream")
 	room := fs.String("room", "live1", "room the simulated stream goes to")
 	speed := fs.Float64("speed", 1, "simulated stream speed (1 = real time)")
-	seed := fs.Int64("seed", 1, "simulator seed")
+	seed := fs.Int64("seed", 0, "simulator seed (0 = a new one each run; --speed 0 = no simulator)")
 	var cfg Config
 	BindConfig(fs, &cfg)
 	if err := parseFlags(fs, args); err != nil {
@@ -127,17 +125,4 @@ func printDevBanner(w io.Writer, d *devEnv) {
 	fmt.Fprintf(w, "  API key        %s   (shop %s)\n", d.APIKey, d.Shop)
 	fmt.Fprintf(w, "  try it         curl -H 'Authorization: Bearer %s' --data-binary @events.ndjson %s/api/v1/events\n", d.APIKey, base)
 	fmt.Fprintf(w, "\n  ClickHouse     %s (native)   Redis %s   data %s\n\n", d.Main.Config.ClickHouseAddr, strings.TrimPrefix(d.Main.Config.RedisURL, "redis://"), d.Dir)
-}
-
-// errDevStopped is returned by dev steps when ctx ends during set-up.
-var errDevStopped = errors.New("stopped")
-
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	select {
-	case <-ctx.Done():
-		return errDevStopped
-	case <-time.After(d):
-		return nil
-	}
 }
