@@ -295,6 +295,10 @@ func TestE2EControlRoomSimulator(t *testing.T) {
 	}
 	pg.screenshot("control-sim-later.png")
 	st := stop()
+	// 下播 from the page (its confirmation answered yes): the room goes idle on the page.
+	evalIn[bool](pg, `(window.confirm = function () { return true; }, true)`)
+	pg.run(chromedp.Click(chromedp.CSS("#session-end")))
+	pg.waitText("#session-state", "未开播", 10*time.Second)
 	if st.Err != nil || st.Rejected > 0 {
 		t.Errorf("simulator: %+v", st)
 	}
