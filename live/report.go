@@ -37,23 +37,24 @@ func ratio(num, den, scale float64) Ratio {
 
 // Report is one built report. It is stored as JSON (session_reports.body).
 type Report struct {
-	Span        SessionSpan   `json:"span"`
-	Built       time.Time     `json:"built"`
-	BuildMillis int64         `json:"build_ms"`
-	MaxReceived time.Time     `json:"max_received"` // latest receive time of an event in the span
-	Headline    Headline      `json:"headline"`
-	Funnel      Funnel        `json:"funnel"`
-	Minutes     []Minute      `json:"minutes"`
-	Markers     []Marker      `json:"markers"`
-	Products    []ProductRow  `json:"products"`
-	Segments    []Segment     `json:"segments"`
-	Flags       []FlagRow     `json:"flags"`
-	Questions   []TopicRow    `json:"questions"`
-	Push        []PushPick    `json:"push"`
-	Compare     Compare       `json:"compare"`
-	Quality     Quality       `json:"quality"`
-	Notes       []string      `json:"notes,omitempty"` // parts that could not be built, in words
-	Titles      ProductTitles `json:"titles"`          // product id → title from the catalog
+	Span        SessionSpan      `json:"span"`
+	Built       time.Time        `json:"built"`
+	BuildMillis int64            `json:"build_ms"`
+	Steps       map[string]int64 `json:"steps_ms"`     // how long each query took (they run concurrently)
+	MaxReceived time.Time        `json:"max_received"` // latest receive time of an event in the span
+	Headline    Headline         `json:"headline"`
+	Funnel      Funnel           `json:"funnel"`
+	Minutes     []Minute         `json:"minutes"`
+	Markers     []Marker         `json:"markers"`
+	Products    []ProductRow     `json:"products"`
+	Segments    []Segment        `json:"segments"`
+	Flags       []FlagRow        `json:"flags"`
+	Questions   []TopicRow       `json:"questions"`
+	Push        []PushPick       `json:"push"`
+	Compare     Compare          `json:"compare"`
+	Quality     Quality          `json:"quality"`
+	Notes       []string         `json:"notes,omitempty"` // parts that could not be built, in words
+	Titles      ProductTitles    `json:"titles"`          // product id → title from the catalog
 }
 
 // ProductTitles maps a product id to its catalog title.

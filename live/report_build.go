@@ -28,6 +28,9 @@ type ReportBuilder struct {
 	Products ReportProducts // optional: titles and stock for the tables and 次日主推
 	Store    *ReportStore   // optional: the previous sessions for the comparison
 	Now      func() time.Time
+	// Parallel is how many report queries run at once (default 2: each already uses two
+	// ClickHouse threads, and more only makes them fight over the same cores).
+	Parallel int
 }
 
 func (b *ReportBuilder) now() time.Time {
@@ -68,11 +71,23 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 	var mu sync.Mutex
 	var firstErr error
 	var wg sync.WaitGroup
+	steps := map[string]int64{}
+	slots := make(chan struct{}, max(b.Parallel, 1))
+	if b.Parallel <= 0 {
+		slots = make(chan struct{}, 2)
+	}
 	run := func(name string, f func() error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := f(); err != nil {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			t := time.Now()
+			err := f()
+			mu.Lock()
+			steps[name] = time.Since(t).Milliseconds()
+			mu.Unlock()
+			if err != nil {
 				mu.Lock()
 				if firstErr == nil {
 					firstErr = fmt.Errorf("live: report %s: %s: %w", span.Session, name, err)
@@ -87,10 +102,7 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 	run("minutes", func() (err error) { raw.groups, dups, err = q.minuteGroups(ctx); return })
 	run("users", func() (err error) { raw.users, err = q.funnelUsers(ctx); return })
 	run("clickers", func() (err error) { raw.clickers, err = q.productClickers(ctx); return })
-	run("online", func() (err error) { raw.online, err = q.onlineMinutes(ctx); return })
-	run("orders", func() (err error) { raw.orders, raw.refunds, err = q.orders(ctx); return })
-	run("ad spend", func() (err error) { raw.adSpend, err = q.adSpend(ctx); return })
-	run("actions", func() (err error) { raw.actions, err = q.actions(ctx); return })
+	run("sparse rows", func() error { return q.sparseRows(ctx, &raw) })
 	run("flags", func() (err error) { raw.flags, err = q.flags(ctx); return })
 	wg.Wait()
 	if firstErr != nil {
@@ -116,9 +128,11 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 	if firstErr != nil {
 		return nil, firstErr
 	}
-	r := &Report{Span: span, Built: b.now()}
+	r := &Report{Span: span, Built: b.now(), Steps: steps}
+	t := time.Now()
 	assemble(r, &raw)
 	b.enrich(ctx, r, &raw)
+	steps["assemble"] = time.Since(t).Milliseconds()
 	r.BuildMillis = time.Since(started).Milliseconds()
 	return r, nil
 }

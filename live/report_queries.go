@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -35,17 +36,23 @@ type minuteGroup struct {
 	maxReceived     time.Time
 }
 
-// minuteGroups counts each (minute, type, product) group once per event id, exactly and cheaply.
+// minuteGroups counts each (minute, type, product) group once per event id, exactly, without
+// hashing every id.
 //
-// Copies of one event share (ts, type, id) — the events table's sorting key — and so one group.
-// The scan compares count() with the distinct 64-bit hashes of the ids: when they are equal the
-// ids are all distinct (distinct hashes imply distinct ids), so count() is exact and no string
-// hash set was built. Only groups where they differ (a copy, or in theory a hash collision) are
-// counted again with uniqExact on the ids themselves, reading just those minutes. dups reports
-// whether any group held a copy.
+// Copies of one event share (ts, type, id), the end of the events table's sorting key, and a
+// ReplacingMergeTree merge keeps one row per sorting key: a merged part (level ≥ 1) holds no two
+// copies of an event. So a minute whose rows all lie in one merged part has no copies, and
+// count() is exact there. Which parts can hold a minute comes from system.parts (min_time,
+// max_time of ts), read before and after the scan so a part inserted or merged meanwhile makes
+// its minutes suspect too. Only suspect minutes — covered by several parts or by a fresh,
+// unmerged one (the last minutes of a session just ended, late events) — are counted again with
+// uniqExact(id), reading just those minutes. dups reports whether any group held a copy.
 func (q reportQueries) minuteGroups(ctx context.Context) (groups []minuteGroup, dups bool, err error) {
-	rows, err := q.ch.Query(ctx, `SELECT toStartOfMinute(ts) AS m, type, product, count(), uniqExact(cityHash64(id)),
-		uniqExactIf(id, received > ?), max(received)
+	before, err := q.parts(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	rows, err := q.ch.Query(ctx, `SELECT toStartOfMinute(ts) AS m, type, product, count(), countIf(received > ?), max(received)
 		FROM events WHERE `+spanWhere+` GROUP BY m, type, product`+reportSettings,
 		append([]any{q.span.End}, q.args()...)...)
 	if err != nil {
@@ -56,34 +63,31 @@ func (q reportQueries) minuteGroups(ctx context.Context) (groups []minuteGroup, 
 		minute       int64
 		typ, product string
 	}
-	suspect := map[key]int{}
+	index := map[key]int{}
 	for rows.Next() {
 		var g minuteGroup
-		if err := rows.Scan(&g.minute, &g.typ, &g.product, &g.rows, &g.ids, &g.late, &g.maxReceived); err != nil {
+		if err := rows.Scan(&g.minute, &g.typ, &g.product, &g.rows, &g.late, &g.maxReceived); err != nil {
 			return nil, false, err
 		}
-		if g.ids != g.rows {
-			suspect[key{g.minute.Unix(), g.typ, g.product}] = len(groups)
-		}
+		g.ids = g.rows
+		index[key{g.minute.Unix(), g.typ, g.product}] = len(groups)
 		groups = append(groups, g)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, false, err
 	}
+	after, err := q.parts(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	suspect := suspectMinutes(q.span, append(before, after...))
 	if len(suspect) == 0 {
 		return groups, false, nil
 	}
-	minutes := map[int64]bool{}
-	for k := range suspect {
-		minutes[k.minute] = true
-	}
-	list := make([]uint32, 0, len(minutes))
-	for m := range minutes {
-		list = append(list, uint32(m))
-	}
-	exact, err := q.ch.Query(ctx, `SELECT toStartOfMinute(ts) AS m, type, product, uniqExact(id)
-		FROM events WHERE `+spanWhere+` AND has(?, toUInt32(toStartOfMinute(ts))) GROUP BY m, type, product`+reportSettings,
-		q.args(list)...)
+	cond, args := minuteRanges(suspect)
+	exact, err := q.ch.Query(ctx, `SELECT toStartOfMinute(ts) AS m, type, product, uniqExact(id), uniqExactIf(id, received > ?)
+		FROM events WHERE `+spanWhere+` AND (`+cond+`) GROUP BY m, type, product`+reportSettings,
+		append(append([]any{q.span.End}, q.args()...), args...)...)
 	if err != nil {
 		return nil, false, err
 	}
@@ -91,12 +95,12 @@ func (q reportQueries) minuteGroups(ctx context.Context) (groups []minuteGroup, 
 	for exact.Next() {
 		var m time.Time
 		var typ, product string
-		var n uint64
-		if err := exact.Scan(&m, &typ, &product, &n); err != nil {
+		var n, late uint64
+		if err := exact.Scan(&m, &typ, &product, &n, &late); err != nil {
 			return nil, false, err
 		}
-		if i, ok := suspect[key{m.Unix(), typ, product}]; ok {
-			groups[i].ids = n
+		if i, ok := index[key{m.Unix(), typ, product}]; ok {
+			groups[i].ids, groups[i].late = n, late
 			if n != groups[i].rows {
 				dups = true
 			}
@@ -105,28 +109,78 @@ func (q reportQueries) minuteGroups(ctx context.Context) (groups []minuteGroup, 
 	return groups, dups, exact.Err()
 }
 
-// onlineMinute is the last and the highest online reading of one minute.
-type onlineMinute struct {
-	minute    time.Time
-	last, max int64
+// partSpan is one active part of the events table: its merge level and the range of ts in it.
+type partSpan struct {
+	name       string
+	level      uint32
+	minT, maxT time.Time
 }
 
-func (q reportQueries) onlineMinutes(ctx context.Context) ([]onlineMinute, error) {
-	rows, err := q.ch.Query(ctx, `SELECT toStartOfMinute(ts) AS m, argMax(value, toUInt64(ts) * 1000 + ts_ms), max(value)
-		FROM events WHERE `+spanWhere+` AND type = 'online' GROUP BY m ORDER BY m`, q.args()...)
+// parts lists the active parts of events whose ts range meets the span.
+func (q reportQueries) parts(ctx context.Context) ([]partSpan, error) {
+	rows, err := q.ch.Query(ctx, `SELECT name, level, min_time, max_time FROM system.parts
+		WHERE database = currentDatabase() AND table = 'events' AND active AND max_time >= ? AND min_time < ?`,
+		q.span.Start, q.span.End)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []onlineMinute
+	var out []partSpan
 	for rows.Next() {
-		var o onlineMinute
-		if err := rows.Scan(&o.minute, &o.last, &o.max); err != nil {
+		var p partSpan
+		if err := rows.Scan(&p.name, &p.level, &p.minT, &p.maxT); err != nil {
 			return nil, err
 		}
-		out = append(out, o)
+		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// suspectMinutes returns the minutes of span (unix seconds of their start) that may hold copies
+// of an event: met by more than one of parts (the same part listed twice counts once) or by a
+// part that was never merged (level 0).
+func suspectMinutes(span SessionSpan, parts []partSpan) []int64 {
+	first := span.Start.Truncate(time.Minute)
+	var out []int64
+	for m := first; m.Before(span.End); m = m.Add(time.Minute) {
+		end := m.Add(time.Minute)
+		names := map[string]bool{}
+		fresh := false
+		for _, p := range parts {
+			if p.maxT.Before(m) || !p.minT.Before(end) {
+				continue
+			}
+			names[p.name] = true
+			fresh = fresh || p.level == 0
+		}
+		if len(names) > 1 || fresh {
+			out = append(out, m.Unix())
+		}
+	}
+	return out
+}
+
+// minuteRanges turns sorted minute starts into an OR of ts ranges (adjacent minutes joined), so
+// the exact recount reads only their granules through the primary key.
+func minuteRanges(minutes []int64) (string, []any) {
+	var cond []string
+	var args []any
+	for i := 0; i < len(minutes); {
+		j := i
+		for j+1 < len(minutes) && minutes[j+1] == minutes[j]+60 {
+			j++
+		}
+		cond = append(cond, "(ts >= ? AND ts < ?)")
+		args = append(args, time.Unix(minutes[i], 0).UTC(), time.Unix(minutes[j]+60, 0).UTC())
+		i = j + 1
+	}
+	return strings.Join(cond, " OR "), args
+}
+
+// onlineMinute is the last and the highest online reading of one minute.
+type onlineMinute struct {
+	minute    time.Time
+	last, max int64
 }
 
 // funnelUsers returns the distinct users who entered, saw a product and clicked one.
@@ -158,54 +212,91 @@ func (q reportQueries) productClickers(ctx context.Context) (map[string]int64, e
 	return out, rows.Err()
 }
 
-// orderRow is one order event, after dedup by event id and then by order id.
-type orderRow struct {
-	id, order, user, product string
-	amount                   int64
-	qty                      int32
-	ts                       time.Time
-}
-
-// orders returns the paid orders (one per order id, the earliest paid event) and the refunded
-// ones (one per order id) whose events lie in the span.
-func (q reportQueries) orders(ctx context.Context) (paid, refunded []orderRow, err error) {
-	rows, err := q.ch.Query(ctx, `SELECT id, order_id, status, user, product, amount, qty, ts, ts_ms
-		FROM events WHERE `+spanWhere+` AND type = 'order' AND status IN ('paid', 'refunded')`, q.args()...)
+// sparseRows reads, in one scan, every row of the span's low-volume types — online readings,
+// paid and refunded orders, ad spend and operator actions — and sorts them out in Go: orders
+// deduped by event id and then by order id (the earliest paid event of an order counts), ad
+// spend and actions deduped by id, online readings reduced to the last and highest per minute
+// (copies of a reading do not change either).
+func (q reportQueries) sparseRows(ctx context.Context, raw *rawData) error {
+	rows, err := q.ch.Query(ctx, `SELECT id, type, order_id, status, user, product, amount, qty, value, text, ts, ts_ms
+		FROM events WHERE `+spanWhere+` AND (type IN ('online', 'ad_spend', 'pin', 'unpin', 'cue', 'flash_sale', 'coupon')
+		OR (type = 'order' AND status IN ('paid', 'refunded')))`+reportSettings, q.args()...)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	defer rows.Close()
 	type key struct{ status, order string }
-	seenID := map[string]bool{}
+	seen := map[string]bool{}
 	best := map[key]orderRow{}
+	online := map[int64]*onlineMinute{}
+	type reading struct {
+		at    time.Time
+		id    string
+		value int64
+	}
+	last := map[int64]reading{}
 	for rows.Next() {
-		var o orderRow
-		var status string
+		var id, typ, order, status, user, product, text string
+		var amount, value int64
+		var qty int32
+		var ts time.Time
 		var ms uint16
-		if err := rows.Scan(&o.id, &o.order, &status, &o.user, &o.product, &o.amount, &o.qty, &o.ts, &ms); err != nil {
-			return nil, nil, err
+		if err := rows.Scan(&id, &typ, &order, &status, &user, &product, &amount, &qty, &value, &text, &ts, &ms); err != nil {
+			return err
 		}
-		if seenID[o.id] {
+		at := ts.Add(time.Duration(ms) * time.Millisecond)
+		if typ == "online" {
+			m := ts.Truncate(time.Minute).Unix()
+			o := online[m]
+			if o == nil {
+				o = &onlineMinute{minute: ts.Truncate(time.Minute), max: value}
+				online[m] = o
+			}
+			o.max = max(o.max, value)
+			if l, ok := last[m]; !ok || at.After(l.at) || (at.Equal(l.at) && id > l.id) {
+				last[m] = reading{at, id, value}
+			}
 			continue
 		}
-		seenID[o.id] = true
-		o.ts = o.ts.Add(time.Duration(ms) * time.Millisecond)
-		if o.order == "" {
-			o.order = "id:" + o.id
+		if seen[id] {
+			continue
 		}
-		k := key{status, o.order}
-		if cur, ok := best[k]; !ok || o.ts.Before(cur.ts) || (o.ts.Equal(cur.ts) && o.id < cur.id) {
-			best[k] = o
+		seen[id] = true
+		switch typ {
+		case "order":
+			o := orderRow{id: id, order: order, user: user, product: product, amount: amount, qty: qty, ts: at}
+			if o.order == "" {
+				o.order = "id:" + id
+			}
+			k := key{status, o.order}
+			if cur, ok := best[k]; !ok || o.ts.Before(cur.ts) || (o.ts.Equal(cur.ts) && o.id < cur.id) {
+				best[k] = o
+			}
+		case "ad_spend":
+			raw.adSpend = append(raw.adSpend, amountRow{ts: at, amount: amount})
+		default:
+			raw.actions = append(raw.actions, actionRow{id: id, typ: typ, product: product, text: text, ts: at})
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, nil, err
+		return err
 	}
+	for m, o := range online {
+		o.last = last[m].value
+		raw.online = append(raw.online, *o)
+	}
+	sort.Slice(raw.online, func(i, j int) bool { return raw.online[i].minute.Before(raw.online[j].minute) })
+	sort.SliceStable(raw.actions, func(i, j int) bool {
+		if !raw.actions[i].ts.Equal(raw.actions[j].ts) {
+			return raw.actions[i].ts.Before(raw.actions[j].ts)
+		}
+		return raw.actions[i].id < raw.actions[j].id
+	})
 	for k, o := range best {
 		if k.status == "paid" {
-			paid = append(paid, o)
+			raw.orders = append(raw.orders, o)
 		} else {
-			refunded = append(refunded, o)
+			raw.refunds = append(raw.refunds, o)
 		}
 	}
 	byTime := func(s []orderRow) {
@@ -216,9 +307,17 @@ func (q reportQueries) orders(ctx context.Context) (paid, refunded []orderRow, e
 			return s[i].id < s[j].id
 		})
 	}
-	byTime(paid)
-	byTime(refunded)
-	return paid, refunded, nil
+	byTime(raw.orders)
+	byTime(raw.refunds)
+	return nil
+}
+
+// orderRow is one order event, after dedup by event id and then by order id.
+type orderRow struct {
+	id, order, user, product string
+	amount                   int64
+	qty                      int32
+	ts                       time.Time
 }
 
 // amountRow is one ad spend event.
@@ -227,57 +326,10 @@ type amountRow struct {
 	amount int64
 }
 
-func (q reportQueries) adSpend(ctx context.Context) ([]amountRow, error) {
-	rows, err := q.ch.Query(ctx, `SELECT id, ts, amount FROM events WHERE `+spanWhere+` AND type = 'ad_spend'`, q.args()...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	seen := map[string]bool{}
-	var out []amountRow
-	for rows.Next() {
-		var id string
-		var a amountRow
-		if err := rows.Scan(&id, &a.ts, &a.amount); err != nil {
-			return nil, err
-		}
-		if !seen[id] {
-			seen[id] = true
-			out = append(out, a)
-		}
-	}
-	return out, rows.Err()
-}
-
 // actionRow is one operator action (pin, unpin, cue, flash_sale, coupon).
 type actionRow struct {
 	id, typ, product, text string
 	ts                     time.Time
-}
-
-func (q reportQueries) actions(ctx context.Context) ([]actionRow, error) {
-	rows, err := q.ch.Query(ctx, `SELECT id, type, product, text, ts, ts_ms FROM events WHERE `+spanWhere+`
-		AND type IN ('pin', 'unpin', 'cue', 'flash_sale', 'coupon') ORDER BY ts, ts_ms, id`, q.args()...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	seen := map[string]bool{}
-	var out []actionRow
-	for rows.Next() {
-		var a actionRow
-		var ms uint16
-		if err := rows.Scan(&a.id, &a.typ, &a.product, &a.text, &a.ts, &ms); err != nil {
-			return nil, err
-		}
-		if seen[a.id] {
-			continue
-		}
-		seen[a.id] = true
-		a.ts = a.ts.Add(time.Duration(ms) * time.Millisecond)
-		out = append(out, a)
-	}
-	return out, rows.Err()
 }
 
 // textCount is one distinct comment text and how many distinct comment events carried it.
@@ -325,17 +377,20 @@ func countOnce(dups bool) string {
 	return "count()"
 }
 
-// perSecond reads clicks of the given products and all entries, per second, once per id.
+// perSecond reads clicks of the given products and all entries, per second, once per id. The
+// product filter is applied in Go: a has() over a list costs more per row than the rows it saves.
 func (q reportQueries) perSecond(ctx context.Context, products []string, dups bool) (secondData, error) {
 	d := secondData{clicks: map[string]map[int64]int64{}, views: map[int64]int64{}}
-	cond := "type = 'enter'"
-	args := q.args()
+	want := map[string]bool{}
+	for _, p := range products {
+		want[p] = true
+	}
+	types := "('enter')"
 	if len(products) > 0 {
-		cond = "(type = 'enter' OR (type = 'click' AND has(?, product)))"
-		args = append(args, products)
+		types = "('enter', 'click')"
 	}
 	rows, err := q.ch.Query(ctx, `SELECT toUInt32(ts) AS s, type, product, `+countOnce(dups)+` FROM events
-		WHERE `+spanWhere+` AND `+cond+` GROUP BY s, type, product`+reportSettings, args...)
+		WHERE `+spanWhere+` AND type IN `+types+` GROUP BY s, type, product`+reportSettings, q.args()...)
 	if err != nil {
 		return d, err
 	}
@@ -349,6 +404,9 @@ func (q reportQueries) perSecond(ctx context.Context, products []string, dups bo
 		}
 		if typ == "enter" {
 			d.views[int64(s)] += int64(n)
+			continue
+		}
+		if !want[product] {
 			continue
 		}
 		m := d.clicks[product]

@@ -30,6 +30,7 @@ func runBenchReport(ctx context.Context, args []string, stdout, stderr io.Writer
 	hours := fs.Float64("hours", 3, "session length in hours")
 	dupEvery := fs.Int("dup-every", 1000, "store every K-th event twice (a duplicate the report must count once); 0 = none")
 	runs := fs.Int("runs", 3, "report builds to time")
+	parallel := fs.Int("parallel", 2, "report queries run at once")
 	keep := fs.String("dir", "", "keep the private ClickHouse's data in this directory and reuse it when it already holds the session (default: a temp dir, removed)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -68,7 +69,7 @@ func runBenchReport(ctx context.Context, args []string, stdout, stderr io.Writer
 	} else if err := generate(ctx, stdout, conn, span, *n, *dupEvery); err != nil {
 		return err
 	}
-	return timeBuilds(ctx, stdout, conn, span, *runs)
+	return timeBuilds(ctx, stdout, conn, span, *runs, *parallel)
 }
 
 // generate writes the session and reports the insert rate.
@@ -98,16 +99,16 @@ func generate(ctx context.Context, stdout io.Writer, conn driver.Conn, span live
 }
 
 // timeBuilds builds the report runs times and prints each build's time and headline.
-func timeBuilds(ctx context.Context, stdout io.Writer, conn driver.Conn, span live.SessionSpan, runs int) error {
-	b := &live.ReportBuilder{CH: conn}
+func timeBuilds(ctx context.Context, stdout io.Writer, conn driver.Conn, span live.SessionSpan, runs, parallel int) error {
+	b := &live.ReportBuilder{CH: conn, Parallel: parallel}
 	for i := 1; i <= runs; i++ {
 		t := time.Now()
 		r, err := b.Build(ctx, span)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "build %d: %s  (events %d, duplicates counted once %d, GMV ¥%s, orders %d, views %d, viewers %d, segments %d)\n",
-			i, time.Since(t).Round(time.Millisecond), r.Quality.Events, r.Quality.Duplicates, live.FormatYuan(r.Headline.GMV),
+		fmt.Fprintf(stdout, "build %d: %s  steps (ms, concurrent) %v\n  (events %d, duplicates counted once %d, GMV ¥%s, orders %d, views %d, viewers %d, segments %d)\n",
+			i, time.Since(t).Round(time.Millisecond), r.Steps, r.Quality.Events, r.Quality.Duplicates, live.FormatYuan(r.Headline.GMV),
 			r.Headline.Orders, r.Headline.Views, r.Headline.Viewers, len(r.Segments))
 	}
 	return nil
