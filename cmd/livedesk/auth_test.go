@@ -294,6 +294,9 @@ func TestRoleAndShopScoping(t *testing.T) {
 	}
 	anchor := newWebClient(t, s.URL())
 	anchor.login("shopA", "anchor", "anchor-pass-1")
+	if _, _, body := anchor.get("/"); strings.Contains(body, `href="/rooms/ra"`) || !strings.Contains(body, `href="/rooms/ra/prompter"`) || strings.Contains(body, `action="/rooms"`) {
+		t.Fatalf("anchor's room list must link only to the prompter: %.2000s", body)
+	}
 	if code, _, _ := anchor.get("/rooms/ra"); code != http.StatusForbidden {
 		t.Fatalf("anchor opens the control room: %d", code)
 	}
