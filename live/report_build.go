@@ -103,6 +103,7 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 	run("users", func() (err error) { raw.users, err = q.funnelUsers(ctx); return })
 	run("clickers", func() (err error) { raw.clickers, err = q.productClickers(ctx); return })
 	run("sparse rows", func() error { return q.sparseRows(ctx, &raw) })
+	run("online", func() (err error) { raw.online, err = q.onlineMinutes(ctx); return })
 	run("flags", func() (err error) { raw.flags, err = q.flags(ctx); return })
 	wg.Wait()
 	if firstErr != nil {

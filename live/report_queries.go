@@ -183,6 +183,26 @@ type onlineMinute struct {
 	last, max int64
 }
 
+// onlineMinutes returns the last and the highest online reading of each minute (copies of a
+// reading change neither). It reads no string column but type.
+func (q reportQueries) onlineMinutes(ctx context.Context) ([]onlineMinute, error) {
+	rows, err := q.ch.Query(ctx, `SELECT toStartOfMinute(ts) AS m, argMax(value, toUInt64(ts) * 1000 + ts_ms), max(value)
+		FROM events WHERE `+spanWhere+` AND type = 'online' GROUP BY m ORDER BY m`, q.args()...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []onlineMinute
+	for rows.Next() {
+		var o onlineMinute
+		if err := rows.Scan(&o.minute, &o.last, &o.max); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
 // funnelUsers returns the distinct users who entered, saw a product and clicked one.
 func (q reportQueries) funnelUsers(ctx context.Context) ([3]uint64, error) {
 	var out [3]uint64
@@ -212,14 +232,13 @@ func (q reportQueries) productClickers(ctx context.Context) (map[string]int64, e
 	return out, rows.Err()
 }
 
-// sparseRows reads, in one scan, every row of the span's low-volume types — online readings,
-// paid and refunded orders, ad spend and operator actions — and sorts them out in Go: orders
-// deduped by event id and then by order id (the earliest paid event of an order counts), ad
-// spend and actions deduped by id, online readings reduced to the last and highest per minute
-// (copies of a reading do not change either).
+// sparseRows reads, in one scan, every row of the span's low-volume types — paid and refunded
+// orders, ad spend and operator actions — and sorts them out in Go: orders deduped by event id
+// and then by order id (the earliest paid event of an order counts), ad spend and actions
+// deduped by id.
 func (q reportQueries) sparseRows(ctx context.Context, raw *rawData) error {
 	rows, err := q.ch.Query(ctx, `SELECT id, type, order_id, status, user, product, amount, qty, value, text, ts, ts_ms
-		FROM events WHERE `+spanWhere+` AND (type IN ('online', 'ad_spend', 'pin', 'unpin', 'cue', 'flash_sale', 'coupon')
+		FROM events WHERE `+spanWhere+` AND (type IN ('ad_spend', 'pin', 'unpin', 'cue', 'flash_sale', 'coupon')
 		OR (type = 'order' AND status IN ('paid', 'refunded')))`+reportSettings, q.args()...)
 	if err != nil {
 		return err
@@ -228,13 +247,6 @@ func (q reportQueries) sparseRows(ctx context.Context, raw *rawData) error {
 	type key struct{ status, order string }
 	seen := map[string]bool{}
 	best := map[key]orderRow{}
-	online := map[int64]*onlineMinute{}
-	type reading struct {
-		at    time.Time
-		id    string
-		value int64
-	}
-	last := map[int64]reading{}
 	for rows.Next() {
 		var id, typ, order, status, user, product, text string
 		var amount, value int64
@@ -245,19 +257,6 @@ func (q reportQueries) sparseRows(ctx context.Context, raw *rawData) error {
 			return err
 		}
 		at := ts.Add(time.Duration(ms) * time.Millisecond)
-		if typ == "online" {
-			m := ts.Truncate(time.Minute).Unix()
-			o := online[m]
-			if o == nil {
-				o = &onlineMinute{minute: ts.Truncate(time.Minute), max: value}
-				online[m] = o
-			}
-			o.max = max(o.max, value)
-			if l, ok := last[m]; !ok || at.After(l.at) || (at.Equal(l.at) && id > l.id) {
-				last[m] = reading{at, id, value}
-			}
-			continue
-		}
 		if seen[id] {
 			continue
 		}
@@ -281,11 +280,6 @@ func (q reportQueries) sparseRows(ctx context.Context, raw *rawData) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for m, o := range online {
-		o.last = last[m].value
-		raw.online = append(raw.online, *o)
-	}
-	sort.Slice(raw.online, func(i, j int) bool { return raw.online[i].minute.Before(raw.online[j].minute) })
 	sort.SliceStable(raw.actions, func(i, j int) bool {
 		if !raw.actions[i].ts.Equal(raw.actions[j].ts) {
 			return raw.actions[i].ts.Before(raw.actions[j].ts)
