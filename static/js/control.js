@@ -177,6 +177,12 @@
       clicks.push(m.clicks);
       orders.push(m.orders);
     });
+    // A short session still gets a 10-minute axis: pad with an empty point (uPlot cannot range
+    // a time axis over a single point).
+    if (xs.length && xs[xs.length - 1] - xs[0] < 600) {
+      xs.push(xs[0] + 600);
+      [gmv, online, clicks, orders].forEach(function (a) { a.push(null); });
+    }
     return [xs, gmv, online, clicks, orders];
   }
   function makePlot(data) {
@@ -190,9 +196,8 @@
       cursor: { drag: { x: false, y: false } },
       hooks: { draw: [latestLegend], setCursor: [latestLegend] },
       legend: { live: true },
-      // At least 10 minutes of x axis, so the first minutes of a session do not stretch across it.
       scales: {
-        x: { time: true, range: function (u, min, max) { return [min, Math.max(max, min + 600)]; } },
+        x: { time: true },
         yuan: { range: function (u, min, max) { return [0, Math.max(max * 1.1, 10)]; } },
         n: { range: function (u, min, max) { return [0, Math.max(max * 1.1, 10)]; } }
       },
@@ -220,6 +225,7 @@
   // redraw, since uPlot clears the legend when the cursor is away).
   function latestLegend(u) {
     var n = u.data[0].length;
+    while (n > 0 && u.data[1][n - 1] === null) n--; // skip the axis padding
     if (n && (u.cursor.left === undefined || u.cursor.left < 0)) u.setLegend({ idx: n - 1 }, false);
   }
   var resizeTimer = null;
