@@ -36,11 +36,8 @@ func (s *Server) csrfToken(c *fiber.Ctx, sessionID string) string {
 
 // csrfOK checks the token of an unsafe request (form field or header) and its Origin.
 func (s *Server) csrfOK(c *fiber.Ctx, sessionID string) bool {
-	if origin := c.Get(fiber.HeaderOrigin); origin != "" {
-		u, err := url.Parse(origin)
-		if err != nil || u.Host != string(c.Request().Host()) {
-			return false
-		}
+	if !s.sameOrigin(c) {
+		return false
 	}
 	seed := c.Cookies(csrfCookie)
 	if seed == "" {
@@ -61,4 +58,26 @@ func unsafeMethod(c *fiber.Ctx) bool {
 		return false
 	}
 	return true
+}
+
+// sameOrigin reports whether the request's Origin header, when present, names this server: the
+// Host it was sent to, or the public base URL (behind a proxy that rewrites Host).
+func (s *Server) sameOrigin(c *fiber.Ctx) bool {
+	origin := c.Get(fiber.HeaderOrigin)
+	if origin == "" {
+		return true
+	}
+	u, err := url.Parse(origin)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	if u.Host == string(c.Request().Host()) {
+		return true
+	}
+	if s.BaseURL != "" {
+		if b, err := url.Parse(s.BaseURL); err == nil && b.Host != "" && b.Host == u.Host {
+			return true
+		}
+	}
+	return false
 }

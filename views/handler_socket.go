@@ -2,7 +2,6 @@ package views
 
 import (
 	"context"
-	"net/url"
 	"runtime/debug"
 	"time"
 
@@ -53,11 +52,8 @@ func (s *Server) admitSocket(c *fiber.Ctx, shop, room string) error {
 	if !websocket.IsWebSocketUpgrade(c) {
 		return c.SendStatus(fiber.StatusUpgradeRequired)
 	}
-	if origin := c.Get(fiber.HeaderOrigin); origin != "" {
-		u, err := url.Parse(origin)
-		if err != nil || u.Host != string(c.Request().Host()) {
-			return c.SendStatus(fiber.StatusForbidden)
-		}
+	if !s.sameOrigin(c) {
+		return c.SendStatus(fiber.StatusForbidden)
 	}
 	c.Locals(wsShopLocal, shop)
 	c.Locals(wsRoomLocal, room)

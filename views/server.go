@@ -35,6 +35,7 @@ type Server struct {
 	Log           *slog.Logger    //
 	Location      *time.Location  // the shop's time zone
 	SecureCookies bool            // mark cookies Secure (behind HTTPS)
+	BaseURL       string          // public URL; its host is an accepted Origin behind a proxy
 	Secret        []byte          // signs session cookies and CSRF tokens; the same on every instance
 	Now           func() time.Time
 }
@@ -65,6 +66,7 @@ func (s *Server) Register(app *fiber.App) {
 	s.registerControl(app)
 	s.registerProducts(app)
 	s.registerTasks(app)
+	s.registerReports(app)
 	// Other areas: one line each, e.g. s.registerTasks(app).
 }
 

@@ -170,6 +170,18 @@ func TestLoginLogoutCSRF(t *testing.T) {
 	if _, _, body := w.get("/"); !strings.Contains(body, `data-room="r9"`) {
 		t.Fatalf("created room not listed")
 	}
+	// A valid token from a page of another origin is refused (Origin check).
+	req, _ := http.NewRequest("POST", s.URL()+"/rooms", strings.NewReader(url.Values{"_csrf": {tok}, "room": {"r7"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", "http://evil.example")
+	resp, err := w.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("cross-origin post with a valid token: %d", resp.StatusCode)
+	}
 	// A token from another visitor does not work.
 	other := newWebClient(t, s.URL())
 	other.login("shopA", "op", "op-password-1")

@@ -52,6 +52,7 @@ func openViews(ctx context.Context, m *Main) error {
 		Log:           m.Log,
 		Location:      m.Config.Location,
 		SecureCookies: m.Config.SecureCookies,
+		BaseURL:       m.Config.BaseURL,
 		Secret:        secret,
 	}
 	s.Register(m.App)
