@@ -291,6 +291,12 @@ func TestRoleAndShopScoping(t *testing.T) {
 	if code, _ := anon.dialSocket("/rooms/ra/ws"); code != http.StatusUnauthorized {
 		t.Fatalf("socket without session: %d", code)
 	}
+	if code, _ := anon.dialSocket("/ws"); code != http.StatusUnauthorized {
+		t.Fatalf("shop socket without session: %d", code)
+	}
+	if code, _ := op.dialSocket("/ws"); code != http.StatusSwitchingProtocols {
+		t.Fatalf("shop socket: %d", code)
+	}
 	// The viewer reads but cannot change the stream; the anchor sees no control room.
 	viewer := newWebClient(t, s.URL())
 	viewer.login("shopA", "viewer", "viewer-pass-1")
