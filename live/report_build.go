@@ -98,8 +98,8 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 	}
 	q := reportQueries{ch: b.CH, span: span}
 	// The biggest scans first so they start while the small ones run.
-	var dups bool
-	run("minutes", func() (err error) { raw.groups, dups, err = q.minuteGroups(ctx); return })
+	var dupMinutes []int64
+	run("minutes", func() (err error) { raw.groups, dupMinutes, err = q.minuteGroups(ctx); return })
 	run("users", func() (err error) { raw.users, err = q.funnelUsers(ctx); return })
 	run("clickers", func() (err error) { raw.clickers, err = q.productClickers(ctx); return })
 	run("sparse rows", func() error { return q.sparseRows(ctx, &raw) })
@@ -110,8 +110,8 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 		return nil, firstErr
 	}
 	// Second-level clicks and views for the segments and the flag windows, only for the products
-	// that were presented or flagged, and the comment texts: these count with count() when the
-	// minute groups showed no stored copies.
+	// that were presented or flagged, and the comment texts: these count with count() and take
+	// off the stored copies only in the minutes where the minute groups found some.
 	watched := map[string]bool{}
 	for _, a := range raw.actions {
 		if a.typ == MarkerPin && a.product != "" {
@@ -123,8 +123,8 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 			watched[f.product] = true
 		}
 	}
-	run("per second", func() (err error) { raw.perSecond, err = q.perSecond(ctx, sortedKeys(watched), dups); return })
-	run("comments", func() (err error) { raw.texts, raw.capped, err = q.commentTexts(ctx, dups); return })
+	run("per second", func() (err error) { raw.perSecond, err = q.perSecond(ctx, sortedKeys(watched), dupMinutes); return })
+	run("comments", func() (err error) { raw.texts, raw.capped, err = q.commentTexts(ctx, dupMinutes); return })
 	wg.Wait()
 	if firstErr != nil {
 		return nil, firstErr

@@ -46,17 +46,18 @@ type minuteGroup struct {
 // max_time of ts), read before and after the scan so a part inserted or merged meanwhile makes
 // its minutes suspect too. Only suspect minutes — covered by several parts or by a fresh,
 // unmerged one (the last minutes of a session just ended, late events) — are counted again with
-// uniqExact(id), reading just those minutes. dups reports whether any group held a copy.
-func (q reportQueries) minuteGroups(ctx context.Context) (groups []minuteGroup, dups bool, err error) {
+// uniqExact(id), reading just those minutes. dupMinutes are the minutes (unix seconds) where a
+// group did hold copies; other counts of the report subtract copies only there.
+func (q reportQueries) minuteGroups(ctx context.Context) (groups []minuteGroup, dupMinutes []int64, err error) {
 	before, err := q.parts(ctx)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	rows, err := q.ch.Query(ctx, `SELECT toStartOfMinute(ts) AS m, type, product, count(), countIf(received > ?), max(received)
 		FROM events WHERE `+spanWhere+` GROUP BY m, type, product`+reportSettings,
 		append([]any{q.span.End}, q.args()...)...)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	defer rows.Close()
 	type key struct {
@@ -67,46 +68,54 @@ func (q reportQueries) minuteGroups(ctx context.Context) (groups []minuteGroup, 
 	for rows.Next() {
 		var g minuteGroup
 		if err := rows.Scan(&g.minute, &g.typ, &g.product, &g.rows, &g.late, &g.maxReceived); err != nil {
-			return nil, false, err
+			return nil, nil, err
 		}
 		g.ids = g.rows
 		index[key{g.minute.Unix(), g.typ, g.product}] = len(groups)
 		groups = append(groups, g)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	after, err := q.parts(ctx)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	suspect := suspectMinutes(q.span, append(before, after...))
 	if len(suspect) == 0 {
-		return groups, false, nil
+		return groups, nil, nil
 	}
 	cond, args := minuteRanges(suspect)
 	exact, err := q.ch.Query(ctx, `SELECT toStartOfMinute(ts) AS m, type, product, uniqExact(id), uniqExactIf(id, received > ?)
 		FROM events WHERE `+spanWhere+` AND (`+cond+`) GROUP BY m, type, product`+reportSettings,
 		append(append([]any{q.span.End}, q.args()...), args...)...)
 	if err != nil {
-		return nil, false, err
+		return nil, nil, err
 	}
 	defer exact.Close()
+	dup := map[int64]bool{}
 	for exact.Next() {
 		var m time.Time
 		var typ, product string
 		var n, late uint64
 		if err := exact.Scan(&m, &typ, &product, &n, &late); err != nil {
-			return nil, false, err
+			return nil, nil, err
 		}
 		if i, ok := index[key{m.Unix(), typ, product}]; ok {
 			groups[i].ids, groups[i].late = n, late
 			if n != groups[i].rows {
-				dups = true
+				dup[m.Unix()] = true
 			}
 		}
 	}
-	return groups, dups, exact.Err()
+	if err := exact.Err(); err != nil {
+		return nil, nil, err
+	}
+	for m := range dup {
+		dupMinutes = append(dupMinutes, m)
+	}
+	sort.Slice(dupMinutes, func(i, j int) bool { return dupMinutes[i] < dupMinutes[j] })
+	return groups, dupMinutes, nil
 }
 
 // partSpan is one active part of the events table: its merge level and the range of ts in it.
@@ -335,14 +344,17 @@ type textCount struct {
 // maxTexts caps the distinct comment texts classified for buyer questions (the most frequent).
 const maxTexts = 50_000
 
-func (q reportQueries) commentTexts(ctx context.Context, dups bool) ([]textCount, bool, error) {
-	rows, err := q.ch.Query(ctx, fmt.Sprintf(`SELECT text, `+countOnce(dups)+` AS n FROM events WHERE `+spanWhere+`
+// commentTexts counts comment events per distinct text: count(), less the stored copies found
+// in dupMinutes.
+func (q reportQueries) commentTexts(ctx context.Context, dupMinutes []int64) ([]textCount, bool, error) {
+	rows, err := q.ch.Query(ctx, fmt.Sprintf(`SELECT text, count() AS n FROM events WHERE `+spanWhere+`
 		AND type = 'comment' AND text != '' GROUP BY text ORDER BY n DESC, text LIMIT %d`, maxTexts), q.args()...)
 	if err != nil {
 		return nil, false, err
 	}
 	defer rows.Close()
 	var out []textCount
+	at := map[string]int{}
 	for rows.Next() {
 		var t textCount
 		var n uint64
@@ -350,9 +362,44 @@ func (q reportQueries) commentTexts(ctx context.Context, dups bool) ([]textCount
 			return nil, false, err
 		}
 		t.n = int64(n)
+		at[t.text] = len(out)
 		out = append(out, t)
 	}
-	return out, len(out) == maxTexts, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	err = q.copies(ctx, "type = 'comment' AND text != ''", "text", dupMinutes, func(key string, _ uint32, extra int64) {
+		if i, ok := at[key]; ok {
+			out[i].n -= extra
+		}
+	})
+	sort.SliceStable(out, func(i, j int) bool { return out[i].n > out[j].n })
+	return out, len(out) == maxTexts, err
+}
+
+// copies calls f with the number of stored copies beyond the first, per key (and second) among
+// the rows of cond in minutes. It reads only those minutes.
+func (q reportQueries) copies(ctx context.Context, cond, key string, minutes []int64, f func(key string, sec uint32, extra int64)) error {
+	if len(minutes) == 0 {
+		return nil
+	}
+	ranges, args := minuteRanges(minutes)
+	rows, err := q.ch.Query(ctx, `SELECT `+key+`, toUInt32(ts) AS s, count() - uniqExact(id) AS extra FROM events
+		WHERE `+spanWhere+` AND `+cond+` AND (`+ranges+`) GROUP BY `+key+`, s HAVING extra > 0`, append(q.args(), args...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k string
+		var sec uint32
+		var extra int64
+		if err := rows.Scan(&k, &sec, &extra); err != nil {
+			return err
+		}
+		f(k, sec, extra)
+	}
+	return rows.Err()
 }
 
 // secondData holds per-second counts: clicks of watched products and room entries, keyed by the
@@ -362,18 +409,10 @@ type secondData struct {
 	views  map[int64]int64            // second → entries
 }
 
-// countOnce is the count of events once per id: count() when the minute groups proved there are
-// no stored copies in the span, uniqExact(id) otherwise.
-func countOnce(dups bool) string {
-	if dups {
-		return "uniqExact(id)"
-	}
-	return "count()"
-}
-
-// perSecond reads clicks of the given products and all entries, per second, once per id. The
-// product filter is applied in Go: a has() over a list costs more per row than the rows it saves.
-func (q reportQueries) perSecond(ctx context.Context, products []string, dups bool) (secondData, error) {
+// perSecond reads clicks of the given products and all entries, per second, once per id: count()
+// less the copies found in dupMinutes. The product filter is applied in Go: a has() over a list
+// costs more per row than the rows it saves.
+func (q reportQueries) perSecond(ctx context.Context, products []string, dupMinutes []int64) (secondData, error) {
 	d := secondData{clicks: map[string]map[int64]int64{}, views: map[int64]int64{}}
 	want := map[string]bool{}
 	for _, p := range products {
@@ -383,7 +422,7 @@ func (q reportQueries) perSecond(ctx context.Context, products []string, dups bo
 	if len(products) > 0 {
 		types = "('enter', 'click')"
 	}
-	rows, err := q.ch.Query(ctx, `SELECT toUInt32(ts) AS s, type, product, `+countOnce(dups)+` FROM events
+	rows, err := q.ch.Query(ctx, `SELECT toUInt32(ts) AS s, type, product, count() FROM events
 		WHERE `+spanWhere+` AND type IN `+types+` GROUP BY s, type, product`+reportSettings, q.args()...)
 	if err != nil {
 		return d, err
@@ -410,7 +449,18 @@ func (q reportQueries) perSecond(ctx context.Context, products []string, dups bo
 		}
 		m[int64(s)] += int64(n)
 	}
-	return d, rows.Err()
+	if err := rows.Err(); err != nil {
+		return d, err
+	}
+	// Copies, only where the minute groups found some: product "" keys the entries.
+	err = q.copies(ctx, "type IN "+types, "if(type = 'enter', '', concat('c:', product))", dupMinutes, func(key string, sec uint32, extra int64) {
+		if key == "" {
+			d.views[int64(sec)] -= extra
+		} else if m := d.clicks[key[2:]]; m != nil {
+			m[int64(sec)] -= extra
+		}
+	})
+	return d, err
 }
 
 // flagEvent is one row of the live engine's flag lifecycle.
