@@ -36,6 +36,20 @@ type Service struct {
 	MaxInflight int64
 
 	inflight atomic.Int64
+	stats    struct{ requests, parse, claim, write, observe atomic.Int64 }
+}
+
+// ServiceStats adds up where ingest time went since start (for the bench and profiling).
+type ServiceStats struct {
+	Requests                     int64
+	Parse, Claim, Write, Observe time.Duration
+}
+
+// Stats returns the time spent in each stage, summed over requests.
+func (s *Service) Stats() ServiceStats {
+	return ServiceStats{Requests: s.stats.requests.Load(), Parse: time.Duration(s.stats.parse.Load()),
+		Claim: time.Duration(s.stats.claim.Load()), Write: time.Duration(s.stats.write.Load()),
+		Observe: time.Duration(s.stats.observe.Load())}
 }
 
 // Ingest handles one body for shop. Valid events are kept even when other lines are rejected.
@@ -51,7 +65,10 @@ func (s *Service) Ingest(ctx context.Context, shop string, body []byte) (Result,
 		return Result{}, fmt.Errorf("%w: %d bytes of requests in progress", ErrBusy, n-size)
 	}
 	defer s.inflight.Add(-size)
+	s.stats.requests.Add(1)
+	began := time.Now()
 	events, rejects := Parse(body, shop, s.now())
+	s.stats.parse.Add(int64(time.Since(began)))
 	res := Result{Rejected: len(rejects)}
 	if len(rejects) > maxErrors {
 		rejects = rejects[:maxErrors]
@@ -60,7 +77,9 @@ func (s *Service) Ingest(ctx context.Context, shop string, body []byte) (Result,
 	if len(events) == 0 {
 		return res, nil
 	}
+	began = time.Now()
 	claim, err := s.Dedup.Claim(ctx, shop, events)
+	s.stats.claim.Add(int64(time.Since(began)))
 	if errors.Is(err, ErrPending) {
 		return res, fmt.Errorf("%w: %w", ErrBusy, err)
 	}
@@ -84,7 +103,10 @@ func (s *Service) store(ctx context.Context, claim *Claim) error {
 	if len(claim.Fresh) == 0 {
 		return nil
 	}
-	if err := s.Writer.Write(ctx, claim.Fresh); err != nil {
+	began := time.Now()
+	err := s.Writer.Write(ctx, claim.Fresh)
+	s.stats.write.Add(int64(time.Since(began)))
+	if err != nil {
 		if rerr := s.Dedup.Release(claim); rerr != nil {
 			s.Log.Error("ingest: release dedup keys after failed write", "err", rerr)
 		}
@@ -92,6 +114,8 @@ func (s *Service) store(ctx context.Context, claim *Claim) error {
 	}
 	// The events are durable: acknowledge them even if Redis fails now. Their claims then lapse
 	// after the lease and a re-send is checked against ClickHouse (Dedup.Stored).
+	began = time.Now()
+	defer func() { s.stats.observe.Add(int64(time.Since(began))) }()
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	if err := s.Dedup.Commit(cctx, claim); err != nil {
 		s.Log.Error("ingest: mark stored ids", "err", err)

@@ -163,9 +163,16 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	slices.Sort(lat)
 	n := acked.Load()
 	rate := float64(n) / elapsed.Seconds()
+	// Spilled batches reach ClickHouse a moment after their acknowledgement.
 	var stored uint64
-	if err := conn.QueryRow(ctx, "SELECT count() FROM events WHERE shop = 'bench'").Scan(&stored); err != nil {
-		return err
+	for wait := time.Now().Add(60 * time.Second); ; {
+		if err := conn.QueryRow(ctx, "SELECT count() FROM events WHERE shop = 'bench'").Scan(&stored); err != nil {
+			return err
+		}
+		if int64(stored) >= acked.Load() || time.Now().After(wait) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 	fmt.Fprintf(stdout, "ingest API: %d events acknowledged in %.1fs = %.0f events/s (%d requests, %d refused with 429/503, %d duplicates)\n",
 		n, elapsed.Seconds(), rate, len(lat), refused.Load(), dups.Load())
@@ -175,8 +182,16 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if inproc != nil {
 		st := inproc.Writer.Stats()
 		if st.Inserts > 0 {
-			fmt.Fprintf(stdout, "writer: %d INSERTs, %d rows each on average, %v each on average, %d spooled batches\n",
-				st.Inserts, st.InsertedRows/st.Inserts, (st.InsertTime / time.Duration(st.Inserts)).Round(time.Millisecond), st.SpooledBatches)
+			fmt.Fprintf(stdout, "writer: %d INSERTs of %d rows on average taking %v; %d batches (%d rows) spilled to the spool under load, %d rows replayed\n",
+				st.Inserts, st.InsertedRows/st.Inserts, (st.InsertTime / time.Duration(st.Inserts)).Round(time.Millisecond),
+				st.SpilledBatches, st.SpilledRows, st.ReplayedRows)
+		}
+		if ss := inproc.Ingest.Stats(); ss.Requests > 0 {
+			per := func(d time.Duration) time.Duration {
+				return (d / time.Duration(ss.Requests)).Round(100 * time.Microsecond)
+			}
+			fmt.Fprintf(stdout, "per request: parse %v, dedup claim %v, durable write %v, commit + observers %v\n",
+				per(ss.Parse), per(ss.Claim), per(ss.Write), per(ss.Observe))
 		}
 	}
 
