@@ -194,8 +194,19 @@ func checkExactlyOnce(t *testing.T, conn driver.Conn, shop string, acked []strin
 }
 
 // TestCrashAfterAcknowledge: SIGKILL the server while producers post; after a restart on the same
-// data dir every acknowledged event is in ClickHouse exactly once.
+// data dir every acknowledged event is in ClickHouse exactly once. "spilling" posts enough at once
+// (32k events in flight) for the writer to acknowledge from the spool, so some acknowledged
+// events are only on disk at the kill.
 func TestCrashAfterAcknowledge(t *testing.T) {
+	for _, c := range []struct {
+		name           string
+		workers, batch int
+	}{{"steady", 4, 500}, {"spilling", 16, 2000}} {
+		t.Run(c.name, func(t *testing.T) { crashAfterAcknowledge(t, c.workers, c.batch) })
+	}
+}
+
+func crashAfterAcknowledge(t *testing.T, workers, batch int) {
 	bin := livedeskBinary(t)
 	opts, conn := localtest.Database(t)
 	raddr, _ := localtest.Redis(t)
@@ -205,10 +216,10 @@ func TestCrashAfterAcknowledge(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &producer{url: srv.url, key: key, batch: 500}
+	p := &producer{url: srv.url, key: key, batch: batch}
 	ctx, stop := context.WithCancel(context.Background())
-	wg := p.run(ctx, 4)
-	time.Sleep(2 * time.Second)
+	wg := p.run(ctx, workers)
+	time.Sleep(3 * time.Second)
 	srv.kill() // SIGKILL with requests in flight
 	killedAt := len(p.ackedCopy())
 	stop()
@@ -216,11 +227,19 @@ func TestCrashAfterAcknowledge(t *testing.T) {
 	if killedAt == 0 {
 		t.Fatalf("nothing was acknowledged before the kill: %v", p.statuses)
 	}
+	left, _ := filepath.Glob(filepath.Join(dataDir, "spool", "*.ndjson"))
 	srv = startServeProc(t, bin, opts, raddr, dataDir)
-	time.Sleep(1500 * time.Millisecond) // a spool replay tick
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		pending, _ := filepath.Glob(filepath.Join(dataDir, "spool", "*.ndjson"))
+		if len(pending) == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 	rows, distinct := checkExactlyOnce(t, conn, "crash", p.acked)
-	t.Logf("killed after %d acknowledged events (statuses %v, %d connection errors); after restart: %d rows, %d distinct ids",
-		len(p.acked), p.statuses, p.errors.Load(), rows, distinct)
+	t.Logf("killed after %d acknowledged events (statuses %v, %d connection errors, %d spool files left on disk); after restart: %d rows, %d distinct ids",
+		len(p.acked), p.statuses, p.errors.Load(), len(left), rows, distinct)
 	srv.kill()
 }
 
