@@ -246,48 +246,25 @@ func (q reportQueries) productClickers(ctx context.Context) (map[string]int64, e
 // and then by order id (the earliest paid event of an order counts), ad spend and actions
 // deduped by id.
 func (q reportQueries) sparseRows(ctx context.Context, raw *rawData) error {
-	rows, err := q.ch.Query(ctx, `SELECT id, type, order_id, status, user, product, amount, qty, value, text, ts, ts_ms
-		FROM events WHERE `+spanWhere+` AND (type IN ('ad_spend', 'pin', 'unpin', 'cue', 'flash_sale', 'coupon')
-		OR (type = 'order' AND status IN ('paid', 'refunded')))`+reportSettings, q.args()...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
 	type key struct{ status, order string }
 	seen := map[string]bool{}
 	best := map[key]orderRow{}
-	for rows.Next() {
-		var id, typ, order, status, user, product, text string
-		var amount, value int64
-		var qty int32
-		var ts time.Time
-		var ms uint16
-		if err := rows.Scan(&id, &typ, &order, &status, &user, &product, &amount, &qty, &value, &text, &ts, &ms); err != nil {
-			return err
-		}
-		at := ts.Add(time.Duration(ms) * time.Millisecond)
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		switch typ {
-		case "order":
-			o := orderRow{id: id, order: order, user: user, product: product, amount: amount, qty: qty, ts: at}
-			if o.order == "" {
-				o.order = "id:" + id
-			}
+	// Two scans: orders are in every granule, so theirs reads only the columns orders need; the
+	// operator actions and ad spend touch few granules, so PREWHERE skips the rest of theirs.
+	for _, sql := range []string{
+		`SELECT id, type, order_id, status, user, product, amount, qty, '' AS text, ts, ts_ms FROM events
+			PREWHERE type = 'order' AND status IN ('paid', 'refunded') WHERE ` + spanWhere + reportSettings,
+		`SELECT id, type, '' AS order_id, '' AS status, '' AS user, product, amount, toInt32(0) AS qty, text, ts, ts_ms FROM events
+			PREWHERE type IN ('ad_spend', 'pin', 'unpin', 'cue', 'flash_sale', 'coupon') WHERE ` + spanWhere + reportSettings,
+	} {
+		if err := q.scanSparse(ctx, sql, raw, seen, func(status string, o orderRow) {
 			k := key{status, o.order}
 			if cur, ok := best[k]; !ok || o.ts.Before(cur.ts) || (o.ts.Equal(cur.ts) && o.id < cur.id) {
 				best[k] = o
 			}
-		case "ad_spend":
-			raw.adSpend = append(raw.adSpend, amountRow{ts: at, amount: amount})
-		default:
-			raw.actions = append(raw.actions, actionRow{id: id, typ: typ, product: product, text: text, ts: at})
+		}); err != nil {
+			return err
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
 	}
 	sort.SliceStable(raw.actions, func(i, j int) bool {
 		if !raw.actions[i].ts.Equal(raw.actions[j].ts) {
@@ -313,6 +290,44 @@ func (q reportQueries) sparseRows(ctx context.Context, raw *rawData) error {
 	byTime(raw.orders)
 	byTime(raw.refunds)
 	return nil
+}
+
+// scanSparse reads one sparse scan: orders go to order (deduped by event id), ad spend and actions
+// into raw (deduped by event id).
+func (q reportQueries) scanSparse(ctx context.Context, sql string, raw *rawData, seen map[string]bool, order func(status string, o orderRow)) error {
+	rows, err := q.ch.Query(ctx, sql, q.args()...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, typ, orderID, status, user, product, text string
+		var amount int64
+		var qty int32
+		var ts time.Time
+		var ms uint16
+		if err := rows.Scan(&id, &typ, &orderID, &status, &user, &product, &amount, &qty, &text, &ts, &ms); err != nil {
+			return err
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		at := ts.Add(time.Duration(ms) * time.Millisecond)
+		switch typ {
+		case "order":
+			o := orderRow{id: id, order: orderID, user: user, product: product, amount: amount, qty: qty, ts: at}
+			if o.order == "" {
+				o.order = "id:" + id
+			}
+			order(status, o)
+		case "ad_spend":
+			raw.adSpend = append(raw.adSpend, amountRow{ts: at, amount: amount})
+		default:
+			raw.actions = append(raw.actions, actionRow{id: id, typ: typ, product: product, text: text, ts: at})
+		}
+	}
+	return rows.Err()
 }
 
 // orderRow is one order event, after dedup by event id and then by order id.
