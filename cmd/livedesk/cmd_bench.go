@@ -38,7 +38,7 @@ const benchIDWidth = 16
 
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", "bench [--clients C] [--duration D] [--batch N]", stderr)
-	clients := fs.Int("clients", 8, "concurrent HTTP clients")
+	clients := fs.Int("clients", 64, "concurrent HTTP clients (more in flight means larger group commits)")
 	duration := fs.Duration("duration", 15*time.Second, "how long the clients post")
 	batch := fs.Int("batch", 1000, "events per request")
 	cpuProfile := fs.String("cpuprofile", "", "run the server in this process and write its CPU profile here (RSS then includes the clients)")
