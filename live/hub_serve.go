@@ -96,14 +96,22 @@ func (c *client) read(done chan struct{}) {
 	}
 }
 
+// burstDedup is how long after connecting a live frame whose seq is not above what the
+// latest-of-kind burst already sent is skipped as a duplicate. Such duplicates were published
+// while the burst was read, so they arrive within milliseconds; after this window a lower seq is
+// sent (the room's sequence restarted: Redis lost), never dropped, or a page would freeze until
+// the new sequence passed the old one.
+const burstDedup = 2 * time.Second
+
 // write is the connection's only writer: the latest frames, then live frames and pings.
 func (c *client) write(latest []frame) {
 	sent := map[string]int64{} // channel → highest seq written
+	began := time.Now()
 	put := func(f frame) bool {
-		if f.seq != 0 && f.seq <= sent[f.channel] {
+		if f.seq != 0 && f.seq <= sent[f.channel] && time.Since(began) < burstDedup {
 			return true // already covered by the latest-of-kind burst
 		}
-		sent[f.channel] = f.seq
+		sent[f.channel] = max(sent[f.channel], f.seq)
 		_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
 		return c.conn.WriteMessage(fws.TextMessage, f.b) == nil
 	}

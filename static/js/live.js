@@ -11,7 +11,8 @@
 //
 // Sequence numbers: each message carries the room's seq. A jump (seq > last + 1) after the
 // connect burst means the client missed messages; it reconnects, and the server sends the latest
-// message of each kind first (a full resync). Reconnects back off exponentially (0.5 s … 15 s, with jitter) and the
+// message of each kind first (a full resync). A LOWER seq after the burst means the sequence
+// restarted (Redis lost): it is a reset, counted from the new seq, never ignored as old data. Reconnects back off exponentially (0.5 s … 15 s, with jitter) and the
 // #offline banner shows while disconnected. Never put user text into innerHTML: use textContent.
 (function () {
   "use strict";
@@ -29,7 +30,7 @@
   var online = false;
   var stopped = false;
   var burstMs = 1000;
-  var stats = { connects: 0, gaps: 0 }; // for tests and the curious
+  var stats = { connects: 0, gaps: 0, resets: 0 }; // for tests and the curious
 
   function setOnline(v) {
     if (online === v) return;
@@ -86,8 +87,17 @@
       var key = msg.room || "";
       if (typeof msg.seq === "number" && msg.seq > 0) {
         var last = lastSeq[key];
+        var afterBurst = Date.now() - opened > burstMs;
+        if (last !== undefined && msg.seq < last && afterBurst) {
+          // A lower seq after the burst is not old data: the server's sequence restarted (Redis
+          // was lost or flushed). Start counting from it, so gaps are seen again at once.
+          stats.resets++;
+          lastSeq[key] = msg.seq;
+          dispatch(msg);
+          return;
+        }
         lastSeq[key] = Math.max(last || 0, msg.seq);
-        if (last !== undefined && msg.seq > last + 1 && Date.now() - opened > burstMs) {
+        if (last !== undefined && msg.seq > last + 1 && afterBurst) {
           stats.gaps++;
           dispatch(msg);
           resync();
