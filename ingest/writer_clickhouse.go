@@ -134,6 +134,19 @@ func (w *Writer) Write(ctx context.Context, events []Event) error {
 	return <-r.done
 }
 
+// Sync waits until every spilled batch (acknowledged from the spool under load) is in
+// ClickHouse, or ctx ends. Tests that count rows right after heavy concurrent posting use it.
+func (w *Writer) Sync(ctx context.Context) error {
+	for w.spilled.Load() > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return nil
+}
+
 // Queued returns how many events wait for a flusher.
 func (w *Writer) Queued() int64 { return w.queued.Load() }
 

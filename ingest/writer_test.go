@@ -152,7 +152,11 @@ func TestSpillUnderLoad(t *testing.T) {
 	if st.SpilledRows == 0 {
 		t.Fatalf("nothing spilled: %+v", st)
 	}
-	waitSpoolEmpty(t, spool, w)
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := w.Sync(sctx); err != nil {
+		t.Fatal(err)
+	}
 	var rows, ids uint64
 	if err := conn.QueryRow(context.Background(), "SELECT count(), uniqExact(id) FROM events WHERE shop = 'spill'").Scan(&rows, &ids); err != nil {
 		t.Fatal(err)
