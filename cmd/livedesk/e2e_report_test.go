@@ -7,6 +7,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/livedesk/livedesk/live"
 )
 
 // TestReportEndToEnd: events posted through the API during a session; ending the session builds
@@ -123,4 +128,53 @@ func waitPage(t *testing.T, w *webClient, path, want string, within time.Duratio
 	}
 	t.Fatalf("GET %s: %d without %q within %s: %.500s", path, code, want, within, last)
 	return ""
+}
+
+// TestReportPageInBrowser: the report page renders its four uPlot charts with the markers
+// without JS errors, and the print stylesheet hides the navigation and the buttons.
+func TestReportPageInBrowser(t *testing.T) {
+	ctx := context.Background()
+	s := startServer(t)
+	s.addUser("shopA", "boss", "admin", "pw-boss-123")
+	key := s.apiKey("shopA")
+	start := time.Now().UTC().Add(-30 * time.Minute).Truncate(time.Minute)
+	var body strings.Builder
+	for i := 0; i < 20; i++ {
+		at := start.Add(time.Duration(i) * time.Minute).Add(5 * time.Second).Format(time.RFC3339)
+		fmt.Fprintf(&body, `{"id":"b%d-e","ts":"%s","room":"r1","type":"enter","user":"v%d"}`+"\n", i, at, i)
+		fmt.Fprintf(&body, `{"id":"b%d-c","ts":"%s","room":"r1","type":"click","user":"v%d","product":"p1"}`+"\n", i, at, i)
+		fmt.Fprintf(&body, `{"id":"b%d-o","ts":"%s","room":"r1","type":"online","value":%d}`+"\n", i, at, 100+i)
+		if i%3 == 0 {
+			fmt.Fprintf(&body, `{"id":"b%d-p","ts":"%s","room":"r1","type":"order","user":"v%d","product":"p1","order":"o%d","status":"paid","amount":%d,"qty":1}`+"\n", i, at, i, i, 1000+i)
+		}
+		if i%5 == 0 {
+			fmt.Fprintf(&body, `{"id":"b%d-pin","ts":"%s","room":"r1","type":"pin","product":"p1"}`+"\n", i, at)
+		}
+	}
+	if code, res := s.post(key, []byte(body.String())); code != 200 || res["rejected"] != 0.0 {
+		t.Fatalf("post: %d %v", code, res)
+	}
+	reports, err := s.sessionReports(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	span := live.SessionSpan{Shop: "shopA", Room: "r1", Session: "browser-1", Start: start, End: start.Add(20 * time.Minute)}
+	if _, err := reports.Rebuild(ctx, span); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t)
+	p := b.page(t, s.URL())
+	login(t, p, "shopA", "boss", "pw-boss-123")
+	p.open("/sessions/browser-1/report", "#report-headline")
+	p.waitJS(`document.querySelectorAll("#report-charts canvas").length >= 4`, 10*time.Second)
+	p.waitJS(`document.querySelectorAll(".report-marker-list li").length === 4`, 5*time.Second)
+	if got := p.text("#h-gmv"); got != "¥70.63" { // orders at minutes 0, 3, …, 18 of 1000+i fen: 7063 fen
+		t.Errorf("GMV tile %q", got)
+	}
+	p.noJSErrors()
+	p.screenshot("report.png")
+	if _, err := chromedp.Call(p.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	p.waitJS(`getComputedStyle(document.querySelector(".topbar")).display === "none" && document.querySelector("#report-xlsx").getClientRects().length === 0 && getComputedStyle(document.body).backgroundColor === "rgb(255, 255, 255)"`, 5*time.Second)
 }
