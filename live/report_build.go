@@ -17,12 +17,19 @@ type ReportProducts interface {
 
 // ReportBuilder builds a session's report from ClickHouse.
 //
-// Exactly one count per event id, without FINAL: the events table is a ReplacingMergeTree whose
-// sorting key ends in (ts, type, id), so stored copies of one event share the minute, the type
-// and the product. Counts are uniqExact(id) inside each (minute, type, product) group, which is
-// exact and costs one hash-set insert per row, while FINAL on 18.16 merges every part of the span
-// in one thread. Rows that need their values (orders, ad spend, actions) are read raw and deduped
-// by id in Go; distinct-user counts and online maxima are unaffected by copies.
+// Exactly one count per event id, without FINAL (which on 18.16 merges every part of the span in
+// one thread, ~2–4 s for 10M rows here). Copies of one event share (ts, type, id), the end of the
+// events table's sorting key, so they fall in the same (minute, type, product) group, and a
+// ReplacingMergeTree merge leaves no two copies in one merged part. The minute groups are counted
+// with plain count(); system.parts then shows which minutes lie in exactly one merged part (no
+// copies possible: count() is exact) and which are "suspect" (several parts, or a fresh unmerged
+// one — the last minutes of a session that just ended, late events, a resend burst). Only
+// suspect minutes are recounted with uniqExact(id); the per-second and comment counts subtract
+// copies only in the minutes where that recount found some. Rows whose values are needed
+// (orders, ad spend, operator actions) are read raw and deduped by id in Go; distinct-user counts
+// (uniqExact(user)) and online maxima are unaffected by copies.
+//
+// `livedesk bench-report` times this on a generated 3-hour, 10-million-event session.
 type ReportBuilder struct {
 	CH       driver.Conn
 	Products ReportProducts // optional: titles and stock for the tables and 次日主推
