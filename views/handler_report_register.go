@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"strconv"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -38,6 +39,9 @@ type reportHandlers struct {
 	s     *Server
 	store *live.ReportStore
 	svc   *live.Reports
+
+	mu       sync.Mutex
+	building map[string]bool // shop\x1fsession → a background build started by a page is running
 }
 
 // load returns the stored report of the session id of the user's shop. When the session has
@@ -53,11 +57,22 @@ func (h *reportHandlers) load(c *fiber.Ctx) (r *live.Report, building bool, err 
 	if err != nil || !ended {
 		return nil, false, err
 	}
-	go func() {
-		if _, err := h.svc.Rebuild(context.Background(), span); err != nil {
-			h.s.Log.Error("views: report build", "shop", span.Shop, "session", span.Session, "err", err)
-		}
-	}()
+	k := span.Shop + "\x1f" + span.Session
+	h.mu.Lock()
+	if h.building == nil {
+		h.building = map[string]bool{}
+	}
+	started := h.building[k]
+	h.building[k] = true
+	h.mu.Unlock()
+	if !started { // the page reloads every few seconds: one build, not one per reload
+		go func() {
+			defer func() { h.mu.Lock(); delete(h.building, k); h.mu.Unlock() }()
+			if _, err := h.svc.Rebuild(context.Background(), span); err != nil {
+				h.s.Log.Error("views: report build", "shop", span.Shop, "session", span.Session, "err", err)
+			}
+		}()
+	}
 	return nil, true, nil
 }
 

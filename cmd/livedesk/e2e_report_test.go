@@ -178,3 +178,32 @@ func TestReportPageInBrowser(t *testing.T) {
 	}
 	p.waitJS(`getComputedStyle(document.querySelector(".topbar")).display === "none" && document.querySelector("#report-xlsx").getClientRects().length === 0 && getComputedStyle(document.body).backgroundColor === "rgb(255, 255, 255)"`, 5*time.Second)
 }
+
+// TestReportBuiltOnFirstVisit: a session that ended without a report yet (e.g. the server was
+// restarting) shows "being built" and reloads until its report is there.
+func TestReportBuiltOnFirstVisit(t *testing.T) {
+	ctx := context.Background()
+	s := startServer(t)
+	s.addUser("shopA", "boss", "viewer", "pw-boss-123")
+	end := time.Now().UTC().Add(-time.Minute).Truncate(time.Second)
+	b, err := s.CH.PrepareBatch(ctx, "INSERT INTO stream_sessions (shop, room, id, started, ended, auto, ended_by, version)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Append("shopA", "r9", "visit-1", end.Add(-10*time.Minute), end, uint8(0), "operator", uint64(1)); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Send(); err != nil {
+		t.Fatal(err)
+	}
+	w := newWebClient(t, s.URL())
+	w.login("shopA", "boss", "pw-boss-123")
+	code, _, first := w.get("/sessions/visit-1/report")
+	if code != 200 || !(strings.Contains(first, `id="report-building"`) || strings.Contains(first, `id="report-headline"`)) {
+		t.Fatalf("first visit: %d %.300s", code, first)
+	}
+	waitPage(t, w, "/sessions/visit-1/report", `id="report-headline"`, time.Minute)
+	if code, _, _ := w.get("/sessions/nope/report"); code != 404 {
+		t.Fatalf("unknown session: %d", code)
+	}
+}
