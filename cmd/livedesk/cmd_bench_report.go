@@ -25,10 +25,11 @@ func init() {
 // session straight into the events table with native columnar batch inserts, then builds the
 // report several times and prints each build time. Nothing is left behind.
 func runBenchReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("bench-report", "bench-report [--events N] [--hours H] [--dup-every K] [--runs R]", stderr)
+	fs := newFlagSet("bench-report", "bench-report [--events N] [--hours H] [--dup-every K] [--dup-window D] [--runs R] [--parallel P] [--dir D]", stderr)
 	n := fs.Int("events", 10_000_000, "events in the session")
 	hours := fs.Float64("hours", 3, "session length in hours")
-	dupEvery := fs.Int("dup-every", 1000, "store every K-th event twice (a duplicate the report must count once); 0 = none")
+	dupEvery := fs.Int("dup-every", 20, "store every K-th event of the duplicate window twice (copies the report must count once); 0 = none")
+	dupWindow := fs.Duration("dup-window", 2*time.Minute, "the stretch, from the middle of the session, whose events were resent (as after a Redis failover); 0 = the whole session")
 	runs := fs.Int("runs", 3, "report builds to time")
 	parallel := fs.Int("parallel", 2, "report queries run at once")
 	keep := fs.String("dir", "", "keep the private ClickHouse's data in this directory and reuse it when it already holds the session (default: a temp dir, removed)")
@@ -66,35 +67,60 @@ func runBenchReport(ctx context.Context, args []string, stdout, stderr io.Writer
 	}
 	if have > 0 {
 		fmt.Fprintf(stdout, "reusing %d stored rows in %s\n", have, dir)
-	} else if err := generate(ctx, stdout, conn, span, *n, *dupEvery); err != nil {
+	} else {
+		if err := generate(ctx, stdout, conn, span, *n, *dupEvery, *dupWindow); err != nil {
+			return err
+		}
+		// Right after the insert: fresh, unmerged parts, as for a report built the moment a
+		// stream ends whose last minutes are not merged yet (the worst case for the dedup proof).
+		fmt.Fprintln(stdout, "before background merges:")
+		if err := timeBuilds(ctx, stdout, conn, span, 1, *parallel); err != nil {
+			return err
+		}
+	}
+	if err := settleMerges(ctx, stdout, conn); err != nil {
 		return err
 	}
 	return timeBuilds(ctx, stdout, conn, span, *runs, *parallel)
 }
 
+// settleMerges waits (at most 3 minutes) until the background merges of the events table have
+// been quiet for 3 seconds, as they are a while after a stream, and prints the part layout.
+func settleMerges(ctx context.Context, stdout io.Writer, conn driver.Conn) error {
+	start, quiet := time.Now(), time.Time{}
+	for time.Since(start) < 3*time.Minute {
+		var merging uint64
+		if err := conn.QueryRow(ctx, "SELECT count() FROM system.merges WHERE database = currentDatabase() AND table = 'events'").Scan(&merging); err != nil {
+			return err
+		}
+		switch {
+		case merging > 0:
+			quiet = time.Time{}
+		case quiet.IsZero():
+			quiet = time.Now()
+		case time.Since(quiet) >= 3*time.Second:
+			var parts, fresh uint64
+			if err := conn.QueryRow(ctx, "SELECT count(), countIf(level = 0) FROM system.parts WHERE database = currentDatabase() AND table = 'events' AND active").Scan(&parts, &fresh); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "after background merges (%s): %d active parts, %d never merged\n", time.Since(start).Round(time.Second), parts, fresh)
+			return nil
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	fmt.Fprintln(stdout, "merges still running after 3 minutes; timing anyway")
+	return nil
+}
+
 // generate writes the session and reports the insert rate.
-func generate(ctx context.Context, stdout io.Writer, conn driver.Conn, span live.SessionSpan, n, dupEvery int) error {
+func generate(ctx context.Context, stdout io.Writer, conn driver.Conn, span live.SessionSpan, n, dupEvery int, dupWindow time.Duration) error {
 	t0 := time.Now()
-	stored, err := generateSession(ctx, conn, span, n, dupEvery)
+	stored, err := generateSession(ctx, conn, span, n, dupEvery, dupWindow)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "generated %d events (%d rows with duplicates) over %s in %s (%.2fM rows/s)\n", n, stored,
 		span.End.Sub(span.Start), time.Since(t0).Round(time.Millisecond), float64(stored)/time.Since(t0).Seconds()/1e6)
-	// Let the background merges of the freshly inserted parts settle, as they have by the time a
-	// real stream of 3 hours ends; the report is timed on the data as it then is.
-	settle := time.Now()
-	for time.Since(settle) < 2*time.Minute {
-		var merging, parts uint64
-		if err := conn.QueryRow(ctx, "SELECT (SELECT count() FROM system.merges), (SELECT count() FROM system.parts WHERE database = 'bench' AND table = 'events' AND active)").Scan(&merging, &parts); err != nil {
-			return err
-		}
-		if merging == 0 {
-			fmt.Fprintf(stdout, "merges settled after %s: %d active parts\n", time.Since(settle).Round(time.Second), parts)
-			break
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
 	return nil
 }
 
@@ -133,17 +159,26 @@ var benchTypes = func() []string {
 var benchComments = []string{"S码还有吗", "多久发货？", "这个多少钱", "有优惠券吗", "质量怎么样", "主播好美", "哈哈哈", "包邮吗", "在吗？", "666"}
 
 // generateSession writes n events spread evenly over span (plus an online reading per second, a
-// pin every 4 minutes and an ad spend per minute), every dupEvery-th one twice, using two
-// goroutines of 200k-row columnar batches. It returns the rows stored.
-func generateSession(ctx context.Context, conn driver.Conn, span live.SessionSpan, n, dupEvery int) (int, error) {
+// pin every 4 minutes and an ad spend per minute) in time order, as a stream arrives: two
+// goroutines of 200k-row columnar batches, each batch one slice of time. Every dupEvery-th event
+// of dupWindow (from the middle of the session; 0 = all of it) is stored again afterwards in a
+// batch of its own, as a resend that got past a lost Redis gate would be. It returns the rows
+// stored.
+func generateSession(ctx context.Context, conn driver.Conn, span live.SessionSpan, n, dupEvery int, dupWindow time.Duration) (int, error) {
 	const batchRows = 200_000
 	dur := span.End.Sub(span.Start)
-	secs := int(dur / time.Second)
+	tsOf := func(i int) time.Time { return span.Start.Add(time.Duration(float64(i) / float64(n) * float64(dur))) }
+	dupFrom, dupTo := span.Start, span.End
+	if dupWindow > 0 {
+		dupFrom = span.Start.Add(dur / 2)
+		dupTo = dupFrom.Add(dupWindow)
+	}
 	type job struct{ from, to int }
 	jobs := make(chan job)
 	var mu sync.Mutex
 	var firstErr error
 	stored := 0
+	var dups []*benchCols
 	var wg sync.WaitGroup
 	for w := 0; w < 2; w++ {
 		wg.Add(1)
@@ -151,9 +186,30 @@ func generateSession(ctx context.Context, conn driver.Conn, span live.SessionSpa
 			defer wg.Done()
 			rng := rand.New(rand.NewSource(int64(w) + 1))
 			for j := range jobs {
-				c := newBenchCols(batchRows + batchRows/max(dupEvery, 1) + 16)
+				c := newBenchCols(batchRows + 1024)
+				d := newBenchCols(batchRows/max(dupEvery, 1) + 16)
+				// The slice's gauge and operator events: seconds in [ts(from), ts(to)).
+				s0, s1 := int(tsOf(j.from).Sub(span.Start)/time.Second), int(tsOf(j.to).Sub(span.Start)/time.Second)
+				if tsOf(j.from).Sub(span.Start)%time.Second != 0 {
+					s0++
+				}
+				if j.to == n {
+					s1 = int(dur / time.Second)
+				} else if tsOf(j.to).Sub(span.Start)%time.Second != 0 {
+					s1++
+				}
+				for s := s0; s < s1; s++ {
+					ts := span.Start.Add(time.Duration(s) * time.Second)
+					c.add(span, ts, "on"+strconv.Itoa(s), "online", "", "", "", "", "", 0, 0, int64(2000+rng.Intn(3000)))
+					if s%240 == 5 {
+						c.add(span, ts, "pin"+strconv.Itoa(s), "pin", "op", "p"+strconv.Itoa(s/240%60), "", "", "", 0, 0, 0)
+					}
+					if s%60 == 30 {
+						c.add(span, ts, "ad"+strconv.Itoa(s), "ad_spend", "", "", "", "", "", int64(5000+rng.Intn(20000)), 0, 0)
+					}
+				}
 				for i := j.from; i < j.to; i++ {
-					ts := span.Start.Add(time.Duration(float64(i) / float64(n) * float64(dur)))
+					ts := tsOf(i)
 					typ := benchTypes[rng.Intn(len(benchTypes))]
 					user := "u" + strconv.Itoa(rng.Intn(300_000))
 					product, order, status, text := "", "", "", ""
@@ -174,20 +230,8 @@ func generateSession(ctx context.Context, conn driver.Conn, span live.SessionSpa
 					}
 					id := "e" + strconv.Itoa(i)
 					c.add(span, ts, id, typ, user, product, order, status, text, amount, qty, 0)
-					if dupEvery > 0 && i%dupEvery == 0 {
-						c.add(span, ts, id, typ, user, product, order, status, text, amount, qty, 0)
-					}
-				}
-				if j.from == 0 {
-					for s := 0; s < secs; s++ { // operator-side and gauge events
-						ts := span.Start.Add(time.Duration(s) * time.Second)
-						c.add(span, ts, "on"+strconv.Itoa(s), "online", "", "", "", "", "", 0, 0, int64(2000+rng.Intn(3000)))
-						if s%240 == 5 {
-							c.add(span, ts, "pin"+strconv.Itoa(s), "pin", "op", "p"+strconv.Itoa(s/240%60), "", "", "", 0, 0, 0)
-						}
-						if s%60 == 30 {
-							c.add(span, ts, "ad"+strconv.Itoa(s), "ad_spend", "", "", "", "", "", int64(5000+rng.Intn(20000)), 0, 0)
-						}
+					if dupEvery > 0 && i%dupEvery == 0 && !ts.Before(dupFrom) && ts.Before(dupTo) {
+						d.add(span, ts, id, typ, user, product, order, status, text, amount, qty, 0)
 					}
 				}
 				err := c.send(ctx, conn)
@@ -196,6 +240,9 @@ func generateSession(ctx context.Context, conn driver.Conn, span live.SessionSpa
 					firstErr = err
 				}
 				stored += len(c.id)
+				if len(d.id) > 0 {
+					dups = append(dups, d)
+				}
 				mu.Unlock()
 			}
 		}(w)
@@ -205,7 +252,21 @@ func generateSession(ctx context.Context, conn driver.Conn, span live.SessionSpa
 	}
 	close(jobs)
 	wg.Wait()
-	return stored, firstErr
+	if firstErr != nil {
+		return stored, firstErr
+	}
+	// The resent copies, a few batches at the end.
+	all := newBenchCols(n/max(dupEvery, 1) + 16)
+	for _, d := range dups {
+		all.append(d)
+	}
+	if len(all.id) > 0 {
+		if err := all.send(ctx, conn); err != nil {
+			return stored, err
+		}
+		stored += len(all.id)
+	}
+	return stored, nil
 }
 
 // benchCols holds one columnar batch of the events table.
@@ -232,6 +293,15 @@ func (c *benchCols) add(span live.SessionSpan, ts time.Time, id, typ, user, prod
 	c.conv, c.dir, c.extra, c.batch = append(c.conv, ""), append(c.dir, ""), append(c.extra, ""), append(c.batch, "bench")
 	c.ts, c.tsMS, c.received = append(c.ts, ts.Truncate(time.Second)), append(c.tsMS, uint16(ts.Nanosecond()/1e6)), append(c.received, ts.Add(time.Second).Truncate(time.Second))
 	c.amount, c.value, c.qty, c.rating = append(c.amount, amount), append(c.value, value), append(c.qty, qty), append(c.rating, 0)
+}
+
+// append adds every row of o.
+func (c *benchCols) append(o *benchCols) {
+	c.shop, c.room, c.id, c.typ, c.user = append(c.shop, o.shop...), append(c.room, o.room...), append(c.id, o.id...), append(c.typ, o.typ...), append(c.user, o.user...)
+	c.product, c.order, c.status, c.text = append(c.product, o.product...), append(c.order, o.order...), append(c.status, o.status...), append(c.text, o.text...)
+	c.conv, c.dir, c.extra, c.batch = append(c.conv, o.conv...), append(c.dir, o.dir...), append(c.extra, o.extra...), append(c.batch, o.batch...)
+	c.ts, c.tsMS, c.received = append(c.ts, o.ts...), append(c.tsMS, o.tsMS...), append(c.received, o.received...)
+	c.amount, c.value, c.qty, c.rating = append(c.amount, o.amount...), append(c.value, o.value...), append(c.qty, o.qty...), append(c.rating, o.rating...)
 }
 
 func (c *benchCols) send(ctx context.Context, conn driver.Conn) error {
