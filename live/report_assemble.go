@@ -266,7 +266,7 @@ func segments(span SessionSpan, actions []actionRow, sec secondData, orders []or
 		s.LengthSec = int64(s.End.Sub(s.Start) / time.Second)
 		w := window(s.Product, s.Start, s.End, sec, orders)
 		s.Clicks, s.Orders, s.GMV = w.Clicks, w.Orders, w.GMV
-		s.Views = sumSeconds(sec.views, s.Start, s.End)
+		s.Views = sumWindow(sec.views, sec.minuteViews, s.Start, s.End)
 		s.GPM = ratio(float64(s.GMV), float64(s.Views), 1000)
 	}
 	return out
@@ -278,19 +278,19 @@ func segments(span SessionSpan, actions []actionRow, sec secondData, orders []or
 // second.
 func secondsIn(from, to time.Time) (int64, int64) { return from.Unix(), to.Unix() }
 
-func sumSeconds(m map[int64]int64, from, to time.Time) int64 {
-	lo, hi := secondsIn(from, to)
+// sumWindow adds up [from, to): whole minutes from perMinute (exact minute-group counts), the
+// seconds of partial minutes from perSecond (read only for minutes that hold a window edge).
+func sumWindow(perSecond, perMinute map[int64]int64, from, to time.Time) int64 {
+	t, hi := secondsIn(from, to)
 	var n int64
-	if int(hi-lo) < len(m) {
-		for s := lo; s < hi; s++ {
-			n += m[s]
+	for t < hi {
+		if t%60 == 0 && t+60 <= hi {
+			n += perMinute[t]
+			t += 60
+			continue
 		}
-		return n
-	}
-	for s, v := range m {
-		if s >= lo && s < hi {
-			n += v
-		}
+		n += perSecond[t]
+		t++
 	}
 	return n
 }
@@ -300,7 +300,7 @@ func sumSeconds(m map[int64]int64, from, to time.Time) int64 {
 func window(product string, from, to time.Time, sec secondData, orders []orderRow) Outcome {
 	var w Outcome
 	if product != "" {
-		w.Clicks = sumSeconds(sec.clicks[product], from, to)
+		w.Clicks = sumWindow(sec.clicks[product], sec.minuteClicks[product], from, to)
 	}
 	lo, hi := secondsIn(from, to)
 	for _, o := range orders {

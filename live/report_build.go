@@ -130,12 +130,17 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 			watched[f.product] = true
 		}
 	}
-	run("per second", func() (err error) { raw.perSecond, err = q.perSecond(ctx, sortedKeys(watched), dupMinutes); return })
+	edges := edgeMinutes(span, raw.actions, raw.flags)
+	run("per second", func() (err error) {
+		raw.perSecond, err = q.perSecond(ctx, sortedKeys(watched), edges, dupMinutes)
+		return
+	})
 	run("comments", func() (err error) { raw.texts, raw.capped, err = q.commentTexts(ctx, dupMinutes); return })
 	wg.Wait()
 	if firstErr != nil {
 		return nil, firstErr
 	}
+	raw.perSecond.minuteClicks, raw.perSecond.minuteViews = minuteCounts(raw.groups)
 	r := &Report{Span: span, Built: b.now(), Steps: steps}
 	t := time.Now()
 	assemble(r, &raw)
@@ -172,6 +177,56 @@ func (b *ReportBuilder) enrich(ctx context.Context, r *Report, raw *rawData) {
 		}
 		r.Compare = compareWith(r.Headline, prev)
 	}
+}
+
+// edgeMinutes returns the minutes (unix seconds of their start, sorted) that hold a segment or
+// flag-window boundary inside them: only their seconds are read; whole minutes come from the
+// minute groups. It takes every action and flag-event time (and ±5 minutes around flag events),
+// a superset of the boundaries segments and flagRows use.
+func edgeMinutes(span SessionSpan, actions []actionRow, flags []flagEvent) []int64 {
+	set := map[int64]bool{}
+	add := func(t time.Time) {
+		t = clampTime(t.Truncate(time.Second), span)
+		if u := t.Unix(); u%60 != 0 {
+			set[u-u%60] = true
+		}
+	}
+	add(span.Start)
+	add(span.End)
+	for _, a := range actions {
+		add(a.ts)
+	}
+	for _, f := range flags {
+		add(f.ts)
+		add(f.ts.Add(-flagWindow))
+		add(f.ts.Add(flagWindow))
+	}
+	out := make([]int64, 0, len(set))
+	for m := range set {
+		out = append(out, m)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// minuteCounts returns clicks per product and entries per minute from the minute groups (once per
+// event id).
+func minuteCounts(groups []minuteGroup) (map[string]map[int64]int64, map[int64]int64) {
+	clicks, views := map[string]map[int64]int64{}, map[int64]int64{}
+	for _, g := range groups {
+		switch g.typ {
+		case "enter":
+			views[g.minute.Unix()] += int64(g.ids)
+		case "click":
+			m := clicks[g.product]
+			if m == nil {
+				m = map[int64]int64{}
+				clicks[g.product] = m
+			}
+			m[g.minute.Unix()] += int64(g.ids)
+		}
+	}
+	return clicks, views
 }
 
 func sortedKeys[V any](m map[string]V) []string {

@@ -417,18 +417,25 @@ func (q reportQueries) copies(ctx context.Context, cond, key string, minutes []i
 	return rows.Err()
 }
 
-// secondData holds per-second counts: clicks of watched products and room entries, keyed by the
-// unix second.
+// secondData holds the counts windows (segments, flags) are summed from: per second for the
+// minutes that hold a window edge, per minute (from the minute groups) for the rest. Keys are
+// unix seconds (of the second, or of the minute's start).
 type secondData struct {
-	clicks map[string]map[int64]int64 // product → second → clicks
-	views  map[int64]int64            // second → entries
+	clicks       map[string]map[int64]int64 // product → second → clicks
+	views        map[int64]int64            // second → entries
+	minuteClicks map[string]map[int64]int64 // product → minute → clicks
+	minuteViews  map[int64]int64            // minute → entries
 }
 
-// perSecond reads clicks of the given products and all entries, per second, once per id: count()
-// less the copies found in dupMinutes. The product filter is applied in Go: a has() over a list
-// costs more per row than the rows it saves.
-func (q reportQueries) perSecond(ctx context.Context, products []string, dupMinutes []int64) (secondData, error) {
+// perSecond reads clicks of the given products and all entries, per second, once per id, in the
+// edge minutes only: count() less the copies found in dupMinutes. The product filter is applied
+// in Go: a has() over a list costs more per row than the rows it saves.
+func (q reportQueries) perSecond(ctx context.Context, products []string, edges, dupMinutes []int64) (secondData, error) {
 	d := secondData{clicks: map[string]map[int64]int64{}, views: map[int64]int64{}}
+	if len(edges) == 0 {
+		return d, nil
+	}
+	ranges, rangeArgs := minuteRanges(edges)
 	want := map[string]bool{}
 	for _, p := range products {
 		want[p] = true
@@ -438,7 +445,8 @@ func (q reportQueries) perSecond(ctx context.Context, products []string, dupMinu
 		types = "('enter', 'click')"
 	}
 	rows, err := q.ch.Query(ctx, `SELECT toUInt32(ts) AS s, type, product, count() FROM events
-		WHERE `+spanWhere+` AND type IN `+types+` GROUP BY s, type, product`+reportSettings, q.args()...)
+		WHERE `+spanWhere+` AND type IN `+types+` AND (`+ranges+`) GROUP BY s, type, product`+reportSettings,
+		append(q.args(), rangeArgs...)...)
 	if err != nil {
 		return d, err
 	}
