@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -116,14 +117,31 @@ func (s *Service) store(ctx context.Context, claim *Claim) error {
 	// after the lease and a re-send is checked against ClickHouse (Dedup.Stored).
 	began = time.Now()
 	defer func() { s.stats.observe.Add(int64(time.Since(began))) }()
-	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-	if err := s.Dedup.Commit(cctx, claim); err != nil {
-		s.Log.Error("ingest: mark stored ids", "err", err)
+	// Marking the ids stored and telling each observer are independent Redis round trips: run
+	// them side by side, and acknowledge once all are done (observers see every acknowledged
+	// batch before its 2xx).
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := s.Dedup.Commit(cctx, claim); err != nil {
+			s.Log.Error("ingest: mark stored ids", "err", err)
+		}
+	}()
+	for i, o := range s.Observers {
+		if i == len(s.Observers)-1 {
+			o.Observe(ctx, claim.shop, claim.Fresh)
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			o.Observe(ctx, claim.shop, claim.Fresh)
+		}()
 	}
-	cancel()
-	for _, o := range s.Observers {
-		o.Observe(ctx, claim.shop, claim.Fresh)
-	}
+	wg.Wait()
 	return nil
 }
 
