@@ -249,22 +249,20 @@ func (q reportQueries) sparseRows(ctx context.Context, raw *rawData) error {
 	type key struct{ status, order string }
 	seen := map[string]bool{}
 	best := map[key]orderRow{}
-	// Two scans: orders are in every granule, so theirs reads only the columns orders need; the
+	// Two scans: orders are in every granule, so theirs reads only the columns orders need (not
+	// even the event id: copies of an order event carry its order id and collapse with it); the
 	// operator actions and ad spend touch few granules, so PREWHERE skips the rest of theirs.
-	for _, sql := range []string{
-		`SELECT id, type, order_id, status, user, product, amount, qty, '' AS text, ts, ts_ms FROM events
-			PREWHERE type = 'order' AND status IN ('paid', 'refunded') WHERE ` + spanWhere + reportSettings,
-		`SELECT id, type, '' AS order_id, '' AS status, '' AS user, product, amount, toInt32(0) AS qty, text, ts, ts_ms FROM events
-			PREWHERE type IN ('ad_spend', 'pin', 'unpin', 'cue', 'flash_sale', 'coupon') WHERE ` + spanWhere + reportSettings,
-	} {
-		if err := q.scanSparse(ctx, sql, raw, seen, func(status string, o orderRow) {
-			k := key{status, o.order}
-			if cur, ok := best[k]; !ok || o.ts.Before(cur.ts) || (o.ts.Equal(cur.ts) && o.id < cur.id) {
-				best[k] = o
-			}
-		}); err != nil {
-			return err
+	if err := q.scanOrders(ctx, func(status string, o orderRow) {
+		k := key{status, o.order}
+		if cur, ok := best[k]; !ok || earlier(o, cur) {
+			best[k] = o
 		}
+	}); err != nil {
+		return err
+	}
+	if err := q.scanSparse(ctx, `SELECT id, type, product, amount, text, ts, ts_ms FROM events
+		PREWHERE type IN ('ad_spend', 'pin', 'unpin', 'cue', 'flash_sale', 'coupon') WHERE `+spanWhere+reportSettings, raw, seen); err != nil {
+		return err
 	}
 	sort.SliceStable(raw.actions, func(i, j int) bool {
 		if !raw.actions[i].ts.Equal(raw.actions[j].ts) {
@@ -279,34 +277,67 @@ func (q reportQueries) sparseRows(ctx context.Context, raw *rawData) error {
 			raw.refunds = append(raw.refunds, o)
 		}
 	}
-	byTime := func(s []orderRow) {
-		sort.Slice(s, func(i, j int) bool {
-			if !s[i].ts.Equal(s[j].ts) {
-				return s[i].ts.Before(s[j].ts)
-			}
-			return s[i].id < s[j].id
-		})
-	}
+	byTime := func(s []orderRow) { sort.Slice(s, func(i, j int) bool { return earlier(s[i], s[j]) }) }
 	byTime(raw.orders)
 	byTime(raw.refunds)
 	return nil
 }
 
-// scanSparse reads one sparse scan: orders go to order (deduped by event id), ad spend and actions
-// into raw (deduped by event id).
-func (q reportQueries) scanSparse(ctx context.Context, sql string, raw *rawData, seen map[string]bool, order func(status string, o orderRow)) error {
+// earlier orders order events by time, then by their other fields, so the choice among events of
+// one order at the same millisecond does not depend on read order.
+func earlier(a, b orderRow) bool {
+	switch {
+	case !a.ts.Equal(b.ts):
+		return a.ts.Before(b.ts)
+	case a.amount != b.amount:
+		return a.amount < b.amount
+	case a.product != b.product:
+		return a.product < b.product
+	case a.user != b.user:
+		return a.user < b.user
+	default:
+		return a.qty < b.qty
+	}
+}
+
+// scanOrders reads the paid and refunded order events of the span.
+func (q reportQueries) scanOrders(ctx context.Context, order func(status string, o orderRow)) error {
+	rows, err := q.ch.Query(ctx, `SELECT order_id, status, user, product, amount, qty, ts, ts_ms FROM events
+		PREWHERE type = 'order' AND status IN ('paid', 'refunded') WHERE `+spanWhere+reportSettings, q.args()...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o orderRow
+		var status string
+		var ts time.Time
+		var ms uint16
+		if err := rows.Scan(&o.order, &status, &o.user, &o.product, &o.amount, &o.qty, &ts, &ms); err != nil {
+			return err
+		}
+		o.ts = ts.Add(time.Duration(ms) * time.Millisecond)
+		if o.order == "" {
+			continue // an order event without an order id cannot be counted once; ingest requires it
+		}
+		order(status, o)
+	}
+	return rows.Err()
+}
+
+// scanSparse reads ad spend and operator actions into raw, deduped by event id.
+func (q reportQueries) scanSparse(ctx context.Context, sql string, raw *rawData, seen map[string]bool) error {
 	rows, err := q.ch.Query(ctx, sql, q.args()...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, typ, orderID, status, user, product, text string
+		var id, typ, product, text string
 		var amount int64
-		var qty int32
 		var ts time.Time
 		var ms uint16
-		if err := rows.Scan(&id, &typ, &orderID, &status, &user, &product, &amount, &qty, &text, &ts, &ms); err != nil {
+		if err := rows.Scan(&id, &typ, &product, &amount, &text, &ts, &ms); err != nil {
 			return err
 		}
 		if seen[id] {
@@ -314,28 +345,21 @@ func (q reportQueries) scanSparse(ctx context.Context, sql string, raw *rawData,
 		}
 		seen[id] = true
 		at := ts.Add(time.Duration(ms) * time.Millisecond)
-		switch typ {
-		case "order":
-			o := orderRow{id: id, order: orderID, user: user, product: product, amount: amount, qty: qty, ts: at}
-			if o.order == "" {
-				o.order = "id:" + id
-			}
-			order(status, o)
-		case "ad_spend":
+		if typ == "ad_spend" {
 			raw.adSpend = append(raw.adSpend, amountRow{ts: at, amount: amount})
-		default:
+		} else {
 			raw.actions = append(raw.actions, actionRow{id: id, typ: typ, product: product, text: text, ts: at})
 		}
 	}
 	return rows.Err()
 }
 
-// orderRow is one order event, after dedup by event id and then by order id.
+// orderRow is one order event; one per (status, order id) is kept.
 type orderRow struct {
-	id, order, user, product string
-	amount                   int64
-	qty                      int32
-	ts                       time.Time
+	order, user, product string
+	amount               int64
+	qty                  int32
+	ts                   time.Time
 }
 
 // amountRow is one ad spend event.
