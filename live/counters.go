@@ -98,6 +98,9 @@ type batchAgg struct {
 	comments map[string][]Comment        // list key → comments, oldest first
 	stock    map[string]map[string]any   // stock key → product → level
 	active   map[string]float64          // "shop\x1froom" → last live event (unix s)
+	late     map[string]map[int64]bool   // late key → closed minutes that got events
+	// noLate: a rebuild replays stored events; they are not late arrivals.
+	noLate bool
 }
 
 func (a *batchAgg) init() {
@@ -108,11 +111,12 @@ func (a *batchAgg) init() {
 	a.comments = map[string][]Comment{}
 	a.stock = map[string]map[string]any{}
 	a.active = map[string]float64{}
+	a.late = map[string]map[int64]bool{}
 }
 
 func (a *batchAgg) empty() bool {
 	return len(a.incr) == 0 && len(a.hll) == 0 && len(a.gauges) == 0 && len(a.state) == 0 &&
-		len(a.comments) == 0 && len(a.stock) == 0
+		len(a.comments) == 0 && len(a.stock) == 0 && len(a.late) == 0
 }
 
 func (a *batchAgg) inc(key, field string, d int64) {
@@ -182,6 +186,15 @@ func (a *batchAgg) add(shop string, e *ingest.Event, now time.Time) {
 		id := shop + "\x1f" + room
 		if u := float64(ts.Unix()); u > a.active[id] {
 			a.active[id] = u
+		}
+		// An event for a minute that has already closed: its exact numbers (computed from
+		// ClickHouse, see settleMinutes) are computed again. The event is durable by now.
+		if m := bucketStart(ts, spanMinute); !a.noLate && m+spanMinute <= now.Unix() {
+			k := lateKey(shop, room)
+			if a.late[k] == nil {
+				a.late[k] = map[int64]bool{}
+			}
+			a.late[k][m] = true
 		}
 	}
 	switch e.Type {
@@ -278,6 +291,14 @@ func (a *batchAgg) write(ctx context.Context, pipe redis.Pipeliner) {
 	}
 	for k, levels := range a.stock {
 		pipe.HSet(ctx, k, levels)
+	}
+	for k, set := range a.late {
+		ms := make([]any, 0, len(set))
+		for m := range set {
+			ms = append(ms, m)
+		}
+		pipe.SAdd(ctx, k, ms...)
+		pipe.Expire(ctx, k, ttl)
 	}
 	for id, ts := range a.active {
 		// GT: a late or replayed event never moves a room's last activity back.

@@ -253,12 +253,17 @@ func (e *Engine) SessionByID(ctx context.Context, shop, id string) (Session, boo
 // Snapshot returns the latest published "tick" envelope of the room
 // ({"seq":N,"kind":"tick","room":…,"data":Snapshot}), nil when none was published yet.
 func (e *Engine) Snapshot(ctx context.Context, shop, room string) ([]byte, error) {
-	b, err := e.rdb.HGet(ctx, latestKey(roomTag(shop, room)), "tick").Bytes()
+	return e.latest(ctx, shop, room, "tick")
+}
+
+// latest returns the latest published envelope of kind for the room, nil when none.
+func (e *Engine) latest(ctx context.Context, shop, room, kind string) ([]byte, error) {
+	b, err := e.rdb.HGet(ctx, latestKey(roomTag(shop, room)), kind).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("live: snapshot %s/%s: %w", shop, room, err)
+		return nil, fmt.Errorf("live: latest %s %s/%s: %w", kind, shop, room, err)
 	}
 	return b, nil
 }

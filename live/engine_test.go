@@ -108,6 +108,23 @@ func (te *testEngine) tick() Snapshot {
 	return env.Data
 }
 
+// minutes returns the room's latest published closed-minute series (KindMinutes).
+func (te *testEngine) minutes() []Metrics {
+	te.t.Helper()
+	b, err := te.e.Minutes(context.Background(), "s1", "r1")
+	if err != nil || b == nil {
+		te.t.Fatalf("no minutes message: %v", err)
+	}
+	var env struct {
+		Kind string       `json:"kind"`
+		Data MinuteSeries `json:"data"`
+	}
+	if err := json.Unmarshal(b, &env); err != nil || env.Kind != KindMinutes {
+		te.t.Fatalf("envelope %s: %v", b, err)
+	}
+	return env.Data.Minutes
+}
+
 func flagOf(s Snapshot, rule, product string) *Flag {
 	for i := range s.Flags {
 		if s.Flags[i].Rule == rule && s.Flags[i].Product == product {
@@ -228,8 +245,9 @@ func TestMetricsExactAndRebuildAfterRedisLoss(t *testing.T) {
 	)
 	te.at(70 * time.Second) // minute 0 closed
 	s := te.tick()
-	if len(s.Minutes) != 1 {
-		t.Fatalf("closed minutes: %d", len(s.Minutes))
+	mins := te.minutes()
+	if len(mins) != 1 || !mins[0].Exact {
+		t.Fatalf("closed minutes: %+v", mins)
 	}
 	check := func(label string, got Metrics) {
 		t.Helper()
@@ -243,7 +261,7 @@ func TestMetricsExactAndRebuildAfterRedisLoss(t *testing.T) {
 			t.Fatalf("%s rates: %+v %+v %+v %+v", label, got.CTR, got.CVR, got.GPM, got.ROI)
 		}
 	}
-	check("closed minute", s.Minutes[0])
+	check("closed minute", mins[0])
 	check("session", s.SessionTotals)
 	if len(s.Comments) != 1 || s.Comments[0].Text != "<b>有S码吗？</b>" || s.Comments[0].Topic != TopicSize {
 		t.Fatalf("comments %+v", s.Comments)
@@ -266,7 +284,7 @@ func TestMetricsExactAndRebuildAfterRedisLoss(t *testing.T) {
 	if s.Session.State != StateLive {
 		t.Fatalf("session not restored from ClickHouse: %+v", s.Session)
 	}
-	check("closed minute after rebuild", s.Minutes[0])
+	check("closed minute after rebuild", te.minutes()[0])
 	check("session after rebuild", s.SessionTotals)
 	if len(s.Comments) != 1 {
 		t.Fatalf("comments after rebuild %+v", s.Comments)
@@ -440,8 +458,8 @@ func TestSessionViewersAcrossMergedMinutes(t *testing.T) {
 	}
 	// A new leader (fresh state) merges from scratch and agrees.
 	te.e.rooms = map[string]*roomState{}
-	if s := te.tick(); !nearHLL(s.SessionTotals.Viewers, len(distinct)) || len(s.Minutes) != 11 {
-		t.Fatalf("fresh leader: viewers %d, minutes %d", s.SessionTotals.Viewers, len(s.Minutes))
+	if s := te.tick(); !nearHLL(s.SessionTotals.Viewers, len(distinct)) || len(te.minutes()) != 11 {
+		t.Fatalf("fresh leader: viewers %d, minutes %d", s.SessionTotals.Viewers, len(te.minutes()))
 	}
 }
 

@@ -12,10 +12,13 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// minuteData is one minute's counters and distinct users (closed minutes are cached).
+// minuteData is one minute's counters and distinct users (closed minutes are cached). exact says
+// they were computed from ClickHouse over the raw events (see settleMinutes), not read from the
+// Redis buckets.
 type minuteData struct {
-	c counts
-	d distincts
+	c     counts
+	d     distincts
+	exact bool
 }
 
 // recentMinutes are re-read every tick even when cached, so events that arrive a little late
@@ -47,9 +50,28 @@ type roomData struct {
 // distinct users have been merged into the session HyperLogLogs (so a 3-hour session's viewers
 // are one PFCOUNT over a few keys, not over 180 minutes).
 type roomState struct {
-	key     string // session id, or "idle" (idle rooms do not merge: their look-back slides)
-	minutes map[int64]minuteData
-	merged  int64 // minute buckets before this are merged into the session HLLs (0 = none)
+	key     string               // session id, or "idle" (idle rooms do not merge: their look-back slides)
+	minutes map[int64]minuteData // read from the Redis buckets
+	merged  int64                // minute buckets before this are merged into the session HLLs (0 = none)
+	// exact holds the settled closed minutes computed from ClickHouse; they win over minutes.
+	exact        map[int64]minuteData
+	exactLoaded  bool      // exact was loaded from Redis (exactKey) once
+	exactRetryAt time.Time // after a failed ClickHouse read
+	// published is the closed-minute series last published as KindMinutes (nil: none yet).
+	published []Metrics
+}
+
+// newRoomState returns the empty state of a room's session (or idle look-back).
+func newRoomState(key string) *roomState {
+	return &roomState{key: key, minutes: map[int64]minuteData{}, exact: map[int64]minuteData{}}
+}
+
+// minute returns the minute's data: the exact copy when there is one, else the Redis read.
+func (st *roomState) minute(m int64) minuteData {
+	if x, ok := st.exact[m]; ok {
+		return x
+	}
+	return st.minutes[m]
 }
 
 // sessionHLLKey is the merged HLL of distinct users of kind over a session's closed minutes.
@@ -101,6 +123,9 @@ func (r *roomReader) read(ctx context.Context, shop, room string, now, from time
 	minHash := map[int64]*redis.MapStringStringCmd{}
 	minHLL := map[int64][]*redis.IntCmd{}
 	for _, m := range minutes {
+		if _, ok := st.exact[m]; ok && m < curMin {
+			continue // exact: never read from Redis again (a late event recomputes it)
+		}
 		if _, ok := cache[m]; ok && m < curMin-recentMinutes*spanMinute {
 			continue
 		}
@@ -141,12 +166,12 @@ func (r *roomReader) read(ctx context.Context, shop, room string, now, from time
 			delete(cache, m)
 		}
 	}
-	r.fold(&out, minutes, cache, sessD, now)
+	r.fold(&out, minutes, st, sessD, now)
 	fineCounts := make([]counts, len(fine))
 	for i := range fine {
 		fineCounts[i].addHash(fineHash[i].Val())
 	}
-	r.windows(&out, minutes, cache, fine, fineCounts, last, prev, toDistincts(lastD), toDistincts(prevD))
+	r.windows(&out, minutes, st, fine, fineCounts, last, prev, toDistincts(lastD), toDistincts(prevD))
 	out.PrevFull = !prev.empty() && prev.To-prev.From == last.To-last.From && !from.After(time.Unix(prev.From, 0))
 
 	out.Pinned = state.Val()["pinned"]
@@ -179,7 +204,7 @@ func (r *roomReader) read(ctx context.Context, shop, room string, now, from time
 	}
 	var sessQ counts
 	for _, m := range minutes {
-		sessQ.add(cache[m].c)
+		sessQ.add(st.minute(m).c)
 	}
 	out.Questions = questionCounts(sessQ.Questions, lastQ.Questions, out.Comments)
 	prods, err := r.products(ctx, shop, room, prodHash, lastB)
@@ -234,11 +259,15 @@ func (r *roomReader) sessionDistincts(ctx context.Context, pipe redis.Pipeliner,
 
 // fold builds the minute series, the current minute and the session totals, with online as the
 // last gauge (carried forward) or, before any gauge, entries − leaves since the session start.
-func (r *roomReader) fold(out *roomData, minutes []int64, cache map[int64]minuteData, sessD []*redis.IntCmd, now time.Time) {
+// Closed minutes use their exact (ClickHouse) data once settled, the open one the Redis buckets.
+func (r *roomReader) fold(out *roomData, minutes []int64, st *roomState, sessD []*redis.IntCmd, now time.Time) {
 	var sess counts
 	var ol onlineTracker
 	for i, m := range minutes {
-		md := cache[m]
+		md := st.minutes[m]
+		if i < len(minutes)-1 {
+			md = st.minute(m)
+		}
 		sess.add(md.c)
 		ol.step(md.c)
 		mt := metrics(md.c, md.d, m*1000, (m+spanMinute)*1000, ol.value())
@@ -246,6 +275,7 @@ func (r *roomReader) fold(out *roomData, minutes []int64, cache map[int64]minute
 			mt.End = now.UnixMilli()
 			out.Current = mt
 		} else {
+			mt.Exact = md.exact
 			out.Minutes = append(out.Minutes, mt)
 		}
 	}
@@ -256,13 +286,13 @@ func (r *roomReader) fold(out *roomData, minutes []int64, cache map[int64]minute
 // windows computes the last and previous windows and their average online over 10-second
 // buckets. fine starts at the minute holding prev.From; the online base comes from the minutes
 // before it.
-func (r *roomReader) windows(out *roomData, minutes []int64, cache map[int64]minuteData, fine []int64, fc []counts, last, prev span, lastD, prevD distincts) {
+func (r *roomReader) windows(out *roomData, minutes []int64, st *roomState, fine []int64, fc []counts, last, prev span, lastD, prevD distincts) {
 	var ol onlineTracker
 	for _, m := range minutes {
 		if len(fine) > 0 && m >= fine[0] {
 			break
 		}
-		ol.step(cache[m].c)
+		ol.step(st.minute(m).c)
 	}
 	var lc, pc counts
 	var lSum, pSum float64

@@ -52,6 +52,7 @@ func (e *Engine) rebuild(ctx context.Context, shop, room string, from, now time.
 		}
 		var agg batchAgg
 		agg.init()
+		agg.noLate = true
 		p := e.rdb.Pipeline()
 		for i := range batch {
 			ev := &batch[i]

@@ -22,7 +22,6 @@ package live
 //	   "shares":1,"ad_spend":5000,"ctr":{"value":0.2,"num":44,"den":220},"cvr":{"value":0.075,"num":3,"den":40},
 //	   "order_rate":{"value":0.068,"num":3,"den":44},"gpm":{"value":861290.3,"num":26700,"den":31},
 //	   "uv_value":{"value":920.7,"num":26700,"den":29},"roi":{"value":5.34,"num":26700,"den":5000}},
-//	 "minutes":[{"start":1763811000000,"end":1763811060000,"views":20,...}],
 //	 "session_totals":{...}, "last5":{...}, "prev5":{...},
 //	 "tiles":[{"key":"gmv","unit":"fen","value":1834500,"last5":120300,"prev5":98000,"delta":22300,"delta_pct":0.2276}],
 //	 "products":[{"product":"p7","impressions":900,"clicks":130,"clickers":120,"orders":0,"buyers":0,
@@ -44,8 +43,9 @@ type Snapshot struct {
 
 	// Current is the open minute, re-read every second.
 	Current Metrics `json:"current"`
-	// Minutes are the closed minutes of the session, oldest first (the per-minute chart).
-	Minutes []Metrics `json:"minutes"`
+	// The closed minutes of the session are NOT in the tick: they go out as their own message
+	// kind (KindMinutes, MinuteSeries) when a minute closes or is corrected, so the tick stays
+	// small however long the stream runs.
 	// SessionTotals covers the session from its start to now (idle: the last hour).
 	SessionTotals Metrics `json:"session_totals"`
 	// Last5 is the trailing window (WindowS seconds, default 300) ending now; Prev5 the one before.
@@ -66,7 +66,16 @@ type Snapshot struct {
 	Pinned string `json:"pinned"`
 	// WindowS is the length of the sliding window in seconds (room setting).
 	WindowS int `json:"window_s"`
+	// Estimated names the fields that are live estimates (Redis HyperLogLog, about 0.8% standard
+	// error) in current, session_totals, last5, prev5, tiles and products: the distinct-user
+	// counts (viewers, exposed, clickers, buyers) and the rates built on them (cvr, uv_value).
+	// Everything else is an exact count of the events seen so far; closed minutes with
+	// "exact":true (MinuteSeries) are exact in every field.
+	Estimated []string `json:"estimated"`
 }
+
+// estimatedFields is Snapshot.Estimated.
+var estimatedFields = []string{"viewers", "exposed", "clickers", "buyers", "cvr", "uv_value"}
 
 // Session states.
 const (
@@ -125,6 +134,11 @@ type Metrics struct {
 	GPM       Rate `json:"gpm"`        // GMV ÷ views × 1000, fen
 	UVValue   Rate `json:"uv_value"`   // GMV ÷ viewers, fen
 	ROI       Rate `json:"roi"`        // GMV ÷ ad spend
+
+	// Exact is true for a closed minute computed from ClickHouse over the raw events (each event
+	// id once, distinct users exact); false for the open minute, windows and totals, and for a
+	// closed minute still in its few seconds of grace (then read from Redis).
+	Exact bool `json:"exact,omitempty"`
 }
 
 // Tile units.

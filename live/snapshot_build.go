@@ -7,16 +7,14 @@ import (
 
 // buildSnapshot composes the tick message from one tick's data. Pure: tests call it directly.
 func buildSnapshot(room string, sess Session, live bool, now time.Time, d roomData, flags []Flag, s Settings) Snapshot {
-	snap := Snapshot{Room: room, ServerTime: now.UnixMilli(), Current: d.Current, Minutes: d.Minutes,
+	snap := Snapshot{Room: room, ServerTime: now.UnixMilli(), Current: d.Current,
 		SessionTotals: d.Session, Last5: d.Last, Prev5: d.Prev, Products: d.Products, Flags: flags,
-		Comments: d.Comments, Questions: d.Questions, Pinned: d.Pinned, WindowS: s.WindowS}
+		Comments: d.Comments, Questions: d.Questions, Pinned: d.Pinned, WindowS: s.WindowS,
+		Estimated: estimatedFields}
 	snap.Session = SessionInfo{State: StateIdle}
 	if live {
 		snap.Session = SessionInfo{ID: sess.ID, State: StateLive, Started: sess.Started.UnixMilli(),
 			ClockS: int64(now.Sub(sess.Started) / time.Second), Auto: sess.Auto}
-	}
-	if snap.Minutes == nil {
-		snap.Minutes = []Metrics{}
 	}
 	if snap.Products == nil {
 		snap.Products = []ProductWindow{}

@@ -185,10 +185,11 @@ func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now t
 	e.mu.Lock()
 	st := e.rooms[id]
 	if st == nil || st.key != key {
-		st = &roomState{key: key, minutes: map[int64]minuteData{}}
+		st = newRoomState(key)
 		e.rooms[id] = st
 	}
 	e.mu.Unlock()
+	e.settleMinutes(ctx, shop, room, st, from, now)
 	d, err := e.reader.read(ctx, shop, room, now, from, s.window(), st)
 	if err != nil {
 		return err
@@ -217,7 +218,9 @@ func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now t
 			return fmt.Errorf("live: rebuild set %s/%s: %w", shop, room, err)
 		}
 		clear(st.minutes)
-		st.merged = 0
+		clear(st.exact) // the Redis copy is gone too: recompute from ClickHouse
+		st.exactLoaded, st.merged, st.published = false, 0, nil
+		e.settleMinutes(ctx, shop, room, st, from, now)
 		if d, err = e.reader.read(ctx, shop, room, now, from, s.window(), st); err != nil {
 			return err
 		}
@@ -242,6 +245,14 @@ func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now t
 	b, err := json.Marshal(snap)
 	if err != nil {
 		return fmt.Errorf("live: encode snapshot %s/%s: %w", shop, room, err)
+	}
+	// The minutes go first: a page that sees a tick already has the series it continues.
+	sessID := ""
+	if live {
+		sessID = sess.ID
+	}
+	if err := e.publishMinutes(ctx, shop, room, sessID, st, d.Minutes, now); err != nil {
+		return err
 	}
 	if e.Hub == nil {
 		return nil
