@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"math"
 	"net/http"
 	"os"
 	"strconv"
@@ -48,8 +47,9 @@ func (s *testServer) addEmptyRoom(shop, room string) {
 
 func ptr[T any](v T) *T { return &v }
 
-// fixtureSnapshot is a hand-built snapshot with every panel filled, for the rendering test.
-func fixtureSnapshot(room string, now time.Time) live.Snapshot {
+// fixtureMinutes is a hand-built closed-minute series (kind "minutes") of 40 minutes before now;
+// the last one is still a live estimate.
+func fixtureMinutes(room string, now time.Time) live.MinuteSeries {
 	ms := func(t time.Time) int64 { return t.UnixMilli() }
 	start := now.Truncate(time.Minute).Add(-40 * time.Minute)
 	var minutes []live.Metrics
@@ -57,8 +57,15 @@ func fixtureSnapshot(room string, now time.Time) live.Snapshot {
 		m := start.Add(time.Duration(i) * time.Minute)
 		minutes = append(minutes, live.Metrics{Start: ms(m), End: ms(m.Add(time.Minute)), Views: int64(30 + i), Viewers: int64(25 + i),
 			Online: int64(300 + 10*i - (i%7)*15), Impressions: int64(200 + 5*i), Clicks: int64(40 + (i*7)%30), Orders: int64(i % 5),
-			GMV: int64((i % 5) * 8900), Comments: int64(5 + i%4), AdSpend: 3000})
+			GMV: int64((i % 5) * 8900), Comments: int64(5 + i%4), AdSpend: 3000, Exact: i < 39})
 	}
+	return live.MinuteSeries{Room: room, Session: room + "-s1", ServerTime: ms(now), Minutes: minutes}
+}
+
+// fixtureSnapshot is a hand-built snapshot with every panel filled, for the rendering test.
+func fixtureSnapshot(room string, now time.Time) live.Snapshot {
+	ms := func(t time.Time) int64 { return t.UnixMilli() }
+	start := now.Truncate(time.Minute).Add(-40 * time.Minute)
 	rate := func(n, d int64) live.Rate {
 		if d == 0 {
 			return live.Rate{Num: n, Den: d}
@@ -69,9 +76,9 @@ func fixtureSnapshot(room string, now time.Time) live.Snapshot {
 	tot.CTR, tot.CVR, tot.GPM, tot.UVValue, tot.ROI = rate(2300, 12000), rate(76, 2000), live.Rate{Value: ptr(339047.6), Num: 712000, Den: 2100}, live.Rate{Value: ptr(395.5), Num: 712000, Den: 1800}, rate(712000, 120000)
 	return live.Snapshot{
 		Room: room, ServerTime: ms(now),
-		Session: live.SessionInfo{ID: room + "-s1", State: live.StateLive, Started: ms(start), ClockS: int64(now.Sub(start).Seconds())},
-		Current: live.Metrics{Start: ms(now.Truncate(time.Minute)), End: ms(now.Truncate(time.Minute).Add(time.Minute)), Online: 690, Clicks: 21, Orders: 2, GMV: 17800},
-		Minutes: minutes, SessionTotals: tot,
+		Session:       live.SessionInfo{ID: room + "-s1", State: live.StateLive, Started: ms(start), ClockS: int64(now.Sub(start).Seconds())},
+		Current:       live.Metrics{Start: ms(now.Truncate(time.Minute)), End: ms(now.Truncate(time.Minute).Add(time.Minute)), Online: 690, Clicks: 21, Orders: 2, GMV: 17800},
+		SessionTotals: tot, Estimated: []string{"viewers", "exposed", "clickers", "buyers", "cvr", "uv_value"},
 		Tiles: []live.Tile{
 			{Key: "gmv", Unit: live.UnitFen, Value: 712000, Last5: 120300, Prev5: 98000, Delta: 22300, DeltaPct: ptr(0.2276)},
 			{Key: "orders", Unit: live.UnitCount, Value: 80, Last5: 12, Prev5: 15, Delta: -3, DeltaPct: ptr(-0.2)},
@@ -130,6 +137,16 @@ func TestControlRoomRendersSnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	pg.waitText("#flags", "高点击无成交", 5*time.Second)
+	// The closed minutes arrive as their own message; the newest (still an estimate) is marked.
+	mins, _ := json.Marshal(fixtureMinutes("r1", time.Now()))
+	if err := hubOf(t, s).Publish(context.Background(), "shop1", "r1", live.KindMinutes, mins); err != nil {
+		t.Fatal(err)
+	}
+	pg.waitJS(`document.querySelectorAll("#minutes tbody tr").length === 6 && document.querySelector('#minutes tbody tr:first-child[data-exact="false"].estimate') && document.querySelectorAll('#minutes tbody tr[data-exact="true"]').length === 5`, 5*time.Second)
+	pg.waitText(`#minutes tbody tr:nth-child(2) td[data-col="views"]`, "68", time.Second)
+	if n := evalIn[int](pg, `document.querySelectorAll('#tiles [data-estimate="true"]').length`); n != 4 { // viewers, buyers, cvr, uv_value
+		t.Errorf("%d tiles marked as estimates, want 4", n)
+	}
 	pg.waitText(`#tiles [data-key="gmv"] .tile-value`, "¥7,120.00", 2*time.Second)
 	if got := pg.text(`#products tbody tr:first-child td:first-child`); !strings.Contains(got, "p7") {
 		t.Errorf("first product row %q, want p7 (most clicks)", got)
@@ -208,14 +225,36 @@ func runSim(t testing.TB, base, key, shop, room string, speed float64) (stop fun
 	return func() simStats { cancel(); <-done; return stats }
 }
 
+// sessionStart is when the room's live session started (from stream_sessions).
+func sessionStart(t testing.TB, s *testServer, shop, room string) time.Time {
+	t.Helper()
+	var started time.Time
+	if err := s.CH.QueryRow(context.Background(), `SELECT max(started) FROM stream_sessions FINAL WHERE shop = ? AND room = ?`,
+		shop, room).Scan(&started); err != nil {
+		t.Fatal(err)
+	}
+	return started.UTC()
+}
+
+// shanghaiZone is the shop's default zone, in which the page labels minutes.
+func shanghaiZone(t testing.TB) *time.Location {
+	t.Helper()
+	z, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return z
+}
+
 // minuteFromClickHouse computes one minute's numbers straight from the raw events, counting each
-// event id once (FINAL), with DESIGN.md's definitions.
-func minuteFromClickHouse(t testing.TB, s *testServer, shop, room string, startMS int64) map[string]int64 {
+// event id once (FINAL), with DESIGN.md's definitions. online is the last gauge reported from
+// the session's first minute up to the end of this one, else entries − leaves over that span.
+func minuteFromClickHouse(t testing.TB, s *testServer, shop, room string, startMS int64, sessStart time.Time) map[string]int64 {
 	t.Helper()
 	from := time.UnixMilli(startMS).UTC()
 	var views, viewers, impressions, clicks, orders, gmv, comments, adSpend uint64
 	var gmvSigned, spendSigned int64
-	err := s.CH.QueryRow(context.Background(), `SELECT countIf(type = 'enter'), uniqExactIf(user, type = 'enter'),
+	err := s.CH.QueryRow(context.Background(), `SELECT countIf(type = 'enter'), uniqExactIf(user, type = 'enter' AND user != ''),
 			countIf(type = 'impression'), countIf(type = 'click'),
 			countIf(type = 'order' AND status = 'paid'), sumIf(amount, type = 'order' AND status = 'paid'),
 			countIf(type = 'comment'), sumIf(amount, type = 'ad_spend')
@@ -225,7 +264,20 @@ func minuteFromClickHouse(t testing.TB, s *testServer, shop, room string, startM
 		t.Fatal(err)
 	}
 	gmv, adSpend = uint64(gmvSigned), uint64(spendSigned)
-	return map[string]int64{"views": int64(views), "viewers": int64(viewers), "impressions": int64(impressions),
+	var gauge, net int64
+	var gauges uint64
+	err = s.CH.QueryRow(context.Background(), `SELECT argMaxIf(value, (ts, ts_ms, id), type = 'online'), countIf(type = 'online'),
+			toInt64(countIf(type = 'enter')) - toInt64(countIf(type = 'leave'))
+		FROM events FINAL WHERE shop = ? AND room = ? AND ts >= ? AND ts < ?`,
+		shop, room, sessStart.Truncate(time.Minute), from.Add(time.Minute)).Scan(&gauge, &gauges, &net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	online := max(net, 0)
+	if gauges > 0 {
+		online = gauge
+	}
+	return map[string]int64{"views": int64(views), "viewers": int64(viewers), "online": online, "impressions": int64(impressions),
 		"clicks": int64(clicks), "orders": int64(orders), "gmv": int64(gmv), "comments": int64(comments), "ad_spend": int64(adSpend)}
 }
 
@@ -258,40 +310,46 @@ func TestE2EControlRoomSimulator(t *testing.T) {
 	pg.run(chromedp.Click(chromedp.CSS(flagSel + ` button[data-action="ack"]`)))
 	pg.waitJS(`document.querySelector('`+flagSel+`.flag-acknowledged')`, 5*time.Second)
 
-	// (b) wait for a closed minute, let its late batches land, then compare.
-	pg.waitJS(`document.querySelector("#minutes tbody tr")`, 80*time.Second)
-	time.Sleep(3 * time.Second)
+	// (b) wait for a closed minute that is exact (computed from the raw events a few seconds after
+	// it closed), then compare every field the table shows with a direct ClickHouse query.
+	pg.waitJS(`document.querySelector('#minutes tbody tr[data-exact="true"]')`, 90*time.Second)
 	type row struct {
 		Minute int64             `json:"minute"`
+		Exact  bool              `json:"exact"`
 		Cells  map[string]string `json:"cells"`
 	}
 	rows := evalIn[[]row](pg, `Array.prototype.map.call(document.querySelectorAll("#minutes tbody tr"), function(tr){var c={};
 		tr.querySelectorAll("td").forEach(function(td){c[td.getAttribute("data-col")]=td.textContent});
-		return {minute:+tr.getAttribute("data-minute"),cells:c}})`)
+		return {minute:+tr.getAttribute("data-minute"),exact:tr.getAttribute("data-exact")==="true",cells:c}})`)
+	sessStart := sessionStart(t, s, "shop1", "live1")
 	var clicks int64
+	exact := 0
 	for _, r := range rows {
-		want := minuteFromClickHouse(t, s, "shop1", "live1", r.Minute)
-		clicks += want["clicks"]
 		at := time.UnixMilli(r.Minute).Format("15:04")
-		for _, col := range []string{"views", "impressions", "clicks", "orders", "comments"} {
+		if !r.Exact {
+			t.Logf("minute %s UTC still in its grace period (live estimate), not compared", at)
+			continue
+		}
+		exact++
+		want := minuteFromClickHouse(t, s, "shop1", "live1", r.Minute, sessStart)
+		clicks += want["clicks"]
+		for _, col := range []string{"views", "viewers", "online", "impressions", "clicks", "orders", "comments"} {
 			if got := r.Cells[col]; got != views.Int(want[col]) {
 				t.Errorf("minute %s %s: page shows %q, ClickHouse has %d", at, col, got, want[col])
 			}
-		}
-		// viewers (distinct users) is counted live with Redis HyperLogLog (standard error 0.81%),
-		// so it is an estimate; it must be within 2% of the exact count.
-		if got := parseInt(r.Cells["viewers"]); math.Abs(float64(got-want["viewers"])) > 0.02*float64(want["viewers"]) {
-			t.Errorf("minute %s viewers: page shows %q, ClickHouse has %d (more than 2%% off)", at, r.Cells["viewers"], want["viewers"])
 		}
 		for _, col := range []string{"gmv", "ad_spend"} {
 			if got := r.Cells[col]; got != views.Money(want[col]) {
 				t.Errorf("minute %s %s: page shows %q, ClickHouse has %s", at, col, got, views.Money(want[col]))
 			}
 		}
+		if want := time.UnixMilli(r.Minute).In(shanghaiZone(t)).Format("15:04"); r.Cells["minute"] != want {
+			t.Errorf("minute %s label: page shows %q, want %q", at, r.Cells["minute"], want)
+		}
 		t.Logf("closed minute %s UTC: page %v, ClickHouse %v", at, r.Cells, want)
 	}
-	if len(rows) == 0 || clicks == 0 {
-		t.Fatalf("closed minutes %v hold no raw clicks", rows)
+	if exact == 0 || clicks == 0 {
+		t.Fatalf("exact closed minutes %v hold no raw clicks", rows)
 	}
 	pg.screenshot("control-sim-later.png")
 	st := stop()

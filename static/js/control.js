@@ -1,4 +1,5 @@
-// Control room: renders live.Snapshot ("tick" messages) into the page. Every user-provided text
+// Control room: renders live.Snapshot ("tick" messages, every second) and live.MinuteSeries
+// ("minutes" messages: the closed minutes, sent when a minute closes or is corrected) into the page. Every user-provided text
 // (product ids and titles, comments, user names) goes through textContent, never innerHTML.
 // Buttons post to the room's endpoints through livedesk.post (CSRF header included).
 (function () {
@@ -134,7 +135,15 @@
       var tile = byKey[k];
       var card = el("div", "tile");
       card.setAttribute("data-key", k);
-      card.appendChild(el("div", "tile-label", t("tile." + k)));
+      var label = el("div", "tile-label", t("tile." + k));
+      // Distinct-user counts (and rates on them) are live estimates (snap.estimated).
+      if ((snap.estimated || []).indexOf(k) >= 0) {
+        var est = el("span", "estimate-mark", " ≈");
+        est.title = t("tile.estimate");
+        label.appendChild(est);
+        card.setAttribute("data-estimate", "true");
+      }
+      card.appendChild(label);
       var val = el("div", "tile-value", tileValue(tile, tile.value));
       val.setAttribute("data-value", String(tile.value));
       card.appendChild(val);
@@ -166,8 +175,12 @@
   // ---- chart (uPlot, per minute) ----
   var plot = null;
   var chartBox = $("chart");
+  // series is the latest "minutes" message (closed minutes, oldest first); seriesVersion counts
+  // them so the chart is redrawn when either the series or the tick's open minute changes.
+  var series = { minutes: [] };
+  var seriesVersion = 0;
   function chartData(snap) {
-    var mins = (snap.minutes || []).slice();
+    var mins = (series.minutes || []).slice();
     if (snap.current && snap.current.start) mins.push(snap.current);
     var xs = [], gmv = [], online = [], clicks = [], orders = [];
     mins.forEach(function (m) {
@@ -234,14 +247,18 @@
     resizeTimer = setTimeout(function () { if (plot) plot.setSize({ width: Math.max(300, chartBox.clientWidth), height: 230 }); }, 150);
   });
 
-  // ---- closed minutes table (newest first, last 10) ----
-  function renderMinutes(snap) {
+  // ---- closed minutes table (newest first, last 6) ----
+  // A minute is exact (computed from the stored raw events) a few seconds after it closes; until
+  // then it shows the live estimate, marked with the "estimate" class and a tooltip.
+  function renderMinutes() {
     var body = $("minutes").tBodies[0];
     clear(body);
-    var mins = (snap.minutes || []).slice(-6).reverse();
+    var mins = (series.minutes || []).slice(-6).reverse();
     mins.forEach(function (m) {
-      var tr = el("tr");
+      var tr = el("tr", m.exact ? "" : "estimate");
       tr.setAttribute("data-minute", String(m.start));
+      tr.setAttribute("data-exact", m.exact ? "true" : "false");
+      if (!m.exact) tr.title = t("minute.estimate");
       [hm(m.start), int(m.views), int(m.viewers), int(m.online), int(m.impressions), int(m.clicks), int(m.orders), money(m.gmv), int(m.comments), money(m.ad_spend)]
         .forEach(function (v, i) {
           var td = el("td", i === 0 ? "" : "num", v);
@@ -421,8 +438,7 @@
   var parts = [
     { f: renderSession, key: function (s) { return [s.session, s.pinned, s.server_time]; } },
     { f: renderTiles, key: function (s) { return [s.tiles, s.session_totals]; } },
-    { f: renderChart, key: function (s) { return [s.minutes, s.current]; } },
-    { f: renderMinutes, key: function (s) { return s.minutes; } },
+    { f: renderChart, key: function (s) { return [seriesVersion, s.current]; } },
     { f: renderProducts, key: function (s) { return [s.products, s.window_s]; } },
     { f: renderFlags, key: function (s) { return s.flags; } },
     { f: renderAds, key: function (s) { return s.ads; } },
@@ -432,6 +448,9 @@
   function render(snap) {
     lastSnap = { snap: snap, receivedAt: Date.now() };
     root.setAttribute("data-server-time", String(snap.server_time || 0));
+    renderParts(snap);
+  }
+  function renderParts(snap) {
     parts.forEach(function (p) {
       var k;
       try { k = JSON.stringify(p.key(snap)); } catch (e) { k = null; }
@@ -441,5 +460,12 @@
   }
 
   livedesk.on("tick", function (snap) { if (snap && snap.room === room) render(snap); });
+  livedesk.on("minutes", function (m) {
+    if (!m || m.room !== room) return;
+    series = m;
+    seriesVersion++;
+    try { renderMinutes(); } catch (e) { console.error("control room minutes", e); }
+    if (lastSnap) renderParts(lastSnap.snap);
+  });
   livedesk.connect();
 })();
