@@ -76,6 +76,7 @@ type Actions struct {
 	Recorder  Recorder
 	Publisher Publisher     // nil: stage changes are stored but not pushed
 	Flags     FlagResponder // nil: flag responses are recorded only in the cue event
+	Pins      PinSink       // nil: the tick is not told the pinned product
 	Log       *slog.Logger
 	Now       func() time.Time
 
@@ -143,7 +144,8 @@ func (a *Actions) change(ctx context.Context, shop, room string, f func(st *Stag
 	}
 	if ev != nil {
 		ev.Shop, ev.Room, ev.TS, ev.ID = shop, room, now.Truncate(time.Millisecond), newActionID()
-		if err := a.Recorder.Record(ctx, []ingest.Event{*ev}); err != nil {
+		// Observe skips what is recorded here: it is applied below, under this lock.
+		if err := a.Recorder.Record(context.WithValue(ctx, recordingKey{}, true), []ingest.Event{*ev}); err != nil {
 			return Stage{}, fmt.Errorf("live: record %s in %s/%s: %w", ev.Type, shop, room, err)
 		}
 		if st.Cue != nil && st.Cue.ID == "" {
@@ -160,11 +162,20 @@ func (a *Actions) change(ctx context.Context, shop, room string, f func(st *Stag
 	return st, a.store(ctx, shop, st, now)
 }
 
-// store saves and publishes st.
+// store saves and publishes st, and tells the live engine its pinned product.
 func (a *Actions) store(ctx context.Context, shop string, st Stage, now time.Time) error {
 	body, err := saveStage(ctx, a, shop, st, now)
 	if err != nil {
 		return err
+	}
+	if a.Pins != nil {
+		pinned := ""
+		if st.Product != nil {
+			pinned = st.Product.ID
+		}
+		if err := a.Pins.SetPinned(ctx, shop, st.Room, pinned); err != nil {
+			a.log().Error("live: pinned product to the tick", "shop", shop, "room", st.Room, "err", err)
+		}
 	}
 	if a.Publisher != nil {
 		if err := a.Publisher.Publish(ctx, shop, st.Room, KindStage, body); err != nil {

@@ -94,7 +94,6 @@ type batchAgg struct {
 	incr     map[string]map[string]int64 // key → field → delta
 	hll      map[string][]any            // key → users
 	gauges   map[string]gauge            // bucket key → online gauge
-	state    map[string]map[string]any   // state key → field → value
 	comments map[string][]Comment        // list key → comments, oldest first
 	stock    map[string]map[string]any   // stock key → product → level
 	active   map[string]float64          // "shop\x1froom" → last live event (unix s)
@@ -107,7 +106,6 @@ func (a *batchAgg) init() {
 	a.incr = map[string]map[string]int64{}
 	a.hll = map[string][]any{}
 	a.gauges = map[string]gauge{}
-	a.state = map[string]map[string]any{}
 	a.comments = map[string][]Comment{}
 	a.stock = map[string]map[string]any{}
 	a.active = map[string]float64{}
@@ -115,7 +113,7 @@ func (a *batchAgg) init() {
 }
 
 func (a *batchAgg) empty() bool {
-	return len(a.incr) == 0 && len(a.hll) == 0 && len(a.gauges) == 0 && len(a.state) == 0 &&
+	return len(a.incr) == 0 && len(a.hll) == 0 && len(a.gauges) == 0 &&
 		len(a.comments) == 0 && len(a.stock) == 0 && len(a.late) == 0
 }
 
@@ -153,15 +151,6 @@ func (a *batchAgg) distinct(shop, room, product, kind, user string, ts time.Time
 			a.hll[k] = append(a.hll[k], user)
 		}
 	}
-}
-
-func (a *batchAgg) setState(key, field string, v any) {
-	m := a.state[key]
-	if m == nil {
-		m = map[string]any{}
-		a.state[key] = m
-	}
-	m[field] = v
 }
 
 // operatorTypes are written by the console itself; they do not make a room live.
@@ -234,11 +223,9 @@ func (a *batchAgg) add(shop string, e *ingest.Event, now time.Time) {
 		a.count(shop, room, "", fShares, 1, ts)
 	case ingest.TypeAdSpend:
 		a.count(shop, room, "", fAdSpend, e.Amount, ts)
-	case ingest.TypePin:
-		a.setState(stateKey(shop, room), "pinned", e.Product)
-	case ingest.TypeUnpin:
-		a.setState(stateKey(shop, room), "pinned", "")
 	}
+	// pin and unpin do not set the pinned product here: the room's Stage decides it (it ignores a
+	// late pin, for one) and tells the engine (Engine.SetPinned), so the tick and the prompter agree.
 }
 
 // addOrder counts paid orders as sales and refunds beside them; other statuses are not live
@@ -270,10 +257,6 @@ func (a *batchAgg) write(ctx context.Context, pipe redis.Pipeliner) {
 	}
 	for k, users := range a.hll {
 		pipe.PFAdd(ctx, k, users...)
-		pipe.Expire(ctx, k, ttl)
-	}
-	for k, fields := range a.state {
-		pipe.HSet(ctx, k, fields)
 		pipe.Expire(ctx, k, ttl)
 	}
 	for k, cs := range a.comments {

@@ -33,6 +33,9 @@ type Engine struct {
 	Tick time.Duration
 	// Catalog gives stock levels not yet reported by stock events (optional).
 	Catalog StockSource
+	// Stages gives the pinned product back after Redis was lost (optional; the stage tells the
+	// engine every change through SetPinned).
+	Stages StageSource
 
 	settings settingsStore
 	sessions sessionStore

@@ -25,6 +25,7 @@ type testEngine struct {
 	t   *testing.T
 	e   *Engine
 	svc *ingest.Service
+	act *Actions // the room's stage: pins posted as events reach it, and through it the tick
 	rdb *redis.Client
 	ch  driver.Conn
 	mu  sync.Mutex
@@ -52,6 +53,9 @@ func newTestEngine(t *testing.T) *testEngine {
 	t.Cleanup(w.Close)
 	te.svc = &ingest.Service{Dedup: ingest.NewDedup(rdb), Writer: w, Log: quietLog, Now: te.now,
 		Observers: []ingest.Observer{te.e.Counters()}}
+	te.act = &Actions{CH: ch, Catalog: NewCatalog(ch), Recorder: te.svc, Publisher: hub, Pins: te.e, Log: quietLog, Now: te.now}
+	te.svc.Observers = append(te.svc.Observers, te.act)
+	te.e.Stages = te.act
 	return te
 }
 

@@ -96,6 +96,9 @@ func (e *Engine) rebuild(ctx context.Context, shop, room string, from, now time.
 	if err := flush(); err != nil {
 		return fmt.Errorf("live: rebuild %s/%s: %w", shop, room, err)
 	}
+	if err := e.restorePinned(ctx, shop, room); err != nil {
+		return fmt.Errorf("live: rebuild %s/%s: pinned product: %w", shop, room, err)
+	}
 	if err := e.rdb.Set(ctx, markerKey(shop, room), start.Unix(), BucketTTL).Err(); err != nil {
 		return fmt.Errorf("live: rebuild %s/%s: %w", shop, room, err)
 	}

@@ -31,7 +31,9 @@ func (m *Main) catalogActions(ctx context.Context) (*live.Actions, error) {
 	}
 	cat := live.NewCatalog(m.CH)
 	a := &live.Actions{CH: m.CH, Catalog: cat, Recorder: m.Ingest, Publisher: hub, Log: m.Log}
-	m.Ingest.Observers = append(m.Ingest.Observers, &live.StockObserver{Catalog: cat, Listeners: []live.StockListener{a}, Log: m.Log})
+	// a itself observes pin/unpin/flash_sale/cue/coupon events posted through the ingest API
+	// (simulator, platform adapters), so the prompter's stage follows them too.
+	m.Ingest.Observers = append(m.Ingest.Observers, &live.StockObserver{Catalog: cat, Listeners: []live.StockListener{a}, Log: m.Log}, a)
 	actionsByMain.Store(m, a)
 	m.OnClose(func() { actionsByMain.Delete(m) })
 	return a, nil

@@ -40,6 +40,10 @@ func (m *Main) liveEngine(ctx context.Context) (*live.Engine, error) {
 		return nil, err
 	}
 	actions.Flags = e
+	// The stage is the one source of the pinned product: it tells the tick every change, and
+	// gives it back after Redis was lost.
+	actions.Pins = e
+	e.Stages = actions
 	e.Catalog = actions.Catalog // stock of products no stock event reported yet
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})

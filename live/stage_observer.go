@@ -1,0 +1,159 @@
+package live
+
+import (
+	"context"
+	"sort"
+	"time"
+
+	"github.com/livedesk/livedesk/ingest"
+)
+
+// The stage is the one source of truth for what is being presented. The console's actions change
+// it directly (Actions.change); pin, unpin, flash_sale, cue and coupon events that arrive through
+// the ingest API (the simulator, platform adapters, any client) change it through Observe. Every
+// stored stage pushes its pinned product to the live engine (PinSink), which shows it in the
+// tick: the control room header and the prompter always name the same product.
+
+// PinSink is told the pinned product of a room each time its stage is stored ("" = none). The live
+// engine implements it; the tick shows it as Snapshot.Pinned.
+type PinSink interface {
+	SetPinned(ctx context.Context, shop, room, product string) error
+}
+
+// recordingKey marks the context in which Actions record their own events: Observe then skips
+// them (they are already applied, and the room's lock is held).
+type recordingKey struct{}
+
+// stageObserveTimeout bounds one batch's stage changes (a ClickHouse read and write per room).
+const stageObserveTimeout = 10 * time.Second
+
+// stageTypes are the event types that change a stage.
+var stageTypes = map[string]bool{ingest.TypePin: true, ingest.TypeUnpin: true, ingest.TypeFlashSale: true,
+	ingest.TypeCue: true, ingest.TypeCoupon: true}
+
+// Observe implements ingest.Observer: stage events that did not come from these Actions are
+// applied to their room's stage in time order, then the stage is stored and published once per
+// room. An event older than what the stage already shows (a late pin) changes nothing. Failures
+// are logged: the events are durable and the next action brings the stage up to date.
+func (a *Actions) Observe(ctx context.Context, shop string, events []ingest.Event) {
+	if ctx.Value(recordingKey{}) != nil {
+		return
+	}
+	byRoom := map[string][]ingest.Event{}
+	for _, e := range events {
+		if stageTypes[e.Type] && e.Room != "" {
+			byRoom[e.Room] = append(byRoom[e.Room], e)
+		}
+	}
+	if len(byRoom) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), stageObserveTimeout)
+	defer cancel()
+	for room, evs := range byRoom {
+		sort.SliceStable(evs, func(i, j int) bool { return evs[i].TS.Before(evs[j].TS) })
+		if err := a.applyEvents(ctx, shop, room, evs); err != nil {
+			a.log().Error("live: ingested stage events", "shop", shop, "room", room, "err", err)
+		}
+	}
+}
+
+// applyEvents applies ingested stage events to one room's stage under the room lock.
+func (a *Actions) applyEvents(ctx context.Context, shop, room string, evs []ingest.Event) error {
+	unlock := a.lock(shop, room)
+	defer unlock()
+	st, err := loadStage(ctx, a, shop, room)
+	if err != nil {
+		return err
+	}
+	changed := false
+	for i := range evs {
+		ok, err := a.applyEvent(ctx, shop, &st, &evs[i])
+		if err != nil {
+			return err
+		}
+		changed = changed || ok
+	}
+	if !changed {
+		return nil
+	}
+	now := a.now()
+	st.Updated = ms(now)
+	return a.store(ctx, shop, st, now)
+}
+
+// applyEvent applies one event; it reports whether the stage changed.
+func (a *Actions) applyEvent(ctx context.Context, shop string, st *Stage, e *ingest.Event) (bool, error) {
+	at := ms(e.TS)
+	switch e.Type {
+	case ingest.TypePin:
+		if e.Product == "" || at < st.PinnedAt {
+			return false, nil
+		}
+		sp, err := a.pinnedProduct(ctx, shop, e)
+		if err != nil {
+			return false, err
+		}
+		st.Product, st.PinnedAt = sp, at
+	case ingest.TypeUnpin:
+		if st.Product == nil || at < st.PinnedAt || (e.Product != "" && e.Product != st.Product.ID) {
+			return false, nil
+		}
+		st.Product, st.PinnedAt = nil, 0
+	case ingest.TypeFlashSale:
+		// Amount is the sale price (fen), Value its duration in seconds, Qty the units.
+		if e.Amount <= 0 || e.Value <= 0 || (st.FlashSale != nil && at < st.FlashSale.Started) {
+			return false, nil
+		}
+		title := e.Text
+		if p, ok, err := a.Catalog.Get(ctx, shop, e.Product); err != nil {
+			return false, err
+		} else if ok && title == "" {
+			title = p.Title
+		}
+		st.FlashSale = &FlashSale{ID: e.ID, Product: e.Product, Title: title, Price: e.Amount,
+			PriceText: "¥" + FormatYuan(e.Amount), Qty: int64(e.Qty), Started: at, Ends: at + e.Value*1000}
+	case ingest.TypeCue:
+		if e.Text == "" || (st.Cue != nil && at < st.Cue.At) {
+			return false, nil
+		}
+		st.Cue = &Cue{ID: e.ID, Text: e.Text, At: at, By: e.User}
+	case ingest.TypeCoupon:
+		// Amount is the discount (fen), Value the threshold, Qty the count.
+		if e.Amount <= 0 || (st.Coupon != nil && at < st.Coupon.At) {
+			return false, nil
+		}
+		text := e.Text
+		if text == "" {
+			text = "无门槛减" + trimYuan(e.Amount)
+			if e.Value > 0 {
+				text = "满" + trimYuan(e.Value) + "减" + trimYuan(e.Amount)
+			}
+		}
+		st.Coupon = &Coupon{ID: e.ID, Text: text, Discount: e.Amount, Threshold: e.Value, Qty: int64(e.Qty), At: at}
+	default:
+		return false, nil
+	}
+	return true, nil
+}
+
+// pinnedProduct is the stage product of a pin event: the catalog's product when it has it, else
+// what the event says (title in text, price in amount, stock in value; 0 = unknown, not shown as
+// low).
+func (a *Actions) pinnedProduct(ctx context.Context, shop string, e *ingest.Event) (*StageProduct, error) {
+	p, ok, err := a.Catalog.Get(ctx, shop, e.Product)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		return stageProduct(p), nil
+	}
+	title := e.Text
+	if title == "" {
+		title = e.Product
+	}
+	sp := &StageProduct{ID: e.Product, Title: title, Price: e.Amount, PriceText: "¥" + FormatYuan(e.Amount), Points: []string{}}
+	sp.Stock = e.Value
+	sp.LowStock = e.Value > 0 && e.Value < LowStock
+	return sp, nil
+}

@@ -1,0 +1,44 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// StageSource gives a room's stored stage (Actions satisfies it). The engine reads the pinned
+// product from it when it rebuilds a room after Redis was lost.
+type StageSource interface {
+	Stage(ctx context.Context, shop, room string) (Stage, error)
+}
+
+// pinnedTTL bounds the room's pinned-product key (refreshed by every stored stage).
+const pinnedTTL = 48 * time.Hour
+
+// SetPinned implements PinSink: the room's stage was stored with product pinned ("" = none); the
+// next tick shows it as Snapshot.Pinned.
+func (e *Engine) SetPinned(ctx context.Context, shop, room, product string) error {
+	pipe := e.rdb.TxPipeline()
+	pipe.HSet(ctx, stateKey(shop, room), "pinned", product)
+	pipe.Expire(ctx, stateKey(shop, room), pinnedTTL)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("live: set pinned %s/%s: %w", shop, room, err)
+	}
+	return nil
+}
+
+// restorePinned copies the pinned product of the room's stored stage into Redis (after a rebuild).
+func (e *Engine) restorePinned(ctx context.Context, shop, room string) error {
+	if e.Stages == nil {
+		return nil
+	}
+	st, err := e.Stages.Stage(ctx, shop, room)
+	if err != nil {
+		return err
+	}
+	pinned := ""
+	if st.Product != nil {
+		pinned = st.Product.ID
+	}
+	return e.SetPinned(ctx, shop, room, pinned)
+}
