@@ -101,7 +101,7 @@ func (c *client) read(done chan struct{}) {
 // while the burst was read, so they arrive within milliseconds; after this window a lower seq is
 // sent (the room's sequence restarted: Redis lost), never dropped, or a page would freeze until
 // the new sequence passed the old one.
-const burstDedup = 2 * time.Second
+const burstDedup = time.Second
 
 // write is the connection's only writer: the latest frames, then live frames and pings.
 func (c *client) write(latest []frame) {

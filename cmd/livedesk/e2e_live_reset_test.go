@@ -39,7 +39,7 @@ func TestE2ESocketSeqReset(t *testing.T) {
 	}
 	publish() // 501
 	pg.waitText("#flags", "高点击无成交", 5*time.Second)
-	time.Sleep(1200 * time.Millisecond) // past the connect burst
+	time.Sleep(1500 * time.Millisecond) // past the connect burst (page and hub: 1 s)
 	// Redis is lost: the seq starts again from 1.
 	if err := rdb.Del(ctx, seqKey).Err(); err != nil {
 		t.Fatal(err)
