@@ -9,17 +9,23 @@
 //	Engine.Run   ─► leader only (bsm/redislock "ld:live:leader", TTL 3 ticks, refreshed each tick):
 //	                every second, for every room with a live session or a live event in the last
 //	                10 minutes: session rules (auto start, quiet end) → read buckets → rules →
-//	                flags (Redis + flag_events) → Snapshot → Hub.Publish(kind "tick")
+//	                flags (Redis + flag_events) → Snapshot → Hub.Publish(kind "tick"); closed
+//	                minutes settle from ClickHouse 3 s after they close (exact, see
+//	                settleMinutes) and go out as kind "minutes" (MinuteSeries) only when they change
+//	Actions      ─► the stage (prompter): console actions and pin/unpin/flash_sale/cue/coupon
+//	                events posted through ingest (Actions.Observe); every stored stage sets the
+//	                tick's pinned product (Engine.SetPinned) — one source of truth
 //	Hub          ─► every instance: one PSUBSCRIBE; the same bytes to each local websocket
 //
 // # Definitions
 //
 // Metrics follow DESIGN.md exactly (see Metrics). Sales are paid orders only; refunds are shown
-// beside GMV. Distinct counts (viewers, exposed, clickers, buyers) are HyperLogLog estimates
-// (standard error 0.81%; exact for most small counts but not guaranteed); counts and money are
-// exact. The sliding window is whole 10-second buckets ending with the current one. Closed
-// minutes older than 3 minutes are read once per session, so an event arriving more than 3
-// minutes late shows in the report (ClickHouse) but not in the live chart.
+// beside GMV. Closed minutes are EXACT once settled (3 s after they end): computed from the raw
+// events in ClickHouse, every event id once, people with uniqExact, and computed again when a
+// late event for them arrives. The open minute, the sliding windows and the session totals come
+// from Redis: their distinct counts (viewers, exposed, clickers, buyers) are HyperLogLog
+// estimates (standard error 0.81%; Snapshot.Estimated names them); counts and money are exact.
+// The sliding window is whole 10-second buckets ending with the current one.
 //
 // # API for pages (views) and other areas
 //
@@ -39,6 +45,7 @@
 //	e.RespondFlag(ctx, shop, room, flagID, responseKey, by)  // records a suggested response
 //	e.Settings / UpdateSettings(ctx, shop, room, Settings)   // thresholds per room
 //	e.Snapshot(ctx, shop, room)                  // latest "tick" envelope bytes (nil: none yet)
+//	e.Minutes(ctx, shop, room)                   // latest "minutes" envelope bytes (nil: none yet)
 //	e.Rooms(ctx, shop)                           // rooms with sessions or recent events
 //
 // Envelope of every hub message, built once in Redis:

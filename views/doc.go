@@ -51,7 +51,10 @@
 //
 // The sockets (/rooms/:room/ws for a room of the user's shop, /ws for the shop) need a session;
 // every role may read them. They hand the connection to the hub (live.Hub.Serve): the latest
-// message of each kind first, then live messages. live.js tracks seq per envelope room, reconnects
+// message of each kind first, then live messages. Room kinds: "tick" (live.Snapshot, every
+// second), "minutes" (live.MinuteSeries: the closed minutes, only when one closes or is
+// corrected), "stage" (live.Stage, the prompter). live.js tracks seq per envelope room, takes a
+// lower seq after the connect burst as a reset (Redis lost), reconnects
 // on a gap or a close with exponential backoff, shows #offline meanwhile, and reloads (to the
 // login page) when the server closes with 4001 because the session ended (logout, user disabled;
 // checked every 2 s).
