@@ -33,6 +33,10 @@ type Engine struct {
 	Tick time.Duration
 	// Catalog gives stock levels not yet reported by stock events (optional).
 	Catalog StockSource
+	// ExactWait is how long a tick waits for the query that settles closed minutes (see
+	// settleMinutes) before it goes on with the Redis estimates; the query keeps running and its
+	// result is taken by a later tick. Default 250 ms.
+	ExactWait time.Duration
 	// Stages gives the pinned product back after Redis was lost (optional; the stage tells the
 	// engine every change through SetPinned).
 	Stages StageSource

@@ -45,6 +45,7 @@ func newTestEngine(t *testing.T) *testEngine {
 	te := &testEngine{t: t, rdb: rdb, ch: ch, clk: testBase}
 	te.e = NewEngine(rdb, ch, hub, quietLog)
 	te.e.Now = te.now
+	te.e.ExactWait = 10 * time.Second // closed minutes settle within the tick under test
 	spool, err := ingest.OpenSpool(t.TempDir())
 	if err != nil {
 		t.Fatal(err)

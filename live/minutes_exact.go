@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"strconv"
 	"time"
 
@@ -22,9 +21,11 @@ import (
 const (
 	// exactGrace is how long after a minute ends it is computed from ClickHouse.
 	exactGrace = 3 * time.Second
-	// exactMaxPerTick bounds the minutes computed in one tick (the catch-up of a long session
-	// after a restart or Redis loss is spread over a few ticks, newest minutes first).
-	exactMaxPerTick = 30
+	// exactMaxPerTick bounds the minutes of one settle query (the catch-up of a long session
+	// after a restart or Redis loss is spread over several queries, newest minutes first).
+	exactMaxPerTick = 10
+	// exactTimeout bounds one settle query (it runs off the tick).
+	exactTimeout = time.Minute
 	// exactRetry is how long a room waits after a failed ClickHouse read before trying again
 	// (its closed minutes stay on the Redis estimates meanwhile).
 	exactRetry = 10 * time.Second
@@ -50,7 +51,8 @@ func settledBefore(now time.Time) int64 { return bucketStart(now.Add(-exactGrace
 
 // settleMinutes brings st.exact up to date for the closed minutes of the room's span [from, now]:
 // it loads the Redis cache once per room state, forgets minutes that received late events, and
-// computes missing settled minutes from ClickHouse. It reports whether st.exact changed. Errors
+// computes missing settled minutes from ClickHouse — one query at a time per room, in the
+// background, waited for at most Engine.ExactWait. It reports whether st.exact changed. Errors
 // are logged: the minutes then stay on the Redis estimates and are tried again later.
 func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomState, from, now time.Time) bool {
 	sp := sessionMinutes(from, now)
@@ -80,6 +82,7 @@ func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomS
 		e.Log.Warn("live: late minutes", "shop", shop, "room", room, "err", err)
 	}
 	if len(late) > 0 {
+		seen := time.Now()
 		fields := make([]string, 0, len(late))
 		for _, s := range late {
 			m, err := strconv.ParseInt(s, 10, 64)
@@ -87,6 +90,7 @@ func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomS
 				continue
 			}
 			fields = append(fields, s)
+			st.lateAt[m] = seen
 			if _, ok := st.exact[m]; ok {
 				delete(st.exact, m)
 				changed = true
@@ -97,9 +101,21 @@ func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomS
 			e.rdb.HDel(ctx, exactKey(shop, room), fields...)
 		}
 	}
+	if st.job != nil {
+		select {
+		case <-st.job.done:
+			changed = e.takeJob(ctx, shop, room, st, now) || changed
+		default:
+		}
+	}
 	for m := range st.exact {
 		if m < sp.From {
 			delete(st.exact, m)
+		}
+	}
+	for m := range st.lateAt {
+		if m < sp.From {
+			delete(st.lateAt, m)
 		}
 	}
 	var need []int64
@@ -108,22 +124,62 @@ func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomS
 			need = append(need, m) // newest first
 		}
 	}
-	if len(need) == 0 || now.Before(st.exactRetryAt) {
+	if len(need) == 0 || st.job != nil || now.Before(st.exactRetryAt) {
 		return changed
 	}
 	if len(need) > exactMaxPerTick {
 		need = need[:exactMaxPerTick]
 	}
-	lo, hi := need[len(need)-1], need[0]+spanMinute
-	got, err := e.exactFromClickHouse(ctx, shop, room, lo, hi)
-	if err != nil {
-		e.Log.Warn("live: exact minutes from ClickHouse", "shop", shop, "room", room, "err", err)
+	// The query runs off the tick: a busy room's minute (a million events) takes seconds. The
+	// tick waits a little (most minutes settle at once) and otherwise goes on.
+	job := &exactJob{done: make(chan struct{}), started: time.Now(), lo: need[len(need)-1], hi: need[0] + spanMinute}
+	st.job = job
+	go func() {
+		defer close(job.done)
+		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), exactTimeout)
+		defer cancel()
+		job.got, job.err = e.exactFromClickHouse(qctx, shop, room, job.lo, job.hi)
+	}()
+	wait := e.ExactWait
+	if wait <= 0 {
+		wait = 250 * time.Millisecond
+	}
+	select {
+	case <-job.done:
+		changed = e.takeJob(ctx, shop, room, st, now) || changed
+	case <-time.After(wait):
+	}
+	return changed
+}
+
+// exactJob is one settle query of the minutes [lo, hi) started at started (wall clock).
+type exactJob struct {
+	done    chan struct{}
+	started time.Time
+	lo, hi  int64
+	got     map[int64]exactMinute
+	err     error
+}
+
+// takeJob takes the finished settle query into st.exact (minutes that saw a late event after the
+// query started are left to the next one) and caches them in Redis. It reports a change.
+func (e *Engine) takeJob(ctx context.Context, shop, room string, st *roomState, now time.Time) bool {
+	job := st.job
+	st.job = nil
+	if job.err != nil {
+		e.Log.Warn("live: exact minutes from ClickHouse", "shop", shop, "room", room, "err", job.err)
 		st.exactRetryAt = now.Add(exactRetry)
-		return changed
+		return false
 	}
 	pipe := e.rdb.Pipeline()
-	for m := lo; m < hi; m += spanMinute {
-		x := got[m] // zero when the minute has no event
+	for m := job.lo; m < job.hi; m += spanMinute {
+		if at, ok := st.lateAt[m]; ok {
+			if !at.Before(job.started) {
+				continue // a late event may be missing from this result
+			}
+			delete(st.lateAt, m)
+		}
+		x := job.got[m] // zero when the minute has no event
 		st.exact[m] = minuteData{c: x.C, d: x.D, exact: true}
 		b, _ := json.Marshal(x)
 		pipe.HSet(ctx, exactKey(shop, room), strconv.FormatInt(m, 10), b)
@@ -193,14 +249,4 @@ func (e *Engine) exactFromClickHouse(ctx context.Context, shop, room string, lo,
 		return nil, fmt.Errorf("live: exact minutes %s/%s: %w", shop, room, err)
 	}
 	return out, nil
-}
-
-// sortedMinutes lists the keys of a minute map, oldest first.
-func sortedMinutes(m map[int64]minuteData) []int64 {
-	out := make([]int64, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
-	return out
 }

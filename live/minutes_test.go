@@ -4,11 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/livedesk/livedesk/ingest"
+	"github.com/livedesk/livedesk/schema/localdb/localtest"
 )
 
 // minutesSeq is the seq of the room's latest KindMinutes envelope (0 when none).
@@ -163,5 +166,96 @@ func TestTickSizeLongSession(t *testing.T) {
 		len(before), len(after), len(series), float64(len(series))/60)
 	if len(after)*5 > len(before) {
 		t.Fatalf("tick %d bytes is not much smaller than %d", len(after), len(before))
+	}
+}
+
+// BenchmarkExactMinute times the ClickHouse query that settles one closed minute holding
+// LIVEDESK_EXACT_EVENTS events (default 300,000 = 5,000 events/s) — the once-a-minute cost the
+// tick leader pays per busy room:
+//
+//	go test ./live/ -run '^$' -bench ExactMinute -benchtime 5x
+func BenchmarkExactMinute(b *testing.B) {
+	n := 300_000
+	if v := os.Getenv("LIVEDESK_EXACT_EVENTS"); v != "" {
+		n, _ = strconv.Atoi(v)
+	}
+	_, ch := localtest.Database(b)
+	_, rdb := localtest.Redis(b)
+	e := NewEngine(rdb, ch, nil, quietLog)
+	ctx := context.Background()
+	types := []string{ingest.TypeEnter, ingest.TypeImpression, ingest.TypeImpression, ingest.TypeClick, ingest.TypeComment, ingest.TypeLeave, ingest.TypeOnline}
+	for done := 0; done < n; {
+		batch, err := ch.PrepareBatch(ctx, "INSERT INTO events (shop, room, ts, ts_ms, id, type, user, product, status, amount, text)")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; i < 100_000 && done < n; i, done = i+1, done+1 {
+			ts := testBase.Add(time.Duration(done) * time.Minute / time.Duration(n))
+			typ := types[done%len(types)]
+			if err := batch.Append("s1", "r1", ts.Truncate(time.Second), uint16(ts.Nanosecond()/1e6), "e"+strconv.Itoa(done), typ,
+				"u"+strconv.Itoa(done%20000), "p"+strconv.Itoa(done%30), "", int64(0), "有S码吗"); err != nil {
+				b.Fatal(err)
+			}
+		}
+		if err := batch.Send(); err != nil {
+			b.Fatal(err)
+		}
+		batch.Close()
+	}
+	m := testBase.Unix()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		got, err := e.exactFromClickHouse(ctx, "s1", "r1", m, m+spanMinute)
+		if err != nil || got[m].D.Viewers == 0 {
+			b.Fatalf("%v %+v", err, got[m])
+		}
+	}
+	b.ReportMetric(float64(n), "events/minute")
+}
+
+// TestClosedMinutesSettleOffTheTick: the settle query runs in the background when it is slow (here:
+// the tick does not wait at all); a later tick takes its result, except for a minute that saw a
+// late event after the query started, which is queried again.
+func TestClosedMinutesSettleOffTheTick(t *testing.T) {
+	te := newTestEngine(t)
+	te.e.ExactWait = time.Nanosecond
+	ctx := context.Background()
+	if _, err := te.e.StartSession(ctx, "s1", "r1"); err != nil {
+		t.Fatal(err)
+	}
+	te.feed(te.ev(ingest.TypeEnter, time.Second, "a", ""), te.ev(ingest.TypeEnter, 2*time.Second, "b", ""))
+	waitJob := func() {
+		t.Helper()
+		te.e.mu.Lock()
+		var st *roomState
+		for _, s := range te.e.rooms {
+			st = s
+		}
+		te.e.mu.Unlock()
+		if st == nil || st.job == nil {
+			t.Fatal("no settle query in flight")
+		}
+		<-st.job.done
+	}
+	te.at(30 * time.Second) // the first tick (new Redis: the room is rebuilt, which takes a while)
+	te.tick()
+	te.at(64 * time.Second)
+	te.tick()
+	if m := te.minutes(); len(m) != 1 || m[0].Exact {
+		t.Fatalf("the tick waited for the query: %+v", m)
+	}
+	// A late event lands while the query runs: its result is stale for that minute.
+	te.feed(te.ev(ingest.TypeEnter, 3*time.Second, "c", ""))
+	waitJob()
+	te.at(65 * time.Second)
+	te.tick() // takes nothing stale, starts a new query
+	if m := te.minutes(); m[0].Exact {
+		t.Fatalf("a result older than the late event was taken: %+v", m[0])
+	}
+	waitJob()
+	te.at(66 * time.Second)
+	te.tick()
+	if m := te.minutes(); !m[0].Exact || m[0].Views != 3 || m[0].Viewers != 3 {
+		t.Fatalf("settled minute: exact %v views %d viewers %d", m[0].Exact, m[0].Views, m[0].Viewers)
 	}
 }

@@ -57,13 +57,17 @@ type roomState struct {
 	exact        map[int64]minuteData
 	exactLoaded  bool      // exact was loaded from Redis (exactKey) once
 	exactRetryAt time.Time // after a failed ClickHouse read
+	job          *exactJob // the settle query in flight, nil when none
+	// lateAt is when a late event for the minute was last seen: a settle query started before
+	// it is stale for that minute.
+	lateAt map[int64]time.Time
 	// published is the closed-minute series last published as KindMinutes (nil: none yet).
 	published []Metrics
 }
 
 // newRoomState returns the empty state of a room's session (or idle look-back).
 func newRoomState(key string) *roomState {
-	return &roomState{key: key, minutes: map[int64]minuteData{}, exact: map[int64]minuteData{}}
+	return &roomState{key: key, minutes: map[int64]minuteData{}, exact: map[int64]minuteData{}, lateAt: map[int64]time.Time{}}
 }
 
 // minute returns the minute's data: the exact copy when there is one, else the Redis read.
