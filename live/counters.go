@@ -97,6 +97,7 @@ type batchAgg struct {
 	comments map[string][]Comment        // list key → comments, oldest first
 	stock    map[string]map[string]any   // stock key → product → level
 	active   map[string]float64          // "shop\x1froom" → last live event (unix s)
+	first    map[string]int64            // burst key → first recent live event (unix s)
 	late     map[string]map[int64]bool   // late key → closed minutes that got events
 	// noLate: a rebuild replays stored events; they are not late arrivals.
 	noLate bool
@@ -109,6 +110,7 @@ func (a *batchAgg) init() {
 	a.comments = map[string][]Comment{}
 	a.stock = map[string]map[string]any{}
 	a.active = map[string]float64{}
+	a.first = map[string]int64{}
 	a.late = map[string]map[int64]bool{}
 }
 
@@ -175,6 +177,12 @@ func (a *batchAgg) add(shop string, e *ingest.Event, now time.Time) {
 		id := shop + "\x1f" + room
 		if u := float64(ts.Unix()); u > a.active[id] {
 			a.active[id] = u
+		}
+		if now.Sub(ts) < autoStartRecent {
+			k := burstKey(shop, room)
+			if f, ok := a.first[k]; !ok || ts.Unix() < f {
+				a.first[k] = ts.Unix()
+			}
 		}
 		// An event for a minute that has already closed: its exact numbers (computed from
 		// ClickHouse, see settleMinutes) are computed again. The event is durable by now.
@@ -282,6 +290,10 @@ func (a *batchAgg) write(ctx context.Context, pipe redis.Pipeliner) {
 		}
 		pipe.SAdd(ctx, k, ms...)
 		pipe.Expire(ctx, k, ttl)
+	}
+	for k, first := range a.first {
+		// NX: the first batch of a burst decides; the TTL lets a later burst start afresh.
+		pipe.SetNX(ctx, k, first, 2*autoStartRecent)
 	}
 	for id, ts := range a.active {
 		// GT: a late or replayed event never moves a room's last activity back.

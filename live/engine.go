@@ -181,12 +181,18 @@ func (e *Engine) CurrentSession(ctx context.Context, shop, room string) (Session
 // StartSession starts a session (开播) and returns it; when one is already live it returns that
 // one unchanged.
 func (e *Engine) StartSession(ctx context.Context, shop, room string) (Session, error) {
-	return e.startSession(ctx, shop, room, false)
+	return e.startSession(ctx, shop, room, false, time.Time{})
 }
 
-func (e *Engine) startSession(ctx context.Context, shop, room string, auto bool) (Session, error) {
+// startSession starts a session at from (an automatic start: the first event of the burst that
+// triggered it) or, when from is zero or not in the past, now.
+func (e *Engine) startSession(ctx context.Context, shop, room string, auto bool, from time.Time) (Session, error) {
 	now := e.now().Truncate(time.Second)
-	s := Session{Shop: shop, Room: room, ID: newSessionID(room, now), Started: now, Auto: auto}
+	started := now
+	if !from.IsZero() && from.Before(now) {
+		started = from.Truncate(time.Second)
+	}
+	s := Session{Shop: shop, Room: room, ID: newSessionID(room, started), Started: started, Auto: auto}
 	b, _ := json.Marshal(s)
 	ok, err := e.rdb.SetNX(ctx, sessionKey(shop, room), b, 0).Result()
 	if err != nil {
@@ -197,7 +203,7 @@ func (e *Engine) startSession(ctx context.Context, shop, room string, auto bool)
 		if err != nil || live {
 			return cur, err
 		}
-		return e.startSession(ctx, shop, room, auto) // ended meanwhile
+		return e.startSession(ctx, shop, room, auto, from) // ended meanwhile
 	}
 	if err := e.sessions.put(ctx, s); err != nil {
 		e.rdb.Del(ctx, sessionKey(shop, room))
@@ -236,6 +242,7 @@ func (e *Engine) endSession(ctx context.Context, shop, room string, at time.Time
 	}
 	e.rdb.SRem(ctx, liveRoomsKey, roomID(shop, room))
 	e.rdb.Set(ctx, endedKey(shop, room), s.Ended.Unix(), 24*time.Hour)
+	e.rdb.Del(ctx, burstKey(shop, room)) // the next automatic start begins at a new burst
 	e.clearFlags(ctx, shop, room, s.ID)
 	e.Log.Info("live: session ended", "shop", shop, "room", room, "session", s.ID, "by", by)
 	e.mu.Lock()

@@ -346,7 +346,7 @@ func TestSessionsManualQuietAndHook(t *testing.T) {
 	if snap = te.tick(); snap.Session.State != StateIdle {
 		t.Fatalf("quiet period passed, session should end: %+v", snap.Session)
 	}
-	if len(ended) != 2 || ended[0] != "s1/r1 10:00:01 10:00:10" || ended[1] != "s1/r1 10:10:01 10:10:01" {
+	if len(ended) != 2 || ended[0] != "s1/r1 10:00:01 10:00:10" || ended[1] != "s1/r1 10:10:00 10:10:00" {
 		t.Fatalf("SessionEnded calls: %q", ended)
 	}
 	all, err := te.e.Sessions(ctx, "s1", "r1", 10)
@@ -356,6 +356,29 @@ func TestSessionsManualQuietAndHook(t *testing.T) {
 	rooms, err := te.e.Rooms(ctx, "s1")
 	if err != nil || len(rooms) != 1 || rooms[0].Room != "r1" || rooms[0].State != StateIdle {
 		t.Fatalf("rooms %+v %v", rooms, err)
+	}
+}
+
+// TestAutoStartIncludesItsFirstEvents: a session started automatically begins with the burst of
+// events that started it, not at the (later) tick that noticed them, so those events count.
+func TestAutoStartIncludesItsFirstEvents(t *testing.T) {
+	te := newTestEngine(t)
+	var evs []ingest.Event
+	for i := 0; i < 101; i++ {
+		evs = append(evs, te.ev(ingest.TypeClick, 500*time.Millisecond, fmt.Sprintf("u%d", i), "p1"))
+	}
+	te.at(500 * time.Millisecond)
+	te.feed(evs...)
+	te.at(2500 * time.Millisecond) // the first tick after the burst comes two seconds later
+	snap := te.tick()
+	if snap.Session.State != StateLive || !snap.Session.Auto {
+		t.Fatalf("auto start: %+v", snap.Session)
+	}
+	if got := snap.Session.Started; got != testBase.UnixMilli() {
+		t.Fatalf("session started %v, want %v (the first event's second)", got, testBase)
+	}
+	if snap.SessionTotals.Clicks != 101 || flagOf(snap, RuleNoSale, "p1") == nil {
+		t.Fatalf("the burst that started the session must count: clicks %d, flags %+v", snap.SessionTotals.Clicks, snap.Flags)
 	}
 }
 

@@ -76,6 +76,11 @@ func stockKey(shop string) string { return "ld:live:stock:" + shopTag(shop) }
 // products no stock event has reported; it expires after catalogStockTTL.
 func catalogStockKey(shop string) string { return "ld:live:cstock:" + shopTag(shop) }
 
+// burstKey holds the unix second of the first live event of the room's current burst of activity
+// (set NX with a short TTL by the counters), so a session started automatically begins with the
+// events that started it rather than at the tick that noticed them.
+func burstKey(shop, room string) string { return "ld:live:burst:" + roomTag(shop, room) }
+
 // activeRoomsKey is a sorted set "shop\x1froom" → unix seconds of the room's last live event.
 const activeRoomsKey = "ld:live:active"
 

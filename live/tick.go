@@ -286,6 +286,14 @@ func (e *Engine) sessionRules(ctx context.Context, shop, room string, s Settings
 	if endedAt > 0 && lastAct.Before(time.Unix(endedAt, 0).Add(restartGuard)) {
 		return sess, live, nil
 	}
-	sess, err = e.startSession(ctx, shop, room, true)
+	// Start with the first event of the burst, never before the previous session's end.
+	var from time.Time
+	if first, err := e.rdb.Get(ctx, burstKey(shop, room)).Int64(); err == nil && first > 0 {
+		from = time.Unix(first, 0)
+		if endedAt > 0 && from.Before(time.Unix(endedAt, 0)) {
+			from = time.Unix(endedAt, 0)
+		}
+	}
+	sess, err = e.startSession(ctx, shop, room, true, from)
 	return sess, err == nil, err
 }
