@@ -31,6 +31,10 @@ const stageObserveTimeout = 10 * time.Second
 var stageTypes = map[string]bool{ingest.TypePin: true, ingest.TypeUnpin: true, ingest.TypeFlashSale: true,
 	ingest.TypeCue: true, ingest.TypeCoupon: true}
 
+// IsStageEvent reports whether e can change a room's stage (what the prompter shows), so wiring
+// can pass only those events to Actions when it runs Observe off the ingest path.
+func IsStageEvent(e *ingest.Event) bool { return stageTypes[e.Type] && e.Room != "" }
+
 // Observe implements ingest.Observer: stage events that did not come from these Actions are
 // applied to their room's stage in time order, then the stage is stored and published once per
 // room. An event older than what the stage already shows (a late pin) changes nothing. Failures

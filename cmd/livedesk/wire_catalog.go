@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 
+	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/live"
 )
 
@@ -32,8 +33,15 @@ func (m *Main) catalogActions(ctx context.Context) (*live.Actions, error) {
 	cat := live.NewCatalog(m.CH)
 	a := &live.Actions{CH: m.CH, Catalog: cat, Recorder: m.Ingest, Publisher: hub, Log: m.Log}
 	// a itself observes pin/unpin/flash_sale/cue/coupon events posted through the ingest API
-	// (simulator, platform adapters), so the prompter's stage follows them too.
-	m.Ingest.Observers = append(m.Ingest.Observers, &live.StockObserver{Catalog: cat, Listeners: []live.StockListener{a}, Log: m.Log}, a)
+	// (simulator, platform adapters), so the prompter's stage follows them too. Both observers
+	// write to ClickHouse, so they run off the acknowledgement path (their state is rebuilt from
+	// the durable events); Close drains them before the writer closes.
+	stock := ingest.NewAsyncObserver(&live.StockObserver{Catalog: cat, Listeners: []live.StockListener{a}, Log: m.Log},
+		func(e *ingest.Event) bool { return e.Type == ingest.TypeStock && e.Product != "" }, 0, m.Log)
+	stage := ingest.NewAsyncObserver(a, live.IsStageEvent, 0, m.Log)
+	m.Ingest.Observers = append(m.Ingest.Observers, stock, stage)
+	m.OnClose(stock.Close)
+	m.OnClose(stage.Close)
 	actionsByMain.Store(m, a)
 	m.OnClose(func() { actionsByMain.Delete(m) })
 	return a, nil
