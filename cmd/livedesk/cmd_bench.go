@@ -59,15 +59,11 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		dir = d
 	}
 	fmt.Fprintf(stderr, "bench: starting private ClickHouse and Redis under %s\n", dir)
-	chSrv, err := localdb.StartClickHouse(ctx, filepath.Join(dir, "clickhouse"), 0)
+	chSrv, redisSrv, err := localdb.StartBoth(ctx, dir, 0, 0)
 	if err != nil {
 		return err
 	}
 	defer chSrv.Stop()
-	redisSrv, err := localdb.StartRedis(ctx, filepath.Join(dir, "redis"), 0)
-	if err != nil {
-		return err
-	}
 	defer redisSrv.Stop()
 	opts := schema.Options{Addr: chSrv.Addr, Database: "bench"}
 	conn, err := schema.Open(ctx, opts)

@@ -62,15 +62,11 @@ func runBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	defer os.RemoveAll(dir)
 	fmt.Fprintf(stderr, "bench-live: starting private ClickHouse and Redis under %s\n", dir)
-	chSrv, err := localdb.StartClickHouse(ctx, filepath.Join(dir, "clickhouse"), 0)
+	chSrv, redisSrv, err := localdb.StartBoth(ctx, dir, 0, 0)
 	if err != nil {
 		return err
 	}
 	defer chSrv.Stop()
-	redisSrv, err := localdb.StartRedis(ctx, filepath.Join(dir, "redis"), 0)
-	if err != nil {
-		return err
-	}
 	defer redisSrv.Stop()
 	b, err := newBenchLive(ctx, dir, chSrv.Addr, redisSrv.Addr)
 	if err != nil {

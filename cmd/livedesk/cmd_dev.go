@@ -51,15 +51,11 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	ch, err := localdb.StartClickHouse(ctx, filepath.Join(abs, "clickhouse"), *chPort)
+	ch, rd, err := localdb.StartBoth(ctx, abs, *chPort, *redisPort)
 	if err != nil {
 		return fmt.Errorf("%w (is another `make run` still running?)", err)
 	}
 	defer ch.Stop()
-	rd, err := localdb.StartRedis(ctx, filepath.Join(abs, "redis"), *redisPort)
-	if err != nil {
-		return fmt.Errorf("%w (is another `make run` still running?)", err)
-	}
 	defer rd.Stop()
 	cfg.ClickHouseAddr = ch.Addr
 	cfg.RedisURL = "redis://" + rd.Addr + "/0"

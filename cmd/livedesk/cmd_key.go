@@ -8,7 +8,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/livedesk/livedesk/ingest"
-	"github.com/livedesk/livedesk/schema"
 )
 
 func init() {
@@ -28,14 +27,11 @@ func runKey(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if err != nil {
 		return err
 	}
-	conn, err := schema.Open(ctx, schema.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDB, User: cfg.ClickHouseUser, Password: cfg.ClickHousePass})
+	conn, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if _, err := schema.Migrate(ctx, conn, nil); err != nil {
-		return err
-	}
 	keys := ingest.NewKeys(conn)
 	switch sub {
 	case "create":

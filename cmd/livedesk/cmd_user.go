@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/livedesk/livedesk/live"
-	"github.com/livedesk/livedesk/schema"
 )
 
 func init() {
@@ -42,14 +41,11 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	conn, err := schema.Open(ctx, schema.Options{Addr: cfg.ClickHouseAddr, Database: cfg.ClickHouseDB, User: cfg.ClickHouseUser, Password: cfg.ClickHousePass})
+	conn, err := openMigrated(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if _, err := schema.Migrate(ctx, conn, nil); err != nil {
-		return err
-	}
 	users := live.NewUsers(conn)
 	switch sub {
 	case "add":

@@ -14,6 +14,10 @@ import (
 	"os/signal"
 	"sort"
 	"syscall"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/livedesk/livedesk/schema"
 )
 
 // command is one sub-command.
@@ -115,4 +119,18 @@ func configFromFlags(fs *flag.FlagSet, args []string) (Config, error) {
 		return c, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	return c, nil
+}
+
+// openMigrated connects to cfg's ClickHouse and applies the schema (for admin sub-commands that
+// run without a server).
+func openMigrated(ctx context.Context, cfg Config) (driver.Conn, error) {
+	conn, err := schema.Open(ctx, (&Main{Config: cfg}).schemaOptions())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := schema.Migrate(ctx, conn, nil); err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return conn, nil
 }

@@ -199,3 +199,18 @@ const clickhouseUsers = `<?xml version="1.0"?>
   <quotas><default><interval><duration>3600</duration><queries>0</queries><errors>0</errors><result_rows>0</result_rows><read_rows>0</read_rows><execution_time>0</execution_time></interval></default></quotas>
 </yandex>
 `
+
+// StartBoth starts ClickHouse under dir/clickhouse and Redis under dir/redis (a port of 0 picks
+// a free one). When the second fails, the first is stopped again.
+func StartBoth(ctx context.Context, dir string, clickhousePort, redisPort int) (ch, rd *Server, err error) {
+	ch, err = StartClickHouse(ctx, filepath.Join(dir, "clickhouse"), clickhousePort)
+	if err != nil {
+		return nil, nil, err
+	}
+	rd, err = StartRedis(ctx, filepath.Join(dir, "redis"), redisPort)
+	if err != nil {
+		ch.Stop()
+		return nil, nil, err
+	}
+	return ch, rd, nil
+}
