@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 	"sync"
 	"time"
@@ -63,6 +64,10 @@ type rawData struct {
 	titles    map[string]string
 	perSecond secondData
 	capped    bool
+	// rows stored in the span (copies included), distinct events with a copy received after
+	// the span ended, and the latest receive time.
+	rows, late  uint64
+	maxReceived time.Time
 }
 
 // Build builds the report of span. It reads the events of the span (and, for the comparison, the
@@ -104,17 +109,42 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 		}()
 	}
 	q := reportQueries{ch: b.CH, span: span}
-	// The biggest scans first so they start while the small ones run.
-	var dupMinutes []int64
-	run("minutes", func() (err error) { raw.groups, dupMinutes, err = q.minuteGroups(ctx); return })
-	run("users", func() (err error) { raw.users, err = q.funnelUsers(ctx); return })
-	run("clickers", func() (err error) { raw.clickers, err = q.productClickers(ctx); return })
-	run("sparse rows", func() error { return q.sparseRows(ctx, &raw) })
-	run("online", func() (err error) { raw.online, err = q.onlineMinutes(ctx); return })
+	// From the rollups (report_rollup.go) first; the biggest reads start first.
+	var mr minuteRead
+	run("minutes", func() (err error) { mr, err = q.rollupMinutes(ctx); return })
+	run("users", func() (err error) { raw.users, err = q.rollupFunnel(ctx); return })
+	run("clickers", func() (err error) { raw.clickers, err = q.rollupClickers(ctx); return })
+	run("sparse rows", func() error { return q.sparseRows(ctx, "report_sparse", &raw) })
+	run("late", func() (err error) { raw.late, err = q.lateEvents(ctx); return })
 	run("flags", func() (err error) { raw.flags, err = q.flags(ctx); return })
 	wg.Wait()
 	if firstErr != nil {
 		return nil, firstErr
+	}
+	dupMinutes, rawMinutes := mr.dupMinutes, mr.rawMinutes
+	if mr.complete {
+		raw.groups, raw.online, raw.rows, raw.maxReceived = mr.groups, mr.online, mr.rows, mr.maxReceived
+	} else {
+		// Some minute has fewer rollup rows than stored rows (a rollup view was missing when
+		// they were stored): everything the rollups would give is read from events.
+		slog.Warn("live: report: rollups incomplete, reading raw events", "session", span.Session)
+		raw = rawData{flags: raw.flags, late: raw.late}
+		rawMinutes = nil
+		run("raw minutes", func() (err error) { raw.groups, dupMinutes, err = q.minuteGroups(ctx); return })
+		run("raw users", func() (err error) { raw.users, err = q.funnelUsers(ctx); return })
+		run("raw clickers", func() (err error) { raw.clickers, err = q.productClickers(ctx); return })
+		run("raw sparse rows", func() error { return q.sparseRows(ctx, "events", &raw) })
+		run("raw online", func() (err error) { raw.online, err = q.onlineMinutes(ctx); return })
+		wg.Wait()
+		if firstErr != nil {
+			return nil, firstErr
+		}
+		for _, g := range raw.groups {
+			raw.rows += g.rows
+			if g.maxReceived.After(raw.maxReceived) {
+				raw.maxReceived = g.maxReceived
+			}
+		}
 	}
 	// Second-level clicks and views for the segments and the flag windows, only for the products
 	// that were presented or flagged, and the comment texts: these count with count() and take
@@ -132,7 +162,7 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 	}
 	edges := edgeMinutes(span, raw.actions, raw.flags)
 	run("per second", func() (err error) {
-		raw.perSecond, err = q.perSecond(ctx, sortedKeys(watched), edges, dupMinutes)
+		raw.perSecond, err = q.perSecond(ctx, sortedKeys(watched), edges, dupMinutes, rawMinutes)
 		return
 	})
 	run("comments", func() (err error) { raw.texts, raw.capped, err = q.commentTexts(ctx, dupMinutes); return })
