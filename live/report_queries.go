@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -246,16 +247,16 @@ func (q reportQueries) productClickers(ctx context.Context) (map[string]int64, e
 // copies included) and sorts them out in Go: orders deduped by order id (the earliest paid event
 // of an order counts), ad spend and actions deduped by id.
 func (q reportQueries) sparseRows(ctx context.Context, table string, raw *rawData) error {
-	type key struct{ status, order string }
 	seen := map[string]bool{}
-	best := map[key]orderRow{}
+	paid, refunded := make([]orderRow, 0, 1<<12), []orderRow{}
 	// Two scans: orders are in every granule, so theirs reads only the columns orders need (not
 	// even the event id: copies of an order event carry its order id and collapse with it); the
 	// operator actions and ad spend touch few granules, so PREWHERE skips the rest of theirs.
 	if err := q.scanOrders(ctx, table, func(status string, o orderRow) {
-		k := key{status, o.order}
-		if cur, ok := best[k]; !ok || earlier(o, cur) {
-			best[k] = o
+		if status == "paid" {
+			paid = append(paid, o)
+		} else {
+			refunded = append(refunded, o)
 		}
 	}); err != nil {
 		return err
@@ -270,17 +271,34 @@ func (q reportQueries) sparseRows(ctx context.Context, table string, raw *rawDat
 		}
 		return raw.actions[i].id < raw.actions[j].id
 	})
-	for k, o := range best {
-		if k.status == "paid" {
-			raw.orders = append(raw.orders, o)
-		} else {
-			raw.refunds = append(raw.refunds, o)
+	raw.orders, raw.refunds = firstPerOrder(paid), firstPerOrder(refunded)
+	return nil
+}
+
+// firstPerOrder keeps the earliest event of each order id and returns them in time order.
+func firstPerOrder(rows []orderRow) []orderRow {
+	at := make(map[string]int32, len(rows))
+	out := make([]orderRow, 0, len(rows))
+	for _, o := range rows {
+		i, ok := at[o.order]
+		switch {
+		case !ok:
+			at[o.order] = int32(len(out))
+			out = append(out, o)
+		case earlier(o, out[i]):
+			out[i] = o
 		}
 	}
-	byTime := func(s []orderRow) { sort.Slice(s, func(i, j int) bool { return earlier(s[i], s[j]) }) }
-	byTime(raw.orders)
-	byTime(raw.refunds)
-	return nil
+	slices.SortFunc(out, func(a, b orderRow) int {
+		if earlier(a, b) {
+			return -1
+		}
+		if earlier(b, a) {
+			return 1
+		}
+		return 0
+	})
+	return out
 }
 
 // earlier orders order events by time, then by their other fields, so the choice among events of
