@@ -165,7 +165,14 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 		raw.perSecond, err = q.perSecond(ctx, sortedKeys(watched), edges, dupMinutes, rawMinutes)
 		return
 	})
-	run("comments", func() (err error) { raw.texts, raw.capped, err = q.commentTexts(ctx, dupMinutes); return })
+	run("comments", func() (err error) {
+		if rawMinutes == nil {
+			raw.texts, raw.capped, err = q.commentTexts(ctx, dupMinutes)
+		} else {
+			raw.texts, raw.capped, err = q.rollupTexts(ctx, rawMinutes, dupMinutes)
+		}
+		return
+	})
 	wg.Wait()
 	if firstErr != nil {
 		return nil, firstErr

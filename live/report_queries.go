@@ -404,8 +404,14 @@ const maxTexts = 50_000
 // commentTexts counts comment events per distinct text: count(), less the stored copies found
 // in dupMinutes.
 func (q reportQueries) commentTexts(ctx context.Context, dupMinutes []int64) ([]textCount, bool, error) {
-	rows, err := q.ch.Query(ctx, fmt.Sprintf(`SELECT text, count() AS n FROM events WHERE `+spanWhere+`
-		AND type = 'comment' AND text != '' GROUP BY text ORDER BY n DESC, text LIMIT %d`, maxTexts), q.args()...)
+	return q.texts(ctx, fmt.Sprintf(`SELECT text, count() AS n FROM events WHERE `+spanWhere+`
+		AND type = 'comment' AND text != '' GROUP BY text ORDER BY n DESC, text LIMIT %d`, maxTexts), q.args(), dupMinutes)
+}
+
+// texts runs sql (text, n: the most frequent maxTexts texts, stored copies counted) and takes off
+// the copies found in dupMinutes.
+func (q reportQueries) texts(ctx context.Context, sql string, args []any, dupMinutes []int64) ([]textCount, bool, error) {
+	rows, err := q.ch.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, false, err
 	}

@@ -24,10 +24,11 @@ import (
 //
 // The rollup holds every inserted row at least once (the views exist before the backfill), so
 // per (minute, type, product) group rollup rows ≥ stored rows ≥ distinct ids; equal totals for m
-// force equality in every group of m, and by (1) each equals the group's distinct ids. The same
-// holds for the per-second counts of m (report_seconds). Every other minute — a suspect one, one
+// force equality in every group of m (and in every finer split of it: seconds, texts), and by (1)
+// each equals the group's distinct ids. Every other minute — a suspect one, one
 // whose copies were merged away after the rollup counted them, and the partial minutes at the
-// span's edges — is recounted from events with uniqExact(id), as before. If some minute has fewer
+// span's edges — is recounted from events with uniqExact(id), as before. The same holds for the
+// per-second counts (report_seconds) and the comment texts (report_texts) of a clean minute. If some minute has fewer
 // rollup rows than stored rows, the rollups are incomplete for the span (cannot happen once the
 // migration ran; it guards against a dropped view) and the whole report is read raw.
 //
@@ -344,7 +345,7 @@ func (q reportQueries) rollupSeconds(ctx context.Context, d *secondData, want ma
 		return nil
 	}
 	ranges, rangeArgs := minuteRanges(minutes)
-	rows, err := q.ch.Query(ctx, `SELECT toUInt32(ts) AS s, type, product, countMerge(rows) FROM report_seconds
+	rows, err := q.ch.Query(ctx, `SELECT toUInt32(ts) AS s, type, product, sum(rows) FROM report_seconds
 		WHERE `+spanWhere+` AND type IN `+types+` AND (`+ranges+`) GROUP BY s, type, product`,
 		append(q.args(), rangeArgs...)...)
 	if err != nil {
@@ -361,4 +362,37 @@ func (q reportQueries) rollupSeconds(ctx context.Context, d *secondData, want ma
 		d.add(want, int64(s), typ, product, int64(n))
 	}
 	return rows.Err()
+}
+
+// rollupTexts is commentTexts with the proven-clean whole minutes (not in rawMinutes) read from
+// report_texts and the others from events (count(), less the copies found in dupMinutes).
+func (q reportQueries) rollupTexts(ctx context.Context, rawMinutes map[int64]bool, dupMinutes []int64) ([]textCount, bool, error) {
+	from, to := spanMinutes(q.span)
+	var raw []int64
+	for u := range rawMinutes {
+		raw = append(raw, u)
+	}
+	sort.Slice(raw, func(i, j int) bool { return raw[i] < raw[j] })
+	var parts []string
+	var args []any
+	if to.After(from) {
+		skip := "0"
+		for _, u := range raw {
+			skip += fmt.Sprintf(", %d", u)
+		}
+		parts = append(parts, `SELECT text, sum(rows) AS n FROM report_texts WHERE shop = ? AND room = ? AND minute >= ? AND minute < ?
+			AND toUInt32(minute) NOT IN (`+skip+`) GROUP BY text`)
+		args = append(args, q.span.Shop, q.span.Room, from, to)
+	}
+	if len(raw) > 0 {
+		cond, cargs := minuteRanges(raw)
+		parts = append(parts, `SELECT text, count() AS n FROM events WHERE `+spanWhere+` AND type = 'comment' AND text != ''
+			AND (`+cond+`) GROUP BY text`)
+		args = append(append(args, q.args()...), cargs...)
+	}
+	if len(parts) == 0 {
+		return nil, false, nil
+	}
+	return q.texts(ctx, fmt.Sprintf(`SELECT text, sum(n) AS n FROM (`+strings.Join(parts, " UNION ALL ")+`)
+		GROUP BY text ORDER BY n DESC, text LIMIT %d`, maxTexts), args, dupMinutes)
 }

@@ -6,7 +6,7 @@
 -- between is counted twice, never missed. Invariant the report relies on: every row ever
 -- inserted into events is in the rollups at least once (report_minutes.rows >= the rows stored
 -- in events, per minute, type and product). Copies (a resent event past a lost Redis gate) are
--- counted in report_minutes/report_seconds too; the report proves a minute copy-free before it
+-- counted in report_minutes/report_seconds/report_texts too; the report proves a minute copy-free before it
 -- trusts those counts and otherwise recounts that minute from events by id.
 
 -- Per (minute, type, product): rows inserted, and the online gauge's last and highest reading.
@@ -30,22 +30,40 @@ FROM events
 GROUP BY shop, room, minute, type, product;
 
 -- Per (second, type, product) rows inserted of entries and clicks: the segment and flag windows.
+-- A plain summed count (an AggregateFunction(count) state costs more to read than the rows).
 CREATE TABLE IF NOT EXISTS report_seconds (
     shop    String,
     room    String,
     ts      DateTime('UTC'),
     type    String,
     product String,
-    rows    AggregateFunction(count)
-) ENGINE = AggregatingMergeTree()
+    rows    UInt64
+) ENGINE = SummingMergeTree(rows)
 PARTITION BY toYYYYMM(ts)
 ORDER BY (shop, room, ts, type, product);
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS report_seconds_mv TO report_seconds AS
-SELECT shop, room, ts, type, product, countState() AS rows
+SELECT shop, room, ts, type, product, count() AS rows
 FROM events
 WHERE type IN ('enter', 'click')
 GROUP BY shop, room, ts, type, product;
+
+-- Per (minute, comment text) rows inserted: the buyer-question topics.
+CREATE TABLE IF NOT EXISTS report_texts (
+    shop   String,
+    room   String,
+    minute DateTime('UTC'),
+    text   String,
+    rows   UInt64
+) ENGINE = SummingMergeTree(rows)
+PARTITION BY toYYYYMM(minute)
+ORDER BY (shop, room, minute, text);
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS report_texts_mv TO report_texts AS
+SELECT shop, room, toStartOfMinute(ts) AS minute, text, count() AS rows
+FROM events
+WHERE type = 'comment' AND text != ''
+GROUP BY shop, room, minute, text;
 
 -- The people of the funnel: one row per (type, hour, user) — scope 0, every product — and per
 -- (product, hour, user) of clicks — scope 1 — with a bit per minute of the hour the user had such
@@ -111,10 +129,16 @@ FROM events
 GROUP BY shop, room, minute, type, product;
 
 INSERT INTO report_seconds (shop, room, ts, type, product, rows)
-SELECT shop, room, ts, type, product, countState()
+SELECT shop, room, ts, type, product, count()
 FROM events
 WHERE type IN ('enter', 'click')
 GROUP BY shop, room, ts, type, product;
+
+INSERT INTO report_texts (shop, room, minute, text, rows)
+SELECT shop, room, toStartOfMinute(ts) AS minute, text, count()
+FROM events
+WHERE type = 'comment' AND text != ''
+GROUP BY shop, room, minute, text;
 
 INSERT INTO report_people (shop, room, scope, type, product, hour, user, minutes)
 SELECT shop, room, toUInt8(0), type, '', toStartOfHour(ts) AS hour, user,
