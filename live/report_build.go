@@ -82,62 +82,75 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 	var raw rawData
 	var mu sync.Mutex
 	var firstErr error
-	var wg sync.WaitGroup
+	var early, wg sync.WaitGroup // early: what the second-level reads need; wg: everything
 	steps := map[string]int64{}
 	slots := make(chan struct{}, max(b.Parallel, 1))
 	if b.Parallel <= 0 {
 		slots = make(chan struct{}, 2)
 	}
-	run := func(name string, f func() error) {
+	run := func(name string, also *sync.WaitGroup, f func() error) {
 		wg.Add(1)
+		if also != nil {
+			also.Add(1)
+		}
 		go func() {
 			defer wg.Done()
+			if also != nil {
+				defer also.Done()
+			}
 			slots <- struct{}{}
 			defer func() { <-slots }()
 			t := time.Now()
 			err := f()
 			mu.Lock()
 			steps[name] = time.Since(t).Milliseconds()
-			mu.Unlock()
-			if err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = fmt.Errorf("live: report %s: %s: %w", span.Session, name, err)
-				}
-				mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = fmt.Errorf("live: report %s: %s: %w", span.Session, name, err)
 			}
+			mu.Unlock()
 		}()
 	}
+	failed := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		return firstErr
+	}
 	q := reportQueries{ch: b.CH, span: span}
-	// From the rollups (report_rollup.go) first; the biggest reads start first.
+	// From the rollups (report_rollup.go); the biggest reads start first. The funnel's three
+	// distinct-user counts run apart: one thread each, no set merging, both cores busy.
 	var mr minuteRead
-	run("minutes", func() (err error) { mr, err = q.rollupMinutes(ctx); return })
-	run("users", func() (err error) { raw.users, err = q.rollupFunnel(ctx); return })
-	run("clickers", func() (err error) { raw.clickers, err = q.rollupClickers(ctx); return })
-	run("sparse rows", func() error { return q.sparseRows(ctx, "report_sparse", &raw) })
-	run("late", func() (err error) { raw.late, err = q.lateEvents(ctx); return })
-	run("flags", func() (err error) { raw.flags, err = q.flags(ctx); return })
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	run("users impression", nil, func() (err error) { raw.users[1], err = q.rollupFunnel(ctx, "impression"); return })
+	run("minutes", &early, func() (err error) { mr, err = q.rollupMinutes(ctx); return })
+	run("sparse rows", &early, func() error { return q.sparseRows(ctx, "report_sparse", &raw) })
+	run("flags", &early, func() (err error) { raw.flags, err = q.flags(ctx); return })
+	run("clickers", nil, func() (err error) { raw.clickers, err = q.rollupClickers(ctx); return })
+	run("users click", nil, func() (err error) { raw.users[2], err = q.rollupFunnel(ctx, "click"); return })
+	run("users enter", nil, func() (err error) { raw.users[0], err = q.rollupFunnel(ctx, "enter"); return })
+	run("late", nil, func() (err error) { raw.late, err = q.lateEvents(ctx); return })
+	early.Wait()
+	if err := failed(); err != nil {
+		wg.Wait()
+		return nil, err
 	}
 	dupMinutes, rawMinutes := mr.dupMinutes, mr.rawMinutes
 	if mr.complete {
 		raw.groups, raw.online, raw.rows, raw.maxReceived = mr.groups, mr.online, mr.rows, mr.maxReceived
+		b.secondLevel(ctx, q, &raw, run, dupMinutes, rawMinutes)
+		wg.Wait()
 	} else {
 		// Some minute has fewer rollup rows than stored rows (a rollup view was missing when
 		// they were stored): everything the rollups would give is read from events.
+		wg.Wait()
 		slog.Warn("live: report: rollups incomplete, reading raw events", "session", span.Session)
 		raw = rawData{flags: raw.flags, late: raw.late}
-		rawMinutes = nil
-		run("raw minutes", func() (err error) { raw.groups, dupMinutes, err = q.minuteGroups(ctx); return })
-		run("raw users", func() (err error) { raw.users, err = q.funnelUsers(ctx); return })
-		run("raw clickers", func() (err error) { raw.clickers, err = q.productClickers(ctx); return })
-		run("raw sparse rows", func() error { return q.sparseRows(ctx, "events", &raw) })
-		run("raw online", func() (err error) { raw.online, err = q.onlineMinutes(ctx); return })
+		run("raw minutes", nil, func() (err error) { raw.groups, dupMinutes, err = q.minuteGroups(ctx); return })
+		run("raw users", nil, func() (err error) { raw.users, err = q.funnelUsers(ctx); return })
+		run("raw clickers", nil, func() (err error) { raw.clickers, err = q.productClickers(ctx); return })
+		run("raw sparse rows", nil, func() error { return q.sparseRows(ctx, "events", &raw) })
+		run("raw online", nil, func() (err error) { raw.online, err = q.onlineMinutes(ctx); return })
 		wg.Wait()
-		if firstErr != nil {
-			return nil, firstErr
+		if err := failed(); err != nil {
+			return nil, err
 		}
 		for _, g := range raw.groups {
 			raw.rows += g.rows
@@ -145,10 +158,29 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 				raw.maxReceived = g.maxReceived
 			}
 		}
+		b.secondLevel(ctx, q, &raw, run, dupMinutes, nil)
+		wg.Wait()
 	}
-	// Second-level clicks and views for the segments and the flag windows, only for the products
-	// that were presented or flagged, and the comment texts: these count with count() and take
-	// off the stored copies only in the minutes where the minute groups found some.
+	if err := failed(); err != nil {
+		return nil, err
+	}
+	raw.perSecond.minuteClicks, raw.perSecond.minuteViews = minuteCounts(raw.groups)
+	r := &Report{Span: span, Built: b.now(), Steps: steps}
+	t := time.Now()
+	assemble(r, &raw)
+	b.enrich(ctx, r, &raw)
+	steps["assemble"] = time.Since(t).Milliseconds()
+	r.BuildMillis = time.Since(started).Milliseconds()
+	return r, nil
+}
+
+// secondLevel starts the reads that need the operator actions, flags and minute groups:
+// second-level clicks and views for the segments and the flag windows, only for the products
+// that were presented or flagged, and the comment texts. Both count with count() and take off the
+// stored copies only in the minutes where the minute groups found some; with rawMinutes (nil:
+// everything from events) the proven-clean minutes come from the rollups.
+func (b *ReportBuilder) secondLevel(ctx context.Context, q reportQueries, raw *rawData,
+	run func(string, *sync.WaitGroup, func() error), dupMinutes []int64, rawMinutes map[int64]bool) {
 	watched := map[string]bool{}
 	for _, a := range raw.actions {
 		if a.typ == MarkerPin && a.product != "" {
@@ -160,12 +192,12 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 			watched[f.product] = true
 		}
 	}
-	edges := edgeMinutes(span, raw.actions, raw.flags)
-	run("per second", func() (err error) {
+	edges := edgeMinutes(q.span, raw.actions, raw.flags)
+	run("per second", nil, func() (err error) {
 		raw.perSecond, err = q.perSecond(ctx, sortedKeys(watched), edges, dupMinutes, rawMinutes)
 		return
 	})
-	run("comments", func() (err error) {
+	run("comments", nil, func() (err error) {
 		if rawMinutes == nil {
 			raw.texts, raw.capped, err = q.commentTexts(ctx, dupMinutes)
 		} else {
@@ -173,18 +205,6 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 		}
 		return
 	})
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	raw.perSecond.minuteClicks, raw.perSecond.minuteViews = minuteCounts(raw.groups)
-	r := &Report{Span: span, Built: b.now(), Steps: steps}
-	t := time.Now()
-	assemble(r, &raw)
-	b.enrich(ctx, r, &raw)
-	steps["assemble"] = time.Since(t).Milliseconds()
-	r.BuildMillis = time.Since(started).Milliseconds()
-	return r, nil
 }
 
 // enrich adds what comes from outside the events table: catalog titles and stock (次日主推) and
