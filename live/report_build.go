@@ -19,16 +19,19 @@ type ReportProducts interface {
 // ReportBuilder builds a session's report from ClickHouse.
 //
 // Exactly one count per event id, without FINAL (which on 18.16 merges every part of the span in
-// one thread, ~2–4 s for 10M rows here). Copies of one event share (ts, type, id), the end of the
-// events table's sorting key, so they fall in the same (minute, type, product) group, and a
-// ReplacingMergeTree merge leaves no two copies in one merged part. The minute groups are counted
-// with plain count(); system.parts then shows which minutes lie in exactly one merged part (no
-// copies possible: count() is exact) and which are "suspect" (several parts, or a fresh unmerged
-// one — the last minutes of a session that just ended, late events, a resend burst). Only
-// suspect minutes are recounted with uniqExact(id); the per-second and comment counts subtract
-// copies only in the minutes where that recount found some. Rows whose values are needed
-// (orders, ad spend, operator actions) are read raw and deduped by id in Go; distinct-user counts
-// (uniqExact(user)) and online maxima are unaffected by copies.
+// one thread). Most numbers come from ingest-time rollups filled by materialized views on events
+// (report_rollup.go and migration 0031): per-minute group counts and online readings, per-second
+// entries and clicks, per-minute comment texts, the funnel's people as (hour, user, minute bits),
+// and the sparse rows (orders, ad spend, operator actions). A rollup count includes stored
+// copies, so it is used for a whole minute only when that minute is proven copy-free — its rows
+// lie in one merged part of events (a ReplacingMergeTree merge leaves no two copies of one
+// (ts, type, id)) and the rollup holds exactly as many rows for it as events does. Every other
+// minute (a fresh or multi-part one, one whose copies were merged away after being counted, the
+// partial minutes at the span's edges) is recounted from events with uniqExact(id), and the
+// per-second and comment counts subtract copies only in the minutes where that recount found
+// some. People (uniqExact of users over minute bits), maxima and the last online reading are
+// unaffected by copies; sparse rows are deduped by id in Go. If the rollups hold fewer rows than
+// events for some minute (a view was missing), the whole report is read from events as before.
 //
 // `livedesk bench-report` times this on a generated 3-hour, 10-million-event session.
 type ReportBuilder struct {
