@@ -42,12 +42,7 @@ func assemble(r *Report, raw *rawData) {
 		}
 		m := &r.Minutes[i]
 		ids := int64(g.ids)
-		q.Rows += int64(g.rows)
 		q.Events += ids
-		q.Late += int64(g.late)
-		if g.maxReceived.After(r.MaxReceived) {
-			r.MaxReceived = g.maxReceived
-		}
 		m.Events += ids
 		switch g.typ {
 		case "enter":
@@ -69,6 +64,7 @@ func assemble(r *Report, raw *rawData) {
 			m.Comments += ids
 		}
 	}
+	q.Rows, q.Late, r.MaxReceived = int64(raw.rows), int64(raw.late), raw.maxReceived
 	q.Duplicates = q.Rows - q.Events
 	q.Minutes = int64(n)
 	q.EmptyMinutes = []time.Time{}

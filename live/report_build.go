@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"sort"
 	"sync"
 	"time"
@@ -18,16 +19,19 @@ type ReportProducts interface {
 // ReportBuilder builds a session's report from ClickHouse.
 //
 // Exactly one count per event id, without FINAL (which on 18.16 merges every part of the span in
-// one thread, ~2–4 s for 10M rows here). Copies of one event share (ts, type, id), the end of the
-// events table's sorting key, so they fall in the same (minute, type, product) group, and a
-// ReplacingMergeTree merge leaves no two copies in one merged part. The minute groups are counted
-// with plain count(); system.parts then shows which minutes lie in exactly one merged part (no
-// copies possible: count() is exact) and which are "suspect" (several parts, or a fresh unmerged
-// one — the last minutes of a session that just ended, late events, a resend burst). Only
-// suspect minutes are recounted with uniqExact(id); the per-second and comment counts subtract
-// copies only in the minutes where that recount found some. Rows whose values are needed
-// (orders, ad spend, operator actions) are read raw and deduped by id in Go; distinct-user counts
-// (uniqExact(user)) and online maxima are unaffected by copies.
+// one thread). Most numbers come from ingest-time rollups filled by materialized views on events
+// (report_rollup.go and migration 0031): per-minute group counts and online readings, per-second
+// entries and clicks, per-minute comment texts, the funnel's people as (hour, user, minute bits),
+// and the sparse rows (orders, ad spend, operator actions). A rollup count includes stored
+// copies, so it is used for a whole minute only when that minute is proven copy-free — its rows
+// lie in one merged part of events (a ReplacingMergeTree merge leaves no two copies of one
+// (ts, type, id)) and the rollup holds exactly as many rows for it as events does. Every other
+// minute (a fresh or multi-part one, one whose copies were merged away after being counted, the
+// partial minutes at the span's edges) is recounted from events with uniqExact(id), and the
+// per-second and comment counts subtract copies only in the minutes where that recount found
+// some. People (uniqExact of users over minute bits), maxima and the last online reading are
+// unaffected by copies; sparse rows are deduped by id in Go. If the rollups hold fewer rows than
+// events for some minute (a view was missing), the whole report is read from events as before.
 //
 // `livedesk bench-report` times this on a generated 3-hour, 10-million-event session.
 type ReportBuilder struct {
@@ -38,6 +42,8 @@ type ReportBuilder struct {
 	// Parallel is how many report queries run at once (default 2: each already uses two
 	// ClickHouse threads, and more only makes them fight over the same cores).
 	Parallel int
+	// forceRaw reads everything from events as if the rollups were incomplete (tests compare).
+	forceRaw bool
 }
 
 func (b *ReportBuilder) now() time.Time {
@@ -63,6 +69,10 @@ type rawData struct {
 	titles    map[string]string
 	perSecond secondData
 	capped    bool
+	// rows stored in the span (copies included), distinct events with a copy received after
+	// the span ended, and the latest receive time.
+	rows, late  uint64
+	maxReceived time.Time
 }
 
 // Build builds the report of span. It reads the events of the span (and, for the comparison, the
@@ -77,48 +87,107 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 	var raw rawData
 	var mu sync.Mutex
 	var firstErr error
-	var wg sync.WaitGroup
+	var early, wg sync.WaitGroup // early: what the second-level reads need; wg: everything
 	steps := map[string]int64{}
 	slots := make(chan struct{}, max(b.Parallel, 1))
 	if b.Parallel <= 0 {
 		slots = make(chan struct{}, 2)
 	}
-	run := func(name string, f func() error) {
+	run := func(name string, also *sync.WaitGroup, f func() error) {
 		wg.Add(1)
+		if also != nil {
+			also.Add(1)
+		}
 		go func() {
 			defer wg.Done()
+			if also != nil {
+				defer also.Done()
+			}
 			slots <- struct{}{}
 			defer func() { <-slots }()
 			t := time.Now()
 			err := f()
 			mu.Lock()
 			steps[name] = time.Since(t).Milliseconds()
-			mu.Unlock()
-			if err != nil {
-				mu.Lock()
-				if firstErr == nil {
-					firstErr = fmt.Errorf("live: report %s: %s: %w", span.Session, name, err)
-				}
-				mu.Unlock()
+			if err != nil && firstErr == nil {
+				firstErr = fmt.Errorf("live: report %s: %s: %w", span.Session, name, err)
 			}
+			mu.Unlock()
 		}()
 	}
-	q := reportQueries{ch: b.CH, span: span}
-	// The biggest scans first so they start while the small ones run.
-	var dupMinutes []int64
-	run("minutes", func() (err error) { raw.groups, dupMinutes, err = q.minuteGroups(ctx); return })
-	run("users", func() (err error) { raw.users, err = q.funnelUsers(ctx); return })
-	run("clickers", func() (err error) { raw.clickers, err = q.productClickers(ctx); return })
-	run("sparse rows", func() error { return q.sparseRows(ctx, &raw) })
-	run("online", func() (err error) { raw.online, err = q.onlineMinutes(ctx); return })
-	run("flags", func() (err error) { raw.flags, err = q.flags(ctx); return })
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
+	failed := func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		return firstErr
 	}
-	// Second-level clicks and views for the segments and the flag windows, only for the products
-	// that were presented or flagged, and the comment texts: these count with count() and take
-	// off the stored copies only in the minutes where the minute groups found some.
+	q := reportQueries{ch: b.CH, span: span}
+	// From the rollups (report_rollup.go); the biggest reads start first. The funnel's three
+	// distinct-user counts run apart: one thread each, no set merging, both cores busy.
+	var mr minuteRead
+	run("users impression", nil, func() (err error) { raw.users[1], err = q.rollupFunnel(ctx, "impression"); return })
+	run("minutes", &early, func() (err error) { mr, err = q.rollupMinutes(ctx); return })
+	run("sparse rows", &early, func() error { return q.sparseRows(ctx, "report_sparse", &raw) })
+	run("flags", &early, func() (err error) { raw.flags, err = q.flags(ctx); return })
+	run("clickers", nil, func() (err error) { raw.clickers, err = q.rollupClickers(ctx); return })
+	run("users click", nil, func() (err error) { raw.users[2], err = q.rollupFunnel(ctx, "click"); return })
+	run("users enter", nil, func() (err error) { raw.users[0], err = q.rollupFunnel(ctx, "enter"); return })
+	run("late", nil, func() (err error) { raw.late, err = q.lateEvents(ctx); return })
+	early.Wait()
+	if err := failed(); err != nil {
+		wg.Wait()
+		return nil, err
+	}
+	dupMinutes, rawMinutes := mr.dupMinutes, mr.rawMinutes
+	if mr.complete && !b.forceRaw {
+		raw.groups, raw.online, raw.rows, raw.maxReceived = mr.groups, mr.online, mr.rows, mr.maxReceived
+		b.secondLevel(ctx, q, &raw, run, dupMinutes, rawMinutes)
+		wg.Wait()
+	} else {
+		// Some minute has fewer rollup rows than stored rows (a rollup view was missing when
+		// they were stored): everything the rollups would give is read from events.
+		wg.Wait()
+		if !mr.complete {
+			slog.Warn("live: report: rollups incomplete, reading raw events", "session", span.Session)
+		}
+		raw = rawData{flags: raw.flags, late: raw.late}
+		run("raw minutes", nil, func() (err error) { raw.groups, dupMinutes, err = q.minuteGroups(ctx); return })
+		run("raw users", nil, func() (err error) { raw.users, err = q.funnelUsers(ctx); return })
+		run("raw clickers", nil, func() (err error) { raw.clickers, err = q.productClickers(ctx); return })
+		run("raw sparse rows", nil, func() error { return q.sparseRows(ctx, "events", &raw) })
+		run("raw online", nil, func() (err error) { raw.online, err = q.onlineMinutes(ctx); return })
+		wg.Wait()
+		if err := failed(); err != nil {
+			return nil, err
+		}
+		for _, g := range raw.groups {
+			raw.rows += g.rows
+			if g.maxReceived.After(raw.maxReceived) {
+				raw.maxReceived = g.maxReceived
+			}
+		}
+		b.secondLevel(ctx, q, &raw, run, dupMinutes, nil)
+		wg.Wait()
+	}
+	if err := failed(); err != nil {
+		return nil, err
+	}
+	raw.perSecond.minuteClicks, raw.perSecond.minuteViews = minuteCounts(raw.groups)
+	r := &Report{Span: span, Built: b.now(), Steps: steps}
+	t := time.Now()
+	assemble(r, &raw)
+	b.enrich(ctx, r, &raw)
+	steps["assemble"] = time.Since(t).Milliseconds()
+	r.BuildMillis = time.Since(started).Milliseconds()
+	return r, nil
+}
+
+// secondLevel starts the reads that need the operator actions, flags and minute groups:
+// second-level clicks and views for the segments and the flag windows, only for the products
+// that were presented or flagged, and the comment texts. Both count with count() and take off the
+// stored copies only in the minutes where the minute groups found some; with rawMinutes (nil:
+// everything from events) the proven-clean minutes come from the rollups.
+func (b *ReportBuilder) secondLevel(ctx context.Context, q reportQueries, raw *rawData,
+	run func(string, *sync.WaitGroup, func() error), dupMinutes []int64, rawMinutes map[int64]bool) {
 	watched := map[string]bool{}
 	for _, a := range raw.actions {
 		if a.typ == MarkerPin && a.product != "" {
@@ -130,24 +199,19 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 			watched[f.product] = true
 		}
 	}
-	edges := edgeMinutes(span, raw.actions, raw.flags)
-	run("per second", func() (err error) {
-		raw.perSecond, err = q.perSecond(ctx, sortedKeys(watched), edges, dupMinutes)
+	edges := edgeMinutes(q.span, raw.actions, raw.flags)
+	run("per second", nil, func() (err error) {
+		raw.perSecond, err = q.perSecond(ctx, sortedKeys(watched), edges, dupMinutes, rawMinutes)
 		return
 	})
-	run("comments", func() (err error) { raw.texts, raw.capped, err = q.commentTexts(ctx, dupMinutes); return })
-	wg.Wait()
-	if firstErr != nil {
-		return nil, firstErr
-	}
-	raw.perSecond.minuteClicks, raw.perSecond.minuteViews = minuteCounts(raw.groups)
-	r := &Report{Span: span, Built: b.now(), Steps: steps}
-	t := time.Now()
-	assemble(r, &raw)
-	b.enrich(ctx, r, &raw)
-	steps["assemble"] = time.Since(t).Milliseconds()
-	r.BuildMillis = time.Since(started).Milliseconds()
-	return r, nil
+	run("comments", nil, func() (err error) {
+		if rawMinutes == nil {
+			raw.texts, raw.capped, err = q.commentTexts(ctx, dupMinutes)
+		} else {
+			raw.texts, raw.capped, err = q.rollupTexts(ctx, rawMinutes, dupMinutes)
+		}
+		return
+	})
 }
 
 // enrich adds what comes from outside the events table: catalog titles and stock (次日主推) and

@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -241,26 +242,26 @@ func (q reportQueries) productClickers(ctx context.Context) (map[string]int64, e
 	return out, rows.Err()
 }
 
-// sparseRows reads, in one scan, every row of the span's low-volume types — paid and refunded
-// orders, ad spend and operator actions — and sorts them out in Go: orders deduped by event id
-// and then by order id (the earliest paid event of an order counts), ad spend and actions
-// deduped by id.
-func (q reportQueries) sparseRows(ctx context.Context, raw *rawData) error {
-	type key struct{ status, order string }
+// sparseRows reads every row of the span's low-volume types — paid and refunded orders, ad spend
+// and operator actions — from table (events, or report_sparse which holds just those rows,
+// copies included) and sorts them out in Go: orders deduped by order id (the earliest paid event
+// of an order counts), ad spend and actions deduped by id.
+func (q reportQueries) sparseRows(ctx context.Context, table string, raw *rawData) error {
 	seen := map[string]bool{}
-	best := map[key]orderRow{}
+	paid, refunded := make([]orderRow, 0, 1<<12), []orderRow{}
 	// Two scans: orders are in every granule, so theirs reads only the columns orders need (not
 	// even the event id: copies of an order event carry its order id and collapse with it); the
 	// operator actions and ad spend touch few granules, so PREWHERE skips the rest of theirs.
-	if err := q.scanOrders(ctx, func(status string, o orderRow) {
-		k := key{status, o.order}
-		if cur, ok := best[k]; !ok || earlier(o, cur) {
-			best[k] = o
+	if err := q.scanOrders(ctx, table, func(status string, o orderRow) {
+		if status == "paid" {
+			paid = append(paid, o)
+		} else {
+			refunded = append(refunded, o)
 		}
 	}); err != nil {
 		return err
 	}
-	if err := q.scanSparse(ctx, `SELECT id, type, product, amount, text, ts, ts_ms FROM events
+	if err := q.scanSparse(ctx, `SELECT id, type, product, amount, text, ts, ts_ms FROM `+table+`
 		PREWHERE type IN ('ad_spend', 'pin', 'unpin', 'cue', 'flash_sale', 'coupon') WHERE `+spanWhere+reportSettings, raw, seen); err != nil {
 		return err
 	}
@@ -270,17 +271,34 @@ func (q reportQueries) sparseRows(ctx context.Context, raw *rawData) error {
 		}
 		return raw.actions[i].id < raw.actions[j].id
 	})
-	for k, o := range best {
-		if k.status == "paid" {
-			raw.orders = append(raw.orders, o)
-		} else {
-			raw.refunds = append(raw.refunds, o)
+	raw.orders, raw.refunds = firstPerOrder(paid), firstPerOrder(refunded)
+	return nil
+}
+
+// firstPerOrder keeps the earliest event of each order id and returns them in time order.
+func firstPerOrder(rows []orderRow) []orderRow {
+	at := make(map[string]int32, len(rows))
+	out := make([]orderRow, 0, len(rows))
+	for _, o := range rows {
+		i, ok := at[o.order]
+		switch {
+		case !ok:
+			at[o.order] = int32(len(out))
+			out = append(out, o)
+		case earlier(o, out[i]):
+			out[i] = o
 		}
 	}
-	byTime := func(s []orderRow) { sort.Slice(s, func(i, j int) bool { return earlier(s[i], s[j]) }) }
-	byTime(raw.orders)
-	byTime(raw.refunds)
-	return nil
+	slices.SortFunc(out, func(a, b orderRow) int {
+		if earlier(a, b) {
+			return -1
+		}
+		if earlier(b, a) {
+			return 1
+		}
+		return 0
+	})
+	return out
 }
 
 // earlier orders order events by time, then by their other fields, so the choice among events of
@@ -300,9 +318,9 @@ func earlier(a, b orderRow) bool {
 	}
 }
 
-// scanOrders reads the paid and refunded order events of the span.
-func (q reportQueries) scanOrders(ctx context.Context, order func(status string, o orderRow)) error {
-	rows, err := q.ch.Query(ctx, `SELECT order_id, status, user, product, amount, qty, ts, ts_ms FROM events
+// scanOrders reads the paid and refunded order events of the span from table.
+func (q reportQueries) scanOrders(ctx context.Context, table string, order func(status string, o orderRow)) error {
+	rows, err := q.ch.Query(ctx, `SELECT order_id, status, user, product, amount, qty, ts, ts_ms FROM `+table+`
 		PREWHERE type = 'order' AND status IN ('paid', 'refunded') WHERE `+spanWhere+reportSettings, q.args()...)
 	if err != nil {
 		return err
@@ -386,8 +404,14 @@ const maxTexts = 50_000
 // commentTexts counts comment events per distinct text: count(), less the stored copies found
 // in dupMinutes.
 func (q reportQueries) commentTexts(ctx context.Context, dupMinutes []int64) ([]textCount, bool, error) {
-	rows, err := q.ch.Query(ctx, fmt.Sprintf(`SELECT text, count() AS n FROM events WHERE `+spanWhere+`
-		AND type = 'comment' AND text != '' GROUP BY text ORDER BY n DESC, text LIMIT %d`, maxTexts), q.args()...)
+	return q.texts(ctx, fmt.Sprintf(`SELECT text, count() AS n FROM events WHERE `+spanWhere+`
+		AND type = 'comment' AND text != '' GROUP BY text ORDER BY n DESC, text LIMIT %d`, maxTexts), q.args(), dupMinutes)
+}
+
+// texts runs sql (text, n: the most frequent maxTexts texts, stored copies counted) and takes off
+// the copies found in dupMinutes.
+func (q reportQueries) texts(ctx context.Context, sql string, args []any, dupMinutes []int64) ([]textCount, bool, error) {
+	rows, err := q.ch.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, false, err
 	}
@@ -452,14 +476,12 @@ type secondData struct {
 }
 
 // perSecond reads clicks of the given products and all entries, per second, once per id, in the
-// edge minutes only: count() less the copies found in dupMinutes. The product filter is applied
-// in Go: a has() over a list costs more per row than the rows it saves.
-func (q reportQueries) perSecond(ctx context.Context, products []string, edges, dupMinutes []int64) (secondData, error) {
+// edge minutes only. Edge minutes in rawMinutes (nil: all of them) are read from events: count()
+// less the copies found in dupMinutes; the others are proven clean and read from report_seconds.
+// The product filter is applied in Go: a has() over a list costs more per row than the rows it
+// saves.
+func (q reportQueries) perSecond(ctx context.Context, products []string, edges, dupMinutes []int64, rawMinutes map[int64]bool) (secondData, error) {
 	d := secondData{clicks: map[string]map[int64]int64{}, views: map[int64]int64{}}
-	if len(edges) == 0 {
-		return d, nil
-	}
-	ranges, rangeArgs := minuteRanges(edges)
 	want := map[string]bool{}
 	for _, p := range products {
 		want[p] = true
@@ -468,6 +490,21 @@ func (q reportQueries) perSecond(ctx context.Context, products []string, edges, 
 	if len(products) > 0 {
 		types = "('enter', 'click')"
 	}
+	var raw, rolled []int64
+	for _, m := range edges {
+		if rawMinutes == nil || rawMinutes[m] {
+			raw = append(raw, m)
+		} else {
+			rolled = append(rolled, m)
+		}
+	}
+	if err := q.rollupSeconds(ctx, &d, want, types, rolled); err != nil {
+		return d, err
+	}
+	if len(raw) == 0 {
+		return d, nil
+	}
+	ranges, rangeArgs := minuteRanges(raw)
 	rows, err := q.ch.Query(ctx, `SELECT toUInt32(ts) AS s, type, product, count() FROM events
 		WHERE `+spanWhere+` AND type IN `+types+` AND (`+ranges+`) GROUP BY s, type, product`+reportSettings,
 		append(q.args(), rangeArgs...)...)
@@ -482,19 +519,7 @@ func (q reportQueries) perSecond(ctx context.Context, products []string, edges, 
 		if err := rows.Scan(&s, &typ, &product, &n); err != nil {
 			return d, err
 		}
-		if typ == "enter" {
-			d.views[int64(s)] += int64(n)
-			continue
-		}
-		if !want[product] {
-			continue
-		}
-		m := d.clicks[product]
-		if m == nil {
-			m = map[int64]int64{}
-			d.clicks[product] = m
-		}
-		m[int64(s)] += int64(n)
+		d.add(want, int64(s), typ, product, int64(n))
 	}
 	if err := rows.Err(); err != nil {
 		return d, err
@@ -508,6 +533,23 @@ func (q reportQueries) perSecond(ctx context.Context, products []string, edges, 
 		}
 	})
 	return d, err
+}
+
+// add counts n events of typ (entries, or clicks of a wanted product) in second s.
+func (d *secondData) add(want map[string]bool, s int64, typ, product string, n int64) {
+	if typ == "enter" {
+		d.views[s] += n
+		return
+	}
+	if !want[product] {
+		return
+	}
+	m := d.clicks[product]
+	if m == nil {
+		m = map[int64]int64{}
+		d.clicks[product] = m
+	}
+	m[s] += n
 }
 
 // flagEvent is one row of the live engine's flag lifecycle.

@@ -284,9 +284,13 @@ func TestReportMatchesRawEvents(t *testing.T) {
 	// Merged into one part (copies collapsed), then some copies stored again: the minutes they
 	// touch are recounted by id, the others are proven copy-free by the part layout.
 	t.Run("merged-then-copies", func(t *testing.T) { checkReportAgainstRaw(t, true, true) })
+	// Merged, no copies: every whole minute is proven clean and read from the rollups.
+	t.Run("merged-no-duplicates", func(t *testing.T) { checkReportAgainstRaw(t, false, true) })
+	// The rollups lost (a view missing when the rows were stored): read from events instead.
+	t.Run("without-rollups", func(t *testing.T) { checkReportAgainstRaw(t, true, false, "report_minutes", "report_people") })
 }
 
-func checkReportAgainstRaw(t *testing.T, withDups, merged bool) {
+func checkReportAgainstRaw(t *testing.T, withDups, merged bool, truncate ...string) {
 	ctx := context.Background()
 	_, ch := localtest.Database(t)
 	start := time.Date(2026, 11, 20, 12, 0, 30, 0, time.UTC)
@@ -299,10 +303,17 @@ func checkReportAgainstRaw(t *testing.T, withDups, merged bool) {
 	if (withDups && len(f.dups) == 0) || f.late == 0 {
 		t.Fatal("fixture has no duplicates or late events")
 	}
+	for _, table := range truncate {
+		if err := ch.Exec(ctx, "TRUNCATE TABLE "+table); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if merged {
 		if err := ch.Exec(ctx, "OPTIMIZE TABLE events FINAL"); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if merged && withDups {
 		var early []ingest.Event // copies in the first 5 minutes only, so later minutes stay clean
 		for _, e := range f.dups {
 			if e.TS.Before(span.Start.Add(5 * time.Minute)) {
@@ -354,6 +365,10 @@ func checkReportAgainstRaw(t *testing.T, withDups, merged bool) {
 		t.Fatal(err)
 	}
 	x := recompute(span, readSpan(t, ch, span))
+	_, rawRead := r.Steps["raw minutes"]
+	if rawRead != (len(truncate) > 0) {
+		t.Errorf("read raw events instead of the rollups: %v (steps %v)", rawRead, r.Steps)
+	}
 
 	// Independent SQL: FINAL collapses the copies the builder removed with uniqExact.
 	var final uint64
