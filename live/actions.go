@@ -346,16 +346,39 @@ func (a *Actions) SendCue(ctx context.Context, shop, room string, r CueRequest, 
 	return st, nil
 }
 
-// AckCue marks the latest cue as seen by the anchor ("got it"). Acknowledging an older cue
-// returns ErrStaleCue; acknowledging twice is harmless.
+// AckCue marks the latest cue as seen by the anchor ("got it"). The acknowledgement is recorded
+// as a cue event (so the report's timeline shows it) whose Extra is {"ack":"<cue id>",…} and
+// whose text is 收到：<cue text>; applyEvent treats such an event as an acknowledgement, never as
+// a new cue. Acknowledging an older cue returns ErrStaleCue; acknowledging twice is harmless and
+// records nothing the second time.
 func (a *Actions) AckCue(ctx context.Context, shop, room, cueID, by string) (Stage, error) {
 	return a.change(ctx, shop, room, func(st *Stage, now time.Time) (*ingest.Event, error) {
 		if st.Cue == nil || st.Cue.ID != cueID {
 			return nil, ErrStaleCue
 		}
-		if !st.Cue.Acked {
-			st.Cue.Acked, st.Cue.AckedAt, st.Cue.AckedBy = true, ms(now), by
+		if st.Cue.Acked {
+			return nil, nil
 		}
-		return nil, nil
+		st.Cue.Acked, st.Cue.AckedAt, st.Cue.AckedBy = true, ms(now), by
+		return &ingest.Event{Type: ingest.TypeCue, User: by, Text: AckTextPrefix + st.Cue.Text,
+			Extra: extra(map[string]any{"ack": cueID, "after_ms": ms(now) - st.Cue.At})}, nil
 	})
+}
+
+// AckTextPrefix starts the text of a cue acknowledgement event.
+const AckTextPrefix = "收到："
+
+// ackedCue returns the cue id a cue event acknowledges ("" when it is a cue, not an
+// acknowledgement).
+func ackedCue(e *ingest.Event) string {
+	if e.Extra == "" || !strings.Contains(e.Extra, `"ack"`) {
+		return ""
+	}
+	var x struct {
+		Ack string `json:"ack"`
+	}
+	if json.Unmarshal([]byte(e.Extra), &x) != nil {
+		return ""
+	}
+	return x.Ack
 }

@@ -107,7 +107,15 @@ func TestActionsStageAndEvents(t *testing.T) {
 	}
 
 	// Every action is an event with its type and details.
-	for typ, want := range map[string]uint64{"pin": 1, "flash_sale": 1, "coupon": 1, "cue": 1} {
+	// The anchor's "got it" is a cue event that names the cue it acknowledges (for the report).
+	if _, err := a.AckCue(ctx, "s1", "r1", cue, "anchor"); err != nil {
+		t.Fatalf("second ack: %v", err)
+	}
+	if n := count("SELECT count() FROM events WHERE shop = 's1' AND room = 'r1' AND type = 'cue' AND user = 'anchor' AND text = ? AND position(extra, ?) > 0",
+		AckTextPrefix+"加赠：下单送袜子", `"ack":"`+cue+`"`); n != 1 {
+		t.Errorf("acknowledgement events = %d, want 1 (acknowledging twice records once)", n)
+	}
+	for typ, want := range map[string]uint64{"pin": 1, "flash_sale": 1, "coupon": 1, "cue": 2} {
 		if n := count("SELECT count() FROM events WHERE shop = 's1' AND room = 'r1' AND type = ?", typ); n != want {
 			t.Errorf("%s events = %d, want %d", typ, n, want)
 		}

@@ -118,6 +118,14 @@ func (a *Actions) applyEvent(ctx context.Context, shop string, st *Stage, e *ing
 		st.FlashSale = &FlashSale{ID: e.ID, Product: e.Product, Title: title, Price: e.Amount,
 			PriceText: "¥" + FormatYuan(e.Amount), Qty: int64(e.Qty), Started: at, Ends: at + e.Value*1000}
 	case ingest.TypeCue:
+		if id := ackedCue(e); id != "" {
+			// An acknowledgement (AckCue's event, replayed or posted): marks its cue, if latest.
+			if st.Cue == nil || st.Cue.ID != id || st.Cue.Acked {
+				return false, nil
+			}
+			st.Cue.Acked, st.Cue.AckedAt, st.Cue.AckedBy = true, at, e.User
+			return true, nil
+		}
 		if e.Text == "" || (st.Cue != nil && at < st.Cue.At) {
 			return false, nil
 		}

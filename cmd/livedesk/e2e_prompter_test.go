@@ -194,11 +194,14 @@ func TestPrompterEndToEnd(t *testing.T) {
 	pr.noJSErrors()
 	ctl.noJSErrors()
 
-	// Every action is an event of the room.
-	for typ, want := range map[string]uint64{"pin": 1, "cue": 2, "flash_sale": 1} {
+	// Every action is an event of the room: two cues and the anchor's "got it" on the first.
+	for typ, want := range map[string]uint64{"pin": 1, "cue": 3, "flash_sale": 1} {
 		if n := s.count("SELECT count() FROM events WHERE shop = 'shopA' AND room = 'r1' AND type = ?", typ); n != want {
 			t.Errorf("%s events = %d, want %d", typ, n, want)
 		}
+	}
+	if n := s.count("SELECT count() FROM events WHERE shop = 'shopA' AND room = 'r1' AND type = 'cue' AND position(extra, '\"ack\":\"op-') > 0"); n != 1 {
+		t.Errorf("acknowledgement events = %d, want 1", n)
 	}
 }
 
