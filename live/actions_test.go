@@ -205,3 +205,37 @@ func TestCuePresets(t *testing.T) {
 		t.Fatalf("long preset: %v", err)
 	}
 }
+
+func TestActionsAnswerTopic(t *testing.T) {
+	a, _, count := actionsFixture(t)
+	ctx := context.Background()
+	var ie *InvalidError
+	if _, err := a.AnswerTopic(ctx, "s1", "r1", "nope", "anchor"); !errors.As(err, &ie) {
+		t.Fatalf("unknown topic: %v", err)
+	}
+	st, err := a.AnswerTopic(ctx, "s1", "r1", TopicSize, "anchor")
+	if err != nil || st.Answered[TopicSize] == 0 || st.Cue != nil {
+		t.Fatalf("answered: %v %+v", err, st)
+	}
+	if n := count("SELECT count() FROM events WHERE type = 'cue' AND user = 'anchor' AND text = ? AND position(extra, '\"answered\":\"size\"') > 0", AnsweredTextPrefix+"尺码"); n != 1 {
+		t.Errorf("answered events = %d", n)
+	}
+	// Stored with the stage (survives a restart).
+	if st, _ := a.Stage(ctx, "s1", "r1"); st.Answered[TopicSize] == 0 {
+		t.Fatalf("stored stage = %+v", st)
+	}
+	// The same event arriving through ingest (a replay) marks the topic, it is not shown as a cue.
+	later := time.Now().UTC().Add(time.Minute).Truncate(time.Millisecond)
+	a.Observe(ctx, "s1", []ingest.Event{{Shop: "s1", Room: "r2", ID: "x1", Type: ingest.TypeCue, User: "anchor",
+		Text: AnsweredTextPrefix + "发货", TS: later, Extra: `{"answered":"shipping"}`}})
+	if st, _ := a.Stage(ctx, "s1", "r2"); st.Cue != nil || st.Answered[TopicShipping] != later.UnixMilli() {
+		t.Fatalf("replayed answered = %+v", st)
+	}
+	// A replayed "got it" marks its cue instead of replacing it.
+	a.Observe(ctx, "s1", []ingest.Event{{Shop: "s1", Room: "r2", ID: "c1", Type: ingest.TypeCue, User: "ops", Text: "强调尺码", TS: later}})
+	a.Observe(ctx, "s1", []ingest.Event{{Shop: "s1", Room: "r2", ID: "a1", Type: ingest.TypeCue, User: "anchor",
+		Text: AckTextPrefix + "强调尺码", TS: later.Add(time.Second), Extra: `{"ack":"c1"}`}})
+	if st, _ := a.Stage(ctx, "s1", "r2"); st.Cue == nil || st.Cue.Text != "强调尺码" || !st.Cue.Acked || st.Cue.AckedBy != "anchor" {
+		t.Fatalf("replayed ack = %+v", st.Cue)
+	}
+}

@@ -29,7 +29,7 @@ const LowStock = 10
 //	  "qty":100,"started":1763812800000,"ends":1763812980000},
 //	 "coupon":{"id":"op-…","text":"满99减10","discount":1000,"threshold":9900,"qty":200,"at":1763812800000},
 //	 "cue":{"id":"op-…","text":"强调尺码","at":1763812800000,"by":"ops1","acked":true,
-//	  "acked_at":1763812803000,"acked_by":"anchor1"},
+//	  "acked_at":1763812803000,"acked_by":"anchor1"},"answered":{"size":1763812790000},
 //	 "updated":1763812803000}
 type Stage struct {
 	Room      string        `json:"room"`
@@ -38,7 +38,10 @@ type Stage struct {
 	FlashSale *FlashSale    `json:"flash_sale"`
 	Coupon    *Coupon       `json:"coupon"`
 	Cue       *Cue          `json:"cue"`
-	Updated   int64         `json:"updated"`
+	// Answered is when each buyer question topic (TopicSize …) was last answered on air, unix ms;
+	// the prompter counts a topic's questions only after it. Absent topics were never answered.
+	Answered map[string]int64 `json:"answered,omitempty"`
+	Updated  int64            `json:"updated"`
 }
 
 // StageProduct is the pinned product as the prompter shows it.

@@ -118,6 +118,17 @@ func (a *Actions) applyEvent(ctx context.Context, shop string, st *Stage, e *ing
 		st.FlashSale = &FlashSale{ID: e.ID, Product: e.Product, Title: title, Price: e.Amount,
 			PriceText: "¥" + FormatYuan(e.Amount), Qty: int64(e.Qty), Started: at, Ends: at + e.Value*1000}
 	case ingest.TypeCue:
+		if topic := answeredTopic(e); topic != "" {
+			// A topic answered (AnswerTopic's event, replayed or posted): the newest time wins.
+			if st.Answered[topic] >= at {
+				return false, nil
+			}
+			if st.Answered == nil {
+				st.Answered = map[string]int64{}
+			}
+			st.Answered[topic] = at
+			return true, nil
+		}
 		if id := ackedCue(e); id != "" {
 			// An acknowledgement (AckCue's event, replayed or posted): marks its cue, if latest.
 			if st.Cue == nil || st.Cue.ID != id || st.Cue.Acked {

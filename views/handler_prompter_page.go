@@ -2,11 +2,14 @@ package views
 
 import "github.com/gofiber/fiber/v2"
 
-// registerPrompter mounts the prompter page and its one action, "got it". Every role of the
-// shop may look at the prompter; only admins, operators and anchors acknowledge cues.
+// registerPrompter mounts the prompter page and its two actions, "got it" on a cue and
+// "answered" on a buyer question topic. Every role of the shop may look at the prompter; only
+// admins, operators and anchors tap them (neither changes the stream).
 func (s *Server) registerPrompter(r fiber.Router) {
+	tap := s.RequireRole(RoleAdmin, RoleOperator, RoleAnchor)
 	r.Get("/rooms/:room/prompter", s.RequireRole(), s.prompterPage)
-	r.Post("/rooms/:room/prompter/ack", s.RequireRole(RoleAdmin, RoleOperator, RoleAnchor), s.prompterAck)
+	r.Post("/rooms/:room/prompter/ack", tap, s.prompterAck)
+	r.Post("/rooms/:room/prompter/answered", tap, s.prompterAnswered)
 }
 
 // prompterPage shows the room's prompter with its stored stage.

@@ -133,22 +133,60 @@
     $("p-orders").textContent = w ? String(w.orders) : "0";
   }
 
-  // The three busiest question topics of the last 5 minutes (the ones still waiting for an
-  // answer on air), with the latest example.
+  // The top three UNANSWERED question topics. A topic never answered counts its questions of the
+  // last 5 minutes (the tick's last5). A topic the anchor marked answered at T
+  // (stage.answered[topic]) counts only its questions after T: when T is older than the window,
+  // every question of the window (last5); else those of the tick's recent comments (the latest
+  // 50) after T — exact unless more than 50 comments came since T, then a lower bound, so an
+  // answered topic never comes back without a new question. The example is the latest question
+  // after T.
+  function unanswered(q) {
+    var at = (stage && stage.answered && stage.answered[q.topic]) || 0;
+    if (!at) return { n: q.last5, example: q.example };
+    var cs = (tickData && tickData.comments) || [];
+    var n = 0, example = "";
+    for (var i = 0; i < cs.length; i++) {
+      if (cs[i].ts <= at || cs[i].topic !== q.topic) continue;
+      n++;
+      if (!example) example = cs[i].text; // comments are newest first
+    }
+    var windowStart = ((tickData && tickData.server_time) || now()) - ((tickData && tickData.window_s) || 300) * 1000;
+    if (at < windowStart) n = q.last5;
+    if (n > 0 && !example) example = q.example;
+    return { n: n, example: example };
+  }
+
   function renderQuestions() {
-    var qs = ((tickData && tickData.questions) || []).filter(function (q) { return q.last5 > 0; });
-    qs.sort(function (a, b) { return b.last5 - a.last5 || b.count - a.count; });
+    var qs = ((tickData && tickData.questions) || []).map(function (q) {
+      var u = unanswered(q);
+      return { topic: q.topic, label: q.label, n: u.n, count: q.count, example: u.example };
+    }).filter(function (q) { return q.n > 0; });
+    qs.sort(function (a, b) { return b.n - a.n || b.count - a.count; });
     qs = qs.slice(0, 3);
     var ol = $("q-list");
     ol.textContent = "";
     qs.forEach(function (q) {
       var li = el("li");
+      li.setAttribute("data-topic", q.topic);
       li.appendChild(el("span", "q-label", q.label));
-      li.appendChild(el("span", "q-count", "×" + q.last5));
+      li.appendChild(el("span", "q-count", "×" + q.n));
       if (q.example) li.appendChild(el("span", "q-example", "“" + q.example + "”"));
+      if (canAck) {
+        var b = el("button", "q-answered", t("prompter.answered"));
+        b.type = "button";
+        b.addEventListener("click", function () { answer(q.topic, b); });
+        li.appendChild(b);
+      }
       ol.appendChild(li);
     });
     $("q-none").hidden = qs.length > 0;
+  }
+
+  function answer(topic, btn) {
+    btn.disabled = true;
+    livedesk.post("/rooms/" + encodeURIComponent(room) + "/prompter/answered", { topic: topic })
+      .then(function (r) { if (r && r.stage) applyStage(r.stage); })
+      .catch(function () { btn.disabled = false; btn.textContent = t("prompter.fail"); });
   }
 
   function clocks() {
@@ -166,6 +204,7 @@
     stage = st;
     renderProduct();
     renderCue();
+    renderQuestions();
     clocks();
   }
 
