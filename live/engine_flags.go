@@ -81,6 +81,15 @@ func (e *Engine) clearFlags(ctx context.Context, shop, room, session string) {
 		e.Log.Warn("live: clear flags", "err", err, "shop", shop, "room", room)
 		return
 	}
+	e.storeFlagChanges(ctx, shop, room, session, changes)
+}
+
+// storeFlagChanges stores the room's flag changes against session; a failure is logged, not
+// returned (the flags in Redis are already right, only the report's history misses them).
+func (e *Engine) storeFlagChanges(ctx context.Context, shop, room, session string, changes []flagChange) {
+	if len(changes) == 0 {
+		return
+	}
 	rows := make([]flagRow, len(changes))
 	for i, c := range changes {
 		rows[i] = flagRow{Shop: shop, Room: room, Session: session, Change: c}

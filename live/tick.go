@@ -232,15 +232,7 @@ func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now t
 	if err != nil {
 		return err
 	}
-	if len(changes) > 0 {
-		rows := make([]flagRow, len(changes))
-		for i, c := range changes {
-			rows[i] = flagRow{Shop: shop, Room: room, Session: sess.ID, Change: c}
-		}
-		if err := e.flagLog.write(ctx, rows); err != nil {
-			e.Log.Error("live: flag events", "err", err, "shop", shop, "room", room)
-		}
-	}
+	e.storeFlagChanges(ctx, shop, room, sess.ID, changes)
 	snap := buildSnapshot(room, sess, live, now, d, flags, s)
 	b, err := json.Marshal(snap)
 	if err != nil {
