@@ -65,8 +65,6 @@ type rawData struct {
 	actions   []actionRow
 	texts     []textCount
 	flags     []flagEvent
-	stock     map[string]int64
-	titles    map[string]string
 	perSecond secondData
 	capped    bool
 	// rows stored in the span (copies included), distinct events with a copy received after
@@ -89,10 +87,11 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 	var firstErr error
 	var early, wg sync.WaitGroup // early: what the second-level reads need; wg: everything
 	steps := map[string]int64{}
-	slots := make(chan struct{}, max(b.Parallel, 1))
-	if b.Parallel <= 0 {
-		slots = make(chan struct{}, 2)
+	parallel := b.Parallel
+	if parallel <= 0 {
+		parallel = 2
 	}
+	slots := make(chan struct{}, parallel)
 	run := func(name string, also *sync.WaitGroup, f func() error) {
 		wg.Add(1)
 		if also != nil {

@@ -28,13 +28,13 @@ func (q reportQueries) args(extra ...any) []any {
 	return append([]any{q.span.Shop, q.span.Room, q.span.Start, q.span.End}, extra...)
 }
 
-// minuteGroup is one (minute, type, product) group: rows stored, distinct ids, distinct ids
-// with a copy received after the session ended, and the latest receive time.
+// minuteGroup is one (minute, type, product) group: rows stored, distinct ids, and the latest
+// receive time. (Late events are counted once for the span by lateEvents.)
 type minuteGroup struct {
-	minute          time.Time
-	typ, product    string
-	rows, ids, late uint64
-	maxReceived     time.Time
+	minute       time.Time
+	typ, product string
+	rows, ids    uint64
+	maxReceived  time.Time
 }
 
 // minuteGroups counts each (minute, type, product) group once per event id, exactly, without
@@ -54,9 +54,8 @@ func (q reportQueries) minuteGroups(ctx context.Context) (groups []minuteGroup, 
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, err := q.ch.Query(ctx, `SELECT toStartOfMinute(ts) AS m, type, product, count(), countIf(received > ?), max(received)
-		FROM events WHERE `+spanWhere+` GROUP BY m, type, product`+reportSettings,
-		append([]any{q.span.End}, q.args()...)...)
+	rows, err := q.ch.Query(ctx, `SELECT toStartOfMinute(ts) AS m, type, product, count(), max(received)
+		FROM events WHERE `+spanWhere+` GROUP BY m, type, product`+reportSettings, q.args()...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -68,7 +67,7 @@ func (q reportQueries) minuteGroups(ctx context.Context) (groups []minuteGroup, 
 	index := map[key]int{}
 	for rows.Next() {
 		var g minuteGroup
-		if err := rows.Scan(&g.minute, &g.typ, &g.product, &g.rows, &g.late, &g.maxReceived); err != nil {
+		if err := rows.Scan(&g.minute, &g.typ, &g.product, &g.rows, &g.maxReceived); err != nil {
 			return nil, nil, err
 		}
 		g.ids = g.rows
@@ -87,9 +86,9 @@ func (q reportQueries) minuteGroups(ctx context.Context) (groups []minuteGroup, 
 		return groups, nil, nil
 	}
 	cond, args := minuteRanges(suspect)
-	exact, err := q.ch.Query(ctx, `SELECT toStartOfMinute(ts) AS m, type, product, uniqExact(id), uniqExactIf(id, received > ?)
+	exact, err := q.ch.Query(ctx, `SELECT toStartOfMinute(ts) AS m, type, product, uniqExact(id)
 		FROM events WHERE `+spanWhere+` AND (`+cond+`) GROUP BY m, type, product`+reportSettings,
-		append(append([]any{q.span.End}, q.args()...), args...)...)
+		append(q.args(), args...)...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -98,12 +97,12 @@ func (q reportQueries) minuteGroups(ctx context.Context) (groups []minuteGroup, 
 	for exact.Next() {
 		var m time.Time
 		var typ, product string
-		var n, late uint64
-		if err := exact.Scan(&m, &typ, &product, &n, &late); err != nil {
+		var n uint64
+		if err := exact.Scan(&m, &typ, &product, &n); err != nil {
 			return nil, nil, err
 		}
 		if i, ok := index[key{m.Unix(), typ, product}]; ok {
-			groups[i].ids, groups[i].late = n, late
+			groups[i].ids = n
 			if n != groups[i].rows {
 				dup[m.Unix()] = true
 			}
