@@ -47,7 +47,8 @@ func NewDedup(rdb redis.UniversalClient) *Dedup {
 	return &Dedup{rdb: rdb, ttl: DedupTTL, Lease: time.Minute, Wait: 3 * time.Second}
 }
 
-func dedupKey(shop, id string) string     { return "ld:dedup:{" + shop + "}:" + id }
+func dedupPrefix(shop string) string      { return "ld:dedup:{" + shop + "}:" }
+func dedupKey(shop, id string) string     { return dedupPrefix(shop) + id }
 func commitKey(shop, token string) string { return "ld:dedupc:{" + shop + "}:" + token }
 
 // Claim is the outcome of claiming one batch's ids.
@@ -59,11 +60,10 @@ type Claim struct {
 	keys       []string // the keys this request claimed
 }
 
-// Claim states of one id.
+// Claim states of one id (an id still in flight elsewhere stays in the todo list instead).
 const (
-	claimFresh   = 0
-	claimDup     = 1
-	claimPending = 2
+	claimFresh = 0
+	claimDup   = 1
 )
 
 // takeOverScript replaces an abandoned claim (KEYS[1] still holding ARGV[1]) with ARGV[2]; it
@@ -107,6 +107,7 @@ func (d *Dedup) Claim(ctx context.Context, shop string, events []Event) (*Claim,
 		todo = append(todo, i)
 	}
 	deadline := time.Now().Add(d.Wait)
+	prefix := dedupPrefix(shop)
 	for len(todo) > 0 {
 		val := c.token + ":" + strconv.FormatInt(time.Now().Add(d.Lease).UnixMilli(), 10)
 		// SET key val NX GET EX ttl for each id, with the arguments carved from one slab and the
@@ -119,7 +120,7 @@ func (d *Dedup) Claim(ctx context.Context, shop string, events []Event) (*Claim,
 		pipe := d.rdb.Pipeline()
 		cmds := make([]*redis.Cmd, len(todo))
 		for j, i := range todo {
-			kb = append(append(kb[:0], "ld:dedup:{"+shop+"}:"...), events[i].ID...)
+			kb = append(append(kb[:0], prefix...), events[i].ID...)
 			keys[j] = arena.str(kb)
 			args := slab[7*j : 7*j+7 : 7*j+7]
 			args[0], args[1], args[2], args[3], args[4], args[5], args[6] = "set", keys[j], valArg, "nx", "get", "ex", ttlArg

@@ -147,9 +147,6 @@ func (w *Writer) Sync(ctx context.Context) error {
 	return nil
 }
 
-// Queued returns how many events wait for a flusher.
-func (w *Writer) Queued() int64 { return w.queued.Load() }
-
 // Down reports whether ClickHouse is being bypassed for the spool.
 func (w *Writer) Down() bool { return w.down.Load() }
 
