@@ -126,7 +126,7 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 	run("users impression", nil, func() (err error) { raw.users[1], err = q.rollupFunnel(ctx, "impression"); return })
 	run("minutes", &early, func() (err error) { mr, err = q.rollupMinutes(ctx); return })
 	run("sparse rows", &early, func() error { return q.sparseRows(ctx, "report_sparse", &raw) })
-	run("flags", &early, func() (err error) { raw.flags, err = q.flags(ctx); return })
+	run("flags", &early, func() (err error) { raw.flags, err = readFlagEvents(ctx, q.ch, span); return })
 	run("clickers", nil, func() (err error) { raw.clickers, err = q.rollupClickers(ctx); return })
 	run("users click", nil, func() (err error) { raw.users[2], err = q.rollupFunnel(ctx, "click"); return })
 	run("users enter", nil, func() (err error) { raw.users[0], err = q.rollupFunnel(ctx, "enter"); return })

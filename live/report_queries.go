@@ -195,21 +195,7 @@ type onlineMinute struct {
 // onlineMinutes returns the last and the highest online reading of each minute (copies of a
 // reading change neither). It reads no string column but type.
 func (q reportQueries) onlineMinutes(ctx context.Context) ([]onlineMinute, error) {
-	rows, err := q.ch.Query(ctx, `SELECT toStartOfMinute(ts) AS m, argMax(value, toUInt64(ts) * 1000 + ts_ms), max(value)
-		FROM events WHERE `+spanWhere+` AND type = 'online' GROUP BY m ORDER BY m`, q.args()...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []onlineMinute
-	for rows.Next() {
-		var o onlineMinute
-		if err := rows.Scan(&o.minute, &o.last, &o.max); err != nil {
-			return nil, err
-		}
-		out = append(out, o)
-	}
-	return out, rows.Err()
+	return q.onlineIn(ctx, "1", nil)
 }
 
 // funnelUsers returns the distinct users who entered, saw a product and clicked one.
@@ -222,9 +208,15 @@ func (q reportQueries) funnelUsers(ctx context.Context) ([3]uint64, error) {
 	return out, err
 }
 
+// productClickers counts the distinct users who clicked each product, from events.
 func (q reportQueries) productClickers(ctx context.Context) (map[string]int64, error) {
-	rows, err := q.ch.Query(ctx, `SELECT product, uniqExact(user) FROM events
-		WHERE `+spanWhere+` AND type = 'click' AND user != '' GROUP BY product`, q.args()...)
+	return q.clickers(ctx, `SELECT product, uniqExact(user) FROM events
+		WHERE `+spanWhere+` AND type = 'click' AND user != '' GROUP BY product`, q.args())
+}
+
+// clickers runs sql (product, distinct users) into a map.
+func (q reportQueries) clickers(ctx context.Context, sql string, args []any) (map[string]int64, error) {
+	rows, err := q.ch.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -555,17 +547,4 @@ func (d *secondData) add(want map[string]bool, s int64, typ, product string, n i
 type flagEvent struct {
 	flag, rule, product, action, detail string
 	ts                                  time.Time
-}
-
-// flags reads the session's flag lifecycle rows. The live engine owns flag_events; until it
-// exists there are no flags.
-func (q reportQueries) flags(ctx context.Context) ([]flagEvent, error) {
-	var exists uint8
-	if err := q.ch.QueryRow(ctx, "EXISTS TABLE flag_events").Scan(&exists); err != nil {
-		return nil, err
-	}
-	if exists == 0 {
-		return nil, nil
-	}
-	return readFlagEvents(ctx, q.ch, q.span)
 }

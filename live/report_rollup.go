@@ -130,21 +130,7 @@ func (q reportQueries) rollupFunnel(ctx context.Context, typ string) (uint64, er
 // rollupClickers is productClickers from report_people.
 func (q reportQueries) rollupClickers(ctx context.Context) (map[string]int64, error) {
 	src, args := q.peopleSource(1, "type = 'click'")
-	rows, err := q.ch.Query(ctx, "SELECT product, uniqExact(user) FROM ("+src+") GROUP BY product"+reportSettings, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int64{}
-	for rows.Next() {
-		var p string
-		var n uint64
-		if err := rows.Scan(&p, &n); err != nil {
-			return nil, err
-		}
-		out[p] = int64(n)
-	}
-	return out, rows.Err()
+	return q.clickers(ctx, "SELECT product, uniqExact(user) FROM ("+src+") GROUP BY product"+reportSettings, args)
 }
 
 // minuteRead is what the minute step found: the groups (once per event id), the online readings,
