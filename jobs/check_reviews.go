@@ -61,10 +61,13 @@ func shorten(s string, n int) string {
 	return string(r[:n]) + "…"
 }
 
+// KeywordJobName is the name of the weekly complaint-keyword job (KeywordJob).
+const KeywordJobName = "review_keywords"
+
 // KeywordJob counts complaint keywords in the past week's reviews per product and sends the
 // counts as a report notification (weekly, Monday morning by default).
 func KeywordJob() *Job {
-	return &Job{Name: "review_keywords", Title: "差评关键词周报", TitleEn: "Weekly complaint keywords", Schedule: "0 9 * * 1",
+	return &Job{Name: KeywordJobName, Title: "差评关键词周报", TitleEn: "Weekly complaint keywords", Schedule: "0 9 * * 1",
 		Params: []Param{
 			{Name: "keywords", Kind: "list", Default: "物流慢,尺寸不准,质量差,色差,发错货,破损,客服态度差,不合身",
 				Label: "关键词（逗号分隔）", LabelEn: "Keywords (comma separated)"},
@@ -75,21 +78,12 @@ func KeywordJob() *Job {
 }
 
 func checkKeywords(ctx context.Context, e *Env) (Findings, error) {
-	days := e.Params.Int("days")
-	if days <= 0 {
-		days = 7
-	}
-	reviews, err := e.Store.Reviews(ctx, e.Shop, e.Now.Add(-time.Duration(days)*24*time.Hour), e.Now)
+	counts, days, read, err := keywordCounts(ctx, e.Store, e.Shop, e.Params, e.Now)
 	if err != nil {
 		return Findings{}, err
 	}
-	texts := make([]ReviewText, 0, len(reviews))
-	for _, r := range reviews {
-		texts = append(texts, ReviewText{Product: r.Product, Text: r.Text})
-	}
-	counts := CountKeywords(texts, e.Params.List("keywords"))
 	var b strings.Builder
-	fmt.Fprintf(&b, "近 %d 天差评关键词（%d 条评价）", days, len(reviews))
+	fmt.Fprintf(&b, "近 %d 天差评关键词（%d 条评价）", days, read)
 	for i, c := range counts {
 		if i == 10 {
 			fmt.Fprintf(&b, "\n…共 %d 项", len(counts))
@@ -101,30 +95,33 @@ func checkKeywords(ctx context.Context, e *Env) (Findings, error) {
 		b.WriteString("\n未出现关键词")
 	}
 	f := Findings{Found: len(counts), Summary: strings.ReplaceAll(b.String(), "\n", "；")}
-	f.Notify = append(f.Notify, Notification{Kind: "report", Job: "review_keywords", Severity: SeverityInfo,
+	f.Notify = append(f.Notify, Notification{Kind: "report", Job: KeywordJobName, Severity: SeverityInfo,
 		Title: "差评关键词周报", Text: b.String(), At: e.Now})
 	return f, nil
 }
 
 // KeywordCounts returns the complaint-keyword counts per product over the keyword job's period
-// ending now, with the shop's keyword list (for the Jobs page).
-func (r *Runner) KeywordCounts(ctx context.Context, shop string) ([]KeywordCount, int64, error) {
-	st, err := r.Setting(ctx, shop, "review_keywords")
-	if err != nil {
-		return nil, 0, err
-	}
-	days := st.Params.Int("days")
+// ending now, and that period in days, for the Jobs page. st is the shop's setting of the keyword
+// job (KeywordJobName) with defaults filled in; the page already holds it.
+func (r *Runner) KeywordCounts(ctx context.Context, shop string, st Setting) ([]KeywordCount, int64, error) {
+	counts, days, _, err := keywordCounts(ctx, r.Store, shop, st.Params, r.Now())
+	return counts, days, err
+}
+
+// keywordCounts counts params' keywords in shop's reviews over the params' last days (7 when
+// unset) ending at now; it also returns the days and how many reviews it read.
+func keywordCounts(ctx context.Context, s *Store, shop string, params Values, now time.Time) ([]KeywordCount, int64, int, error) {
+	days := params.Int("days")
 	if days <= 0 {
 		days = 7
 	}
-	now := r.Now()
-	reviews, err := r.Store.Reviews(ctx, shop, now.Add(-time.Duration(days)*24*time.Hour), now)
+	reviews, err := s.Reviews(ctx, shop, now.Add(-time.Duration(days)*24*time.Hour), now)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	texts := make([]ReviewText, 0, len(reviews))
-	for _, rv := range reviews {
-		texts = append(texts, ReviewText{Product: rv.Product, Text: rv.Text})
+	for _, r := range reviews {
+		texts = append(texts, ReviewText{Product: r.Product, Text: r.Text})
 	}
-	return CountKeywords(texts, st.Params.List("keywords")), days, nil
+	return CountKeywords(texts, params.List("keywords")), days, len(reviews), nil
 }

@@ -55,10 +55,14 @@ func (s *Server) jobsView(c *fiber.Ctx, p Page) (JobsView, error) {
 		return JobsView{}, err
 	}
 	v := JobsView{Titles: map[string]string{}, CanEdit: p.User.Can(RoleAdmin)}
+	var keywords jobs.Setting // the keyword job's setting, reused below rather than read again
 	for _, j := range r.Registry.All() {
 		st := j.Defaults(shop)
 		if stored, ok := sts[j.Name]; ok {
 			st = j.Merge(stored)
+		}
+		if j.Name == jobs.KeywordJobName {
+			keywords = st
 		}
 		row := JobRow{Job: j, Setting: st}
 		if st.Enabled {
@@ -71,7 +75,7 @@ func (s *Server) jobsView(c *fiber.Ctx, p Page) (JobsView, error) {
 		}
 	}
 	v.Notify = notifySetting(shop, sts)
-	if v.Keywords, v.KeywordDays, err = r.KeywordCounts(ctx, shop); err != nil {
+	if v.Keywords, v.KeywordDays, err = r.KeywordCounts(ctx, shop, keywords); err != nil {
 		return JobsView{}, err
 	}
 	v.Runs, err = r.Store.Runs(ctx, shop, "", 50)
