@@ -3,7 +3,6 @@ package jobs
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -196,16 +195,6 @@ func ValidateSchedule(s string) error {
 		return fmt.Errorf("schedule %q: %w", s, err)
 	}
 	return nil
-}
-
-// sortedKeys returns m's keys in order (stable JSON and pages).
-func sortedKeys(m Values) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // NextRun returns the first time after now that schedule fires in loc (zero when invalid).

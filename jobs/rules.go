@@ -156,14 +156,6 @@ func CountKeywords(reviews []ReviewText, keywords []string) []KeywordCount {
 	return out
 }
 
-// Burst is a run of paid orders by one user inside one span.
-type Burst struct {
-	User   string
-	Orders int
-	First  time.Time
-	Last   time.Time
-}
-
 // FindBurst returns the largest number of times in any window of length span (inclusive) and
 // where it starts and ends; times may be in any order.
 func FindBurst(times []time.Time, span time.Duration) (n int, first, last time.Time) {
