@@ -17,21 +17,18 @@ const (
 	MetricDuration   = "duration"
 )
 
-// headlineValues returns the comparable headline numbers; ok is false for a rate whose
-// denominator was 0 (left out of the average).
-func headlineValues(h Headline) []struct {
+// headlineValue is one comparable headline number; ok is false for a rate whose denominator was
+// 0 (left out of the average).
+type headlineValue struct {
 	key   string
 	v     float64
 	ok    bool
 	money bool
-} {
-	type kv = struct {
-		key   string
-		v     float64
-		ok    bool
-		money bool
-	}
-	return []kv{
+}
+
+// headlineValues returns the comparable headline numbers, always in the same order.
+func headlineValues(h Headline) []headlineValue {
+	return []headlineValue{
 		{MetricGMV, float64(h.GMV), true, true},
 		{MetricOrders, float64(h.Orders), true, false},
 		{MetricBuyers, float64(h.Buyers), true, false},
@@ -58,23 +55,26 @@ func compareWith(cur Headline, prev []*Report) Compare {
 	if len(prev) == 0 {
 		return c
 	}
+	prevValues := make([][]headlineValue, len(prev))
+	for j, p := range prev {
+		prevValues[j] = headlineValues(p.Headline)
+	}
 	for i, m := range headlineValues(cur) {
 		var sum float64
 		var n int
-		for _, p := range prev {
-			pv := headlineValues(p.Headline)[i]
-			if pv.ok {
-				sum += pv.v
+		for _, pv := range prevValues {
+			if pv[i].ok {
+				sum += pv[i].v
 				n++
 			}
 		}
 		row := CompareRow{Metric: m.key, Current: m.v, Money: m.money}
-		if n > 0 && m.ok {
+		if n > 0 {
 			row.Average = sum / float64(n)
-			row.Delta = m.v - row.Average
-			row.DeltaPct = ratio(row.Delta, row.Average, 1)
-		} else if n > 0 {
-			row.Average = sum / float64(n)
+			if m.ok {
+				row.Delta = m.v - row.Average
+				row.DeltaPct = ratio(row.Delta, row.Average, 1)
+			}
 		}
 		c.Rows = append(c.Rows, row)
 	}
