@@ -48,15 +48,6 @@ func (s *Server) Stop() {
 	}
 }
 
-// Kill stops the server at once (SIGKILL), as a crash would.
-func (s *Server) Kill() {
-	if s == nil || s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	_ = s.cmd.Process.Kill()
-	<-s.done
-}
-
 // FreePort asks the kernel for an unused loopback TCP port.
 func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

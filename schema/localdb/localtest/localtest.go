@@ -123,7 +123,7 @@ func Redis(t testing.TB) (string, *redis.Client) {
 	return s.Addr, c
 }
 
-// ClickHouseServer starts a ClickHouse just for this test (for tests that stop or kill it).
+// ClickHouseServer starts a ClickHouse just for this test (for tests that stop it).
 func ClickHouseServer(t testing.TB) *localdb.Server {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
