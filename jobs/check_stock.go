@@ -50,11 +50,8 @@ func checkStock(ctx context.Context, e *Env) (Findings, error) {
 	}
 	soldout, safety := e.Params.Int("soldout_below"), e.Params.Int("safety_stock")
 	var f Findings
-	msg := StockMessage{Below: soldout, Products: []LowStock{}}
+	msg := StockMessage{Below: soldout, Products: soldOut(levels, soldout)}
 	for _, l := range levels {
-		if l.Stock < soldout {
-			msg.Products = append(msg.Products, LowStock{Product: l.Product, Stock: l.Stock, Label: SoldOutLabel})
-		}
 		if l.Stock >= safety {
 			continue
 		}
@@ -84,13 +81,19 @@ func (s *Store) SoldOut(ctx context.Context, shop string, below int64, now time.
 	if err != nil {
 		return nil, err
 	}
+	return soldOut(levels, below), nil
+}
+
+// soldOut is the 即将售罄 list of levels: the products under below, never nil (so it encodes as
+// [] and a page clears its markers).
+func soldOut(levels []StockLevel, below int64) []LowStock {
 	out := []LowStock{}
 	for _, l := range levels {
 		if l.Stock < below {
 			out = append(out, LowStock{Product: l.Product, Stock: l.Stock, Label: SoldOutLabel})
 		}
 	}
-	return out, nil
+	return out
 }
 
 // CouponJob opens a replenish task for each coupon whose remaining count is under min_left.
