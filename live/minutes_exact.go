@@ -52,17 +52,15 @@ func settledBefore(now time.Time) int64 { return bucketStart(now.Add(-exactGrace
 // settleMinutes brings st.exact up to date for the closed minutes of the room's span [from, now]:
 // it loads the Redis cache once per room state, forgets minutes that received late events, and
 // computes missing settled minutes from ClickHouse — one query at a time per room, in the
-// background, waited for at most Engine.ExactWait. It reports whether st.exact changed. Errors
-// are logged: the minutes then stay on the Redis estimates and are tried again later.
-func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomState, from, now time.Time) bool {
+// background, waited for at most Engine.ExactWait. Errors are logged: the minutes then stay on the Redis estimates and are tried again later.
+func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomState, from, now time.Time) {
 	sp := sessionMinutes(from, now)
 	settled := settledBefore(now)
-	changed := false
 	if !st.exactLoaded {
 		h, err := e.rdb.HGetAll(ctx, exactKey(shop, room)).Result()
 		if err != nil {
 			e.Log.Warn("live: load exact minutes", "shop", shop, "room", room, "err", err)
-			return false
+			return
 		}
 		for f, v := range h {
 			m, err := strconv.ParseInt(f, 10, 64)
@@ -72,7 +70,6 @@ func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomS
 			var x exactMinute
 			if json.Unmarshal([]byte(v), &x) == nil {
 				st.exact[m] = minuteData{c: x.C, d: x.D, exact: true}
-				changed = true
 			}
 		}
 		st.exactLoaded = true
@@ -91,10 +88,7 @@ func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomS
 			}
 			fields = append(fields, s)
 			st.lateAt[m] = seen
-			if _, ok := st.exact[m]; ok {
-				delete(st.exact, m)
-				changed = true
-			}
+			delete(st.exact, m)
 		}
 		// Another leader must not load the stale copy before this one recomputes it.
 		if len(fields) > 0 {
@@ -104,7 +98,7 @@ func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomS
 	if st.job != nil {
 		select {
 		case <-st.job.done:
-			changed = e.takeJob(ctx, shop, room, st, now) || changed
+			e.takeJob(ctx, shop, room, st, now)
 		default:
 		}
 	}
@@ -125,7 +119,7 @@ func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomS
 		}
 	}
 	if len(need) == 0 || st.job != nil || now.Before(st.exactRetryAt) {
-		return changed
+		return
 	}
 	if len(need) > exactMaxPerTick {
 		need = need[:exactMaxPerTick]
@@ -146,10 +140,9 @@ func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomS
 	}
 	select {
 	case <-job.done:
-		changed = e.takeJob(ctx, shop, room, st, now) || changed
+		e.takeJob(ctx, shop, room, st, now)
 	case <-time.After(wait):
 	}
-	return changed
 }
 
 // exactJob is one settle query of the minutes [lo, hi) started at started (wall clock).
@@ -162,14 +155,14 @@ type exactJob struct {
 }
 
 // takeJob takes the finished settle query into st.exact (minutes that saw a late event after the
-// query started are left to the next one) and caches them in Redis. It reports a change.
-func (e *Engine) takeJob(ctx context.Context, shop, room string, st *roomState, now time.Time) bool {
+// query started are left to the next one) and caches them in Redis.
+func (e *Engine) takeJob(ctx context.Context, shop, room string, st *roomState, now time.Time) {
 	job := st.job
 	st.job = nil
 	if job.err != nil {
 		e.Log.Warn("live: exact minutes from ClickHouse", "shop", shop, "room", room, "err", job.err)
 		st.exactRetryAt = now.Add(exactRetry)
-		return false
+		return
 	}
 	pipe := e.rdb.Pipeline()
 	for m := job.lo; m < job.hi; m += spanMinute {
@@ -188,7 +181,6 @@ func (e *Engine) takeJob(ctx context.Context, shop, room string, st *roomState, 
 	if _, err := pipe.Exec(ctx); err != nil {
 		e.Log.Warn("live: cache exact minutes", "shop", shop, "room", room, "err", err)
 	}
-	return true
 }
 
 // exactQuery computes every minute of [lo, hi) from the raw events of one room. The inner query
