@@ -89,16 +89,6 @@ func TaskID(typ, kind, subject string) string {
 // ID returns the id of the task for s.
 func (s Spec) ID() string { return TaskID(s.Type, s.SubjectKind, s.SubjectID) }
 
-func severityRank(s string) int {
-	switch s {
-	case SeverityUrgent:
-		return 2
-	case SeverityWarn:
-		return 1
-	}
-	return 0
-}
-
 // Plan is what Reconcile decided: the task rows to write, and which of them are newly urgent
 // (opened urgent, escalated to urgent, or reopened urgent) and should be announced.
 type Plan struct {
