@@ -286,10 +286,7 @@ func (a *Actions) DropCoupon(ctx context.Context, shop, room string, r CouponReq
 	case utf8.RuneCountInString(r.Name) > MaxCouponNameLen:
 		return Stage{}, invalid("name", "name too long", "名称太长")
 	}
-	text := "无门槛减" + trimYuan(r.Discount)
-	if r.Threshold > 0 {
-		text = "满" + trimYuan(r.Threshold) + "减" + trimYuan(r.Discount)
-	}
+	text := couponText(r.Discount, r.Threshold)
 	if r.Name != "" {
 		text = r.Name + " · " + text
 	}
@@ -298,6 +295,15 @@ func (a *Actions) DropCoupon(ctx context.Context, shop, room string, r CouponReq
 		return &ingest.Event{Type: ingest.TypeCoupon, User: by, Text: text, Amount: r.Discount, Value: r.Threshold,
 			Qty: int32(r.Qty), Extra: extra(map[string]any{"name": r.Name, "threshold": r.Threshold})}, nil
 	})
+}
+
+// couponText is a coupon's wording: 满<threshold>减<discount>, or 无门槛减<discount> without a
+// threshold (amounts in fen).
+func couponText(discount, threshold int64) string {
+	if threshold > 0 {
+		return "满" + trimYuan(threshold) + "减" + trimYuan(discount)
+	}
+	return "无门槛减" + trimYuan(discount)
 }
 
 // trimYuan writes fen as yuan without trailing zero decimals (9900 → "99", 1990 → "19.9").

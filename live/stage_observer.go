@@ -45,7 +45,7 @@ func (a *Actions) Observe(ctx context.Context, shop string, events []ingest.Even
 	}
 	byRoom := map[string][]ingest.Event{}
 	for _, e := range events {
-		if stageTypes[e.Type] && e.Room != "" {
+		if IsStageEvent(&e) {
 			byRoom[e.Room] = append(byRoom[e.Room], e)
 		}
 	}
@@ -148,10 +148,7 @@ func (a *Actions) applyEvent(ctx context.Context, shop string, st *Stage, e *ing
 		}
 		text := e.Text
 		if text == "" {
-			text = "无门槛减" + trimYuan(e.Amount)
-			if e.Value > 0 {
-				text = "满" + trimYuan(e.Value) + "减" + trimYuan(e.Amount)
-			}
+			text = couponText(e.Amount, e.Value)
 		}
 		st.Coupon = &Coupon{ID: e.ID, Text: text, Discount: e.Amount, Threshold: e.Value, Qty: int64(e.Qty), At: at}
 	default:
