@@ -21,17 +21,14 @@ func (s *Server) actionCoupon(c *fiber.Ctx) error {
 	if err := c.BodyParser(&in); err != nil || room == "" {
 		return s.badAction(c)
 	}
-	bad := func(field string) error {
-		return c.Status(fiber.StatusBadRequest).JSON(fiber.Map{"error": T(LangOf(c), "products.yuan.bad"), "field": field})
-	}
 	discount, err := live.ParseYuan(in.Discount)
 	if err != nil {
-		return bad("discount")
+		return badYuan(c, "discount")
 	}
 	var threshold int64
 	if strings.TrimSpace(in.Threshold) != "" {
 		if threshold, err = live.ParseYuan(in.Threshold); err != nil {
-			return bad("threshold")
+			return badYuan(c, "threshold")
 		}
 	}
 	u := CurrentUser(c)

@@ -23,7 +23,7 @@ func (s *Server) actionFlashSale(c *fiber.Ctx) error {
 	}
 	fen, err := live.ParseYuan(in.Price)
 	if err != nil {
-		return c.Status(fiber.StatusBadRequest).JSON(fiber.Map{"error": T(LangOf(c), "products.yuan.bad"), "field": "price"})
+		return badYuan(c, "price")
 	}
 	u := CurrentUser(c)
 	st, err := s.Actions.StartFlashSale(c.UserContext(), u.Shop, room, live.FlashSaleRequest{

@@ -53,3 +53,8 @@ func (s *Server) actionResult(c *fiber.Ctx, st live.Stage, err error) error {
 func (s *Server) badAction(c *fiber.Ctx) error {
 	return s.fail(c, fiber.StatusBadRequest, "actions.bad")
 }
+
+// badYuan answers an action whose money field is not a yuan amount, naming the field.
+func badYuan(c *fiber.Ctx, field string) error {
+	return c.Status(fiber.StatusBadRequest).JSON(fiber.Map{"error": T(LangOf(c), "products.yuan.bad"), "field": field})
+}
