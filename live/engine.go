@@ -310,7 +310,7 @@ func (e *Engine) Rooms(ctx context.Context, shop string) ([]RoomInfo, error) {
 			get(r).LastEvent = time.Unix(int64(z.Score), 0).UTC()
 		}
 	}
-	ss, err := e.sessions.query(ctx, `SELECT shop, room, id, started, ended, auto, ended_by FROM stream_sessions FINAL
+	ss, err := e.sessions.query(ctx, selectSessions+`
 		WHERE shop = ? AND started >= ? ORDER BY started`, shop, e.now().Add(-30*24*time.Hour))
 	if err != nil {
 		return nil, err

@@ -64,21 +64,15 @@ func (st sessionStore) put(ctx context.Context, s Session) error {
 	return nil
 }
 
-// recent returns every session started since since (all shops), oldest first.
-func (st sessionStore) recent(ctx context.Context, since time.Time) ([]Session, error) {
-	return st.query(ctx, `SELECT shop, room, id, started, ended, auto, ended_by FROM stream_sessions FINAL
-		WHERE started >= ? ORDER BY started, id`, since.UTC())
-}
-
 // room returns the room's sessions, newest first, at most limit.
 func (st sessionStore) room(ctx context.Context, shop, room string, limit int) ([]Session, error) {
-	return st.query(ctx, `SELECT shop, room, id, started, ended, auto, ended_by FROM stream_sessions FINAL
+	return st.query(ctx, selectSessions+`
 		WHERE shop = ? AND room = ? ORDER BY started DESC, id LIMIT ?`, shop, room, limit)
 }
 
 // byID returns one session of the shop.
 func (st sessionStore) byID(ctx context.Context, shop, id string) (Session, bool, error) {
-	ss, err := st.query(ctx, `SELECT shop, room, id, started, ended, auto, ended_by FROM stream_sessions FINAL
+	ss, err := st.query(ctx, selectSessions+`
 		WHERE shop = ? AND id = ?`, shop, id)
 	if err != nil || len(ss) == 0 {
 		return Session{}, false, err
@@ -86,6 +80,10 @@ func (st sessionStore) byID(ctx context.Context, shop, id string) (Session, bool
 	return ss[0], true, nil
 }
 
+// selectSessions reads stream_sessions in the column order query scans; callers add WHERE.
+const selectSessions = `SELECT shop, room, id, started, ended, auto, ended_by FROM stream_sessions FINAL `
+
+// query runs a selectSessions query.
 func (st sessionStore) query(ctx context.Context, q string, args ...any) ([]Session, error) {
 	rows, err := st.ch.Query(ctx, q, args...)
 	if err != nil {

@@ -148,7 +148,7 @@ func (e *Engine) TickAll(ctx context.Context) error {
 // restoreSessions makes Redis agree with ClickHouse about live sessions (after Redis was lost)
 // and trims the activity set.
 func (e *Engine) restoreSessions(ctx context.Context, now time.Time) error {
-	ss, err := e.sessions.query(ctx, `SELECT shop, room, id, started, ended, auto, ended_by FROM stream_sessions FINAL
+	ss, err := e.sessions.query(ctx, selectSessions+`
 		WHERE ended = toDateTime(0, 'UTC') ORDER BY started`)
 	if err != nil {
 		return err
