@@ -173,6 +173,15 @@ func (j *Job) Merge(s Setting) Setting {
 	return s
 }
 
+// SettingIn returns shop's setting of j out of stored (the shop's stored settings by job name):
+// the stored one with missing parameters filled in, or the defaults when none is stored.
+func (j *Job) SettingIn(shop string, stored map[string]Setting) Setting {
+	if st, ok := stored[j.Name]; ok {
+		return j.Merge(st)
+	}
+	return j.Defaults(shop)
+}
+
 // ValidateSetting checks the schedule and every parameter of s for job j.
 func (j *Job) ValidateSetting(s Setting) error {
 	if err := ValidateSchedule(s.Schedule); err != nil {

@@ -64,11 +64,7 @@ func (r *Runner) Setting(ctx context.Context, shop, job string) (Setting, error)
 	if err != nil {
 		return Setting{}, err
 	}
-	st, ok := sts[job]
-	if !ok {
-		return j.Defaults(shop), nil
-	}
-	return j.Merge(st), nil
+	return j.SettingIn(shop, sts), nil
 }
 
 // Run runs job for shop now and returns the finished run record. A check error is recorded in

@@ -87,10 +87,7 @@ func (sc *Scheduler) Sync(ctx context.Context) error {
 		}
 		loc := sc.Runner.loc(shop)
 		for _, j := range sc.Runner.Registry.All() {
-			st := j.Defaults(shop)
-			if stored, ok := sts[j.Name]; ok {
-				st = j.Merge(stored)
-			}
+			st := j.SettingIn(shop, sts)
 			if !st.Enabled {
 				continue
 			}

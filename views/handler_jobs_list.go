@@ -57,10 +57,7 @@ func (s *Server) jobsView(c *fiber.Ctx, p Page) (JobsView, error) {
 	v := JobsView{Titles: map[string]string{}, CanEdit: p.User.Can(RoleAdmin)}
 	var keywords jobs.Setting // the keyword job's setting, reused below rather than read again
 	for _, j := range r.Registry.All() {
-		st := j.Defaults(shop)
-		if stored, ok := sts[j.Name]; ok {
-			st = j.Merge(stored)
-		}
+		st := j.SettingIn(shop, sts)
 		if j.Name == jobs.KeywordJobName {
 			keywords = st
 		}
