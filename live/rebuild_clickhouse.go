@@ -24,7 +24,7 @@ func (e *Engine) rebuild(ctx context.Context, shop, room string, from, now time.
 	// minute buckets must be rebuilt from the same events.
 	from = time.Unix(bucketStart(from, spanMinute), 0).UTC()
 	pipe := e.rdb.Pipeline()
-	for _, sp := range []int64{spanFine, spanMinute} {
+	for _, sp := range spans {
 		for _, b := range (span{bucketStart(from, sp), bucketStart(now, sp) + sp}).buckets(sp) {
 			pipe.Del(ctx, bucketKey(shop, room, sp, b), productBucketKey(shop, room, sp, b))
 			for _, k := range hllKinds {
@@ -58,7 +58,7 @@ func (e *Engine) rebuild(ctx context.Context, shop, room string, from, now time.
 			ev := &batch[i]
 			if ev.Product != "" && !seen[ev.Product] {
 				seen[ev.Product] = true
-				for _, sp := range []int64{spanFine, spanMinute} {
+				for _, sp := range spans {
 					for _, b := range (span{bucketStart(from, sp), bucketStart(now, sp) + sp}).buckets(sp) {
 						p.Del(ctx, hllKey(shop, room, hllClickers, ev.Product, sp, b), hllKey(shop, room, hllBuyers, ev.Product, sp, b))
 					}
