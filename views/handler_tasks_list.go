@@ -1,6 +1,7 @@
 package views
 
 import (
+	"slices"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -40,7 +41,7 @@ type TasksView struct {
 func (s *Server) tasksPage(c *fiber.Ctx) error {
 	u := CurrentUser(c)
 	f := jobs.TaskFilter{Type: c.Query("type"), Status: c.Query("status", "todo"), Overdue: c.Query("overdue") == "1", Limit: 300}
-	if !validTaskType(f.Type) {
+	if !slices.Contains(TaskTypes, f.Type) {
 		f.Type = ""
 	}
 	switch f.Status {
@@ -66,13 +67,4 @@ func (s *Server) tasksPage(c *fiber.Ctx) error {
 	}
 	v := TasksView{Tasks: list, Filter: f, Open: open, Overdue: overdue, Now: now}
 	return s.render(c, TasksPage(s.page(c, "tasks.title"), v))
-}
-
-func validTaskType(t string) bool {
-	for _, x := range TaskTypes {
-		if x == t {
-			return true
-		}
-	}
-	return false
 }
