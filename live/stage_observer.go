@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"time"
 
@@ -34,6 +35,13 @@ var stageTypes = map[string]bool{ingest.TypePin: true, ingest.TypeUnpin: true, i
 // IsStageEvent reports whether e can change a room's stage (what the prompter shows), so wiring
 // can pass only those events to Actions when it runs Observe off the ingest path.
 func IsStageEvent(e *ingest.Event) bool { return stageTypes[e.Type] && e.Room != "" }
+
+// Wants reports whether Observe would apply e observed under ctx: a stage event that these
+// Actions did not record themselves. Wiring that runs Observe asynchronously (and so may hand it
+// many requests' events under one context) filters with it on the request's goroutine.
+func (a *Actions) Wants(ctx context.Context, e *ingest.Event) bool {
+	return IsStageEvent(e) && ctx.Value(recordingKey{}) == nil
+}
 
 // Observe implements ingest.Observer: stage events that did not come from these Actions are
 // applied to their room's stage in time order, then the stage is stored and published once per
@@ -70,12 +78,21 @@ func (a *Actions) applyEvents(ctx context.Context, shop, room string, evs []inge
 	if err != nil {
 		return err
 	}
+	// One catalog read for every product the events name (a coalesced round can hold hundreds
+	// of pins of the same few products).
+	var ids []string
+	for i := range evs {
+		if t := evs[i].Type; (t == ingest.TypePin || t == ingest.TypeFlashSale) && evs[i].Product != "" && !slices.Contains(ids, evs[i].Product) {
+			ids = append(ids, evs[i].Product)
+		}
+	}
+	cat, err := a.Catalog.GetMany(ctx, shop, ids)
+	if err != nil {
+		return err
+	}
 	changed := false
 	for i := range evs {
-		ok, err := a.applyEvent(ctx, shop, &st, &evs[i])
-		if err != nil {
-			return err
-		}
+		ok := a.applyEvent(&st, &evs[i], cat)
 		changed = changed || ok
 	}
 	if !changed {
@@ -86,33 +103,28 @@ func (a *Actions) applyEvents(ctx context.Context, shop, room string, evs []inge
 	return a.store(ctx, shop, st, now)
 }
 
-// applyEvent applies one event; it reports whether the stage changed.
-func (a *Actions) applyEvent(ctx context.Context, shop string, st *Stage, e *ingest.Event) (bool, error) {
+// applyEvent applies one event; it reports whether the stage changed. cat holds the catalog's
+// products among those the events name.
+func (a *Actions) applyEvent(st *Stage, e *ingest.Event, cat map[string]Product) bool {
 	at := ms(e.TS)
 	switch e.Type {
 	case ingest.TypePin:
 		if e.Product == "" || at < st.PinnedAt {
-			return false, nil
+			return false
 		}
-		sp, err := a.pinnedProduct(ctx, shop, e)
-		if err != nil {
-			return false, err
-		}
-		st.Product, st.PinnedAt = sp, at
+		st.Product, st.PinnedAt = pinnedProduct(e, cat), at
 	case ingest.TypeUnpin:
 		if st.Product == nil || at < st.PinnedAt || (e.Product != "" && e.Product != st.Product.ID) {
-			return false, nil
+			return false
 		}
 		st.Product, st.PinnedAt = nil, 0
 	case ingest.TypeFlashSale:
 		// Amount is the sale price (fen), Value its duration in seconds, Qty the units.
 		if e.Amount <= 0 || e.Value <= 0 || (st.FlashSale != nil && at < st.FlashSale.Started) {
-			return false, nil
+			return false
 		}
 		title := e.Text
-		if p, ok, err := a.Catalog.Get(ctx, shop, e.Product); err != nil {
-			return false, err
-		} else if ok && title == "" {
+		if p, ok := cat[e.Product]; ok && title == "" {
 			title = p.Title
 		}
 		st.FlashSale = &FlashSale{ID: e.ID, Product: e.Product, Title: title, Price: e.Amount,
@@ -121,30 +133,30 @@ func (a *Actions) applyEvent(ctx context.Context, shop string, st *Stage, e *ing
 		if topic := answeredTopic(e); topic != "" {
 			// A topic answered (AnswerTopic's event, replayed or posted): the newest time wins.
 			if st.Answered[topic] >= at {
-				return false, nil
+				return false
 			}
 			if st.Answered == nil {
 				st.Answered = map[string]int64{}
 			}
 			st.Answered[topic] = at
-			return true, nil
+			return true
 		}
 		if id := ackedCue(e); id != "" {
 			// An acknowledgement (AckCue's event, replayed or posted): marks its cue, if latest.
 			if st.Cue == nil || st.Cue.ID != id || st.Cue.Acked {
-				return false, nil
+				return false
 			}
 			st.Cue.Acked, st.Cue.AckedAt, st.Cue.AckedBy = true, at, e.User
-			return true, nil
+			return true
 		}
 		if e.Text == "" || (st.Cue != nil && at < st.Cue.At) {
-			return false, nil
+			return false
 		}
 		st.Cue = &Cue{ID: e.ID, Text: e.Text, At: at, By: e.User}
 	case ingest.TypeCoupon:
 		// Amount is the discount (fen), Value the threshold, Qty the count.
 		if e.Amount <= 0 || (st.Coupon != nil && at < st.Coupon.At) {
-			return false, nil
+			return false
 		}
 		text := e.Text
 		if text == "" {
@@ -152,21 +164,17 @@ func (a *Actions) applyEvent(ctx context.Context, shop string, st *Stage, e *ing
 		}
 		st.Coupon = &Coupon{ID: e.ID, Text: text, Discount: e.Amount, Threshold: e.Value, Qty: int64(e.Qty), At: at}
 	default:
-		return false, nil
+		return false
 	}
-	return true, nil
+	return true
 }
 
 // pinnedProduct is the stage product of a pin event: the catalog's product when it has it, else
 // what the event says (title in text, price in amount, stock in value; 0 = unknown, not shown as
 // low).
-func (a *Actions) pinnedProduct(ctx context.Context, shop string, e *ingest.Event) (*StageProduct, error) {
-	p, ok, err := a.Catalog.Get(ctx, shop, e.Product)
-	if err != nil {
-		return nil, err
-	}
-	if ok {
-		return stageProduct(p), nil
+func pinnedProduct(e *ingest.Event, cat map[string]Product) *StageProduct {
+	if p, ok := cat[e.Product]; ok {
+		return stageProduct(p)
 	}
 	title := e.Text
 	if title == "" {
@@ -175,5 +183,5 @@ func (a *Actions) pinnedProduct(ctx context.Context, shop string, e *ingest.Even
 	sp := &StageProduct{ID: e.Product, Title: title, Price: e.Amount, PriceText: "¥" + FormatYuan(e.Amount), Points: []string{}}
 	sp.Stock = e.Value
 	sp.LowStock = e.Value > 0 && e.Value < LowStock
-	return sp, nil
+	return sp
 }
