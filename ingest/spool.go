@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -39,27 +41,25 @@ func OpenSpool(dir string) (*Spool, error) {
 	return &Spool{dir: dir}, nil
 }
 
-// Write stores one batch durably: the file and its directory entry are fsynced before it returns.
-func (s *Spool) Write(batchID string, events []Event) error {
+// Write stores one batch (its parts in order) durably: the file and its directory entry are
+// fsynced before it returns.
+func (s *Spool) Write(batchID string, parts ...[]Event) error {
 	final := filepath.Join(s.dir, batchID+".ndjson")
 	tmp := final + ".tmp"
 	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		return fmt.Errorf("ingest: spool create: %w", err)
 	}
-	w := bufio.NewWriterSize(f, 1<<20)
-	enc := json.NewEncoder(w)
-	for i := range events {
-		e := &events[i]
-		if err := enc.Encode(spoolEvent{Shop: e.Shop, ID: e.ID, Type: e.Type, Room: e.Room, User: e.User,
-			Product: e.Product, Order: e.Order, Status: e.Status, Text: e.Text, Conversation: e.Conversation,
-			Direction: e.Direction, Extra: e.Extra, TS: e.TS.UnixMilli(), Received: e.Received.UnixMilli(),
-			Amount: e.Amount, Value: e.Value, Qty: e.Qty, Rating: e.Rating}); err != nil {
-			f.Close()
-			return fmt.Errorf("ingest: spool encode: %w", err)
+	bp := spoolBufs.Get().(*[]byte)
+	defer spoolBufs.Put(bp)
+	buf := (*bp)[:0]
+	for _, events := range parts {
+		for i := range events {
+			buf = appendSpoolLine(buf, &events[i])
 		}
 	}
-	if err := w.Flush(); err != nil {
+	*bp = buf
+	if _, err := f.Write(buf); err != nil {
 		f.Close()
 		return fmt.Errorf("ingest: spool write: %w", err)
 	}
@@ -74,6 +74,63 @@ func (s *Spool) Write(batchID string, events []Event) error {
 		return fmt.Errorf("ingest: spool rename: %w", err)
 	}
 	return syncDir(s.dir)
+}
+
+// spoolBufs recycles the buffers batches are encoded into (one write per file).
+var spoolBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// appendSpoolLine appends e as one JSON line of spoolEvent, as encoding/json would write it
+// (Read decodes it with encoding/json), without reflection: spilling is on the hot path under
+// load.
+func appendSpoolLine(b []byte, e *Event) []byte {
+	str := func(b []byte, k, v string) []byte {
+		b = append(b, k...)
+		return AppendJSONString(b, v)
+	}
+	b = str(b, `{"Shop":`, e.Shop)
+	b = str(b, `,"ID":`, e.ID)
+	b = str(b, `,"Type":`, e.Type)
+	b = str(b, `,"Room":`, e.Room)
+	b = str(b, `,"User":`, e.User)
+	b = str(b, `,"Product":`, e.Product)
+	b = str(b, `,"Order":`, e.Order)
+	b = str(b, `,"Status":`, e.Status)
+	b = str(b, `,"Text":`, e.Text)
+	b = str(b, `,"Conversation":`, e.Conversation)
+	b = str(b, `,"Direction":`, e.Direction)
+	b = str(b, `,"Extra":`, e.Extra)
+	b = strconv.AppendInt(append(b, `,"TS":`...), e.TS.UnixMilli(), 10)
+	b = strconv.AppendInt(append(b, `,"Received":`...), e.Received.UnixMilli(), 10)
+	b = strconv.AppendInt(append(b, `,"Amount":`...), e.Amount, 10)
+	b = strconv.AppendInt(append(b, `,"Value":`...), e.Value, 10)
+	b = strconv.AppendInt(append(b, `,"Qty":`...), int64(e.Qty), 10)
+	b = strconv.AppendUint(append(b, `,"Rating":`...), uint64(e.Rating), 10)
+	return append(b, '}', '\n')
+}
+
+// AppendJSONString appends v as a JSON string. Unlike strconv.Quote it writes only escapes JSON
+// has; bytes of invalid UTF-8 pass through (the parser has rejected them by then).
+func AppendJSONString(b []byte, v string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c == '\n':
+			b = append(b, '\\', 'n')
+		case c == '\r':
+			b = append(b, '\\', 'r')
+		case c == '\t':
+			b = append(b, '\\', 't')
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
 }
 
 func syncDir(dir string) error {

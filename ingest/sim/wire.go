@@ -10,9 +10,9 @@ import (
 // fields left out, Extra's fields merged in) followed by a newline, ready for an NDJSON body.
 func AppendJSON(b []byte, ev *ingest.Event) []byte {
 	b = append(b, `{"id":`...)
-	b = appendString(b, ev.ID)
+	b = ingest.AppendJSONString(b, ev.ID)
 	b = append(b, `,"type":`...)
-	b = appendString(b, ev.Type)
+	b = ingest.AppendJSONString(b, ev.Type)
 	b = append(b, `,"ts":`...)
 	b = strconv.AppendInt(b, ev.TS.UnixMilli(), 10)
 	b = str(b, "room", ev.Room)
@@ -46,7 +46,7 @@ func str(b []byte, k, v string) []byte {
 	b = append(b, ',', '"')
 	b = append(b, k...)
 	b = append(b, '"', ':')
-	return appendString(b, v)
+	return ingest.AppendJSONString(b, v)
 }
 
 func num(b []byte, k string, v int64) []byte {
@@ -57,28 +57,4 @@ func num(b []byte, k string, v int64) []byte {
 	b = append(b, k...)
 	b = append(b, '"', ':')
 	return strconv.AppendInt(b, v, 10)
-}
-
-// appendString appends v as a JSON string (strconv.Quote's \x and \a escapes are not JSON).
-func appendString(b []byte, v string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c == '\n':
-			b = append(b, '\\', 'n')
-		case c == '\r':
-			b = append(b, '\\', 'r')
-		case c == '\t':
-			b = append(b, '\\', 't')
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
 }
