@@ -83,6 +83,51 @@ func (c *Counters) Observe(ctx context.Context, shop string, events []ingest.Eve
 	}
 }
 
+// Replayed marks late the settled minutes of events that reached ClickHouse only now, from the
+// ingest spool (ingest.Writer.OnReplay): they were acknowledged — and counted live — before they
+// were stored, so a minute settled in between (see settleMinutes) may lack them and is computed
+// again. Minutes still in their grace period are left alone: they settle after this insert.
+func (c *Counters) Replayed(ctx context.Context, batches [][]ingest.Event) {
+	now := time.Now()
+	if c.Now != nil {
+		now = c.Now()
+	}
+	settled := settledBefore(now)
+	late := map[string]map[int64]bool{}
+	for _, events := range batches {
+		for i := range events {
+			e := &events[i]
+			if e.Room == "" || operatorTypes[e.Type] {
+				continue
+			}
+			if m := bucketStart(e.TS, spanMinute); m < settled {
+				k := lateKey(e.Shop, e.Room)
+				if late[k] == nil {
+					late[k] = map[int64]bool{}
+				}
+				late[k][m] = true
+			}
+		}
+	}
+	if len(late) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), observeTimeout)
+	defer cancel()
+	pipe := c.rdb.Pipeline()
+	for k, set := range late {
+		ms := make([]any, 0, len(set))
+		for m := range set {
+			ms = append(ms, m)
+		}
+		pipe.SAdd(ctx, k, ms...)
+		pipe.Expire(ctx, k, BucketTTL)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		c.log.Error("live: mark replayed minutes late", "err", err)
+	}
+}
+
 // gauge is a value that keeps its latest report.
 type gauge struct {
 	ts    time.Time

@@ -31,6 +31,14 @@ const (
 	exactRetry = 10 * time.Second
 	// lateBatch is how many late minutes one tick takes from lateKey.
 	lateBatch = 1000
+	// exactPause: after a settle query that took exactSlow or longer a room starts the next one
+	// no sooner than exactPause times its duration later, so a room's settle queries keep
+	// ClickHouse busy at most 1/(1+exactPause) of the time (faster ones run at most once a tick,
+	// which is as little). A steady stream of late events into a busy minute (a producer
+	// catching up on a backlog) made the leader recompute that minute back to back — a
+	// million-row minute took 1–5 s each time, one ClickHouse core.
+	exactPause = 4
+	exactSlow  = 250 * time.Millisecond
 )
 
 // exactKey is a hash minute (unix seconds) → the minute's exact numbers (JSON exactMinute).
@@ -133,6 +141,7 @@ func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomS
 		qctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), exactTimeout)
 		defer cancel()
 		job.got, job.err = e.exactFromClickHouse(qctx, shop, room, job.lo, job.hi)
+		job.took = time.Since(job.started)
 	}()
 	wait := e.ExactWait
 	if wait <= 0 {
@@ -149,6 +158,7 @@ func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomS
 type exactJob struct {
 	done    chan struct{}
 	started time.Time
+	took    time.Duration
 	lo, hi  int64
 	got     map[int64]exactMinute
 	err     error
@@ -163,6 +173,9 @@ func (e *Engine) takeJob(ctx context.Context, shop, room string, st *roomState, 
 		e.Log.Warn("live: exact minutes from ClickHouse", "shop", shop, "room", room, "err", job.err)
 		st.exactRetryAt = now.Add(exactRetry)
 		return
+	}
+	if job.took >= exactSlow {
+		st.exactRetryAt = now.Add(exactPause * job.took)
 	}
 	pipe := e.rdb.Pipeline()
 	for m := job.lo; m < job.hi; m += spanMinute {

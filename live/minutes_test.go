@@ -259,3 +259,90 @@ func TestClosedMinutesSettleOffTheTick(t *testing.T) {
 		t.Fatalf("settled minute: exact %v views %d viewers %d", m[0].Exact, m[0].Views, m[0].Viewers)
 	}
 }
+
+// TestReplayedEventsResettleMinute: an event acknowledged from the spool is counted live at once
+// but reaches ClickHouse later. A minute settled in between lacks it; once the writer reports the
+// replay (Counters.Replayed) the minute is computed again and includes it. A replayed event of a
+// minute not yet settled marks nothing.
+func TestReplayedEventsResettleMinute(t *testing.T) {
+	te := newTestEngine(t)
+	ctx := context.Background()
+	if _, err := te.e.StartSession(ctx, "s1", "r1"); err != nil {
+		t.Fatal(err)
+	}
+	var evs []ingest.Event
+	for i := range 10 {
+		evs = append(evs, te.ev(ingest.TypeEnter, time.Duration(i)*time.Second, fmt.Sprintf("u%d", i), ""))
+	}
+	te.feed(evs...)
+	te.at(64 * time.Second)
+	te.tick()
+	if m := te.minutes(); len(m) != 1 || !m[0].Exact || m[0].Views != 10 {
+		t.Fatalf("settled minute: %+v", m)
+	}
+	// Spilled at 59 s (acknowledged, counted live), inserted by the replayer only now.
+	spilled := te.ev(ingest.TypeEnter, 59*time.Second, "u-spilled", "")
+	te.insertRaw(spilled)
+	te.at(65 * time.Second)
+	te.tick()
+	if m := te.minutes(); m[0].Views != 10 {
+		t.Fatalf("the settled minute changed without a signal: %+v", m[0])
+	}
+	open := te.ev(ingest.TypeEnter, 64*time.Second, "u-open", "")
+	te.e.Counters().Replayed(ctx, [][]ingest.Event{{spilled}, {open}})
+	if late, _ := te.rdb.SMembers(ctx, lateKey("s1", "r1")).Result(); len(late) != 1 || late[0] != fmt.Sprint(testBase.Unix()) {
+		t.Fatalf("late minutes after the replay: %v, want only the settled one", late)
+	}
+	te.at(66 * time.Second)
+	te.tick()
+	if m := te.minutes(); !m[0].Exact || m[0].Views != 11 || m[0].Viewers != 11 {
+		t.Fatalf("after the replay: views %d viewers %d exact %v, want 11", m[0].Views, m[0].Viewers, m[0].Exact)
+	}
+}
+
+// TestSlowSettlePaced: after a settle query that took 2 s, the room's next one waits 8 s
+// (exactPause × 2 s), so late events trickling into a busy minute cannot keep ClickHouse busy
+// with back-to-back recomputations; the minute shows the live estimate meanwhile.
+func TestSlowSettlePaced(t *testing.T) {
+	te := newTestEngine(t)
+	ctx := context.Background()
+	if _, err := te.e.StartSession(ctx, "s1", "r1"); err != nil {
+		t.Fatal(err)
+	}
+	te.feed(te.ev(ingest.TypeEnter, time.Second, "a", ""))
+	te.at(64 * time.Second)
+	te.tick()
+	if m := te.minutes(); len(m) != 1 || !m[0].Exact {
+		t.Fatalf("settled minute: %+v", m)
+	}
+	te.e.mu.Lock()
+	st := te.e.rooms[roomID("s1", "r1")]
+	te.e.mu.Unlock()
+	if st == nil {
+		t.Fatal("no room state")
+	}
+	// As if that query had taken 2 s.
+	done := make(chan struct{})
+	close(done)
+	m0 := testBase.Unix()
+	st.job = &exactJob{done: done, started: time.Now(), took: 2 * time.Second, lo: m0, hi: m0 + 60,
+		got: map[int64]exactMinute{m0: {C: counts{Entries: 1}}}}
+	te.e.takeJob(ctx, "s1", "r1", st, te.now())
+
+	te.feed(te.ev(ingest.TypeEnter, 2*time.Second, "b", ""))
+	for _, at := range []time.Duration{66, 69, 71} {
+		te.at(at * time.Second)
+		te.tick()
+		if st.job != nil {
+			t.Fatalf("a settle query started %v after the slow one, before its 8 s pause", at*time.Second-64*time.Second)
+		}
+		if m := te.minutes(); m[0].Exact {
+			t.Fatalf("at %v the late minute is marked exact: %+v", at*time.Second, m[0])
+		}
+	}
+	te.at(73 * time.Second)
+	te.tick()
+	if m := te.minutes(); !m[0].Exact || m[0].Views != 2 {
+		t.Fatalf("after the pause: exact %v views %d, want exact 2", m[0].Exact, m[0].Views)
+	}
+}

@@ -56,7 +56,7 @@ type roomState struct {
 	// exact holds the settled closed minutes computed from ClickHouse; they win over minutes.
 	exact        map[int64]minuteData
 	exactLoaded  bool      // exact was loaded from Redis (exactKey) once
-	exactRetryAt time.Time // after a failed ClickHouse read
+	exactRetryAt time.Time // the next settle query not before: after a failure, or a slow query's pause
 	job          *exactJob // the settle query in flight, nil when none
 	// lateAt is when a late event for the minute was last seen: a settle query started before
 	// it is stale for that minute.
