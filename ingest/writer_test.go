@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -52,7 +53,7 @@ func TestSpoolReplayExactlyOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		if i == 1 {
-			if err := insertEvents(ctx, conn, id, evs[:500]); err != nil {
+			if err := InsertBatch(ctx, conn, id, evs[:500]); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -119,7 +120,8 @@ func expectRows(t *testing.T, conn driver.Conn, want uint64) {
 }
 
 // TestSpillUnderLoad: with an INSERT running and a backlog, batches are fsynced to the spool and
-// acknowledged at once, then inserted by the replayer; every event lands exactly once.
+// acknowledged at once, then inserted by the replayer; every event lands exactly once, and the
+// OnReplay hooks see each spilled event once, after it is stored.
 func TestSpillUnderLoad(t *testing.T) {
 	_, conn := localtest.Database(t)
 	spool, err := OpenSpool(t.TempDir())
@@ -129,6 +131,23 @@ func TestSpillUnderLoad(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	w := NewWriter(conn, spool, log, WriterConfig{SpillAt: 1})
 	defer w.Close()
+	var hookMu sync.Mutex
+	hooked := map[string]int{}
+	var notStored error
+	w.OnReplay(func(ctx context.Context, batches [][]Event) {
+		hookMu.Lock()
+		defer hookMu.Unlock()
+		for _, evs := range batches {
+			for _, e := range evs {
+				hooked[e.ID]++
+			}
+		}
+		var n uint64
+		last := batches[len(batches)-1]
+		if err := conn.QueryRow(ctx, "SELECT count() FROM events WHERE shop = 'spill' AND id = ?", last[len(last)-1].ID).Scan(&n); err != nil || n != 1 {
+			notStored = fmt.Errorf("hook ran before the rows were stored: %d rows, %v", n, err)
+		}
+	})
 	total := 0
 	for round := 0; round < 50 && w.Stats().SpilledRows == 0; round++ {
 		errs := make(chan error, 20)
@@ -166,6 +185,19 @@ func TestSpillUnderLoad(t *testing.T) {
 	}
 	if w.spilled.Load() != 0 || len(w.mem) != 0 {
 		t.Fatalf("spilled events not released: %d, %d batches", w.spilled.Load(), len(w.mem))
+	}
+	hookMu.Lock()
+	defer hookMu.Unlock()
+	if notStored != nil {
+		t.Fatal(notStored)
+	}
+	if int64(len(hooked)) != st.SpilledRows {
+		t.Fatalf("OnReplay saw %d events, %d were spilled", len(hooked), st.SpilledRows)
+	}
+	for id, n := range hooked {
+		if n != 1 {
+			t.Fatalf("OnReplay saw %s %d times", id, n)
+		}
 	}
 	t.Logf("writer %+v", w.Stats())
 }

@@ -34,6 +34,9 @@ func (m *Main) liveEngine(ctx context.Context) (*live.Engine, error) {
 	}
 	e := live.NewEngine(m.Redis, m.CH, hub, m.Log)
 	m.Ingest.Observers = append(m.Ingest.Observers, e.Counters())
+	// Events acknowledged from the spool reach ClickHouse later: minutes settled meanwhile are
+	// computed again.
+	m.Writer.OnReplay(e.Counters().Replayed)
 	// Operator actions record flag responses against the engine's flags.
 	actions, err := m.catalogActions(ctx)
 	if err != nil {
