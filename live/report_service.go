@@ -100,6 +100,29 @@ func (s *Reports) remember(span SessionSpan) {
 	s.recent[k] = append(s.recent[k], span)
 }
 
+// Replayed marks dirty the recently ended sessions that hold events which reached ClickHouse
+// only now, from the ingest spool (ingest.Writer.OnReplay): acknowledged — and received — before
+// the session's end, they may have been missing when its report was built.
+func (s *Reports) Replayed(ctx context.Context, batches [][]ingest.Event) {
+	s.init()
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.recent) == 0 {
+		return
+	}
+	for _, events := range batches {
+		for i := range events {
+			e := &events[i]
+			for _, span := range s.recent[roomID(e.Shop, e.Room)] {
+				if !e.TS.Before(span.Start.Truncate(time.Second)) && e.TS.Before(span.End.Truncate(time.Second)) {
+					s.dirty[span.Session] = dirtySpan{span: span, last: now}
+				}
+			}
+		}
+	}
+}
+
 // Observe implements ingest.Observer: an event whose ts lies inside a session that has ended
 // and that arrives after the end marks the session for a rebuild.
 func (s *Reports) Observe(ctx context.Context, shop string, events []ingest.Event) {

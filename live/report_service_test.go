@@ -10,7 +10,9 @@ import (
 )
 
 // TestReportsBuildAndRebuildOnLateEvents: a session that ended gets its report from the sweep
-// (no hook call: as after a crash), and a late event marks it dirty and is in the rebuilt report.
+// (no hook call: as after a crash), and a late event marks it dirty and is in the rebuilt report;
+// so does an event received before the end whose row reached ClickHouse only after the build
+// (acknowledged from the spool, then replayed).
 func TestReportsBuildAndRebuildOnLateEvents(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -51,6 +53,15 @@ func TestReportsBuildAndRebuildOnLateEvents(t *testing.T) {
 	list, err := store.List(ctx, "s1", "r1", 10)
 	if err != nil || len(list) != 1 || list[0].GMV != second.Headline.GMV {
 		t.Fatalf("list %+v %v", list, err)
+	}
+
+	spilled := late
+	spilled.ID, spilled.Order, spilled.Amount, spilled.Received = "spilled-1", "spilled-o1", 500, span.End.Add(-2*time.Second)
+	insertRaw(t, ch, "replayed", []ingest.Event{spilled})
+	s.Replayed(ctx, [][]ingest.Event{{spilled}})
+	third := waitReport(t, store, "sess-late", func(r *Report) bool { return r.Built.After(second.Built) })
+	if third.Headline.GMV != second.Headline.GMV+500 {
+		t.Fatalf("replayed order not in the rebuild: GMV %d → %d", second.Headline.GMV, third.Headline.GMV)
 	}
 }
 

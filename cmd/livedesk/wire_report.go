@@ -38,6 +38,7 @@ func (m *Main) sessionReports(ctx context.Context) (*live.Reports, error) {
 	}
 	engine.OnSessionEnded(r.SessionEnded)
 	m.Ingest.Observers = append(m.Ingest.Observers, r)
+	m.Writer.OnReplay(r.Replayed) // events acknowledged from the spool land after their 2xx
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() {
