@@ -21,6 +21,7 @@ func (h *Handler) postEvents(c *fiber.Ctx) error {
 	}
 	res, err := h.Service.Ingest(c.UserContext(), ShopOf(c), body)
 	if errors.Is(err, ErrBusy) {
+		h.Log.Debug("ingest: busy", "err", err)
 		c.Set(fiber.HeaderRetryAfter, "1")
 		return ErrorJSON(c, fiber.StatusTooManyRequests, "ingest queue full, retry shortly")
 	}

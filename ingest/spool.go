@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -52,7 +53,11 @@ func (s *Spool) Write(batchID string, parts ...[]Event) error {
 	}
 	bp := spoolBufs.Get().(*[]byte)
 	defer spoolBufs.Put(bp)
-	buf := (*bp)[:0]
+	n := 0
+	for _, events := range parts {
+		n += len(events)
+	}
+	buf := slices.Grow((*bp)[:0], n*spoolLineGuess)
 	for _, events := range parts {
 		for i := range events {
 			buf = appendSpoolLine(buf, &events[i])
@@ -75,6 +80,9 @@ func (s *Spool) Write(batchID string, parts ...[]Event) error {
 	}
 	return syncDir(s.dir)
 }
+
+// spoolLineGuess is about the bytes of one spooled event, to size the buffer once.
+const spoolLineGuess = 320
 
 // spoolBufs recycles the buffers batches are encoded into (one write per file).
 var spoolBufs = sync.Pool{New: func() any { return new([]byte) }}

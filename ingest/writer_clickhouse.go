@@ -23,7 +23,7 @@ var ErrClosed = errors.New("ingest: writer closed")
 
 // WriterConfig tunes the group-commit writer.
 type WriterConfig struct {
-	MaxBatch   int           // most events in one INSERT (default 50,000)
+	MaxBatch   int           // most events in one INSERT (default 100,000)
 	MaxQueued  int           // most events waiting across all requests before ErrBusy (default 400,000)
 	Flushers   int           // concurrent INSERTs (default 2)
 	Timeout    time.Duration // one INSERT's deadline (default 30 s)
@@ -95,7 +95,7 @@ type writeReq struct {
 // NewWriter starts the flushers and the spool replayer.
 func NewWriter(conn driver.Conn, spool *Spool, log *slog.Logger, cfg WriterConfig) *Writer {
 	if cfg.MaxBatch <= 0 {
-		cfg.MaxBatch = 50_000
+		cfg.MaxBatch = 100_000
 	}
 	if cfg.MaxQueued <= 0 {
 		cfg.MaxQueued = 400_000
