@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
@@ -107,7 +108,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 
-	template, offsets := benchTemplate(*batch)
+	template, slots := benchTemplate(*batch)
 	fmt.Fprintf(stderr, "bench: %d clients posting batches of %d events (%d KB) for %v\n", *clients, *batch, len(template)/1024, *duration)
 	var (
 		acked, dups, refused atomic.Int64
@@ -118,6 +119,8 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	)
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients, DisableCompression: true}, Timeout: 2 * time.Minute}
 	deadline := time.Now().Add(*duration)
+	pids := []int{pid, chSrv.Pid(), redisSrv.Pid()}
+	cpu0 := procCPUs(pids)
 	began := time.Now()
 	for c := 0; c < *clients; c++ {
 		wg.Add(1)
@@ -128,8 +131,10 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			defer func() { mu.Lock(); lat = append(lat, mine...); mu.Unlock() }()
 			for seq := 0; time.Now().Before(deadline); seq++ {
 				copy(body, template)
-				for i, off := range offsets {
-					patchID(body[off:off+benchIDWidth], c, seq**batch+i)
+				sent := time.Now().UnixMilli()
+				for i, sl := range slots {
+					patchID(body[sl.id:sl.id+benchIDWidth], c, seq**batch+i)
+					patchTS(body[sl.ts:sl.ts+13], sent, sl.ms)
 				}
 				t0 := time.Now()
 				status, res, retry, err := benchPost(ctx, hc, "http://"+addr, key, body)
@@ -153,6 +158,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	wg.Wait()
 	elapsed := time.Since(began)
+	cpu1 := procCPUs(pids)
 	if firstErr != nil {
 		return firstErr
 	}
@@ -175,13 +181,16 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		n, elapsed.Seconds(), rate, len(lat), refused.Load(), dups.Load())
 	fmt.Fprintf(stdout, "ack latency per %d-event request: p50 %v, p99 %v, max %v\n", *batch, pct(lat, 0.50), pct(lat, 0.99), pct(lat, 1))
 	fmt.Fprintf(stdout, "server memory: peak RSS (VmHWM) %d MB, RSS now %d MB\n", hwm/1024, rss/1024)
+	share := func(i int) float64 { return 100 * (cpu1[i] - cpu0[i]).Seconds() / elapsed.Seconds() }
+	fmt.Fprintf(stdout, "CPU while posting (%d cores = %d%%): livedesk %.0f%%, ClickHouse %.0f%%, Redis %.0f%%\n",
+		runtime.NumCPU(), 100*runtime.NumCPU(), share(0), share(1), share(2))
 	fmt.Fprintf(stdout, "durable: ClickHouse holds %d rows of %d acknowledged\n", stored, n)
 	if inproc != nil {
 		st := inproc.Writer.Stats()
 		if st.Inserts > 0 {
-			fmt.Fprintf(stdout, "writer: %d INSERTs of %d rows on average taking %v; %d batches (%d rows) spilled to the spool under load, %d rows replayed\n",
+			fmt.Fprintf(stdout, "writer: %d INSERTs of %d rows on average taking %v; %d batches (%d rows) spilled to the spool under load, %d rows replayed in %d INSERTs\n",
 				st.Inserts, st.InsertedRows/st.Inserts, (st.InsertTime / time.Duration(st.Inserts)).Round(time.Millisecond),
-				st.SpilledBatches, st.SpilledRows, st.ReplayedRows)
+				st.SpilledBatches, st.SpilledRows, st.ReplayedRows, st.ReplayInserts)
 		}
 		if ss := inproc.Ingest.Stats(); ss.Requests > 0 {
 			per := func(d time.Duration) time.Duration {
@@ -212,23 +221,49 @@ func pct(s []time.Duration, p float64) time.Duration {
 	return s[i].Round(100 * time.Microsecond)
 }
 
-// benchTemplate encodes batch simulated events whose ids are fixed-width placeholders and
-// returns the body and the offsets of the ids.
-func benchTemplate(batch int) ([]byte, []int) {
+// benchTemplate encodes batch simulated events whose ids are fixed-width placeholders; it
+// returns the body and, per event, where its id and its ts are and the ts's place (0–999 ms)
+// within the request's last second.
+func benchTemplate(batch int) ([]byte, []benchSlot) {
 	evs := sim.Generate(sim.Config{Shop: "bench", Room: "bench", Seed: 1, Start: time.Now().Add(-time.Minute)}, 40*time.Second)
 	for len(evs) < batch {
 		evs = append(evs, evs...)
 	}
 	evs = evs[:batch]
+	first, last := evs[0].TS, evs[0].TS
+	for _, e := range evs {
+		if e.TS.Before(first) {
+			first = e.TS
+		}
+		if e.TS.After(last) {
+			last = e.TS
+		}
+	}
+	span := max(last.Sub(first), time.Millisecond)
 	var body []byte
-	offsets := make([]int, batch)
+	slots := make([]benchSlot, batch)
 	for i := range evs {
 		evs[i].ID = strings.Repeat("x", benchIDWidth)
 		start := len(body)
 		body = sim.AppendJSON(body, &evs[i])
-		offsets[i] = start + bytes.Index(body[start:], []byte(evs[i].ID))
+		ts := []byte(`"ts":` + strconv.FormatInt(evs[i].TS.UnixMilli(), 10))
+		slots[i] = benchSlot{id: start + bytes.Index(body[start:], []byte(evs[i].ID)),
+			ts: start + bytes.Index(body[start:], ts) + len(`"ts":`), ms: int64(999 * evs[i].TS.Sub(first) / span)}
 	}
-	return body, offsets
+	return body, slots
+}
+
+// benchSlot is where one event's id and ts are in the template body, and the ts's offset (ms)
+// within the last second before the request is sent.
+type benchSlot struct {
+	id, ts int
+	ms     int64
+}
+
+// patchTS writes the event's time: sent (unix ms) minus a second plus its place in it, as a live
+// producer posts what happened just now (13 digits, as in the template).
+func patchTS(dst []byte, sent, ms int64) {
+	strconv.AppendInt(dst[:0], sent-999+ms, 10)
 }
 
 // patchID writes "c<client>-<seq>" zero-padded into the id placeholder.
@@ -317,6 +352,26 @@ func jsonInt(b []byte, key string) int {
 	}
 	n, _ := strconv.Atoi(string(b[:j]))
 	return n
+}
+
+// procCPUs returns the CPU time (user + system) each process has used so far.
+func procCPUs(pids []int) []time.Duration {
+	out := make([]time.Duration, len(pids))
+	for i, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			continue
+		}
+		// Fields after the command name (which may hold spaces) start at state, field 3.
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		utime, _ := strconv.ParseInt(f[11], 10, 64)
+		stime, _ := strconv.ParseInt(f[12], 10, 64)
+		out[i] = time.Duration(utime+stime) * time.Second / 100 // USER_HZ is 100 on Linux
+	}
+	return out
 }
 
 // procMemory returns VmHWM and VmRSS of pid in KB.

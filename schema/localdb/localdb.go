@@ -29,6 +29,9 @@ type Server struct {
 	done chan struct{}
 }
 
+// Pid is the server's process id (benchmarks read its CPU time).
+func (s *Server) Pid() int { return s.cmd.Process.Pid }
+
 // Stop terminates the server and waits for it to exit. It is safe to call twice.
 func (s *Server) Stop() {
 	if s == nil || s.cmd == nil || s.cmd.Process == nil {
