@@ -320,6 +320,9 @@ func TestBackpressure(t *testing.T) {
 	roomy := h.svc.Writer
 	h.svc.Writer = full
 	body := lines("bp", 50)
+	if err := h.rdb.ConfigResetStat(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
 	req, _ := http.NewRequest(http.MethodPost, h.url+"/api/v1/events", bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+key)
 	resp, err := http.DefaultClient.Do(req)
@@ -329,6 +332,10 @@ func TestBackpressure(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 429 || resp.Header.Get("Retry-After") == "" {
 		t.Fatalf("queue full: %d Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	// Refused before claiming: no id was written to Redis (and none had to be released).
+	if stats, err := h.rdb.Info(context.Background(), "commandstats").Result(); err != nil || strings.Contains(stats, "cmdstat_set:") || strings.Contains(stats, "cmdstat_del:") {
+		t.Fatalf("a refused request claimed ids in Redis (%v):\n%s", err, stats)
 	}
 	h.svc.Writer = roomy
 	// In-flight bytes: a request alone always passes; one on top of another is refused.
