@@ -24,7 +24,7 @@ var ErrClosed = errors.New("ingest: writer closed")
 // WriterConfig tunes the group-commit writer.
 type WriterConfig struct {
 	MaxBatch   int           // most events in one INSERT (default 100,000)
-	MaxQueued  int           // most events waiting across all requests before ErrBusy (default 400,000)
+	MaxQueued  int           // most events waiting or spilled-not-inserted before ErrBusy (default 1,000,000: ~10 s at 100,000/s, ~0.5 GB)
 	Flushers   int           // concurrent INSERTs (default 2)
 	Timeout    time.Duration // one INSERT's deadline (default 30 s)
 	RetryEvery time.Duration // how often the spool is replayed while ClickHouse is down (default 1 s)
@@ -104,7 +104,7 @@ func NewWriter(conn driver.Conn, spool *Spool, log *slog.Logger, cfg WriterConfi
 		cfg.MaxBatch = 100_000
 	}
 	if cfg.MaxQueued <= 0 {
-		cfg.MaxQueued = 400_000
+		cfg.MaxQueued = 1_000_000
 	}
 	if cfg.Flushers <= 0 {
 		cfg.Flushers = 2
