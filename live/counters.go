@@ -93,7 +93,8 @@ func (c *Counters) Replayed(ctx context.Context, batches [][]ingest.Event) {
 		now = c.Now()
 	}
 	settled := settledBefore(now)
-	late := map[string]map[int64]bool{}
+	var agg batchAgg
+	agg.init()
 	for _, events := range batches {
 		for i := range events {
 			e := &events[i]
@@ -101,28 +102,17 @@ func (c *Counters) Replayed(ctx context.Context, batches [][]ingest.Event) {
 				continue
 			}
 			if m := bucketStart(e.TS, spanMinute); m < settled {
-				k := lateKey(e.Shop, e.Room)
-				if late[k] == nil {
-					late[k] = map[int64]bool{}
-				}
-				late[k][m] = true
+				agg.markLate(e.Shop, e.Room, m)
 			}
 		}
 	}
-	if len(late) == 0 {
+	if agg.empty() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), observeTimeout)
 	defer cancel()
 	pipe := c.rdb.Pipeline()
-	for k, set := range late {
-		ms := make([]any, 0, len(set))
-		for m := range set {
-			ms = append(ms, m)
-		}
-		pipe.SAdd(ctx, k, ms...)
-		pipe.Expire(ctx, k, BucketTTL)
-	}
+	agg.write(ctx, pipe)
 	if _, err := pipe.Exec(ctx); err != nil {
 		c.log.Error("live: mark replayed minutes late", "err", err)
 	}
@@ -200,6 +190,15 @@ func (a *batchAgg) distinct(shop, room, product, kind, user string, ts time.Time
 	}
 }
 
+// markLate records that the closed minute m of the room is to be computed again.
+func (a *batchAgg) markLate(shop, room string, m int64) {
+	k := lateKey(shop, room)
+	if a.late[k] == nil {
+		a.late[k] = map[int64]bool{}
+	}
+	a.late[k][m] = true
+}
+
 // operatorTypes are written by the console itself; they do not make a room live.
 var operatorTypes = map[string]bool{ingest.TypePin: true, ingest.TypeUnpin: true, ingest.TypeCue: true,
 	ingest.TypeFlashSale: true, ingest.TypeCoupon: true}
@@ -232,11 +231,7 @@ func (a *batchAgg) add(shop string, e *ingest.Event, now time.Time) {
 		// An event for a minute that has already closed: its exact numbers (computed from
 		// ClickHouse, see settleMinutes) are computed again. The event is durable by now.
 		if m := bucketStart(ts, spanMinute); !a.noLate && m+spanMinute <= now.Unix() {
-			k := lateKey(shop, room)
-			if a.late[k] == nil {
-				a.late[k] = map[int64]bool{}
-			}
-			a.late[k][m] = true
+			a.markLate(shop, room, m)
 		}
 	}
 	switch e.Type {
