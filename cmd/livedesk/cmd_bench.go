@@ -41,7 +41,7 @@ const benchIDWidth = 16
 func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", "bench [--clients C] [--duration D] [--batch N]", stderr)
 	clients := fs.Int("clients", 64, "concurrent HTTP clients (more in flight means larger group commits)")
-	duration := fs.Duration("duration", 15*time.Second, "how long the clients post")
+	duration := fs.Duration("duration", time.Minute, "how long the clients post (a minute includes a closed minute being settled and ClickHouse merging its parts)")
 	batch := fs.Int("batch", 1000, "events per request")
 	cpuProfile := fs.String("cpuprofile", "", "run the server in this process and write its CPU profile here (RSS then includes the clients)")
 	keep := fs.String("dir", "", "directory for the private servers (default: a temp dir, removed afterwards)")
