@@ -40,11 +40,12 @@ type WriterConfig struct {
 	// inserts the spilled batches in large groups. Default 1: under any concurrency, spill.
 	// Negative turns spilling off.
 	//
-	// Why so eager: ClickHouse's cost per row falls steeply with the INSERT's size (measured
-	// on 18.16 with the report views, CPU including the merges: 60–81 µs/row at 1,000 rows,
-	// 14 µs at 5,000, 3 µs at 50,000; BenchmarkInsertSize), and the clients' acknowledgements then wait for an
+	// Why so eager: ClickHouse's cost per row falls steeply with the INSERT's size (18.16 with
+	// the report views, CPU including the merges: 60–81 µs/row at 1,000 rows, 14 µs at 5,000,
+	// 3 µs at 50,000; BenchmarkInsertSize), and the clients' acknowledgements then wait for an
 	// fsync instead of an INSERT. With the old default (20,000) most INSERTs held ~5,000 rows
-	// and the bench stalled at ~64,000 events/s with ClickHouse on a full core.
+	// and the bench stalled at ~64,000 events/s with ClickHouse on a full core. Spilled batches
+	// waiting for the replayer count as an INSERT running: a flusher joins them.
 	SpillAt int
 }
 
