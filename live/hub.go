@@ -172,8 +172,9 @@ func (h *Hub) Close() {
 	}
 }
 
+// add registers c; it counts in Stats only once it receives deliveries (a test that waits for n
+// clients and then publishes must not lose a message to the last one).
 func (h *Hub) add(c *client) {
-	h.connected.Add(1)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, ch := range c.channels {
@@ -184,6 +185,7 @@ func (h *Hub) add(c *client) {
 		}
 		set[c] = struct{}{}
 	}
+	h.connected.Add(1)
 }
 
 func (h *Hub) remove(c *client) {
