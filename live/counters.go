@@ -60,27 +60,37 @@ func NewCounters(rdb redis.UniversalClient, log *slog.Logger) *Counters {
 
 // Observe implements ingest.Observer.
 func (c *Counters) Observe(ctx context.Context, shop string, events []ingest.Event) {
-	now := time.Now()
-	if c.Now != nil {
-		now = c.Now()
-	}
+	now := c.now()
 	var agg batchAgg
 	agg.init()
 	for i := range events {
 		agg.add(shop, &events[i], now)
 	}
-	if agg.empty() {
-		return
+	if err := c.flush(ctx, &agg); err != nil {
+		// The events are durable; a later rebuild from ClickHouse restores the windows.
+		c.log.Error("live: counters", "err", err, "shop", shop, "events", len(events))
 	}
-	// The events are already durable: a client that hangs up must not cancel their counting.
+}
+
+func (c *Counters) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+// flush writes agg to Redis in one pipeline (nothing when it is empty). The events are already
+// durable: a client that hangs up must not cancel their counting.
+func (c *Counters) flush(ctx context.Context, agg *batchAgg) error {
+	if agg.empty() {
+		return nil
+	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), observeTimeout)
 	defer cancel()
 	pipe := c.rdb.Pipeline()
 	agg.write(ctx, pipe)
-	if _, err := pipe.Exec(ctx); err != nil {
-		// The events are durable; a later rebuild from ClickHouse restores the windows.
-		c.log.Error("live: counters", "err", err, "shop", shop, "events", len(events))
-	}
+	_, err := pipe.Exec(ctx)
+	return err
 }
 
 // Replayed marks late the settled minutes of events that reached ClickHouse only now, from the
@@ -88,11 +98,7 @@ func (c *Counters) Observe(ctx context.Context, shop string, events []ingest.Eve
 // were stored, so a minute settled in between (see settleMinutes) may lack them and is computed
 // again. Minutes still in their grace period are left alone: they settle after this insert.
 func (c *Counters) Replayed(ctx context.Context, batches [][]ingest.Event) {
-	now := time.Now()
-	if c.Now != nil {
-		now = c.Now()
-	}
-	settled := settledBefore(now)
+	settled := settledBefore(c.now())
 	var agg batchAgg
 	agg.init()
 	for _, events := range batches {
@@ -106,14 +112,7 @@ func (c *Counters) Replayed(ctx context.Context, batches [][]ingest.Event) {
 			}
 		}
 	}
-	if agg.empty() {
-		return
-	}
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), observeTimeout)
-	defer cancel()
-	pipe := c.rdb.Pipeline()
-	agg.write(ctx, pipe)
-	if _, err := pipe.Exec(ctx); err != nil {
+	if err := c.flush(ctx, &agg); err != nil {
 		c.log.Error("live: mark replayed minutes late", "err", err)
 	}
 }

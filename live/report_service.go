@@ -113,12 +113,7 @@ func (s *Reports) Replayed(ctx context.Context, batches [][]ingest.Event) {
 	}
 	for _, events := range batches {
 		for i := range events {
-			e := &events[i]
-			for _, span := range s.recent[roomID(e.Shop, e.Room)] {
-				if !e.TS.Before(span.Start.Truncate(time.Second)) && e.TS.Before(span.End.Truncate(time.Second)) {
-					s.dirty[span.Session] = dirtySpan{span: span, last: now}
-				}
-			}
+			s.markLate(events[i].Shop, &events[i], now, false)
 		}
 	}
 }
@@ -131,14 +126,20 @@ func (s *Reports) Observe(ctx context.Context, shop string, events []ingest.Even
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i := range events {
-		e := &events[i]
-		if e.Room == "" {
-			continue
-		}
-		for _, span := range s.recent[roomID(shop, e.Room)] {
-			if !e.TS.Before(span.Start.Truncate(time.Second)) && e.TS.Before(span.End.Truncate(time.Second)) && e.Received.After(span.End) {
-				s.dirty[span.Session] = dirtySpan{span: span, last: now}
-			}
+		s.markLate(shop, &events[i], now, true)
+	}
+}
+
+// markLate marks dirty every recently ended session of e's room whose span holds e's ts — with
+// receivedAfter, only when e was received after the session's end. s.mu is held.
+func (s *Reports) markLate(shop string, e *ingest.Event, now time.Time, receivedAfter bool) {
+	if e.Room == "" {
+		return
+	}
+	for _, span := range s.recent[roomID(shop, e.Room)] {
+		if !e.TS.Before(span.Start.Truncate(time.Second)) && e.TS.Before(span.End.Truncate(time.Second)) &&
+			(!receivedAfter || e.Received.After(span.End)) {
+			s.dirty[span.Session] = dirtySpan{span: span, last: now}
 		}
 	}
 }

@@ -92,7 +92,7 @@ func (a *Actions) applyEvents(ctx context.Context, shop, room string, evs []inge
 	}
 	changed := false
 	for i := range evs {
-		ok := a.applyEvent(&st, &evs[i], cat)
+		ok := applyEvent(&st, &evs[i], cat)
 		changed = changed || ok
 	}
 	if !changed {
@@ -105,7 +105,7 @@ func (a *Actions) applyEvents(ctx context.Context, shop, room string, evs []inge
 
 // applyEvent applies one event; it reports whether the stage changed. cat holds the catalog's
 // products among those the events name.
-func (a *Actions) applyEvent(st *Stage, e *ingest.Event, cat map[string]Product) bool {
+func applyEvent(st *Stage, e *ingest.Event, cat map[string]Product) bool {
 	at := ms(e.TS)
 	switch e.Type {
 	case ingest.TypePin:
