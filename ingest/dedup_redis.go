@@ -133,9 +133,12 @@ func (d *Dedup) Claim(ctx context.Context, shop string, events []Event) (*Claim,
 			keys[j] = arena.str(kb)
 		}
 		olds, err := claimScript.Run(ctx, d.rdb, keys, val, int64(d.ttl/time.Second)).Slice()
-		if err != nil || len(olds) != len(keys) {
+		if err == nil && len(olds) != len(keys) {
+			err = fmt.Errorf("%d answers for %d ids", len(olds), len(keys))
+		}
+		if err != nil {
 			_ = d.Release(c)
-			return nil, fmt.Errorf("ingest: dedup: %d answers for %d ids: %w", len(olds), len(keys), err)
+			return nil, fmt.Errorf("ingest: dedup: %w", err)
 		}
 		var taken []int       // present: look closer
 		var takenOld []string // their values

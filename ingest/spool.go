@@ -167,6 +167,15 @@ func (s *Spool) Pending() ([]string, error) {
 	return ids, nil
 }
 
+// estimate is about how many events the batch's file holds (at least 1), from its size.
+func (s *Spool) estimate(batchID string) int {
+	fi, err := os.Stat(filepath.Join(s.dir, batchID+".ndjson"))
+	if err != nil {
+		return 1
+	}
+	return max(1, int(fi.Size()/spoolLineGuess))
+}
+
 // Read loads one spooled batch.
 func (s *Spool) Read(batchID string) ([]Event, error) {
 	f, err := os.Open(filepath.Join(s.dir, batchID+".ndjson"))

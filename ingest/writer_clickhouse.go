@@ -70,7 +70,7 @@ type Writer struct {
 	queued atomic.Int64
 	down   atomic.Bool // ClickHouse failed: new batches go to the spool until a replay succeeds
 
-	inserting atomic.Int32 // INSERTs running from flushers
+	inserting atomic.Int32 // INSERTs running, the flushers' and the replayers'
 	spilled   atomic.Int64 // events spilled and not yet inserted
 	memMu     sync.Mutex
 	mem       map[string]parts // spilled batches by id: in memory, never attempted, so no check needed
@@ -423,22 +423,20 @@ func (w *Writer) replay() {
 	w.down.Store(false)
 }
 
-// groupSize is how many batches from the front of ids make one replay INSERT: up to about
-// MaxBatch events of batches spilled by this process; a batch found only on disk (left by an
-// earlier process or a failed INSERT) goes alone.
+// groupSize is how many batches from the front of ids make one replay INSERT: about MaxBatch
+// events, counted exactly for batches this process spilled and estimated from the file size for
+// batches known only on disk (left by an earlier process, or spooled while ClickHouse was down).
 func (w *Writer) groupSize(ids []string) int {
-	w.memMu.Lock()
-	defer w.memMu.Unlock()
 	n, total := 0, 0
 	for n < len(ids) && (n == 0 || total < w.cfg.MaxBatch) {
+		w.memMu.Lock()
 		ps, ok := w.mem[ids[n]]
-		if !ok {
-			if n == 0 {
-				return 1
-			}
-			break
+		w.memMu.Unlock()
+		if ok {
+			total += ps.len()
+		} else {
+			total += w.spool.estimate(ids[n])
 		}
-		total += ps.len()
 		n++
 	}
 	return n
@@ -450,23 +448,22 @@ func (w *Writer) groupSize(ids []string) int {
 func (w *Writer) replayGroup(ids []string) error {
 	var chunks []chunk
 	var uncertain []string
-	n, total := 0, 0
-	for n < len(ids) {
+	total := 0
+	for _, id := range ids {
 		w.memMu.Lock()
-		ps, clean := w.mem[ids[n]]
+		ps, clean := w.mem[id]
 		w.memMu.Unlock()
 		if !clean {
 			// Left by an earlier process or by a failed INSERT: some rows may be stored already.
-			evs, err := w.spool.Read(ids[n])
+			evs, err := w.spool.Read(id)
 			if err != nil {
 				return err
 			}
 			ps = parts{evs}
-			uncertain = append(uncertain, ids[n])
+			uncertain = append(uncertain, id)
 		}
-		chunks = append(chunks, chunksOf(ids[n], ps)...)
+		chunks = append(chunks, chunksOf(id, ps)...)
 		total += ps.len()
-		n++
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), w.cfg.Timeout)
 	defer cancel()
@@ -496,9 +493,7 @@ func (w *Writer) replayGroup(ids []string) error {
 		if err != nil {
 			return err
 		}
-	}
-	w.count(func(s *WriterStats) { s.ReplayedRows += int64(total); s.ReplayInserts++ })
-	if total > 0 {
+		w.count(func(s *WriterStats) { s.ReplayedRows += int64(total); s.ReplayInserts++ })
 		w.hooksMu.Lock()
 		hooks := w.onReplay
 		w.hooksMu.Unlock()
@@ -514,7 +509,7 @@ func (w *Writer) replayGroup(ids []string) error {
 	}
 	// The files can go: a removal lost in a crash only makes the next process check (and skip)
 	// rows that are stored.
-	for _, id := range ids[:n] {
+	for _, id := range ids {
 		w.memMu.Lock()
 		if ps, ok := w.mem[id]; ok {
 			delete(w.mem, id)
