@@ -3,15 +3,14 @@ package ingest_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/ingest/sim"
 	"github.com/livedesk/livedesk/schema"
+	"github.com/livedesk/livedesk/schema/localdb"
 	"github.com/livedesk/livedesk/schema/localdb/localtest"
 )
 
@@ -41,7 +40,10 @@ func BenchmarkInsertSize(b *testing.B) {
 	for _, size := range []int{1000, 5000, 20000, 50000} {
 		b.Run(strconv.Itoa(size), func(b *testing.B) {
 			batch := make([]ingest.Event, size)
-			before := processCPU(b, srv.Pid())
+			before, err := localdb.ProcessCPU(srv.Pid())
+			if err != nil {
+				b.Fatal(err)
+			}
 			for i := 0; i < b.N; i += size { // b.N counts rows
 				for j := range batch {
 					batch[j] = template[(i+j)%len(template)]
@@ -53,21 +55,12 @@ func BenchmarkInsertSize(b *testing.B) {
 			}
 			b.StopTimer()
 			time.Sleep(5 * time.Second) // merges of what was just inserted
-			cpu := processCPU(b, srv.Pid()) - before
+			after, err := localdb.ProcessCPU(srv.Pid())
+			if err != nil {
+				b.Fatal(err)
+			}
+			cpu := after - before
 			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "ch-µs/row")
 		})
 	}
-}
-
-// processCPU is the user + system CPU time pid has used (Linux, USER_HZ 100).
-func processCPU(b *testing.B, pid int) time.Duration {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		b.Fatal(err)
-	}
-	s := string(raw)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	utime, _ := strconv.ParseInt(f[11], 10, 64)
-	stime, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(utime+stime) * 10 * time.Millisecond
 }

@@ -354,22 +354,11 @@ func jsonInt(b []byte, key string) int {
 	return n
 }
 
-// procCPUs returns the CPU time (user + system) each process has used so far.
+// procCPUs returns the CPU time each process has used so far (0 for one that is gone).
 func procCPUs(pids []int) []time.Duration {
 	out := make([]time.Duration, len(pids))
 	for i, pid := range pids {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		// Fields after the command name (which may hold spaces) start at state, field 3.
-		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
-		if len(f) < 13 {
-			continue
-		}
-		utime, _ := strconv.ParseInt(f[11], 10, 64)
-		stime, _ := strconv.ParseInt(f[12], 10, 64)
-		out[i] = time.Duration(utime+stime) * time.Second / 100 // USER_HZ is 100 on Linux
+		out[i], _ = localdb.ProcessCPU(pid)
 	}
 	return out
 }

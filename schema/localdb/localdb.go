@@ -7,6 +7,7 @@
 package localdb
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -29,8 +31,25 @@ type Server struct {
 	done chan struct{}
 }
 
-// Pid is the server's process id (benchmarks read its CPU time).
+// Pid is the server's process id (benchmarks read its CPU time with ProcessCPU).
 func (s *Server) Pid() int { return s.cmd.Process.Pid }
+
+// ProcessCPU returns the CPU time (user + system) process pid has used so far, from
+// /proc/<pid>/stat (Linux; USER_HZ is 100).
+func ProcessCPU(pid int) (time.Duration, error) {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, fmt.Errorf("localdb: cpu of %d: %w", pid, err)
+	}
+	// The fields after the command name (which may hold spaces) start at state, field 3.
+	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("localdb: cpu of %d: short /proc stat", pid)
+	}
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
+}
 
 // Stop terminates the server and waits for it to exit. It is safe to call twice.
 func (s *Server) Stop() {
