@@ -38,9 +38,10 @@ type Reports struct {
 	queue chan SessionSpan
 	once  sync.Once
 
-	mu     sync.Mutex
-	recent map[string][]SessionSpan // shop\x1froom → ended sessions within the horizon
-	dirty  map[string]dirtySpan     // session id → when it last got a late event
+	mu      sync.Mutex
+	recent  map[string][]SessionSpan // shop\x1froom → ended sessions within the horizon
+	dirty   map[string]dirtySpan     // session id → when it last got a late event
+	pending map[string]bool          // shop\x1fsession → queued by Request, not built yet
 }
 
 type dirtySpan struct {
@@ -53,6 +54,7 @@ func (s *Reports) init() {
 		s.queue = make(chan SessionSpan, 1024)
 		s.recent = map[string][]SessionSpan{}
 		s.dirty = map[string]dirtySpan{}
+		s.pending = map[string]bool{}
 		if s.Log == nil {
 			s.Log = slog.Default()
 		}
@@ -86,6 +88,30 @@ func (s *Reports) SessionEnded(ctx context.Context, shop, room, sessionID string
 	default:
 		s.Log.Warn("live: report queue full; the sweep will build it", "shop", shop, "session", sessionID)
 	}
+}
+
+// Request queues the report of shop's session for Run to build, unless it is queued already (a
+// page that polls while the report is missing asks every few seconds: one build, not one per
+// reload). queued is false when the session does not exist or has not ended. Run owns the build,
+// so Close of the server waits for it.
+func (s *Reports) Request(ctx context.Context, shop, session string) (queued bool, err error) {
+	s.init()
+	span, ended, err := s.SessionSpan(ctx, shop, session)
+	if err != nil || !ended {
+		return false, err
+	}
+	k := span.Shop + "\x1f" + span.Session
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pending[k] {
+		return true, nil
+	}
+	select {
+	case s.queue <- span:
+		s.pending[k] = true
+	default: // full: the sweep builds every ended session without a report
+	}
+	return true, nil
 }
 
 func (s *Reports) remember(span SessionSpan) {
@@ -186,6 +212,11 @@ func (s *Reports) Run(ctx context.Context) {
 }
 
 func (s *Reports) build(ctx context.Context, span SessionSpan) {
+	defer func() {
+		s.mu.Lock()
+		delete(s.pending, span.Shop+"\x1f"+span.Session)
+		s.mu.Unlock()
+	}()
 	if _, err := s.Rebuild(ctx, span); err != nil && !errors.Is(err, context.Canceled) {
 		s.Log.Error("live: report build", "shop", span.Shop, "session", span.Session, "err", err)
 	}

@@ -7,16 +7,15 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/account"
 )
 
 // Roles, re-exported for handlers: RequireRole(RoleAdmin, RoleOperator).
 const (
-	RoleAdmin    = live.RoleAdmin
-	RoleOperator = live.RoleOperator
-	RoleAnchor   = live.RoleAnchor
-	RoleViewer   = live.RoleViewer
+	RoleAdmin    = account.RoleAdmin
+	RoleOperator = account.RoleOperator
+	RoleAnchor   = account.RoleAnchor
+	RoleViewer   = account.RoleViewer
 )
 
 // Roles that may change the stream (开播/下播, pins, cues, flags); anchors and viewers may not.
@@ -71,7 +70,7 @@ func (s *Server) authenticate(ctx context.Context, ss session) (User, error) {
 		return User{}, nil
 	}
 	u, err := s.Users.Active(ctx, ss.Shop, ss.User)
-	if errors.Is(err, live.ErrNoUser) {
+	if errors.Is(err, account.ErrNoUser) {
 		return User{}, nil
 	}
 	if err != nil {
@@ -139,5 +138,5 @@ func (s *Server) stillValid(ctx context.Context, u User) bool {
 		return false
 	}
 	_, err = s.Users.Active(ctx, u.Shop, u.Name)
-	return !errors.Is(err, live.ErrNoUser)
+	return !errors.Is(err, account.ErrNoUser)
 }

@@ -5,8 +5,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/account"
 )
 
 // loginPage shows the login form; a logged-in visitor goes straight to next.
@@ -44,7 +43,7 @@ func (s *Server) loginPost(c *fiber.Ctx) error {
 		return again(fiber.StatusTooManyRequests, "login.limited")
 	}
 	u, err := s.Users.Authenticate(ctx, shop, name, c.FormValue("password"))
-	if errors.Is(err, live.ErrBadLogin) {
+	if errors.Is(err, account.ErrBadLogin) {
 		if err := s.loginFailed(ctx, c.IP(), shop, name); err != nil {
 			s.Log.Error("views: login rate limit", "err", err)
 		}

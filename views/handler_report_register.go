@@ -1,10 +1,8 @@
 package views
 
 import (
-	"context"
 	"math"
 	"strconv"
-	"sync"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -14,19 +12,10 @@ import (
 // registerReports mounts the post-stream report (复盘): the report page, its rebuild action and
 // exports, and a room's past sessions. Every route is scoped to the user's shop.
 func (s *Server) registerReports(r fiber.Router) {
-	if s.CH == nil {
+	if s.Reports == nil {
 		return
 	}
-	store := &live.ReportStore{CH: s.CH}
-	b := &live.ReportBuilder{CH: s.CH, Store: store}
-	if s.Actions != nil && s.Actions.Catalog != nil {
-		b.Products = s.Actions.Catalog
-	}
-	svc := &live.Reports{Builder: b, Store: store, Log: s.Log}
-	if s.Redis != nil {
-		svc.Redis = s.Redis
-	}
-	h := &reportHandlers{s: s, store: store, svc: svc}
+	h := &reportHandlers{s: s, store: s.Reports.Store, svc: s.Reports}
 	r.Get("/rooms/:room/sessions", s.RequireRole(), h.sessions)
 	r.Get("/sessions/:id/report", s.RequireRole(), h.page)
 	r.Get("/sessions/:id/report.xlsx", s.RequireRole(), h.xlsx)
@@ -39,13 +28,10 @@ type reportHandlers struct {
 	s     *Server
 	store *live.ReportStore
 	svc   *live.Reports
-
-	mu       sync.Mutex
-	building map[string]bool // shop\x1fsession → a background build started by a page is running
 }
 
 // load returns the stored report of the session id of the user's shop. When the session has
-// ended but no report is stored yet, it starts a build in the background and returns building.
+// ended but no report is stored yet, it asks the report service for a build and returns building.
 func (h *reportHandlers) load(c *fiber.Ctx) (r *live.Report, building bool, err error) {
 	u := CurrentUser(c)
 	id := c.Params("id")
@@ -53,27 +39,8 @@ func (h *reportHandlers) load(c *fiber.Ctx) (r *live.Report, building bool, err 
 	if err != nil || ok {
 		return r, false, err
 	}
-	span, ended, err := h.svc.SessionSpan(c.UserContext(), u.Shop, id)
-	if err != nil || !ended {
-		return nil, false, err
-	}
-	k := span.Shop + "\x1f" + span.Session
-	h.mu.Lock()
-	if h.building == nil {
-		h.building = map[string]bool{}
-	}
-	started := h.building[k]
-	h.building[k] = true
-	h.mu.Unlock()
-	if !started { // the page reloads every few seconds: one build, not one per reload
-		go func() {
-			defer func() { h.mu.Lock(); delete(h.building, k); h.mu.Unlock() }()
-			if _, err := h.svc.Rebuild(context.Background(), span); err != nil {
-				h.s.Log.Error("views: report build", "shop", span.Shop, "session", span.Session, "err", err)
-			}
-		}()
-	}
-	return nil, true, nil
+	building, err = h.svc.Request(c.UserContext(), u.Shop, id)
+	return nil, building, err
 }
 
 // lang maps the page language onto the report labels' ("en" or zh-CN).

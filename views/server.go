@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/livedesk/livedesk/account"
 	"github.com/livedesk/livedesk/jobs"
 	"github.com/livedesk/livedesk/live"
 )
@@ -23,7 +24,7 @@ type Sockets interface {
 // Server holds what the pages need. cmd/livedesk/wire_views.go fills it; each area adds the one
 // field its pages need (one line each).
 type Server struct {
-	Users         *live.Users     // logins
+	Users         *account.Users  // logins
 	Redis         *redis.Client   // login rate limits, logged-out sessions
 	CH            driver.Conn     // room list and page queries
 	Hub           Sockets         // websockets of rooms and of the shop
@@ -31,6 +32,7 @@ type Server struct {
 	Control       RoomControl     // sessions and flags of rooms (the live engine)
 	States        RoomStates      // which rooms are live, for the room list (the live engine)
 	Jobs          *jobs.Scheduler // scheduled jobs, their settings and runs, and the tasks inbox
+	Reports       *live.Reports   // post-stream reports: stored, built and rebuilt by the service cmd runs
 	Titles        TitleSource     // product titles for the control room (the catalog); may be nil
 	Log           *slog.Logger    //
 	Location      *time.Location  // the shop's time zone

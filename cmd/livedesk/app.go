@@ -17,7 +17,10 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/livedesk/livedesk/account"
 	"github.com/livedesk/livedesk/ingest"
+	"github.com/livedesk/livedesk/jobs"
+	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/schema"
 )
 
@@ -27,13 +30,21 @@ type Main struct {
 	Config Config
 	Log    *slog.Logger
 
-	CH      driver.Conn
-	Redis   *redis.Client
-	Keys    *ingest.Keys
-	Writer  *ingest.Writer
-	Ingest  *ingest.Service
-	App     *fiber.App
-	Started time.Time
+	// Built by Open in this order, closed by Close in the reverse order (see open).
+	CH        driver.Conn     // storage
+	Redis     *redis.Client   //
+	Keys      *ingest.Keys    // ingest: API keys, the durable writer, the service observers hang on
+	Writer    *ingest.Writer  //
+	Ingest    *ingest.Service //
+	App       *fiber.App      // HTTP
+	Hub       *live.Hub       // websocket fan-out over Redis pub/sub
+	Catalog   *live.Catalog   // products and their stock
+	Stage     *live.Actions   // operator actions and the prompter's stage
+	Engine    *live.Engine    // live counters, the tick, rules and flags, sessions
+	Reports   *live.Reports   // post-stream reports
+	Scheduler *jobs.Scheduler // the shop's daily jobs
+	Users     *account.Users  // logins and roles
+	Started   time.Time
 
 	ln      net.Listener
 	closers []func() // run in reverse order by Close, after the HTTP server stops
@@ -62,14 +73,9 @@ func (m *Main) Open(ctx context.Context) error {
 		IdleTimeout:           2 * time.Minute,
 	})
 	m.App.Use(recover.New())
-	if err := m.openIngest(ctx); err != nil {
+	if err := m.open(ctx); err != nil {
+		m.Close()
 		return err
-	}
-	for _, open := range wiring {
-		if err := open(ctx, m); err != nil {
-			m.Close()
-			return err
-		}
 	}
 	ln, err := net.Listen("tcp", m.Config.Addr)
 	if err != nil {
@@ -83,10 +89,6 @@ func (m *Main) Open(ctx context.Context) error {
 	return nil
 }
 
-// wiring holds the openers of the parts above ingest (live, jobs, views); each part's file adds
-// itself in init so the parts stay in separate files. They run in file-name order of their init.
-var wiring []func(ctx context.Context, m *Main) error
-
 // Addr returns the address the server listens on.
 func (m *Main) Addr() string {
 	if m.ln == nil {
@@ -98,8 +100,8 @@ func (m *Main) Addr() string {
 // URL returns the base URL of the running server.
 func (m *Main) URL() string { return "http://" + m.Addr() }
 
-// OnClose registers f to run when the server closes (after HTTP is drained, before storage).
-func (m *Main) OnClose(f func()) { m.closers = append(m.closers, f) }
+// onClose registers f to run when the server closes (after HTTP is drained, before storage).
+func (m *Main) onClose(f func()) { m.closers = append(m.closers, f) }
 
 // Close drains in-flight requests, then runs the closers (which flush their buffers), then
 // closes the ingest writer (flushing and replaying what it can) and the connections.

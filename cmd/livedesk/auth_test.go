@@ -12,8 +12,7 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
-
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/account"
 )
 
 // webClient is a browser-like HTTP client: a cookie jar and no automatic redirects.
@@ -118,7 +117,7 @@ func (w *webClient) dialSocket(path string) (int, *websocket.Conn) {
 // addUser creates a login on the test server.
 func (s *testServer) addUser(shop, name, role, pass string) {
 	s.t.Helper()
-	if _, err := live.NewUsers(s.CH).Put(context.Background(), shop, name, role, pass); err != nil {
+	if _, err := account.NewUsers(s.CH).Put(context.Background(), shop, name, role, pass); err != nil {
 		s.t.Fatal(err)
 	}
 }
@@ -136,7 +135,7 @@ func (s *testServer) addRoom(shop, room string) {
 
 func TestLoginLogoutCSRF(t *testing.T) {
 	s := startServer(t)
-	s.addUser("shopA", "op", live.RoleOperator, "op-password-1")
+	s.addUser("shopA", "op", account.RoleOperator, "op-password-1")
 	w := newWebClient(t, s.URL())
 
 	// Without a session a page redirects to the login, JSON calls get 401.
@@ -204,7 +203,7 @@ func TestLoginLogoutCSRF(t *testing.T) {
 
 func TestLoginRateLimit(t *testing.T) {
 	s := startServer(t)
-	s.addUser("shopA", "op", live.RoleOperator, "op-password-1")
+	s.addUser("shopA", "op", account.RoleOperator, "op-password-1")
 	w := newWebClient(t, s.URL())
 	tok := w.csrf("/login")
 	for i := 0; i < 10; i++ {
@@ -221,7 +220,7 @@ func TestLoginRateLimit(t *testing.T) {
 
 func TestDisabledUserLoggedOut(t *testing.T) {
 	s := startServer(t)
-	s.addUser("shopA", "op", live.RoleOperator, "op-password-1")
+	s.addUser("shopA", "op", account.RoleOperator, "op-password-1")
 	s.addRoom("shopA", "ra")
 	w := newWebClient(t, s.URL())
 	w.login("shopA", "op", "op-password-1")
@@ -238,7 +237,7 @@ func TestDisabledUserLoggedOut(t *testing.T) {
 			}
 		}
 	}()
-	if err := live.NewUsers(s.CH).Disable(context.Background(), "shopA", "op"); err != nil {
+	if err := account.NewUsers(s.CH).Disable(context.Background(), "shopA", "op"); err != nil {
 		t.Fatal(err)
 	}
 	start := time.Now()
@@ -254,9 +253,9 @@ func TestDisabledUserLoggedOut(t *testing.T) {
 }
 func TestRoleAndShopScoping(t *testing.T) {
 	s := startServer(t)
-	s.addUser("shopA", "op", live.RoleOperator, "op-password-1")
-	s.addUser("shopA", "anchor", live.RoleAnchor, "anchor-pass-1")
-	s.addUser("shopA", "viewer", live.RoleViewer, "viewer-pass-1")
+	s.addUser("shopA", "op", account.RoleOperator, "op-password-1")
+	s.addUser("shopA", "anchor", account.RoleAnchor, "anchor-pass-1")
+	s.addUser("shopA", "viewer", account.RoleViewer, "viewer-pass-1")
 	s.addRoom("shopA", "ra")
 	s.addRoom("shopB", "rb")
 
@@ -372,14 +371,11 @@ func TestLanguageSwitchAndStatic(t *testing.T) {
 
 func TestRoomListShowsLiveRooms(t *testing.T) {
 	s := startServer(t)
-	s.addUser("shopA", "op", live.RoleOperator, "op-password-1")
+	s.addUser("shopA", "op", account.RoleOperator, "op-password-1")
 	s.addRoom("shopA", "quiet")
 	s.addRoom("shopA", "onair")
 	s.addRoom("shopB", "other")
-	e, err := s.liveEngine(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := s.Engine
 	if _, err := e.StartSession(context.Background(), "shopA", "onair"); err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/account"
 )
 
 func init() {
@@ -46,7 +46,7 @@ func runUser(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer conn.Close()
-	users := live.NewUsers(conn)
+	users := account.NewUsers(conn)
 	switch sub {
 	case "add":
 		if *shop == "" || *name == "" || *role == "" {
@@ -125,7 +125,7 @@ func devLogin(ctx context.Context, d *devEnv) error {
 			return fmt.Errorf("save dev login: %w", err)
 		}
 	}
-	if _, err := live.NewUsers(d.Main.CH).Put(ctx, d.Shop, "operator", live.RoleOperator, pass); err != nil {
+	if _, err := account.NewUsers(d.Main.CH).Put(ctx, d.Shop, "operator", account.RoleOperator, pass); err != nil {
 		return err
 	}
 	d.User, d.Pass = "operator", pass

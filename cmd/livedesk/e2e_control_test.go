@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/livedesk/livedesk/account"
 	"github.com/livedesk/livedesk/ingest/sim"
 	"github.com/livedesk/livedesk/views"
 
@@ -22,10 +23,7 @@ import (
 // hubOf returns the websocket hub of a running test server.
 func hubOf(t testing.TB, s *testServer) *live.Hub {
 	t.Helper()
-	h, err := s.liveHub(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	h := s.Hub
 	return h
 }
 
@@ -125,7 +123,7 @@ func fixtureFlagsRaised(t testing.TB, pg *page) int64 {
 // the page shows every panel, escapes user text, and has no JS errors.
 func TestControlRoomRendersSnapshot(t *testing.T) {
 	s := startServer(t)
-	s.addUser("shop1", "op", live.RoleOperator, "op-password-1")
+	s.addUser("shop1", "op", account.RoleOperator, "op-password-1")
 	s.addEmptyRoom("shop1", "r1") // no events: the engine has nothing to tick, only the fixture shows
 	b := newBrowser(t)
 	pg := b.page(t, s.URL())
@@ -286,7 +284,7 @@ func minuteFromClickHouse(t testing.TB, s *testServer, shop, room string, startM
 // numbers of the first closed minute equal a direct ClickHouse query over the raw events.
 func TestE2EControlRoomSimulator(t *testing.T) {
 	s := startServer(t)
-	s.addUser("shop1", "op", live.RoleOperator, "op-password-1")
+	s.addUser("shop1", "op", account.RoleOperator, "op-password-1")
 	s.addEmptyRoom("shop1", "live1")
 	key := s.apiKey("shop1")
 	b := newBrowser(t)
@@ -377,7 +375,7 @@ func parseInt(s string) int64 {
 func TestE2ETwoInstances(t *testing.T) {
 	a := startServer(t)
 	bsrv := startServerOn(t, a.opts, a.redis, t.TempDir())
-	a.addUser("shop1", "op", live.RoleOperator, "op-password-1")
+	a.addUser("shop1", "op", account.RoleOperator, "op-password-1")
 	a.addRoom("shop1", "r2")
 	key := a.apiKey("shop1")
 	br := newBrowser(t)
@@ -412,7 +410,7 @@ func TestE2ETwoInstances(t *testing.T) {
 // (and get the latest state again); disabling the user sends the open page to the login form.
 func TestE2ESocketResyncAndSessionEnd(t *testing.T) {
 	s := startServer(t)
-	s.addUser("shop1", "op", live.RoleOperator, "op-password-1")
+	s.addUser("shop1", "op", account.RoleOperator, "op-password-1")
 	s.addEmptyRoom("shop1", "r3")
 	b := newBrowser(t)
 	pg := b.page(t, s.URL())
@@ -441,7 +439,7 @@ func TestE2ESocketResyncAndSessionEnd(t *testing.T) {
 	publish()
 	pg.waitJS(`livedesk.stats.gaps === 1 && livedesk.stats.connects === 2 && livedesk.online`, 10*time.Second)
 
-	if err := live.NewUsers(s.CH).Disable(ctx, "shop1", "op"); err != nil {
+	if err := account.NewUsers(s.CH).Disable(ctx, "shop1", "op"); err != nil {
 		t.Fatal(err)
 	}
 	pg.waitJS(`location.pathname === "/login"`, 15*time.Second)

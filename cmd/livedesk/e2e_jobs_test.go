@@ -109,7 +109,7 @@ func TestJobsAndTasksPages(t *testing.T) {
 	if _, _, page := boss.get("/jobs"); !regexp.MustCompile(`name="p_safety_stock" value="30"`).MatchString(page) {
 		t.Fatal("saved threshold not shown")
 	}
-	sc, _ := s.jobScheduler(context.Background())
+	sc := s.Scheduler
 	if next := sc.NextRun("shop1", "stock"); next.In(s.Config.Location).Hour() != 7 {
 		t.Fatalf("stock not rescheduled to 07:00: %s", next)
 	}
@@ -155,10 +155,7 @@ func TestTasksPageInBrowser(t *testing.T) {
 	if code, res := s.post(key, []byte(body)); code != 200 || res["accepted"] != 2.0 {
 		t.Fatalf("post: %d %v", code, res)
 	}
-	sc, err := s.jobScheduler(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	sc := s.Scheduler
 	if _, err := sc.Runner.Run(context.Background(), "shop1", "unpaid", jobs.TriggerManual); err != nil {
 		t.Fatal(err)
 	}

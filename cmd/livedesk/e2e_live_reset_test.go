@@ -6,9 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livedesk/livedesk/account"
 	"github.com/redis/go-redis/v9"
-
-	"github.com/livedesk/livedesk/live"
 )
 
 // TestE2ESocketSeqReset: when the room's sequence restarts (Redis lost: the seq key is gone), the
@@ -16,7 +15,7 @@ import (
 // kept the old maximum, so later gaps went unnoticed until the new seq passed the old one.
 func TestE2ESocketSeqReset(t *testing.T) {
 	s := startServer(t)
-	s.addUser("shop1", "op", live.RoleOperator, "op-password-1")
+	s.addUser("shop1", "op", account.RoleOperator, "op-password-1")
 	s.addEmptyRoom("shop1", "r4")
 	b := newBrowser(t)
 	pg := b.page(t, s.URL())

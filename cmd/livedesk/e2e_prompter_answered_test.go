@@ -7,8 +7,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/account"
 )
 
 // TestPrompterAnswered checks the top unanswered buyer question topics in headless Chromium:
@@ -17,7 +16,7 @@ import (
 // counting only that question.
 func TestPrompterAnswered(t *testing.T) {
 	s := startServer(t)
-	s.addUser("shopA", "anchor", live.RoleAnchor, "anchor-password-1")
+	s.addUser("shopA", "anchor", account.RoleAnchor, "anchor-password-1")
 	s.addRoom("shopA", "r1")
 
 	pr := newBrowser(t).page(t, s.URL())

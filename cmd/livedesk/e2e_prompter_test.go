@@ -17,6 +17,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/livedesk/livedesk/account"
 	"github.com/livedesk/livedesk/live"
 )
 
@@ -26,10 +27,7 @@ const evilTitle = `<img src=x onerror="document.title='pwned'"><b>加绒</b>卫�
 // seedCatalog gives shopA two products through the running server's catalog.
 func seedCatalog(t *testing.T, s *testServer) *live.Actions {
 	t.Helper()
-	a, err := s.catalogActions(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := s.Stage
 	if err := a.Catalog.Save(context.Background(), "shopA", []live.Product{
 		{ID: "p1", Title: evilTitle, Price: 8900, ListPrice: 12900, Stock: 8, Tag: live.TagProfit,
 			Points: []string{"加绒加厚<script>alert(1)</script>", "三色可选", "不起球", "第四条不显示"}},
@@ -57,8 +55,8 @@ func mmssSeconds(t *testing.T, s string) int {
 // countdown, buyer questions from the tick, HTML in product text shown as text.
 func TestPrompterEndToEnd(t *testing.T) {
 	s := startServer(t)
-	s.addUser("shopA", "op", live.RoleOperator, "op-password-1")
-	s.addUser("shopA", "anchor", live.RoleAnchor, "anchor-password-1")
+	s.addUser("shopA", "op", account.RoleOperator, "op-password-1")
+	s.addUser("shopA", "anchor", account.RoleAnchor, "anchor-password-1")
 	s.addRoom("shopA", "r1")
 	seedCatalog(t, s)
 
@@ -209,9 +207,9 @@ func TestPrompterEndToEnd(t *testing.T) {
 // operator cannot touch the room or its products.
 func TestActionRoles(t *testing.T) {
 	s := startServer(t)
-	s.addUser("shopA", "op", live.RoleOperator, "op-password-1")
-	s.addUser("shopA", "anchor", live.RoleAnchor, "anchor-password-1")
-	s.addUser("shopB", "op", live.RoleOperator, "op-password-1")
+	s.addUser("shopA", "op", account.RoleOperator, "op-password-1")
+	s.addUser("shopA", "anchor", account.RoleAnchor, "anchor-password-1")
+	s.addUser("shopB", "op", account.RoleOperator, "op-password-1")
 	s.addRoom("shopA", "r1")
 	seedCatalog(t, s)
 
@@ -293,7 +291,7 @@ func (w *webClient) upload(csrf, name string, data []byte) (int, string) {
 // then exports and re-imports it.
 func TestProductsImportExportPage(t *testing.T) {
 	s := startServer(t)
-	s.addUser("shopA", "op", live.RoleOperator, "op-password-1")
+	s.addUser("shopA", "op", account.RoleOperator, "op-password-1")
 	op := newWebClient(t, s.URL())
 	op.login("shopA", "op", "op-password-1")
 	csrf := op.csrf("/products")
@@ -337,7 +335,7 @@ func TestProductsImportExportPage(t *testing.T) {
 	if code != http.StatusSeeOther || loc != "/products?done=saved" {
 		t.Fatalf("add: %d %s", code, loc)
 	}
-	a, _ := s.catalogActions(context.Background())
+	a := s.Stage
 	if p, ok, _ := a.Catalog.Get(context.Background(), "shopA", "p9"); !ok || p.Price != 29 || len(p.Points) != 2 {
 		t.Fatalf("added product = %+v", p)
 	}
@@ -354,7 +352,7 @@ func TestProductsImportExportPage(t *testing.T) {
 // naming the flag.
 func TestFlagResponseCue(t *testing.T) {
 	s := startServer(t)
-	s.addUser("shopA", "op", live.RoleOperator, "op-password-1")
+	s.addUser("shopA", "op", account.RoleOperator, "op-password-1")
 	s.addRoom("shopA", "r1")
 	seedCatalog(t, s)
 	key := s.apiKey("shopA")
@@ -366,10 +364,7 @@ func TestFlagResponseCue(t *testing.T) {
 	if code, res := s.post(key, []byte(ev.String())); code != 200 || res["accepted"] != 120.0 {
 		t.Fatalf("post clicks: %d %v", code, res)
 	}
-	e, err := s.liveEngine(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := s.Engine
 	var flag live.Flag
 	deadline := time.Now().Add(10 * time.Second)
 	for flag.ID == "" && time.Now().Before(deadline) {
@@ -397,7 +392,7 @@ func TestFlagResponseCue(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("respond: %d %s", code, out)
 	}
-	a, _ := s.catalogActions(context.Background())
+	a := s.Stage
 	st, err := a.Stage(context.Background(), "shopA", "r1")
 	if err != nil || st.Cue == nil || st.Cue.Text != resp.Text || st.Cue.Flag != flag.ID {
 		t.Fatalf("stage cue = %+v %v", st.Cue, err)

@@ -24,14 +24,8 @@ func TestReportEndToEnd(t *testing.T) {
 	s.addUser("shopA", "boss", "admin", "pw-boss-123")
 	s.addUser("shopB", "spy", "admin", "pw-spy-1234")
 	key := s.apiKey("shopA")
-	e, err := s.liveEngine(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	reports, err := s.sessionReports(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := s.Engine
+	reports := s.Reports
 	reports.LateDelay, reports.Sweep = 200*time.Millisecond, 300*time.Millisecond
 	sess, err := e.StartSession(ctx, "shopA", "r1")
 	if err != nil {
@@ -157,10 +151,7 @@ func TestReportPageInBrowser(t *testing.T) {
 	if code, res := s.post(key, []byte(body.String())); code != 200 || res["rejected"] != 0.0 {
 		t.Fatalf("post: %d %v", code, res)
 	}
-	reports, err := s.sessionReports(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reports := s.Reports
 	span := live.SessionSpan{Shop: "shopA", Room: "r1", Session: "browser-1", Start: start, End: start.Add(20 * time.Minute)}
 	if _, err := reports.Rebuild(ctx, span); err != nil {
 		t.Fatal(err)

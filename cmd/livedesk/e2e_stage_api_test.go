@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/account"
 )
 
 // TestPrompterFollowsAPIPin: a pin posted through POST /api/v1/events (as the simulator or a
@@ -13,8 +13,8 @@ import (
 // the tick) names the same product; an API unpin clears both.
 func TestPrompterFollowsAPIPin(t *testing.T) {
 	s := startServer(t)
-	s.addUser("shopA", "op", live.RoleOperator, "op-password-1")
-	s.addUser("shopA", "anchor", live.RoleAnchor, "anchor-password-1")
+	s.addUser("shopA", "op", account.RoleOperator, "op-password-1")
+	s.addUser("shopA", "anchor", account.RoleAnchor, "anchor-password-1")
 	s.addRoom("shopA", "r1")
 	seedCatalog(t, s)
 	key := s.apiKey("shopA")

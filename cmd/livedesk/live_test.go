@@ -26,10 +26,7 @@ func TestLiveEndToEnd(t *testing.T) {
 	if code, res := a.post(key, []byte(body.String())); code != 200 || res["accepted"].(float64) != 102 {
 		t.Fatalf("post: %d %v", code, res)
 	}
-	eb, err := b.liveEngine(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	eb := b.Engine
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		raw, err := eb.Snapshot(context.Background(), "shop1", "r1")

@@ -1,4 +1,4 @@
-package live
+package account
 
 import (
 	"context"

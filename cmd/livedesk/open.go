@@ -1,0 +1,227 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/bsm/redislock"
+
+	"github.com/livedesk/livedesk/account"
+	"github.com/livedesk/livedesk/ingest"
+	"github.com/livedesk/livedesk/jobs"
+	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/views"
+)
+
+// observeEvery paces the stage and stock observers (see ingest.AsyncObserver): each runs at most
+// this often, on everything queued meanwhile — one ClickHouse round per shop for hundreds of
+// requests under load, and at most this much delay on a quiet one.
+const observeEvery = 100 * time.Millisecond
+
+// open builds every part of the server in dependency order, after storage and before the
+// listener. Each step registers its own closer right after it is built, so Close undoes them in
+// the reverse order: jobs stop before the engine, the engine before the hub, every ingest
+// observer before the writer flushes.
+func (m *Main) open(ctx context.Context) error {
+	if err := m.openIngest(ctx); err != nil {
+		return err
+	}
+	if err := m.openHub(ctx); err != nil {
+		return err
+	}
+	m.openStage()
+	m.openEngine()
+	m.openReports()
+	if err := m.openJobs(ctx); err != nil {
+		return err
+	}
+	return m.openViews(ctx)
+}
+
+// openHub starts the websocket hub: one pub/sub subscription per instance.
+func (m *Main) openHub(ctx context.Context) error {
+	h, err := live.NewHub(ctx, m.Redis, m.Log)
+	if err != nil {
+		return err
+	}
+	m.Hub = h
+	m.onClose(h.Close)
+	return nil
+}
+
+// openStage builds the catalog and the operator actions, and makes `stock` events update the
+// catalog (one write per round of queued batches) and the prompter of rooms presenting the
+// product. The stage observes pin/unpin/flash_sale/cue/coupon events posted through the ingest
+// API (simulator, platform adapters) too, so the prompter follows them. Both observers write to
+// ClickHouse, so they run off the acknowledgement path (their state is rebuilt from the durable
+// events); Close drains them before the writer closes.
+func (m *Main) openStage() {
+	m.Catalog = live.NewCatalog(m.CH)
+	m.Stage = &live.Actions{CH: m.CH, Catalog: m.Catalog, Recorder: m.Ingest, Publisher: m.Hub, Log: m.Log}
+	stock := ingest.NewAsyncObserver(&live.StockObserver{Catalog: m.Catalog, Listeners: []live.StockListener{m.Stage}, Log: m.Log},
+		ingest.AsyncOptions{Keep: func(_ context.Context, e *ingest.Event) bool { return e.Type == ingest.TypeStock && e.Product != "" },
+			Every: observeEvery, Log: m.Log})
+	stage := ingest.NewAsyncObserver(m.Stage, ingest.AsyncOptions{Keep: m.Stage.Wants, Every: observeEvery, Log: m.Log})
+	m.Ingest.Observers = append(m.Ingest.Observers, stock, stage)
+	m.onClose(stock.Close)
+	m.onClose(stage.Close)
+}
+
+// openEngine starts the live engine: its counters observe every ingest batch (and the spool's
+// late arrivals, so minutes settled meanwhile are computed again), and its tick loop
+// (leader-elected across instances) publishes each room's snapshot every second. The stage is
+// the one source of the pinned product and records flag responses against the engine's flags.
+func (m *Main) openEngine() {
+	e := live.NewEngine(m.Redis, m.CH, m.Hub, m.Log)
+	m.Ingest.Observers = append(m.Ingest.Observers, e.Counters())
+	m.Writer.OnReplay(e.Counters().Replayed)
+	m.Stage.Flags = e
+	m.Stage.Pins = e
+	e.Stages = m.Stage
+	e.Catalog = m.Catalog // stock of products no stock event reported yet
+	m.Engine = e
+	m.onClose(goRun(e.Run))
+}
+
+// openReports starts the post-stream report service: the engine tells it when a session ends,
+// ingest shows it every batch and every replayed one (late events trigger a rebuild), and its
+// loop builds reports and sweeps for ended sessions without one.
+func (m *Main) openReports() {
+	store := &live.ReportStore{CH: m.CH}
+	r := &live.Reports{
+		Builder: &live.ReportBuilder{CH: m.CH, Products: m.Catalog, Store: store},
+		Store:   store,
+		Redis:   m.Redis,
+		Log:     m.Log,
+	}
+	m.Engine.OnSessionEnded(r.SessionEnded)
+	m.Ingest.Observers = append(m.Ingest.Observers, r)
+	m.Writer.OnReplay(r.Replayed)
+	m.Reports = r
+	m.onClose(goRun(r.Run))
+}
+
+// openJobs starts the daily-workflow scheduler. Notifications go to open pages through the hub
+// and to each shop's group-bot webhook; scheduled runs are locked in Redis so that each happens
+// on one instance. Close waits for running jobs.
+func (m *Main) openJobs(ctx context.Context) error {
+	store := jobs.NewStore(m.CH)
+	hooks := &jobs.Webhooks{Store: store, Log: m.Log}
+	loc := m.Config.Location
+	runner := &jobs.Runner{Store: store, Registry: jobs.Default(), Publisher: m.Hub, Webhooks: hooks, Log: m.Log,
+		Location:  func(string) *time.Location { return loc },
+		Serialize: jobs.RedisSerializer(m.Redis, "ld:jobs:run:", 2*time.Minute)}
+	sc := &jobs.Scheduler{Runner: runner, Locker: jobs.NewRedisLocker(m.Redis, "ld:jobs:lock:"), Log: m.Log}
+	if err := sc.Start(ctx); err != nil {
+		return err
+	}
+	m.Scheduler = sc
+	m.onClose(func() {
+		sc.Stop()
+		hooks.Close()
+	})
+	return nil
+}
+
+// openViews mounts the pages: logins, the room list, the control room, the prompter, products,
+// reports, tasks and jobs, and the sockets.
+func (m *Main) openViews(ctx context.Context) error {
+	secret, err := account.Secret(ctx, m.CH, "session", m.secretLock)
+	if err != nil {
+		return err
+	}
+	m.Users = account.NewUsers(m.CH)
+	s := &views.Server{
+		Jobs:          m.Scheduler,
+		Reports:       m.Reports,
+		Users:         m.Users,
+		Redis:         m.Redis,
+		CH:            m.CH,
+		Hub:           m.Hub,
+		Actions:       m.Stage,
+		Control:       roomControl{m.Engine},
+		States:        m.Engine,
+		Titles:        catalogTitles{m.Catalog},
+		Log:           m.Log,
+		Location:      m.Config.Location,
+		SecureCookies: m.Config.SecureCookies,
+		BaseURL:       m.Config.BaseURL,
+		Secret:        secret,
+	}
+	s.Register(m.App)
+	return nil
+}
+
+// goRun starts run in a goroutine and returns the closer that cancels it and waits for it.
+func goRun(run func(context.Context)) func() {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		run(ctx)
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
+}
+
+// roomControl maps the views' calls (and error values) onto live.Engine.
+type roomControl struct{ e *live.Engine }
+
+func (r roomControl) StartSession(ctx context.Context, shop, room, by string) error {
+	_, err := r.e.StartSession(ctx, shop, room)
+	return err
+}
+
+func (r roomControl) EndSession(ctx context.Context, shop, room, by string) error {
+	_, err := r.e.EndSession(ctx, shop, room)
+	if errors.Is(err, live.ErrNotFound) {
+		return nil
+	}
+	return err
+}
+
+func (r roomControl) AcknowledgeFlag(ctx context.Context, shop, room, flagID, by string) error {
+	return flagErr(r.e.AckFlag(ctx, shop, room, flagID, by))
+}
+
+func (r roomControl) SnoozeFlag(ctx context.Context, shop, room, flagID, by string, d time.Duration) error {
+	return flagErr(r.e.SnoozeFlag(ctx, shop, room, flagID, d, by))
+}
+
+func flagErr(err error) error {
+	if errors.Is(err, live.ErrNoFlag) {
+		return views.ErrNoFlag
+	}
+	return err
+}
+
+// catalogTitles gives the control room the catalog's product titles.
+type catalogTitles struct{ c *live.Catalog }
+
+// Titles returns id → title of every product of shop.
+func (t catalogTitles) Titles(ctx context.Context, shop string) (map[string]string, error) {
+	ps, err := t.c.List(ctx, shop)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(ps))
+	for _, p := range ps {
+		out[p.ID] = p.Title
+	}
+	return out, nil
+}
+
+// secretLock serialises the creation of shared secrets across instances.
+func (m *Main) secretLock(ctx context.Context) (func(), error) {
+	lock, err := redislock.New(m.Redis).Obtain(ctx, "ld:auth:lock:secret", 30*time.Second, &redislock.Options{
+		RetryStrategy: redislock.LimitRetry(redislock.LinearBackoff(100*time.Millisecond), 300),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("secret lock: %w", err)
+	}
+	return func() { _ = lock.Release(context.Background()) }, nil
+}
