@@ -10,9 +10,8 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/livedesk/livedesk"
 	"golang.org/x/crypto/bcrypt"
-
-	"github.com/livedesk/livedesk/ingest"
 )
 
 // Roles a user can have in a shop.
@@ -82,26 +81,13 @@ func ValidRole(role string) bool {
 	return false
 }
 
-// validName checks a user name: 1–64 letters, digits, '-', '_', '.' or '@'.
-func validName(name string) error {
-	if name == "" || len(name) > 64 {
-		return fmt.Errorf("live: user name %q must be 1 to 64 characters", name)
-	}
-	for _, r := range name {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.@", r)) {
-			return fmt.Errorf("live: user name %q may hold only letters, digits, '-', '_', '.' and '@'", name)
-		}
-	}
-	return nil
-}
-
 // Put creates the user, or replaces the password and role of an existing one and enables it
 // again. It reports whether the user existed before.
 func (u *Users) Put(ctx context.Context, shop, name, role, password string) (existed bool, err error) {
-	if err := ingest.ValidShop(shop); err != nil {
+	if err := livedesk.ValidID(shop); err != nil {
 		return false, err
 	}
-	if err := validName(name); err != nil {
+	if err := livedesk.ValidUserName(name); err != nil {
 		return false, err
 	}
 	if !ValidRole(role) {
@@ -233,7 +219,7 @@ var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("livedesk-no-such-user"), 
 // Authenticate checks a password. It returns ErrBadLogin for an unknown or disabled user or a
 // wrong password, taking about the same time in every case.
 func (u *Users) Authenticate(ctx context.Context, shop, name, password string) (User, error) {
-	if ingest.ValidShop(shop) != nil || validName(name) != nil || len(password) > 72 {
+	if livedesk.ValidID(shop) != nil || livedesk.ValidUserName(name) != nil || len(password) > 72 {
 		_ = bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
 		return User{}, ErrBadLogin
 	}

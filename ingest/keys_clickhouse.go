@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/livedesk/livedesk"
 )
 
 // ErrNoKey means an API key is missing, unknown or revoked.
@@ -54,7 +55,7 @@ func hashKey(key string) string {
 
 // Create makes a new key for shop and returns the secret, which is not stored anywhere.
 func (k *Keys) Create(ctx context.Context, shop, name string) (string, error) {
-	if err := ValidShop(shop); err != nil {
+	if err := livedesk.ValidID(shop); err != nil {
 		return "", err
 	}
 	var b [20]byte
@@ -182,17 +183,4 @@ func (k *Keys) Lookup(ctx context.Context, key string) (string, error) {
 		return "", ErrNoKey
 	}
 	return shop, nil
-}
-
-// ValidShop checks a shop or room identifier: 1–64 characters of letters, digits, '-', '_' or '.'.
-func ValidShop(s string) error {
-	if s == "" || len(s) > 64 {
-		return fmt.Errorf("ingest: id %q must be 1 to 64 characters", s)
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_' || r == '.') {
-			return fmt.Errorf("ingest: id %q may hold only letters, digits, '-', '_' and '.'", s)
-		}
-	}
-	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/livedesk/livedesk"
 )
 
 // MorningRecapJob sends yesterday's numbers at 08:30 shop time.
@@ -37,7 +39,7 @@ func recap(ctx context.Context, e *Env, title string, from, to time.Time) (Findi
 		return Findings{}, err
 	}
 	text := fmt.Sprintf("%s %s\nGMV（已付款）%s · 付款订单 %d\n退款申请 %d · 已退款 %s\n待办任务 %d（超时 %d）",
-		title, from.In(e.Loc).Format("2006-01-02"), money(t.GMV), t.Paid, t.Refunds, money(t.RefundedFen), open, overdue)
+		title, from.In(e.Loc).Format("2006-01-02"), livedesk.Money(t.GMV), t.Paid, t.Refunds, livedesk.Money(t.RefundedFen), open, overdue)
 	return Findings{Found: int(t.Paid), Summary: text,
 		Notify: []Notification{{Kind: "recap", Severity: SeverityInfo, Title: title, Text: text, At: e.Now}}}, nil
 }

@@ -7,7 +7,7 @@ import (
 	"time"
 )
 
-// Publisher sends a message to every open page of a shop. live.Hub satisfies it (PublishShop);
+// Publisher sends a message to every open page of a shop. hub.Hub satisfies it (PublishShop);
 // cmd wires it, so jobs does not depend on how the hub works.
 type Publisher interface {
 	PublishShop(ctx context.Context, shop, kind string, body []byte) error

@@ -15,6 +15,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/ingest"
 )
 
@@ -241,7 +242,7 @@ type FlashSaleRequest struct {
 // StartFlashSale starts a flash sale with a countdown; it replaces a running one.
 func (a *Actions) StartFlashSale(ctx context.Context, shop, room string, r FlashSaleRequest, by string) (Stage, error) {
 	switch {
-	case r.Price <= 0 || r.Price > MaxMoneyFen:
+	case r.Price <= 0 || r.Price > livedesk.MaxMoneyFen:
 		return Stage{}, invalid(FieldPrice, "price must be more than ¥0.00", "价格必须大于 ¥0.00")
 	case r.Qty <= 0 || r.Qty > MaxFlashSaleUnits:
 		return Stage{}, invalid("qty", "quantity must be 1 or more", "数量必须至少为 1")
@@ -257,7 +258,7 @@ func (a *Actions) StartFlashSale(ctx context.Context, shop, room string, r Flash
 	}
 	return a.change(ctx, shop, room, func(st *Stage, now time.Time) (*ingest.Event, error) {
 		ends := now.Add(r.Duration)
-		st.FlashSale = &FlashSale{Product: p.ID, Title: p.Title, Price: r.Price, PriceText: "¥" + FormatYuan(r.Price),
+		st.FlashSale = &FlashSale{Product: p.ID, Title: p.Title, Price: r.Price, PriceText: "¥" + livedesk.FormatYuan(r.Price),
 			Qty: r.Qty, Started: ms(now), Ends: ms(ends)}
 		return &ingest.Event{Type: ingest.TypeFlashSale, User: by, Product: p.ID, Text: p.Title, Amount: r.Price,
 			Qty: int32(r.Qty), Value: int64(r.Duration / time.Second),
@@ -277,9 +278,9 @@ type CouponRequest struct {
 func (a *Actions) DropCoupon(ctx context.Context, shop, room string, r CouponRequest, by string) (Stage, error) {
 	r.Name = strings.TrimSpace(r.Name)
 	switch {
-	case r.Discount <= 0 || r.Discount > MaxMoneyFen:
+	case r.Discount <= 0 || r.Discount > livedesk.MaxMoneyFen:
 		return Stage{}, invalid("discount", "discount must be more than ¥0.00", "优惠金额必须大于 ¥0.00")
-	case r.Threshold < 0 || r.Threshold > MaxMoneyFen || (r.Threshold > 0 && r.Threshold <= r.Discount):
+	case r.Threshold < 0 || r.Threshold > livedesk.MaxMoneyFen || (r.Threshold > 0 && r.Threshold <= r.Discount):
 		return Stage{}, invalid("threshold", "threshold must be more than the discount (or 0)", "门槛必须高于优惠金额（或为 0）")
 	case r.Qty <= 0 || r.Qty > MaxFlashSaleUnits:
 		return Stage{}, invalid("qty", "quantity must be 1 or more", "数量必须至少为 1")
@@ -301,16 +302,9 @@ func (a *Actions) DropCoupon(ctx context.Context, shop, room string, r CouponReq
 // threshold (amounts in fen).
 func couponText(discount, threshold int64) string {
 	if threshold > 0 {
-		return "满" + trimYuan(threshold) + "减" + trimYuan(discount)
+		return "满" + livedesk.FormatYuanShort(threshold) + "减" + livedesk.FormatYuanShort(discount)
 	}
-	return "无门槛减" + trimYuan(discount)
-}
-
-// trimYuan writes fen as yuan without trailing zero decimals (9900 → "99", 1990 → "19.9").
-func trimYuan(fen int64) string {
-	s := FormatYuan(fen)
-	s = strings.TrimRight(s, "0")
-	return strings.TrimSuffix(s, ".")
+	return "无门槛减" + livedesk.FormatYuanShort(discount)
 }
 
 // CueRequest is a message to the anchor; Flag and Response are set when it answers a flag with

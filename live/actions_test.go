@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/schema/localdb/localtest"
 )
@@ -33,11 +34,11 @@ func actionsFixture(t *testing.T) (*Actions, *flagCalls, func(q string, args ...
 	w := ingest.NewWriter(conn, spool, slog.Default(), ingest.WriterConfig{})
 	t.Cleanup(w.Close)
 	svc := &ingest.Service{Dedup: ingest.NewDedup(rdb), Writer: w, Log: slog.Default()}
-	hub, err := NewHub(ctx, rdb, slog.Default())
+	h, err := hub.New(ctx, rdb, slog.Default())
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(hub.Close)
+	t.Cleanup(h.Close)
 	cat := NewCatalog(conn)
 	if err := cat.Save(ctx, "s1", []Product{
 		{ID: "p1", Title: "纯棉<b>T恤</b>", Price: 1990, ListPrice: 3990, Stock: 120, Tag: TagTraffic, Points: []string{"一", "二", "三", "四"}},
@@ -46,7 +47,7 @@ func actionsFixture(t *testing.T) (*Actions, *flagCalls, func(q string, args ...
 		t.Fatal(err)
 	}
 	flags := &flagCalls{}
-	a := &Actions{CH: conn, Catalog: cat, Recorder: svc, Publisher: hub, Flags: flags}
+	a := &Actions{CH: conn, Catalog: cat, Recorder: svc, Publisher: h, Flags: flags}
 	svc.Observers = append(svc.Observers, &StockObserver{Catalog: cat, Listeners: []StockListener{a}})
 	count := func(q string, args ...any) uint64 {
 		t.Helper()
@@ -155,7 +156,7 @@ func TestActionsStageAndEvents(t *testing.T) {
 		t.Fatalf("stage after restart: %v %+v", err, st2)
 	}
 	// The hub keeps the latest stage message for screens that connect later.
-	raw, err := a.Publisher.(*Hub).rdb.HGet(ctx, latestKey(roomTag("s1", "r1")), KindStage).Result()
+	raw, err := a.Publisher.(*hub.Hub).Latest(ctx, "s1", "r1", KindStage)
 	if err != nil {
 		t.Fatalf("latest stage message: %v", err)
 	}

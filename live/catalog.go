@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/livedesk/livedesk"
 )
 
 // Product tags operators give a product (the role it plays in the stream).
@@ -29,7 +30,6 @@ const (
 	MaxPointLen     = 100
 	MaxScriptLen    = 4000
 	MaxImageLen     = 1000
-	MaxMoneyFen     = 100_000_000_00 // ¥100,000,000.00
 	MaxStock        = 1_000_000_000
 )
 
@@ -106,10 +106,10 @@ func (p Product) Validate() []FieldError {
 	case utf8.RuneCountInString(p.Title) > MaxTitleLen:
 		add(FieldTitle, fmt.Sprintf("longer than %d characters", MaxTitleLen), fmt.Sprintf("超过 %d 个字符", MaxTitleLen))
 	}
-	if p.Price <= 0 || p.Price > MaxMoneyFen {
+	if p.Price <= 0 || p.Price > livedesk.MaxMoneyFen {
 		add(FieldPrice, "must be more than ¥0.00", "必须大于 ¥0.00")
 	}
-	if p.ListPrice < 0 || p.ListPrice > MaxMoneyFen {
+	if p.ListPrice < 0 || p.ListPrice > livedesk.MaxMoneyFen {
 		add(FieldListPrice, "out of range", "超出范围")
 	} else if p.ListPrice != 0 && p.ListPrice < p.Price {
 		add(FieldListPrice, "lower than the price", "低于价格")

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/livedesk/livedesk"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -15,9 +16,9 @@ import (
 func exportRow(p Product) []string {
 	lp := ""
 	if p.ListPrice > 0 {
-		lp = FormatYuan(p.ListPrice)
+		lp = livedesk.FormatYuan(p.ListPrice)
 	}
-	return []string{p.ID, p.Title, FormatYuan(p.Price), lp, strconv.FormatInt(p.Stock, 10), p.Image, p.Tag,
+	return []string{p.ID, p.Title, livedesk.FormatYuan(p.Price), lp, strconv.FormatInt(p.Stock, 10), p.Image, p.Tag,
 		strings.Join(p.Points, "\n"), p.Script}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/schema/localdb/localtest"
 )
@@ -22,20 +23,20 @@ func TestParseYuan(t *testing.T) {
 		"100": 10000, " 8.05元 ": 805, ".5": 50, "1.15": 115, "4.35": 435, "1234567.89": 123456789,
 	}
 	for in, want := range good {
-		got, err := ParseYuan(in)
+		got, err := livedesk.ParseYuan(in)
 		if err != nil || got != want {
-			t.Errorf("ParseYuan(%q) = %d, %v; want %d", in, got, err, want)
+			t.Errorf("livedesk.ParseYuan(%q) = %d, %v; want %d", in, got, err, want)
 		}
 	}
 	for _, in := range []string{"", "abc", "19.999", "-1", "1.2.3", "1e3", "19.", "¥", "12 34"} {
-		if got, err := ParseYuan(in); err == nil {
-			t.Errorf("ParseYuan(%q) = %d, want error", in, got)
+		if got, err := livedesk.ParseYuan(in); err == nil {
+			t.Errorf("livedesk.ParseYuan(%q) = %d, want error", in, got)
 		}
 	}
 	// Every amount 0.00 … 99.99 round-trips exactly (the classic float bugs: 0.29, 1.15, 4.35).
 	for fen := int64(0); fen < 10000; fen++ {
-		s := FormatYuan(fen)
-		got, err := ParseYuan(s)
+		s := livedesk.FormatYuan(fen)
+		got, err := livedesk.ParseYuan(s)
 		if err != nil || got != fen {
 			t.Fatalf("round trip %d → %q → %d, %v", fen, s, got, err)
 		}

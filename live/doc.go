@@ -29,7 +29,7 @@
 //
 // # API for pages (views) and other areas
 //
-//	hub, _ := live.NewHub(ctx, rdb, log)         // one per instance
+//	hub, _ := hub.New(ctx, rdb, log)         // one per instance
 //	hub.Serve(conn, shop, room)                  // a websocket; room "" = shop-wide socket
 //	hub.Publish(ctx, shop, room, kind, json)     // any kind: "tick" (engine), "stage", …
 //	hub.PublishShop(ctx, shop, kind, json)       // every page of the shop

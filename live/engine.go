@@ -19,13 +19,21 @@ import (
 // instance that ended it. The report builder subscribes with Engine.OnSessionEnded.
 type SessionEndedFunc func(ctx context.Context, shop, room, sessionID string, start, end time.Time)
 
+// RoomPublisher is what the engine needs of the websocket hub (*hub.Hub): send a room's message
+// to every screen of the room, and read back the latest message of a kind.
+type RoomPublisher interface {
+	Publish(ctx context.Context, shop, room, kind string, body []byte) error
+	Latest(ctx context.Context, shop, room, kind string) ([]byte, error)
+}
+
 // Engine is the live engine: sessions, settings, flags and the 1-second room tick. Every
 // instance has one; only the leader (Redis lock) ticks, but every method works on any instance.
 type Engine struct {
 	rdb redis.UniversalClient
 	ch  driver.Conn
-	// Hub publishes the ticks; nil keeps them only in memory (tests).
-	Hub *Hub
+	// Hub publishes the ticks and keeps the latest of each kind; nil keeps them only in memory
+	// (tests).
+	Hub RoomPublisher
 	Log *slog.Logger
 	// Now is the engine's clock; tests replace it.
 	Now func() time.Time
@@ -64,7 +72,7 @@ type cachedSettings struct {
 const settingsTTL = 5 * time.Second
 
 // NewEngine returns an engine on Redis and ClickHouse. Start the tick with Run.
-func NewEngine(rdb redis.UniversalClient, ch driver.Conn, hub *Hub, log *slog.Logger) *Engine {
+func NewEngine(rdb redis.UniversalClient, ch driver.Conn, hub RoomPublisher, log *slog.Logger) *Engine {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -272,14 +280,10 @@ func (e *Engine) Snapshot(ctx context.Context, shop, room string) ([]byte, error
 
 // latest returns the latest published envelope of kind for the room, nil when none.
 func (e *Engine) latest(ctx context.Context, shop, room, kind string) ([]byte, error) {
-	b, err := e.rdb.HGet(ctx, latestKey(roomTag(shop, room)), kind).Bytes()
-	if errors.Is(err, redis.Nil) {
+	if e.Hub == nil {
 		return nil, nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("live: latest %s %s/%s: %w", kind, shop, room, err)
-	}
-	return b, nil
+	return e.Hub.Latest(ctx, shop, room, kind)
 }
 
 // RoomInfo is a room the engine knows for a shop.

@@ -12,6 +12,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/schema/localdb/localtest"
 )
@@ -37,13 +38,13 @@ func newTestEngine(t *testing.T) *testEngine {
 	t.Helper()
 	_, ch := localtest.Database(t)
 	_, rdb := localtest.Redis(t)
-	hub, err := NewHub(context.Background(), rdb, quietLog)
+	h, err := hub.New(context.Background(), rdb, quietLog)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(hub.Close)
+	t.Cleanup(h.Close)
 	te := &testEngine{t: t, rdb: rdb, ch: ch, clk: testBase}
-	te.e = NewEngine(rdb, ch, hub, quietLog)
+	te.e = NewEngine(rdb, ch, h, quietLog)
 	te.e.Now = te.now
 	te.e.ExactWait = 10 * time.Second // closed minutes settle within the tick under test
 	spool, err := ingest.OpenSpool(t.TempDir())
@@ -54,7 +55,7 @@ func newTestEngine(t *testing.T) *testEngine {
 	t.Cleanup(w.Close)
 	te.svc = &ingest.Service{Dedup: ingest.NewDedup(rdb), Writer: w, Log: quietLog, Now: te.now,
 		Observers: []ingest.Observer{te.e.Counters()}}
-	te.act = &Actions{CH: ch, Catalog: NewCatalog(ch), Recorder: te.svc, Publisher: hub, Pins: te.e, Log: quietLog, Now: te.now}
+	te.act = &Actions{CH: ch, Catalog: NewCatalog(ch), Recorder: te.svc, Publisher: h, Pins: te.e, Log: quietLog, Now: te.now}
 	te.svc.Observers = append(te.svc.Observers, te.act)
 	te.e.Stages = te.act
 	return te

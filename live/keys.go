@@ -1,31 +1,20 @@
 package live
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/livedesk/livedesk"
+)
 
 // Redis keys of the live engine. Every key starts with "ld:live:" and carries a hash tag per room
 // ({shop:room}) or per shop ({shop}) so that one room's keys share a Redis Cluster slot and can be
 // read together (PFCOUNT over many keys, pipelines, scripts).
 
-// roomTag is the hash tag of a room.
-func roomTag(shop, room string) string { return "{" + shop + ":" + room + "}" }
+// roomTag is the hash tag of a room (livedesk.RoomTag).
+func roomTag(shop, room string) string { return livedesk.RoomTag(shop, room) }
 
-// shopTag is the hash tag of a shop.
-func shopTag(shop string) string { return "{" + shop + "}" }
-
-// channelRoom is the pub/sub channel of a room's messages.
-func channelRoom(shop, room string) string { return "ld:live:ch:" + roomTag(shop, room) }
-
-// channelShop is the pub/sub channel of shop-wide messages.
-func channelShop(shop string) string { return "ld:live:ch:" + shopTag(shop) }
-
-// channelPattern matches every hub channel.
-const channelPattern = "ld:live:ch:*"
-
-// seqKey holds the message sequence of a room (or of a shop for shop-wide messages).
-func seqKey(tag string) string { return "ld:live:seq:" + tag }
-
-// latestKey is a hash kind → the latest envelope of that kind.
-func latestKey(tag string) string { return "ld:live:latest:" + tag }
+// shopTag is the hash tag of a shop (livedesk.ShopTag).
+func shopTag(shop string) string { return livedesk.ShopTag(shop) }
 
 // Bucket spans: 10-second buckets feed the sliding windows, minute buckets the per-minute series.
 const (

@@ -7,6 +7,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/schema/localdb/localtest"
 )
@@ -18,13 +19,13 @@ func TestOneLeaderAcrossInstances(t *testing.T) {
 	_, rdb := localtest.Redis(t)
 	rdb2 := redis.NewClient(&redis.Options{Addr: rdb.Options().Addr})
 	t.Cleanup(func() { rdb2.Close() })
-	hub, err := NewHub(context.Background(), rdb, quietLog)
+	h, err := hub.New(context.Background(), rdb, quietLog)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(hub.Close)
-	a := NewEngine(rdb, ch, hub, quietLog)
-	b := NewEngine(rdb2, ch, hub, quietLog)
+	t.Cleanup(h.Close)
+	a := NewEngine(rdb, ch, h, quietLog)
+	b := NewEngine(rdb2, ch, h, quietLog)
 	a.Tick, b.Tick = 100*time.Millisecond, 100*time.Millisecond
 	a.Counters().Observe(context.Background(), "s1", []ingest.Event{{Shop: "s1", Room: "r1", ID: "e1",
 		Type: ingest.TypeEnter, TS: time.Now(), User: "u"}})
@@ -41,7 +42,7 @@ func TestOneLeaderAcrossInstances(t *testing.T) {
 	}
 	stopA()
 	<-doneA
-	seq := func() int64 { n, _ := rdb.Get(context.Background(), seqKey(roomTag("s1", "r1"))).Int64(); return n }
+	seq := func() int64 { b, _ := h.Latest(context.Background(), "s1", "r1", "tick"); return hub.EnvelopeSeq(b) }
 	before := seq()
 	waitFor(t, "b takes over and publishes", func() bool { return b.LastTick() != 0 && seq() > before })
 }

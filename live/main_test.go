@@ -1,6 +1,7 @@
 package live
 
 import (
+	"log/slog"
 	"os"
 	"testing"
 
@@ -8,3 +9,6 @@ import (
 )
 
 func TestMain(m *testing.M) { os.Exit(localtest.Run(m)) }
+
+// quietLog keeps the tests' output to errors.
+var quietLog = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))

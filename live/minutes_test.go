@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/schema/localdb/localtest"
 )
@@ -21,7 +22,7 @@ func (te *testEngine) minutesSeq() int64 {
 	if err != nil {
 		te.t.Fatal(err)
 	}
-	return envelopeSeq(b)
+	return hub.EnvelopeSeq(b)
 }
 
 // insertRaw writes rows straight into the events table, as a duplicate that slipped past the

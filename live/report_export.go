@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/livedesk/livedesk"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -249,7 +250,7 @@ func WriteMinutesCSV(w io.Writer, r *Report, lang string, loc *time.Location) er
 			online = i64(m.Online)
 		}
 		if err := cw.Write([]string{m.T.In(loc).Format("2006-01-02 15:04"), i64(m.Views), online, i64(m.Impressions),
-			i64(m.Clicks), i64(m.Orders), FormatYuan(m.GMV), i64(m.Comments), FormatYuan(m.AdSpend), i64(m.Events)}); err != nil {
+			i64(m.Clicks), i64(m.Orders), livedesk.FormatYuan(m.GMV), i64(m.Comments), livedesk.FormatYuan(m.AdSpend), i64(m.Events)}); err != nil {
 			return fmt.Errorf("live: minutes csv: %w", err)
 		}
 	}

@@ -3,6 +3,8 @@ package live
 import (
 	"fmt"
 	"sort"
+
+	"github.com/livedesk/livedesk"
 )
 
 // Stock thresholds for 次日主推 (DESIGN.md defaults: safety stock 20, below 10 = 即将售罄).
@@ -40,8 +42,8 @@ func pickPush(products []ProductRow, stock map[string]int64) []PushPick {
 	for _, p := range sellers {
 		s, known := stock[p.Product]
 		pick := PushPick{Product: p.Product, GMV: p.GMV, Orders: p.Orders, Units: p.Units, Stock: s, StockKnown: known}
-		sales := fmt.Sprintf("本场成交 ¥%s，第 %d 名，%d 单 %d 件", FormatYuan(p.GMV), rank[p.Product], p.Orders, p.Units)
-		salesEN := fmt.Sprintf("sold ¥%s today (#%d), %d orders, %d items", FormatYuan(p.GMV), rank[p.Product], p.Orders, p.Units)
+		sales := fmt.Sprintf("本场成交 ¥%s，第 %d 名，%d 单 %d 件", livedesk.FormatYuan(p.GMV), rank[p.Product], p.Orders, p.Units)
+		salesEN := fmt.Sprintf("sold ¥%s today (#%d), %d orders, %d items", livedesk.FormatYuan(p.GMV), rank[p.Product], p.Orders, p.Units)
 		need := max(int64(PushSafetyStock), p.Units)
 		switch {
 		case !known:

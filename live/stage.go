@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"time"
+
+	"github.com/livedesk/livedesk"
 )
 
 // KindStage is the hub message kind that carries a room's Stage.
@@ -99,10 +101,10 @@ func stageProduct(p Product) *StageProduct {
 	if len(pts) > StagePoints {
 		pts = pts[:StagePoints]
 	}
-	sp := &StageProduct{ID: p.ID, Title: p.Title, Price: p.Price, PriceText: "¥" + FormatYuan(p.Price),
+	sp := &StageProduct{ID: p.ID, Title: p.Title, Price: p.Price, PriceText: "¥" + livedesk.FormatYuan(p.Price),
 		ListPrice: p.ListPrice, Points: append([]string{}, pts...), Image: p.Image, Tag: p.Tag}
 	if p.ListPrice > 0 {
-		sp.ListPriceText = "¥" + FormatYuan(p.ListPrice)
+		sp.ListPriceText = "¥" + livedesk.FormatYuan(p.ListPrice)
 	}
 	sp.setStock(p.Stock)
 	return sp

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/ingest"
 )
 
@@ -128,7 +129,7 @@ func applyEvent(st *Stage, e *ingest.Event, cat map[string]Product) bool {
 			title = p.Title
 		}
 		st.FlashSale = &FlashSale{ID: e.ID, Product: e.Product, Title: title, Price: e.Amount,
-			PriceText: "¥" + FormatYuan(e.Amount), Qty: int64(e.Qty), Started: at, Ends: at + e.Value*1000}
+			PriceText: "¥" + livedesk.FormatYuan(e.Amount), Qty: int64(e.Qty), Started: at, Ends: at + e.Value*1000}
 	case ingest.TypeCue:
 		if topic := answeredTopic(e); topic != "" {
 			// A topic answered (AnswerTopic's event, replayed or posted): the newest time wins.
@@ -180,7 +181,7 @@ func pinnedProduct(e *ingest.Event, cat map[string]Product) *StageProduct {
 	if title == "" {
 		title = e.Product
 	}
-	sp := &StageProduct{ID: e.Product, Title: title, Price: e.Amount, PriceText: "¥" + FormatYuan(e.Amount), Points: []string{}}
+	sp := &StageProduct{ID: e.Product, Title: title, Price: e.Amount, PriceText: "¥" + livedesk.FormatYuan(e.Amount), Points: []string{}}
 	sp.Stock = e.Value
 	sp.LowStock = e.Value > 0 && e.Value < LowStock
 	return sp

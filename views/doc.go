@@ -50,7 +50,7 @@
 //	livedesk.post(url, body) // JSON POST with the CSRF header → Promise of the JSON answer
 //
 // The sockets (/rooms/:room/ws for a room of the user's shop, /ws for the shop) need a session;
-// every role may read them. They hand the connection to the hub (live.Hub.Serve): the latest
+// every role may read them. They hand the connection to the hub (hub.Hub.Serve): the latest
 // message of each kind first, then live messages. Room kinds: "tick" (live.Snapshot, every
 // second), "minutes" (live.MinuteSeries: the closed minutes, only when one closes or is
 // corrected), "stage" (live.Stage, the prompter). live.js tracks seq per envelope room, takes a

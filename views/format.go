@@ -4,46 +4,15 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/livedesk/livedesk"
 )
 
-// Money formats integer fen as yuan with two decimals and thousands separators: 123456 → "¥1,234.56".
-func Money(fen int64) string {
-	sign := ""
-	u := uint64(fen)
-	if fen < 0 {
-		sign = "-"
-		u = uint64(-fen)
-	}
-	return fmt.Sprintf("%s¥%s.%02d", sign, group(u/100), u%100)
-}
+// Money formats fen for people (livedesk.Money): 123456 → "¥1,234.56".
+func Money(fen int64) string { return livedesk.Money(fen) }
 
-// Int formats n with thousands separators: 1234567 → "1,234,567".
-func Int(n int64) string {
-	if n < 0 {
-		return "-" + group(uint64(-n))
-	}
-	return group(uint64(n))
-}
-
-// group writes u with a comma every three digits.
-func group(u uint64) string {
-	s := strconv.FormatUint(u, 10)
-	if len(s) <= 3 {
-		return s
-	}
-	out := make([]byte, 0, len(s)+len(s)/3)
-	lead := len(s) % 3
-	if lead > 0 {
-		out = append(out, s[:lead]...)
-	}
-	for i := lead; i < len(s); i += 3 {
-		if len(out) > 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i:i+3]...)
-	}
-	return string(out)
-}
+// Int formats n with thousands separators (livedesk.Int): 1234567 → "1,234,567".
+func Int(n int64) string { return livedesk.Int(n) }
 
 // Rate formats num ÷ den as a percentage with one decimal ("3.2%"), or "—" when den is zero.
 // Show the denominator next to it (RateTitle) so every rate says what it is divided by.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/live"
 )
 
@@ -21,13 +22,13 @@ func (s *Server) actionCoupon(c *fiber.Ctx) error {
 	if err := c.BodyParser(&in); err != nil || room == "" {
 		return s.badAction(c)
 	}
-	discount, err := live.ParseYuan(in.Discount)
+	discount, err := livedesk.ParseYuan(in.Discount)
 	if err != nil {
 		return badYuan(c, "discount")
 	}
 	var threshold int64
 	if strings.TrimSpace(in.Threshold) != "" {
-		if threshold, err = live.ParseYuan(in.Threshold); err != nil {
+		if threshold, err = livedesk.ParseYuan(in.Threshold); err != nil {
 			return badYuan(c, "threshold")
 		}
 	}

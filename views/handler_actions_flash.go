@@ -5,6 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/live"
 )
 
@@ -21,7 +22,7 @@ func (s *Server) actionFlashSale(c *fiber.Ctx) error {
 	if err := c.BodyParser(&in); err != nil || room == "" {
 		return s.badAction(c)
 	}
-	fen, err := live.ParseYuan(in.Price)
+	fen, err := livedesk.ParseYuan(in.Price)
 	if err != nil {
 		return badYuan(c, "price")
 	}

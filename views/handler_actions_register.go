@@ -5,7 +5,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/livedesk/livedesk/ingest"
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/live"
 )
 
@@ -25,7 +25,7 @@ func (s *Server) registerActions(r fiber.Router) {
 // actionRoom returns the :room parameter when it is a valid room id, else "".
 func actionRoom(c *fiber.Ctx) string {
 	room := c.Params("room")
-	if ingest.ValidShop(room) != nil {
+	if livedesk.ValidID(room) != nil {
 		return ""
 	}
 	return room

@@ -3,6 +3,7 @@ package views
 import (
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/live"
 )
 
@@ -39,7 +40,7 @@ func (s *Server) actionsState(c *fiber.Ctx) error {
 	}
 	out := make([]actionProduct, len(ps))
 	for i, p := range ps {
-		out[i] = actionProduct{ID: p.ID, Title: p.Title, PriceText: Money(p.Price), Price: live.FormatYuan(p.Price), Stock: p.Stock, Tag: p.Tag}
+		out[i] = actionProduct{ID: p.ID, Title: p.Title, PriceText: Money(p.Price), Price: livedesk.FormatYuan(p.Price), Stock: p.Stock, Tag: p.Tag}
 	}
 	return c.JSON(fiber.Map{"products": out, "cues": cues, "stage": st})
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/live"
 )
 
@@ -44,11 +45,11 @@ type ImportReport struct {
 
 // formOf fills a form from a product (to edit it).
 func formOf(p live.Product) ProductForm {
-	f := ProductForm{Edit: true, ID: p.ID, Title: p.Title, Price: live.FormatYuan(p.Price),
+	f := ProductForm{Edit: true, ID: p.ID, Title: p.Title, Price: livedesk.FormatYuan(p.Price),
 		Stock: strconv.FormatInt(p.Stock, 10), Image: p.Image, Tag: p.Tag,
 		Points: strings.Join(p.Points, "\n"), Script: p.Script}
 	if p.ListPrice > 0 {
-		f.ListPrice = live.FormatYuan(p.ListPrice)
+		f.ListPrice = livedesk.FormatYuan(p.ListPrice)
 	}
 	return f
 }
@@ -62,13 +63,13 @@ func readProductForm(c *fiber.Ctx, lang string) (f ProductForm, p live.Product, 
 		Script: c.FormValue("script"), Errors: map[string]string{}}
 	p = live.Product{ID: f.ID, Title: f.Title, Image: f.Image, Tag: f.Tag, Script: f.Script,
 		Points: strings.Split(strings.ReplaceAll(f.Points, "\r\n", "\n"), "\n")}
-	if v, err := live.ParseYuan(f.Price); err == nil {
+	if v, err := livedesk.ParseYuan(f.Price); err == nil {
 		p.Price = v
 	} else if strings.TrimSpace(f.Price) != "" {
 		f.Errors[live.FieldPrice] = T(lang, "products.yuan.bad")
 	}
 	if strings.TrimSpace(f.ListPrice) != "" {
-		if v, err := live.ParseYuan(f.ListPrice); err == nil {
+		if v, err := livedesk.ParseYuan(f.ListPrice); err == nil {
 			p.ListPrice = v
 		} else {
 			f.Errors[live.FieldListPrice] = T(lang, "products.yuan.bad")

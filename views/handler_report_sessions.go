@@ -3,7 +3,7 @@ package views
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/livedesk/livedesk/ingest"
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/live"
 )
 
@@ -11,7 +11,7 @@ import (
 func (h *reportHandlers) sessions(c *fiber.Ctx) error {
 	u := CurrentUser(c)
 	room := c.Params("room")
-	if ingest.ValidShop(room) != nil {
+	if livedesk.ValidID(room) != nil {
 		return h.s.fail(c, fiber.StatusNotFound, "report.notfound")
 	}
 	list, err := h.store.List(c.UserContext(), u.Shop, room, 200)

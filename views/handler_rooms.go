@@ -4,8 +4,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/livedesk/livedesk/ingest"
+	"github.com/livedesk/livedesk"
 )
 
 // registerRooms mounts the room list, room creation and the control room.
@@ -29,7 +28,7 @@ func (s *Server) roomsPage(c *fiber.Ctx) error {
 func (s *Server) roomCreate(c *fiber.Ctx) error {
 	u := CurrentUser(c)
 	room := strings.TrimSpace(c.FormValue("room"))
-	if ingest.ValidShop(room) != nil {
+	if livedesk.ValidID(room) != nil {
 		rooms, err := s.listRooms(c.UserContext(), u.Shop)
 		if err != nil {
 			s.Log.Error("views: rooms page", "shop", u.Shop, "err", err)

@@ -16,7 +16,7 @@ import (
 	"github.com/livedesk/livedesk/live"
 )
 
-// Sockets runs one authenticated websocket until it closes (live.Hub implements it).
+// Sockets runs one authenticated websocket until it closes (hub.Hub implements it).
 type Sockets interface {
 	Serve(conn *websocket.Conn, shop, room string)
 }

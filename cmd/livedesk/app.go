@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/livedesk/livedesk/account"
+	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/jobs"
 	"github.com/livedesk/livedesk/live"
@@ -37,7 +38,7 @@ type Main struct {
 	Writer    *ingest.Writer  //
 	Ingest    *ingest.Service //
 	App       *fiber.App      // HTTP
-	Hub       *live.Hub       // websocket fan-out over Redis pub/sub
+	Hub       *hub.Hub        // websocket fan-out over Redis pub/sub
 	Catalog   *live.Catalog   // products and their stock
 	Stage     *live.Actions   // operator actions and the prompter's stage
 	Engine    *live.Engine    // live counters, the tick, rules and flags, sessions

@@ -24,6 +24,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/schema"
@@ -99,7 +100,7 @@ type benchLive struct {
 	app    *fiber.App
 	url    string
 	key    string
-	hub    *live.Hub
+	hub    *hub.Hub
 	engine *live.Engine
 	writer *ingest.Writer
 	conn   interface{ Close() error }
@@ -127,17 +128,17 @@ func newBenchLive(ctx context.Context, dir, chAddr, redisAddr string) (*benchLiv
 	if err != nil {
 		return nil, err
 	}
-	hub, err := live.NewHub(ctx, rdb, log)
+	h, err := hub.New(ctx, rdb, log)
 	if err != nil {
 		return nil, err
 	}
-	hub.ClientBuffer = 256
-	engine := live.NewEngine(rdb, conn, hub, log)
+	h.ClientBuffer = 256
+	engine := live.NewEngine(rdb, conn, h, log)
 	writer := ingest.NewWriter(conn, spool, log, ingest.WriterConfig{})
 	svc := &ingest.Service{Dedup: ingest.NewDedup(rdb), Writer: writer, Log: log, Observers: []ingest.Observer{engine.Counters()}}
 	app := fiber.New(fiber.Config{DisableStartupMessage: true, BodyLimit: 32 << 20})
 	(&ingest.Handler{Service: svc, Keys: keys, MaxBody: 16 << 20, Log: log}).Register(app)
-	app.Get("/ws/:room", websocket.New(func(c *websocket.Conn) { hub.Serve(c, "bench", c.Params("room")) }))
+	app.Get("/ws/:room", websocket.New(func(c *websocket.Conn) { h.Serve(c, "bench", c.Params("room")) }))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -146,7 +147,7 @@ func newBenchLive(ctx context.Context, dir, chAddr, redisAddr string) (*benchLiv
 	runCtx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); engine.Run(runCtx) }()
-	return &benchLive{app: app, url: ln.Addr().String(), key: key, hub: hub, engine: engine, writer: writer,
+	return &benchLive{app: app, url: ln.Addr().String(), key: key, hub: h, engine: engine, writer: writer,
 		conn: conn, rdb: rdb, cancel: cancel, done: done}, nil
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/schema"
 	"github.com/livedesk/livedesk/schema/localdb"
@@ -134,7 +135,7 @@ func timeBuilds(ctx context.Context, stdout io.Writer, conn driver.Conn, span li
 			return err
 		}
 		fmt.Fprintf(stdout, "build %d: %s  steps (ms, concurrent) %v\n  (events %d, duplicates counted once %d, GMV ¥%s, orders %d, views %d, viewers %d, segments %d)\n",
-			i, time.Since(t).Round(time.Millisecond), r.Steps, r.Quality.Events, r.Quality.Duplicates, live.FormatYuan(r.Headline.GMV),
+			i, time.Since(t).Round(time.Millisecond), r.Steps, r.Quality.Events, r.Quality.Duplicates, livedesk.FormatYuan(r.Headline.GMV),
 			r.Headline.Orders, r.Headline.Views, r.Headline.Viewers, len(r.Segments))
 	}
 	return nil

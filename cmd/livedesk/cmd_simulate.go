@@ -9,6 +9,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/ingest/sim"
 )
@@ -37,7 +38,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *speed <= 0 || *speed > 10_000 {
 		problems = append(problems, errors.New("--speed must be between 0 and 10000"))
 	}
-	if err := ingest.ValidShop(*room); err != nil {
+	if err := livedesk.ValidID(*room); err != nil {
 		problems = append(problems, fmt.Errorf("--room: %w", err))
 	}
 	if *every < 10*time.Millisecond {

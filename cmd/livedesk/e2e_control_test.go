@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/livedesk/livedesk/account"
+	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest/sim"
 	"github.com/livedesk/livedesk/views"
 
@@ -21,7 +22,7 @@ import (
 )
 
 // hubOf returns the websocket hub of a running test server.
-func hubOf(t testing.TB, s *testServer) *live.Hub {
+func hubOf(t testing.TB, s *testServer) *hub.Hub {
 	t.Helper()
 	h := s.Hub
 	return h

@@ -9,6 +9,7 @@ import (
 	"github.com/bsm/redislock"
 
 	"github.com/livedesk/livedesk/account"
+	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/jobs"
 	"github.com/livedesk/livedesk/live"
@@ -42,7 +43,7 @@ func (m *Main) open(ctx context.Context) error {
 
 // openHub starts the websocket hub: one pub/sub subscription per instance.
 func (m *Main) openHub(ctx context.Context) error {
-	h, err := live.NewHub(ctx, m.Redis, m.Log)
+	h, err := hub.New(ctx, m.Redis, m.Log)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package live
+package hub
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/livedesk/livedesk"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -38,8 +39,8 @@ type Hub struct {
 	delivered atomic.Int64
 }
 
-// HubStats counts what the hub did since it started.
-type HubStats struct {
+// Stats counts what the hub did since it started.
+type Stats struct {
 	Clients   int   // connected now
 	Delivered int64 // messages queued to clients
 	Dropped   int64 // clients dropped for being too slow
@@ -57,18 +58,18 @@ redis.call('PUBLISH', ARGV[5], msg)
 return n
 `)
 
-// NewHub subscribes to every room channel and starts delivering. Close stops it.
-func NewHub(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger) (*Hub, error) {
+// New subscribes to every room channel and starts delivering. Close stops it.
+func New(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger) (*Hub, error) {
 	if log == nil {
 		log = slog.Default()
 	}
 	h := &Hub{rdb: rdb, log: log, ClientBuffer: 64, clients: map[string]map[*client]struct{}{},
 		done: make(chan struct{}), stopped: make(chan struct{})}
 	h.ps = rdb.PSubscribe(ctx, channelPattern)
-	// Receive confirms the subscription, so nothing published after NewHub returns is missed.
+	// Receive confirms the subscription, so nothing published after New returns is missed.
 	if _, err := h.ps.Receive(ctx); err != nil {
 		h.ps.Close()
-		return nil, fmt.Errorf("live: hub subscribe: %w", err)
+		return nil, fmt.Errorf("hub:  subscribe: %w", err)
 	}
 	go h.run()
 	return h, nil
@@ -79,28 +80,28 @@ func NewHub(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger) (*
 // so a client that connects later gets it first.
 func (h *Hub) Publish(ctx context.Context, shop, room, kind string, body []byte) error {
 	if room == "" {
-		return errors.New("live: publish: empty room (use PublishShop)")
+		return errors.New("hub: publish: empty room (use PublishShop)")
 	}
-	tag := roomTag(shop, room)
+	tag := livedesk.RoomTag(shop, room)
 	return h.publish(ctx, tag, room, kind, body, channelRoom(shop, room))
 }
 
 // PublishShop sends a message of kind to every page of the shop (every room socket and the
 // shop-wide socket). The envelope's room is "".
 func (h *Hub) PublishShop(ctx context.Context, shop, kind string, body []byte) error {
-	return h.publish(ctx, shopTag(shop), "", kind, body, channelShop(shop))
+	return h.publish(ctx, livedesk.ShopTag(shop), "", kind, body, channelShop(shop))
 }
 
 func (h *Hub) publish(ctx context.Context, tag, room, kind string, body []byte, channel string) error {
 	if !json.Valid(body) {
-		return fmt.Errorf("live: publish %s %s: body is not JSON", tag, kind)
+		return fmt.Errorf("hub: publish %s %s: body is not JSON", tag, kind)
 	}
 	k, _ := json.Marshal(kind)
 	r, _ := json.Marshal(room)
 	err := publishScript.Run(ctx, h.rdb, []string{seqKey(tag), latestKey(tag)},
 		string(k), string(r), body, kind, channel).Err()
 	if err != nil {
-		return fmt.Errorf("live: publish %s %s: %w", tag, kind, err)
+		return fmt.Errorf("hub: publish %s %s: %w", tag, kind, err)
 	}
 	return nil
 }
@@ -124,7 +125,7 @@ func (h *Hub) run() {
 
 // deliver queues b (shared, never modified) to every client of channel.
 func (h *Hub) deliver(channel string, b []byte) {
-	f := frame{channel: channel, seq: envelopeSeq(b), b: b}
+	f := frame{channel: channel, seq: EnvelopeSeq(b), b: b}
 	h.mu.RLock()
 	var slow []*client
 	for c := range h.clients[channel] {
@@ -139,14 +140,14 @@ func (h *Hub) deliver(channel string, b []byte) {
 	for _, c := range slow {
 		if c.kill() {
 			h.dropped.Add(1)
-			h.log.Warn("live: hub dropped a slow client", "channel", channel)
+			h.log.Warn("hub:  dropped a slow client", "channel", channel)
 		}
 	}
 }
 
 // Stats reports the hub's counters.
-func (h *Hub) Stats() HubStats {
-	return HubStats{Clients: int(h.connected.Load()), Delivered: h.delivered.Load(), Dropped: h.dropped.Load()}
+func (h *Hub) Stats() Stats {
+	return Stats{Clients: int(h.connected.Load()), Delivered: h.delivered.Load(), Dropped: h.dropped.Load()}
 }
 
 // Close stops the subscription and closes every client.
@@ -200,8 +201,9 @@ func (h *Hub) remove(c *client) {
 	}
 }
 
-// envelopeSeq reads N from an envelope starting {"seq":N, (0 when malformed).
-func envelopeSeq(b []byte) int64 {
+// EnvelopeSeq returns N of an envelope starting {"seq":N,: the per-room sequence clients use to
+// detect a missed message (0 when malformed).
+func EnvelopeSeq(b []byte) int64 {
 	const p = `{"seq":`
 	if len(b) < len(p) || string(b[:len(p)]) != p {
 		return 0
@@ -214,4 +216,21 @@ func envelopeSeq(b []byte) int64 {
 		n = n*10 + int64(c-'0')
 	}
 	return n
+}
+
+// Latest returns the latest published envelope of kind for the room (room "" = the shop-wide
+// messages), nil when none was published yet.
+func (h *Hub) Latest(ctx context.Context, shop, room, kind string) ([]byte, error) {
+	tag := livedesk.ShopTag(shop)
+	if room != "" {
+		tag = livedesk.RoomTag(shop, room)
+	}
+	b, err := h.rdb.HGet(ctx, latestKey(tag), kind).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("hub: latest %s %s/%s: %w", kind, shop, room, err)
+	}
+	return b, nil
 }

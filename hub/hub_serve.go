@@ -1,4 +1,4 @@
-package live
+package hub
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 
 	fws "github.com/fasthttp/websocket"
 	"github.com/gofiber/contrib/websocket"
+	"github.com/livedesk/livedesk"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -148,12 +149,12 @@ func (h *Hub) latest(shop, room string) []frame {
 		cmd     *redis.MapStringStringCmd
 	}
 	pipe := h.rdb.Pipeline()
-	srcs := []src{{channelShop(shop), pipe.HGetAll(ctx, latestKey(shopTag(shop)))}}
+	srcs := []src{{channelShop(shop), pipe.HGetAll(ctx, latestKey(livedesk.ShopTag(shop)))}}
 	if room != "" {
-		srcs = append(srcs, src{channelRoom(shop, room), pipe.HGetAll(ctx, latestKey(roomTag(shop, room)))})
+		srcs = append(srcs, src{channelRoom(shop, room), pipe.HGetAll(ctx, latestKey(livedesk.RoomTag(shop, room)))})
 	}
 	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
-		h.log.Warn("live: hub latest", "err", err, "shop", shop, "room", room)
+		h.log.Warn("hub:  latest", "err", err, "shop", shop, "room", room)
 		return nil
 	}
 	var out []frame
@@ -161,7 +162,7 @@ func (h *Hub) latest(shop, room string) []frame {
 		var fs []frame
 		for _, v := range s.cmd.Val() {
 			b := []byte(v)
-			fs = append(fs, frame{channel: s.channel, seq: envelopeSeq(b), b: b})
+			fs = append(fs, frame{channel: s.channel, seq: EnvelopeSeq(b), b: b})
 		}
 		sort.Slice(fs, func(i, j int) bool { return fs[i].seq < fs[j].seq })
 		out = append(out, fs...)
