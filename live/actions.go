@@ -16,6 +16,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/livedesk/livedesk"
+	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/ingest"
 )
 
@@ -73,7 +74,7 @@ func invalid(field, en, zh string) error {
 // wins.
 type Actions struct {
 	CH        driver.Conn
-	Catalog   *Catalog
+	Catalog   *catalog.Catalog
 	Recorder  Recorder
 	Publisher Publisher     // nil: stage changes are stored but not pushed
 	Flags     FlagResponder // nil: flag responses are recorded only in the cue event
@@ -243,7 +244,7 @@ type FlashSaleRequest struct {
 func (a *Actions) StartFlashSale(ctx context.Context, shop, room string, r FlashSaleRequest, by string) (Stage, error) {
 	switch {
 	case r.Price <= 0 || r.Price > livedesk.MaxMoneyFen:
-		return Stage{}, invalid(FieldPrice, "price must be more than ¥0.00", "价格必须大于 ¥0.00")
+		return Stage{}, invalid(catalog.FieldPrice, "price must be more than ¥0.00", "价格必须大于 ¥0.00")
 	case r.Qty <= 0 || r.Qty > MaxFlashSaleUnits:
 		return Stage{}, invalid("qty", "quantity must be 1 or more", "数量必须至少为 1")
 	case r.Duration < MinFlashSale || r.Duration > MaxFlashSale:

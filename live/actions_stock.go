@@ -3,12 +3,14 @@ package live
 import (
 	"context"
 	"encoding/json"
+
+	"github.com/livedesk/livedesk/catalog"
 )
 
 // StockChanged implements StockListener: every room of the shop presenting one of the products
 // gets its prompter's stock updated (stored and published). Rooms whose stage cannot be read are
 // logged and skipped; stock is also in every tick.
-func (a *Actions) StockChanged(ctx context.Context, shop string, levels []StockLevel) {
+func (a *Actions) StockChanged(ctx context.Context, shop string, levels []catalog.StockLevel) {
 	level := map[string]int64{}
 	for _, l := range levels {
 		level[l.Product] = l.Stock

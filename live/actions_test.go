@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/schema/localdb/localtest"
@@ -39,16 +40,16 @@ func actionsFixture(t *testing.T) (*Actions, *flagCalls, func(q string, args ...
 		t.Fatal(err)
 	}
 	t.Cleanup(h.Close)
-	cat := NewCatalog(conn)
-	if err := cat.Save(ctx, "s1", []Product{
-		{ID: "p1", Title: "纯棉<b>T恤</b>", Price: 1990, ListPrice: 3990, Stock: 120, Tag: TagTraffic, Points: []string{"一", "二", "三", "四"}},
+	cat := catalog.NewCatalog(conn)
+	if err := cat.Save(ctx, "s1", []catalog.Product{
+		{ID: "p1", Title: "纯棉<b>T恤</b>", Price: 1990, ListPrice: 3990, Stock: 120, Tag: catalog.TagTraffic, Points: []string{"一", "二", "三", "四"}},
 		{ID: "p2", Title: "卫衣", Price: 8900, Stock: 12},
 	}); err != nil {
 		t.Fatal(err)
 	}
 	flags := &flagCalls{}
 	a := &Actions{CH: conn, Catalog: cat, Recorder: svc, Publisher: h, Flags: flags}
-	svc.Observers = append(svc.Observers, &StockObserver{Catalog: cat, Listeners: []StockListener{a}})
+	svc.Observers = append(svc.Observers, &catalog.StockObserver{Catalog: cat, Listeners: []catalog.StockListener{a}})
 	count := func(q string, args ...any) uint64 {
 		t.Helper()
 		var n uint64
@@ -141,7 +142,7 @@ func TestActionsStageAndEvents(t *testing.T) {
 	// Editing the pinned product during the stream refreshes the prompter.
 	p1, _, _ := a.Catalog.Get(ctx, "s1", "p1")
 	p1.Title, p1.Points = "纯棉T恤 加厚", []string{"新卖点"}
-	if err := a.Catalog.Save(ctx, "s1", []Product{p1}); err != nil {
+	if err := a.Catalog.Save(ctx, "s1", []catalog.Product{p1}); err != nil {
 		t.Fatal(err)
 	}
 	a.ProductsChanged(ctx, "s1", []string{"p1"})

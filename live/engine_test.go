@@ -12,6 +12,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/schema/localdb/localtest"
@@ -55,7 +56,7 @@ func newTestEngine(t *testing.T) *testEngine {
 	t.Cleanup(w.Close)
 	te.svc = &ingest.Service{Dedup: ingest.NewDedup(rdb), Writer: w, Log: quietLog, Now: te.now,
 		Observers: []ingest.Observer{te.e.Counters()}}
-	te.act = &Actions{CH: ch, Catalog: NewCatalog(ch), Recorder: te.svc, Publisher: h, Pins: te.e, Log: quietLog, Now: te.now}
+	te.act = &Actions{CH: ch, Catalog: catalog.NewCatalog(ch), Recorder: te.svc, Publisher: h, Pins: te.e, Log: quietLog, Now: te.now}
 	te.svc.Observers = append(te.svc.Observers, te.act)
 	te.e.Stages = te.act
 	return te
@@ -503,8 +504,8 @@ func nearHLL(got int64, want int) bool {
 func TestLowStockFromCatalog(t *testing.T) {
 	te := newTestEngine(t)
 	ctx := context.Background()
-	cat := NewCatalog(te.ch)
-	if err := cat.Save(ctx, "s1", []Product{{ID: "p5", Title: "连衣裙", Price: 9900, ListPrice: 19900, Stock: 3}}); err != nil {
+	cat := catalog.NewCatalog(te.ch)
+	if err := cat.Save(ctx, "s1", []catalog.Product{{ID: "p5", Title: "连衣裙", Price: 9900, ListPrice: 19900, Stock: 3}}); err != nil {
 		t.Fatal(err)
 	}
 	te.e.Catalog = cat

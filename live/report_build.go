@@ -9,11 +9,12 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/livedesk/livedesk/catalog"
 )
 
 // ReportProducts gives the catalog titles and current stock of products; *Catalog satisfies it.
 type ReportProducts interface {
-	GetMany(ctx context.Context, shop string, ids []string) (map[string]Product, error)
+	GetMany(ctx context.Context, shop string, ids []string) (map[string]catalog.Product, error)
 }
 
 // ReportBuilder builds a session's report from ClickHouse.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/schema/localdb/localtest"
 )
@@ -330,8 +331,8 @@ func checkReportAgainstRaw(t *testing.T, withDups, merged bool, truncate ...stri
 			t.Fatalf("suspect minutes %v: want only the first few", sus)
 		}
 	}
-	cat := NewCatalog(ch)
-	if err := cat.Save(ctx, "s1", []Product{
+	cat := catalog.NewCatalog(ch)
+	if err := cat.Save(ctx, "s1", []catalog.Product{
 		{ID: "p1", Title: "T恤", Price: 9900, Stock: 500}, {ID: "p2", Title: "短裤", Price: 5900, Stock: 5},
 		{ID: "p3", Title: "帽子", Price: 2900, Stock: 300}, {ID: "p4", Title: "袜子", Price: 990, Stock: 1000},
 	}); err != nil {

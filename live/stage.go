@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/livedesk/livedesk"
+	"github.com/livedesk/livedesk/catalog"
 )
 
 // KindStage is the hub message kind that carries a room's Stage.
@@ -96,7 +97,7 @@ type Cue struct {
 }
 
 // stageProduct builds the prompter's view of p.
-func stageProduct(p Product) *StageProduct {
+func stageProduct(p catalog.Product) *StageProduct {
 	pts := p.Points
 	if len(pts) > StagePoints {
 		pts = pts[:StagePoints]

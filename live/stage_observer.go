@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/livedesk/livedesk"
+	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/ingest"
 )
 
@@ -106,7 +107,7 @@ func (a *Actions) applyEvents(ctx context.Context, shop, room string, evs []inge
 
 // applyEvent applies one event; it reports whether the stage changed. cat holds the catalog's
 // products among those the events name.
-func applyEvent(st *Stage, e *ingest.Event, cat map[string]Product) bool {
+func applyEvent(st *Stage, e *ingest.Event, cat map[string]catalog.Product) bool {
 	at := ms(e.TS)
 	switch e.Type {
 	case ingest.TypePin:
@@ -173,7 +174,7 @@ func applyEvent(st *Stage, e *ingest.Event, cat map[string]Product) bool {
 // pinnedProduct is the stage product of a pin event: the catalog's product when it has it, else
 // what the event says (title in text, price in amount, stock in value; 0 = unknown, not shown as
 // low).
-func pinnedProduct(e *ingest.Event, cat map[string]Product) *StageProduct {
+func pinnedProduct(e *ingest.Event, cat map[string]catalog.Product) *StageProduct {
 	if p, ok := cat[e.Product]; ok {
 		return stageProduct(p)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/ingest"
 )
 
@@ -16,7 +17,7 @@ import (
 func TestIngestedStageEvents(t *testing.T) {
 	te := newTestEngine(t)
 	ctx := context.Background()
-	if err := te.act.Catalog.Save(ctx, "s1", []Product{{ID: "p1", Title: "纯棉T恤", Price: 1990, Stock: 120, Points: []string{"纯棉"}},
+	if err := te.act.Catalog.Save(ctx, "s1", []catalog.Product{{ID: "p1", Title: "纯棉T恤", Price: 1990, Stock: 120, Points: []string{"纯棉"}},
 		{ID: "p2", Title: "卫衣", Price: 8900, Stock: 12}}); err != nil {
 		t.Fatal(err)
 	}

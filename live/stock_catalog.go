@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/livedesk/livedesk/catalog"
 )
 
 // StockSource gives catalog stock levels for products no stock event has reported yet (the
 // catalog's *Catalog satisfies it). Optional: Engine.Catalog may be nil.
 type StockSource interface {
-	GetMany(ctx context.Context, shop string, ids []string) (map[string]Product, error)
+	GetMany(ctx context.Context, shop string, ids []string) (map[string]catalog.Product, error)
 }
 
 // catalogStockTTL is how long catalog stock levels are trusted before they are read again.

@@ -4,8 +4,7 @@ import (
 	"bytes"
 
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/catalog"
 )
 
 // productsExport downloads the shop's catalog as .xlsx (format=xlsx) or .csv, in the layout
@@ -20,11 +19,11 @@ func (s *Server) productsExport(c *fiber.Ctx) error {
 	var b bytes.Buffer
 	name := "products-" + u.Shop + "-" + s.now().In(s.Location).Format("20060102")
 	if c.Query("format") == "xlsx" {
-		err = live.WriteXLSX(&b, ps)
+		err = catalog.WriteXLSX(&b, ps)
 		name += ".xlsx"
 		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	} else {
-		err = live.WriteCSV(&b, ps)
+		err = catalog.WriteCSV(&b, ps)
 		name += ".csv"
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livedesk/livedesk"
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/catalog"
 )
 
 // ProductForm is the add/edit form as typed: the raw text of every field (so a rejected form
@@ -28,7 +28,7 @@ type ProductForm struct {
 
 // ProductsData is what the products page shows.
 type ProductsData struct {
-	Products []live.Product
+	Products []catalog.Product
 	Form     ProductForm
 	Import   *ImportReport // the result of an import just done, nil otherwise
 	Cues     []string
@@ -39,12 +39,12 @@ type ProductsData struct {
 // ImportReport is the result of one import shown to the operator.
 type ImportReport struct {
 	Saved     int
-	Errors    []live.RowError
+	Errors    []catalog.RowError
 	FileError string
 }
 
 // formOf fills a form from a product (to edit it).
-func formOf(p live.Product) ProductForm {
+func formOf(p catalog.Product) ProductForm {
 	f := ProductForm{Edit: true, ID: p.ID, Title: p.Title, Price: livedesk.FormatYuan(p.Price),
 		Stock: strconv.FormatInt(p.Stock, 10), Image: p.Image, Tag: p.Tag,
 		Points: strings.Join(p.Points, "\n"), Script: p.Script}
@@ -56,29 +56,29 @@ func formOf(p live.Product) ProductForm {
 
 // readProductForm reads the posted form and converts it to a product; ok is false when a field
 // is wrong (f.Errors says which, in lang).
-func readProductForm(c *fiber.Ctx, lang string) (f ProductForm, p live.Product, ok bool) {
+func readProductForm(c *fiber.Ctx, lang string) (f ProductForm, p catalog.Product, ok bool) {
 	f = ProductForm{Edit: c.FormValue("edit") == "1", ID: c.FormValue("id"), Title: c.FormValue("title"),
 		Price: c.FormValue("price"), ListPrice: c.FormValue("list_price"), Stock: c.FormValue("stock"),
 		Image: c.FormValue("image"), Tag: c.FormValue("tag"), Points: c.FormValue("points"),
 		Script: c.FormValue("script"), Errors: map[string]string{}}
-	p = live.Product{ID: f.ID, Title: f.Title, Image: f.Image, Tag: f.Tag, Script: f.Script,
+	p = catalog.Product{ID: f.ID, Title: f.Title, Image: f.Image, Tag: f.Tag, Script: f.Script,
 		Points: strings.Split(strings.ReplaceAll(f.Points, "\r\n", "\n"), "\n")}
 	if v, err := livedesk.ParseYuan(f.Price); err == nil {
 		p.Price = v
 	} else if strings.TrimSpace(f.Price) != "" {
-		f.Errors[live.FieldPrice] = T(lang, "products.yuan.bad")
+		f.Errors[catalog.FieldPrice] = T(lang, "products.yuan.bad")
 	}
 	if strings.TrimSpace(f.ListPrice) != "" {
 		if v, err := livedesk.ParseYuan(f.ListPrice); err == nil {
 			p.ListPrice = v
 		} else {
-			f.Errors[live.FieldListPrice] = T(lang, "products.yuan.bad")
+			f.Errors[catalog.FieldListPrice] = T(lang, "products.yuan.bad")
 		}
 	}
 	if s := strings.TrimSpace(f.Stock); s != "" {
 		n, err := strconv.ParseInt(s, 10, 64)
 		if err != nil || n < 0 {
-			f.Errors[live.FieldStock] = T(lang, "products.int.bad")
+			f.Errors[catalog.FieldStock] = T(lang, "products.int.bad")
 		} else {
 			p.Stock = n
 		}
@@ -98,7 +98,7 @@ func readProductForm(c *fiber.Ctx, lang string) (f ProductForm, p live.Product, 
 }
 
 // rowReason is a row error's reason in lang.
-func rowReason(lang string, e live.RowError) string {
+func rowReason(lang string, e catalog.RowError) string {
 	if lang == LangEN || e.ReasonZH == "" {
 		return e.Reason
 	}

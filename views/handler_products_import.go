@@ -6,8 +6,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/catalog"
 )
 
 // productsImport reads an uploaded .xlsx or .csv, saves every good row and shows the report:
@@ -39,14 +38,14 @@ func (s *Server) productsImport(c *fiber.Ctx) error {
 		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
 	}
 	defer file.Close()
-	var imp live.Import
+	var imp catalog.Import
 	if ext == ".xlsx" {
-		imp, err = live.ReadXLSX(file)
+		imp, err = catalog.ReadXLSX(file)
 	} else {
-		imp, err = live.ReadCSV(file)
+		imp, err = catalog.ReadCSV(file)
 	}
-	if errors.Is(err, live.ErrImportFile) {
-		msg := strings.TrimPrefix(err.Error(), live.ErrImportFile.Error()+": ")
+	if errors.Is(err, catalog.ErrImportFile) {
+		msg := strings.TrimPrefix(err.Error(), catalog.ErrImportFile.Error()+": ")
 		return report(ImportReport{FileError: T(lang, "products.import.file") + msg}, fiber.StatusBadRequest)
 	}
 	if err != nil {

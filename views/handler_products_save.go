@@ -2,8 +2,7 @@ package views
 
 import (
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/catalog"
 )
 
 // productSave adds a product or saves an edit. A rejected form is shown again as typed, with
@@ -21,7 +20,7 @@ func (s *Server) productSave(c *fiber.Ctx) error {
 		}
 		switch {
 		case exists && !f.Edit:
-			f.Errors[live.FieldID] = T(lang, "products.exists")
+			f.Errors[catalog.FieldID] = T(lang, "products.exists")
 			ok = false
 		case !exists && f.Edit:
 			return s.fail(c, fiber.StatusNotFound, "products.notfound")
@@ -40,7 +39,7 @@ func (s *Server) productSave(c *fiber.Ctx) error {
 		d.Form = f
 		return s.render(c, ProductsPage(s.page(c, "products.title"), d))
 	}
-	if err := s.Actions.Catalog.Save(ctx, u.Shop, []live.Product{pr}); err != nil {
+	if err := s.Actions.Catalog.Save(ctx, u.Shop, []catalog.Product{pr}); err != nil {
 		s.Log.Error("views: product save", "shop", u.Shop, "product", pr.ID, "err", err)
 		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
 	}

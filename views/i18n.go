@@ -17,7 +17,7 @@ const langCookie = "ld_lang"
 
 var (
 	stringsMu sync.RWMutex
-	catalog   = map[string]map[string]string{LangZH: {}, LangEN: {}}
+	messages  = map[string]map[string]string{LangZH: {}, LangEN: {}}
 )
 
 // AddStrings adds translations for lang (LangZH or LangEN). Each area calls it from an init
@@ -25,10 +25,10 @@ var (
 func AddStrings(lang string, m map[string]string) {
 	stringsMu.Lock()
 	defer stringsMu.Unlock()
-	dst, ok := catalog[lang]
+	dst, ok := messages[lang]
 	if !ok {
 		dst = map[string]string{}
-		catalog[lang] = dst
+		messages[lang] = dst
 	}
 	for k, v := range m {
 		dst[k] = v
@@ -40,10 +40,10 @@ func AddStrings(lang string, m map[string]string) {
 func T(lang, key string) string {
 	stringsMu.RLock()
 	defer stringsMu.RUnlock()
-	if s, ok := catalog[lang][key]; ok {
+	if s, ok := messages[lang][key]; ok {
 		return s
 	}
-	if s, ok := catalog[LangZH][key]; ok {
+	if s, ok := messages[LangZH][key]; ok {
 		return s
 	}
 	return key

@@ -9,7 +9,7 @@ func jsStrings(lang string) map[string]string {
 	defer stringsMu.RUnlock()
 	out := map[string]string{}
 	for _, l := range []string{LangZH, lang} {
-		for k, v := range catalog[l] {
+		for k, v := range messages[l] {
 			if rest, ok := strings.CutPrefix(k, "js."); ok {
 				out[rest] = v
 			}

@@ -18,6 +18,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/livedesk/livedesk/account"
+	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/jobs"
@@ -32,19 +33,19 @@ type Main struct {
 	Log    *slog.Logger
 
 	// Built by Open in this order, closed by Close in the reverse order (see open).
-	CH        driver.Conn     // storage
-	Redis     *redis.Client   //
-	Keys      *ingest.Keys    // ingest: API keys, the durable writer, the service observers hang on
-	Writer    *ingest.Writer  //
-	Ingest    *ingest.Service //
-	App       *fiber.App      // HTTP
-	Hub       *hub.Hub        // websocket fan-out over Redis pub/sub
-	Catalog   *live.Catalog   // products and their stock
-	Stage     *live.Actions   // operator actions and the prompter's stage
-	Engine    *live.Engine    // live counters, the tick, rules and flags, sessions
-	Reports   *live.Reports   // post-stream reports
-	Scheduler *jobs.Scheduler // the shop's daily jobs
-	Users     *account.Users  // logins and roles
+	CH        driver.Conn      // storage
+	Redis     *redis.Client    //
+	Keys      *ingest.Keys     // ingest: API keys, the durable writer, the service observers hang on
+	Writer    *ingest.Writer   //
+	Ingest    *ingest.Service  //
+	App       *fiber.App       // HTTP
+	Hub       *hub.Hub         // websocket fan-out over Redis pub/sub
+	Catalog   *catalog.Catalog // products and their stock
+	Stage     *live.Actions    // operator actions and the prompter's stage
+	Engine    *live.Engine     // live counters, the tick, rules and flags, sessions
+	Reports   *live.Reports    // post-stream reports
+	Scheduler *jobs.Scheduler  // the shop's daily jobs
+	Users     *account.Users   // logins and roles
 	Started   time.Time
 
 	ln      net.Listener

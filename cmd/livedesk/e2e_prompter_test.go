@@ -18,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/livedesk/livedesk/account"
+	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/live"
 )
 
@@ -28,10 +29,10 @@ const evilTitle = `<img src=x onerror="document.title='pwned'"><b>加绒</b>卫�
 func seedCatalog(t *testing.T, s *testServer) *live.Actions {
 	t.Helper()
 	a := s.Stage
-	if err := a.Catalog.Save(context.Background(), "shopA", []live.Product{
-		{ID: "p1", Title: evilTitle, Price: 8900, ListPrice: 12900, Stock: 8, Tag: live.TagProfit,
+	if err := a.Catalog.Save(context.Background(), "shopA", []catalog.Product{
+		{ID: "p1", Title: evilTitle, Price: 8900, ListPrice: 12900, Stock: 8, Tag: catalog.TagProfit,
 			Points: []string{"加绒加厚<script>alert(1)</script>", "三色可选", "不起球", "第四条不显示"}},
-		{ID: "p2", Title: "纯棉T恤", Price: 1990, ListPrice: 3990, Stock: 120, Tag: live.TagTraffic, Points: []string{"纯棉"}},
+		{ID: "p2", Title: "纯棉T恤", Price: 1990, ListPrice: 3990, Stock: 120, Tag: catalog.TagTraffic, Points: []string{"纯棉"}},
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -315,7 +316,7 @@ func TestProductsImportExportPage(t *testing.T) {
 	if code != 200 || !strings.HasPrefix(xlsx, "PK") {
 		t.Fatalf("export xlsx: %d", code)
 	}
-	imp, err := live.ReadXLSX(strings.NewReader(xlsx))
+	imp, err := catalog.ReadXLSX(strings.NewReader(xlsx))
 	if err != nil || len(imp.Products) != 1 || imp.Products[0].Price != 1990 || imp.Products[0].Stock != 120 {
 		t.Fatalf("exported xlsx reads back as %+v %v", imp, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/bsm/redislock"
 
 	"github.com/livedesk/livedesk/account"
+	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/jobs"
@@ -59,9 +60,9 @@ func (m *Main) openHub(ctx context.Context) error {
 // ClickHouse, so they run off the acknowledgement path (their state is rebuilt from the durable
 // events); Close drains them before the writer closes.
 func (m *Main) openStage() {
-	m.Catalog = live.NewCatalog(m.CH)
+	m.Catalog = catalog.NewCatalog(m.CH)
 	m.Stage = &live.Actions{CH: m.CH, Catalog: m.Catalog, Recorder: m.Ingest, Publisher: m.Hub, Log: m.Log}
-	stock := ingest.NewAsyncObserver(&live.StockObserver{Catalog: m.Catalog, Listeners: []live.StockListener{m.Stage}, Log: m.Log},
+	stock := ingest.NewAsyncObserver(&catalog.StockObserver{Catalog: m.Catalog, Listeners: []catalog.StockListener{m.Stage}, Log: m.Log},
 		ingest.AsyncOptions{Keep: func(_ context.Context, e *ingest.Event) bool { return e.Type == ingest.TypeStock && e.Product != "" },
 			Every: observeEvery, Log: m.Log})
 	stage := ingest.NewAsyncObserver(m.Stage, ingest.AsyncOptions{Keep: m.Stage.Wants, Every: observeEvery, Log: m.Log})
@@ -201,7 +202,7 @@ func flagErr(err error) error {
 }
 
 // catalogTitles gives the control room the catalog's product titles.
-type catalogTitles struct{ c *live.Catalog }
+type catalogTitles struct{ c *catalog.Catalog }
 
 // Titles returns id → title of every product of shop.
 func (t catalogTitles) Titles(ctx context.Context, shop string) (map[string]string, error) {

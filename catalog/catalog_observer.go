@@ -1,4 +1,4 @@
-package live
+package catalog
 
 import (
 	"context"
@@ -44,7 +44,7 @@ func (o *StockObserver) Observe(ctx context.Context, shop string, events []inges
 		return
 	}
 	if err := o.Catalog.SetStock(ctx, shop, levels); err != nil {
-		o.log().Error("live: store stock events", "shop", shop, "err", err)
+		o.log().Error("catalog: store stock events", "shop", shop, "err", err)
 		return
 	}
 	for _, l := range o.Listeners {

@@ -1,4 +1,4 @@
-package live
+package catalog
 
 import (
 	"bytes"
@@ -67,7 +67,7 @@ type Import struct {
 
 // ErrImportFile means the file as a whole could not be read (not a spreadsheet, no header, no
 // id/title/price column); the wrapped message says which.
-var ErrImportFile = errors.New("live: import")
+var ErrImportFile = errors.New("catalog: import")
 
 // ReadCSV reads a product sheet saved as CSV: UTF-8 (with or without BOM) or, as Excel on a
 // Chinese Windows saves it, GB18030.

@@ -1,4 +1,4 @@
-package live
+package catalog
 
 import (
 	"encoding/csv"
@@ -26,12 +26,12 @@ func exportRow(p Product) []string {
 // in the layout ReadCSV reads back.
 func WriteCSV(w io.Writer, ps []Product) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
-		return fmt.Errorf("live: export csv: %w", err)
+		return fmt.Errorf("catalog: export csv: %w", err)
 	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
 	if err := cw.Write(headers()); err != nil {
-		return fmt.Errorf("live: export csv: %w", err)
+		return fmt.Errorf("catalog: export csv: %w", err)
 	}
 	for _, p := range ps {
 		row := exportRow(p)
@@ -41,12 +41,12 @@ func WriteCSV(w io.Writer, ps []Product) error {
 			}
 		}
 		if err := cw.Write(row); err != nil {
-			return fmt.Errorf("live: export csv: %w", err)
+			return fmt.Errorf("catalog: export csv: %w", err)
 		}
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
-		return fmt.Errorf("live: export csv: %w", err)
+		return fmt.Errorf("catalog: export csv: %w", err)
 	}
 	return nil
 }
@@ -58,28 +58,28 @@ func WriteXLSX(w io.Writer, ps []Product) error {
 	defer f.Close()
 	const sheet = "商品"
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
-		return fmt.Errorf("live: export xlsx: %w", err)
+		return fmt.Errorf("catalog: export xlsx: %w", err)
 	}
 	sw, err := f.NewStreamWriter(sheet)
 	if err != nil {
-		return fmt.Errorf("live: export xlsx: %w", err)
+		return fmt.Errorf("catalog: export xlsx: %w", err)
 	}
 	if err := sw.SetColWidth(1, 1, 14); err != nil {
-		return fmt.Errorf("live: export xlsx: %w", err)
+		return fmt.Errorf("catalog: export xlsx: %w", err)
 	}
 	if err := sw.SetColWidth(2, 2, 36); err != nil {
-		return fmt.Errorf("live: export xlsx: %w", err)
+		return fmt.Errorf("catalog: export xlsx: %w", err)
 	}
 	if err := sw.SetColWidth(8, 9, 40); err != nil {
-		return fmt.Errorf("live: export xlsx: %w", err)
+		return fmt.Errorf("catalog: export xlsx: %w", err)
 	}
 	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
 	if err != nil {
-		return fmt.Errorf("live: export xlsx: %w", err)
+		return fmt.Errorf("catalog: export xlsx: %w", err)
 	}
 	wrap, err := f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
 	if err != nil {
-		return fmt.Errorf("live: export xlsx: %w", err)
+		return fmt.Errorf("catalog: export xlsx: %w", err)
 	}
 	row := func(n int, cells []string, style int) error {
 		vals := make([]any, len(cells))
@@ -93,18 +93,18 @@ func WriteXLSX(w io.Writer, ps []Product) error {
 		return sw.SetRow(ref, vals)
 	}
 	if err := row(1, headers(), bold); err != nil {
-		return fmt.Errorf("live: export xlsx: %w", err)
+		return fmt.Errorf("catalog: export xlsx: %w", err)
 	}
 	for i, p := range ps {
 		if err := row(i+2, exportRow(p), wrap); err != nil {
-			return fmt.Errorf("live: export xlsx: %w", err)
+			return fmt.Errorf("catalog: export xlsx: %w", err)
 		}
 	}
 	if err := sw.Flush(); err != nil {
-		return fmt.Errorf("live: export xlsx: %w", err)
+		return fmt.Errorf("catalog: export xlsx: %w", err)
 	}
 	if _, err := f.WriteTo(w); err != nil {
-		return fmt.Errorf("live: export xlsx: %w", err)
+		return fmt.Errorf("catalog: export xlsx: %w", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package live
+package catalog
 
 import (
 	"context"
@@ -208,7 +208,7 @@ func (c *Catalog) query(ctx context.Context, shop string, ids []string) ([]Produ
 	}
 	rows, err := c.CH.Query(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("live: catalog list %s: %w", shop, err)
+		return nil, fmt.Errorf("catalog: catalog list %s: %w", shop, err)
 	}
 	var out []Product
 	for rows.Next() {
@@ -216,7 +216,7 @@ func (c *Catalog) query(ctx context.Context, shop string, ids []string) ([]Produ
 		var deleted uint8
 		if err := rows.Scan(&p.ID, &p.Title, &p.Price, &p.ListPrice, &p.Image, &p.Tag, &p.Points, &p.Script, &deleted, &p.Updated); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("live: catalog scan: %w", err)
+			return nil, fmt.Errorf("catalog: catalog scan: %w", err)
 		}
 		if deleted == 0 {
 			out = append(out, p)
@@ -224,7 +224,7 @@ func (c *Catalog) query(ctx context.Context, shop string, ids []string) ([]Produ
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("live: catalog list %s: %w", shop, err)
+		return nil, fmt.Errorf("catalog: catalog list %s: %w", shop, err)
 	}
 	if len(out) == 0 {
 		return out, nil
@@ -232,14 +232,14 @@ func (c *Catalog) query(ctx context.Context, shop string, ids []string) ([]Produ
 	stock := map[string]int64{}
 	srows, err := c.CH.Query(ctx, sq, args...)
 	if err != nil {
-		return nil, fmt.Errorf("live: catalog stock %s: %w", shop, err)
+		return nil, fmt.Errorf("catalog: catalog stock %s: %w", shop, err)
 	}
 	for srows.Next() {
 		var id string
 		var n int64
 		if err := srows.Scan(&id, &n); err != nil {
 			srows.Close()
-			return nil, fmt.Errorf("live: catalog stock scan: %w", err)
+			return nil, fmt.Errorf("catalog: catalog stock scan: %w", err)
 		}
 		stock[id] = n
 	}
@@ -260,14 +260,14 @@ func (c *Catalog) Save(ctx context.Context, shop string, ps []Product) error {
 	for i := range ps {
 		ps[i].Normalize()
 		if errs := ps[i].Validate(); len(errs) > 0 {
-			return fmt.Errorf("live: catalog save %s: product %q: %v", shop, ps[i].ID, errs[0])
+			return fmt.Errorf("catalog: catalog save %s: product %q: %v", shop, ps[i].ID, errs[0])
 		}
 	}
 	now := c.now()
 	ver := uint64(now.UnixNano())
 	batch, err := c.CH.PrepareBatch(ctx, "INSERT INTO products (shop, id, title, price, list_price, image, tag, points, script, deleted, updated, version)")
 	if err != nil {
-		return fmt.Errorf("live: catalog save %s: %w", shop, err)
+		return fmt.Errorf("catalog: catalog save %s: %w", shop, err)
 	}
 	defer batch.Close()
 	for _, p := range ps {
@@ -276,11 +276,11 @@ func (c *Catalog) Save(ctx context.Context, shop string, ps []Product) error {
 			pts = []string{}
 		}
 		if err := batch.Append(shop, p.ID, p.Title, p.Price, p.ListPrice, p.Image, p.Tag, pts, p.Script, uint8(0), now, ver); err != nil {
-			return fmt.Errorf("live: catalog save %s: %w", shop, err)
+			return fmt.Errorf("catalog: catalog save %s: %w", shop, err)
 		}
 	}
 	if err := batch.Send(); err != nil {
-		return fmt.Errorf("live: catalog save %s: %w", shop, err)
+		return fmt.Errorf("catalog: catalog save %s: %w", shop, err)
 	}
 	levels := make([]StockLevel, len(ps))
 	for i, p := range ps {
@@ -295,14 +295,14 @@ func (c *Catalog) Delete(ctx context.Context, shop, id string) error {
 	now := c.now()
 	batch, err := c.CH.PrepareBatch(ctx, "INSERT INTO products (shop, id, title, price, list_price, image, tag, points, script, deleted, updated, version)")
 	if err != nil {
-		return fmt.Errorf("live: catalog delete %s/%s: %w", shop, id, err)
+		return fmt.Errorf("catalog: catalog delete %s/%s: %w", shop, id, err)
 	}
 	defer batch.Close()
 	if err := batch.Append(shop, id, "", int64(0), int64(0), "", "", []string{}, "", uint8(1), now, uint64(now.UnixNano())); err != nil {
-		return fmt.Errorf("live: catalog delete %s/%s: %w", shop, id, err)
+		return fmt.Errorf("catalog: catalog delete %s/%s: %w", shop, id, err)
 	}
 	if err := batch.Send(); err != nil {
-		return fmt.Errorf("live: catalog delete %s/%s: %w", shop, id, err)
+		return fmt.Errorf("catalog: catalog delete %s/%s: %w", shop, id, err)
 	}
 	return nil
 }
@@ -322,16 +322,16 @@ func (c *Catalog) SetStock(ctx context.Context, shop string, levels []StockLevel
 	}
 	batch, err := c.CH.PrepareBatch(ctx, "INSERT INTO product_stock (shop, product, stock, updated, version)")
 	if err != nil {
-		return fmt.Errorf("live: catalog stock %s: %w", shop, err)
+		return fmt.Errorf("catalog: catalog stock %s: %w", shop, err)
 	}
 	defer batch.Close()
 	for _, l := range levels {
 		if err := batch.Append(shop, l.Product, l.Stock, l.At.UTC(), uint64(l.At.UnixNano())); err != nil {
-			return fmt.Errorf("live: catalog stock %s: %w", shop, err)
+			return fmt.Errorf("catalog: catalog stock %s: %w", shop, err)
 		}
 	}
 	if err := batch.Send(); err != nil {
-		return fmt.Errorf("live: catalog stock %s: %w", shop, err)
+		return fmt.Errorf("catalog: catalog stock %s: %w", shop, err)
 	}
 	return nil
 }
