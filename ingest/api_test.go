@@ -267,6 +267,7 @@ func TestAbandonedClaimRecovered(t *testing.T) {
 	if _, err := h.svc.Dedup.Claim(context.Background(), "s1", evs); err != nil {
 		t.Fatal(err)
 	}
+	leaseEnd := time.Now().Add(h.svc.Dedup.Lease) // the claims' lease ends by then
 	if err := InsertBatch(context.Background(), h.conn, "crashed", evs[:4]); err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +275,7 @@ func TestAbandonedClaimRecovered(t *testing.T) {
 	if code, res := h.post(key, body); code != 429 {
 		t.Fatalf("resend during the lease: %d %v", code, res)
 	}
-	time.Sleep(400 * time.Millisecond)
+	time.Sleep(time.Until(leaseEnd))
 	code, res := h.post(key, body)
 	if code != 200 || num(res, "accepted") != 6 || num(res, "duplicates") != 4 {
 		t.Fatalf("resend after the lease: %d %v", code, res)

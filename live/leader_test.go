@@ -34,15 +34,20 @@ func TestOneLeaderAcrossInstances(t *testing.T) {
 	defer stopB()
 	doneA := make(chan struct{})
 	go func() { defer close(doneA); a.Run(ctxA) }()
+	seq := func() int64 { b, _ := h.Latest(context.Background(), "s1", "r1", "tick"); return hub.EnvelopeSeq(b) }
 	waitFor(t, "a leads", func() bool { return a.LastTick() != 0 })
 	go b.Run(ctxB)
-	time.Sleep(time.Second) // b tries ten times while a refreshes its lock
+	// Run holds the leader lock for lockTTLTicks ticks and refreshes it every tick. Let a publish
+	// (one tick message a tick, a minutes message at most once a minute) for three lock lifetimes
+	// and more: b, trying once a tick, would have led by then had a's lock lapsed.
+	const lockTTLTicks = 3 // Run: ttl := 3 * e.Tick
+	from := seq()
+	waitFor(t, "a ticks on", func() bool { return seq() >= from+3*lockTTLTicks+1 })
 	if b.LastTick() != 0 {
 		t.Fatal("two leaders at once")
 	}
 	stopA()
 	<-doneA
-	seq := func() int64 { b, _ := h.Latest(context.Background(), "s1", "r1", "tick"); return hub.EnvelopeSeq(b) }
 	before := seq()
 	waitFor(t, "b takes over and publishes", func() bool { return b.LastTick() != 0 && seq() > before })
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -94,13 +95,16 @@ func (p *serveProc) kill() {
 }
 
 // producer posts batches of unique events from several goroutines and remembers which ids were
-// acknowledged (a 200 whose counts cover the whole batch).
+// acknowledged (a 200 whose counts cover the whole batch). A response that breaks the API's
+// contract is kept in problems and stops its worker; report fails the test with them once the
+// workers are done (a worker may outlive a test that stopped early, so it never calls t itself).
 type producer struct {
 	url, key string
 	batch    int
 	mu       sync.Mutex
 	acked    []string
 	statuses map[int]int
+	problems []string
 	errors   atomic.Int64
 	seq      atomic.Int64
 }
@@ -134,15 +138,20 @@ func (p *producer) run(ctx context.Context, workers int) *sync.WaitGroup {
 				resp.Body.Close()
 				p.mu.Lock()
 				p.statuses[resp.StatusCode]++
+				problem := ""
 				if resp.StatusCode == http.StatusOK {
-					if jsonInt(b, "accepted") != p.batch {
-						p.mu.Unlock()
-						panic(fmt.Sprintf("a fresh batch was not accepted whole: %s", b))
+					if jsonInt(b, "accepted") == p.batch {
+						p.acked = append(p.acked, ids...)
+					} else {
+						problem = fmt.Sprintf("a fresh batch was not accepted whole: %s", b)
 					}
-					p.acked = append(p.acked, ids...)
 				} else if resp.StatusCode/100 == 2 {
+					problem = fmt.Sprintf("unexpected %d: %s", resp.StatusCode, b)
+				}
+				if problem != "" {
+					p.problems = append(p.problems, problem)
 					p.mu.Unlock()
-					panic(fmt.Sprintf("unexpected %d: %s", resp.StatusCode, b))
+					return
 				}
 				p.mu.Unlock()
 				if resp.StatusCode != http.StatusOK {
@@ -152,6 +161,16 @@ func (p *producer) run(ctx context.Context, workers int) *sync.WaitGroup {
 		}()
 	}
 	return &wg
+}
+
+// report fails t with every problem the workers met. Call it after their WaitGroup is done.
+func (p *producer) report(t *testing.T) {
+	t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, msg := range p.problems {
+		t.Error(msg)
+	}
 }
 
 // checkExactlyOnce asserts that every acknowledged id is stored exactly once and that no id of the
@@ -195,18 +214,20 @@ func checkExactlyOnce(t *testing.T, conn driver.Conn, shop string, acked []strin
 
 // TestCrashAfterAcknowledge: SIGKILL the server while producers post; after a restart on the same
 // data dir every acknowledged event is in ClickHouse exactly once. "spilling" posts enough at once
-// (32k events in flight) for the writer to acknowledge from the spool, so some acknowledged
-// events are only on disk at the kill.
+// (32k events in flight) for the writer to acknowledge from the spool, kills the server while a
+// spilled batch is on disk and checks that some acknowledged events were only there at the kill:
+// it fails if the writer stopped spilling.
 func TestCrashAfterAcknowledge(t *testing.T) {
 	for _, c := range []struct {
 		name           string
 		workers, batch int
-	}{{"steady", 4, 500}, {"spilling", 16, 2000}} {
-		t.Run(c.name, func(t *testing.T) { crashAfterAcknowledge(t, c.workers, c.batch) })
+		spilling       bool
+	}{{"steady", 4, 500, false}, {"spilling", 16, 2000, true}} {
+		t.Run(c.name, func(t *testing.T) { crashAfterAcknowledge(t, c.workers, c.batch, c.spilling) })
 	}
 }
 
-func crashAfterAcknowledge(t *testing.T, workers, batch int) {
+func crashAfterAcknowledge(t *testing.T, workers, batch int, spilling bool) {
 	bin := livedeskBinary(t)
 	opts, conn := localtest.Database(t)
 	raddr, _ := localtest.Redis(t)
@@ -220,27 +241,86 @@ func crashAfterAcknowledge(t *testing.T, workers, batch int) {
 	ctx, stop := context.WithCancel(context.Background())
 	wg := p.run(ctx, workers)
 	time.Sleep(3 * time.Second)
+	if spilling {
+		waitSpilled(dataDir)
+	}
 	srv.kill() // SIGKILL with requests in flight
 	killedAt := len(p.ackedCopy())
 	stop()
 	wg.Wait()
+	p.report(t)
 	if killedAt == 0 {
 		t.Fatalf("nothing was acknowledged before the kill: %v", p.statuses)
 	}
-	left, _ := filepath.Glob(filepath.Join(dataDir, "spool", "*.ndjson"))
+	left := spoolFiles(dataDir)
+	onDisk := ackedIn(t, left, p.acked)
+	if spilling && onDisk == 0 {
+		t.Errorf("no acknowledged event was only in the spool at the kill (%d spool files left): the writer did not spill", len(left))
+	}
 	srv = startServeProc(t, bin, opts, raddr, dataDir)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		pending, _ := filepath.Glob(filepath.Join(dataDir, "spool", "*.ndjson"))
-		if len(pending) == 0 || time.Now().After(deadline) {
+		if len(spoolFiles(dataDir)) == 0 || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
 	rows, distinct := checkExactlyOnce(t, conn, "crash", p.acked)
-	t.Logf("killed after %d acknowledged events (statuses %v, %d connection errors, %d spool files left on disk); after restart: %d rows, %d distinct ids",
-		len(p.acked), p.statuses, p.errors.Load(), len(left), rows, distinct)
+	t.Logf("killed after %d acknowledged events (statuses %v, %d connection errors, %d spool files left on disk holding %d acknowledged events); after restart: %d rows, %d distinct ids",
+		len(p.acked), p.statuses, p.errors.Load(), len(left), onDisk, rows, distinct)
 	srv.kill()
+}
+
+// spoolFiles lists the complete spool files (batches fsynced and renamed) under dataDir.
+func spoolFiles(dataDir string) []string {
+	files, _ := filepath.Glob(filepath.Join(dataDir, "spool", "*.ndjson"))
+	return files
+}
+
+// waitSpilled returns once some spool file has stayed on disk across two looks 100 ms apart, so
+// that its batch's acknowledgement has reached the producer by the time the caller kills the
+// server; or after 10 s, leaving the caller's check to report that nothing was spilled.
+func waitSpilled(dataDir string) {
+	seen := map[string]bool{}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		now := map[string]bool{}
+		for _, f := range spoolFiles(dataDir) {
+			if seen[f] {
+				return
+			}
+			now[f] = true
+		}
+		seen = now
+	}
+}
+
+// ackedIn counts the acknowledged ids stored in the given spool files.
+func ackedIn(t *testing.T, files []string, acked []string) int {
+	t.Helper()
+	want := make(map[string]bool, len(acked))
+	for _, id := range acked {
+		want[id] = true
+	}
+	n := 0
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range bytes.Split(b, []byte{'\n'}) {
+			var e struct{ ID string }
+			if len(line) == 0 {
+				continue
+			}
+			if err := json.Unmarshal(line, &e); err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			if want[e.ID] {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func (p *producer) ackedCopy() []string {
@@ -278,6 +358,7 @@ func TestClickHouseDownDuringIngest(t *testing.T) {
 	time.Sleep(2 * time.Second)
 	stop()
 	wg.Wait()
+	p.report(t)
 	// Wait for the spool to drain into ClickHouse.
 	deadline := time.Now().Add(60 * time.Second)
 	for {
