@@ -8,6 +8,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/ingest"
 )
 
@@ -256,7 +257,7 @@ func (a *batchAgg) add(shop string, e *ingest.Event, now time.Time) {
 		a.addOrder(shop, e)
 	case ingest.TypeComment:
 		a.count(shop, room, "", fComments, 1, ts)
-		topic := classifyComment(e.Text)
+		topic := livedesk.ClassifyComment(e.Text)
 		if topic != "" {
 			a.count(shop, room, "", fQuestion+topic, 1, ts)
 		}

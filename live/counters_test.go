@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/schema/localdb/localtest"
 )
@@ -69,7 +70,7 @@ func TestCountersOnePipelinePerBatchWithTTLs(t *testing.T) {
 	}
 	// 2000 events over 40 s: enters in minute 0 → 500 entries; clicks per product in 10 s buckets.
 	h := rdb.HGetAll(ctx, bucketKey("s1", "r1", spanMinute, testBase.Unix())).Val()
-	if h[fEntries] != "500" || h[fClicks] != "500" || h[fComments] != "500" || h[fQuestion+TopicPrice] != "500" {
+	if h[fEntries] != "500" || h[fClicks] != "500" || h[fComments] != "500" || h[fQuestion+livedesk.TopicPrice] != "500" {
 		t.Fatalf("minute bucket %v", h)
 	}
 }

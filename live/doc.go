@@ -37,7 +37,7 @@
 //	e := live.NewEngine(rdb, ch, hub, log)       // one per instance; go e.Run(ctx)
 //	ingestService.Observers = append(…, e.Counters())
 //	e.StartSession(ctx, shop, room)              // 开播 (idempotent: returns the live session)
-//	e.EndSession(ctx, shop, room)                // 下播 (ErrNotFound when idle)
+//	e.EndSession(ctx, shop, room)                // 下播 (ErrNotLive when idle)
 //	e.CurrentSession / Sessions / SessionByID    // stream_sessions
 //	e.OnSessionEnded(func(ctx, shop, room, id, start, end))  // the report builder
 //	e.AckFlag(ctx, shop, room, flagID, by)       // ErrNoFlag when no longer active

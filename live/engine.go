@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/livedesk/livedesk"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -149,7 +150,7 @@ func (e *Engine) Settings(ctx context.Context, shop, room string) (Settings, err
 // every instance uses them within settingsTTL. A validation error's message is safe to show.
 func (e *Engine) UpdateSettings(ctx context.Context, shop, room string, s Settings) error {
 	if err := s.Validate(); err != nil {
-		return &InvalidError{Field: "settings", Reason: err.Error(), ReasonZH: "设置超出范围：" + err.Error()}
+		return livedesk.Invalid("settings", err.Error(), "设置超出范围："+err.Error())
 	}
 	if err := e.settings.save(ctx, shop, room, s, e.now()); err != nil {
 		return err
@@ -223,7 +224,10 @@ func (e *Engine) startSession(ctx context.Context, shop, room string, auto bool,
 	return s, nil
 }
 
-// EndSession ends the room's live session (下播) and returns it. ErrNotFound when none is live.
+// ErrNotLive means the room has no live session (下播 of an idle room).
+var ErrNotLive = &livedesk.Error{Code: livedesk.ENOTFOUND, Message: "live: no live session"}
+
+// EndSession ends the room's live session (下播) and returns it. ErrNotLive when none is live.
 func (e *Engine) EndSession(ctx context.Context, shop, room string) (Session, error) {
 	return e.endSession(ctx, shop, room, e.now(), EndedByOperator)
 }
@@ -234,7 +238,7 @@ func (e *Engine) endSession(ctx context.Context, shop, room string, at time.Time
 		return Session{}, err
 	}
 	if !live {
-		return Session{}, ErrNotFound
+		return Session{}, ErrNotLive
 	}
 	s.Ended, s.EndedBy = at.UTC().Truncate(time.Second), by
 	if s.Ended.Before(s.Started) {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strconv"
 	"time"
+
+	"github.com/livedesk/livedesk"
 )
 
 // Snooze limits.
@@ -29,7 +31,7 @@ func (e *Engine) AckFlag(ctx context.Context, shop, room, flagID, by string) err
 // if its condition still holds.
 func (e *Engine) SnoozeFlag(ctx context.Context, shop, room, flagID string, d time.Duration, by string) error {
 	if d < MinSnooze || d > MaxSnooze {
-		return &InvalidError{Field: "snooze", Reason: "between 1 minute and 2 hours", ReasonZH: "稍后提醒须在 1 分钟到 2 小时之间"}
+		return livedesk.Invalid("snooze", "between 1 minute and 2 hours", "稍后提醒须在 1 分钟到 2 小时之间")
 	}
 	until := e.now().Add(d).UnixMilli()
 	f, err := updateFlag(ctx, e.rdb, shop, room, flagID, func(f *Flag) {
@@ -54,7 +56,7 @@ func (e *Engine) RespondFlag(ctx context.Context, shop, room, flagID, response, 
 		known = known || r.Key == response
 	}
 	if !known {
-		return &InvalidError{Field: "response", Reason: "not a suggested response of this flag", ReasonZH: "不是该提醒的建议操作"}
+		return livedesk.Invalid("response", "not a suggested response of this flag", "不是该提醒的建议操作")
 	}
 	f, err = updateFlag(ctx, e.rdb, shop, room, flagID, func(f *Flag) { f.State, f.SnoozedUntil = FlagAcknowledged, 0 })
 	if err != nil && !errors.Is(err, ErrNoFlag) {

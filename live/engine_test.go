@@ -12,10 +12,12 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/schema/localdb/localtest"
+	"github.com/livedesk/livedesk/stage"
 )
 
 // testBase is the start of the controlled clock in engine tests.
@@ -27,7 +29,7 @@ type testEngine struct {
 	t   *testing.T
 	e   *Engine
 	svc *ingest.Service
-	act *Actions // the room's stage: pins posted as events reach it, and through it the tick
+	act *stage.Actions // the room's stage: pins posted as events reach it, and through it the tick
 	rdb *redis.Client
 	ch  driver.Conn
 	mu  sync.Mutex
@@ -56,7 +58,7 @@ func newTestEngine(t *testing.T) *testEngine {
 	t.Cleanup(w.Close)
 	te.svc = &ingest.Service{Dedup: ingest.NewDedup(rdb), Writer: w, Log: quietLog, Now: te.now,
 		Observers: []ingest.Observer{te.e.Counters()}}
-	te.act = &Actions{CH: ch, Catalog: catalog.NewCatalog(ch), Recorder: te.svc, Publisher: h, Pins: te.e, Log: quietLog, Now: te.now}
+	te.act = &stage.Actions{CH: ch, Catalog: catalog.NewCatalog(ch), Recorder: te.svc, Publisher: h, Pins: te.e, Log: quietLog, Now: te.now}
 	te.svc.Observers = append(te.svc.Observers, te.act)
 	te.e.Stages = te.act
 	return te
@@ -270,10 +272,10 @@ func TestMetricsExactAndRebuildAfterRedisLoss(t *testing.T) {
 	}
 	check("closed minute", mins[0])
 	check("session", s.SessionTotals)
-	if len(s.Comments) != 1 || s.Comments[0].Text != "<b>有S码吗？</b>" || s.Comments[0].Topic != TopicSize {
+	if len(s.Comments) != 1 || s.Comments[0].Text != "<b>有S码吗？</b>" || s.Comments[0].Topic != livedesk.TopicSize {
 		t.Fatalf("comments %+v", s.Comments)
 	}
-	if s.Questions[0].Topic != TopicSize || s.Questions[0].Count != 1 || s.Questions[0].Example == "" {
+	if s.Questions[0].Topic != livedesk.TopicSize || s.Questions[0].Count != 1 || s.Questions[0].Example == "" {
 		t.Fatalf("questions %+v", s.Questions)
 	}
 	if s.Ads.Spend != 5000 || s.Ads.GMV != 12345 {
@@ -330,7 +332,7 @@ func TestSessionsManualQuietAndHook(t *testing.T) {
 	if _, err := te.e.EndSession(ctx, "s1", "r1"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := te.e.EndSession(ctx, "s1", "r1"); err != ErrNotFound {
+	if _, err := te.e.EndSession(ctx, "s1", "r1"); err != ErrNotLive {
 		t.Fatalf("second 下播: %v", err)
 	}
 	// Auto start on, quiet period 120 s: a session starts on a live event and ends after quiet.

@@ -3,11 +3,11 @@ package live
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"sort"
 	"time"
 
+	"github.com/livedesk/livedesk"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -15,7 +15,7 @@ import (
 func flagsKey(shop, room string) string { return "ld:live:flags:" + roomTag(shop, room) }
 
 // ErrNoFlag means the flag is not active (cleared, or never raised in this room).
-var ErrNoFlag = errors.New("live: no such active flag")
+var ErrNoFlag = &livedesk.Error{Code: livedesk.ENOTFOUND, Key: "error.notfound", Message: "live: no such active flag"}
 
 // flagChange is one lifecycle step to store in flag_events.
 type flagChange struct {

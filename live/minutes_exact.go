@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/livedesk/livedesk"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -245,7 +246,7 @@ func (e *Engine) exactFromClickHouse(ctx context.Context, shop, room string, lo,
 			c.Online, c.HasOnline = on, true
 		}
 		for _, t := range texts {
-			if topic := classifyComment(t); topic != "" {
+			if topic := livedesk.ClassifyComment(t); topic != "" {
 				if c.Questions == nil {
 					c.Questions = map[string]int64{}
 				}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/schema/localdb/localtest"
@@ -152,9 +153,9 @@ func TestTickSizeLongSession(t *testing.T) {
 			CTR: rate(130, 900, 1), CVR: rate(3, 120, 1)})
 	}
 	for i := 0; i < maxComments; i++ {
-		d.Comments = append(d.Comments, Comment{TS: now.UnixMilli(), User: fmt.Sprintf("u%d", i), Text: "这件衣服有S码吗？多少钱", Topic: TopicSize})
+		d.Comments = append(d.Comments, Comment{TS: now.UnixMilli(), User: fmt.Sprintf("u%d", i), Text: "这件衣服有S码吗？多少钱", Topic: livedesk.TopicSize})
 	}
-	d.Questions = questionCounts(map[string]int64{TopicSize: 40}, map[string]int64{TopicSize: 4}, d.Comments)
+	d.Questions = questionCounts(map[string]int64{livedesk.TopicSize: 40}, map[string]int64{livedesk.TopicSize: 4}, d.Comments)
 	sess := Session{ID: "r1-s", Started: start}
 	snap := buildSnapshot("r1", sess, true, now, d, nil, DefaultSettings())
 	after, _ := json.Marshal(snap)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/livedesk/livedesk"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -400,11 +401,11 @@ func (r *roomReader) products(ctx context.Context, shop, room string, hashes []*
 // questionCounts lists every topic in display order with session and window counts and the
 // latest example among the recent comments (newest first).
 func questionCounts(sess, last map[string]int64, recent []Comment) []TopicCount {
-	out := make([]TopicCount, len(topicOrder))
-	for i, t := range topicOrder {
-		out[i] = TopicCount{Topic: t.key, Label: t.label, Count: sess[t.key], Last5: last[t.key]}
+	out := make([]TopicCount, len(livedesk.Topics))
+	for i, t := range livedesk.Topics {
+		out[i] = TopicCount{Topic: t.Key, Label: t.ZH, Count: sess[t.Key], Last5: last[t.Key]}
 		for _, c := range recent {
-			if c.Topic == t.key {
+			if c.Topic == t.Key {
 				out[i].Example = c.Text
 				break
 			}

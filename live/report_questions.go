@@ -1,6 +1,10 @@
 package live
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/livedesk/livedesk"
+)
 
 // maxExamples is how many example texts a question topic shows.
 const maxExamples = 3
@@ -11,7 +15,7 @@ const maxExamples = 3
 func questionTopics(texts []textCount) []TopicRow {
 	rows := map[string]*TopicRow{}
 	for _, t := range texts { // most frequent first, so examples are the most asked
-		topic := classifyComment(t.text)
+		topic := livedesk.ClassifyComment(t.text)
 		if topic == "" {
 			continue
 		}
@@ -36,14 +40,4 @@ func questionTopics(texts []textCount) []TopicRow {
 		return out[i].Topic < out[j].Topic
 	})
 	return out
-}
-
-// TopicLabel returns the zh-CN label of a question topic (the key itself when unknown).
-func TopicLabel(topic string) string {
-	for _, t := range topicOrder {
-		if t.key == topic {
-			return t.label
-		}
-	}
-	return topic
 }

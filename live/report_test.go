@@ -10,6 +10,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/schema/localdb/localtest"
@@ -164,7 +165,7 @@ func recompute(span SessionSpan, rows []rawEvent) expected {
 			addSet(prodClickers, e.product, e.user)
 		case "comment":
 			m.Comments++
-			if topic := classifyComment(e.text); topic != "" {
+			if topic := livedesk.ClassifyComment(e.text); topic != "" {
 				x.topics[topic]++
 			}
 		case "ad_spend":

@@ -228,16 +228,6 @@ type Comment struct {
 	Topic string `json:"topic"`
 }
 
-// Question topics, in display order; labels are the zh-CN names.
-const (
-	TopicSize     = "size"     // 尺码
-	TopicShipping = "shipping" // 发货
-	TopicPrice    = "price"    // 价格
-	TopicQuality  = "quality"  // 质量
-	TopicDiscount = "discount" // 优惠
-	TopicOther    = "other"    // 其他
-)
-
 // TopicCount is how many buyer questions of one topic were asked in the session and in the window.
 type TopicCount struct {
 	Topic   string `json:"topic"`

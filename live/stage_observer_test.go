@@ -8,6 +8,7 @@ import (
 
 	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/ingest"
+	"github.com/livedesk/livedesk/stage"
 )
 
 // TestIngestedStageEvents: pin, cue, flash_sale and unpin events posted through the ingest API
@@ -28,7 +29,7 @@ func TestIngestedStageEvents(t *testing.T) {
 			t.Fatalf("ingest %s: %+v %v", body, res, err)
 		}
 	}
-	stage := func() Stage {
+	stage := func() stage.Stage {
 		t.Helper()
 		st, err := te.act.Stage(ctx, "s1", "r1")
 		if err != nil {

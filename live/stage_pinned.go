@@ -6,10 +6,10 @@ import (
 	"time"
 )
 
-// StageSource gives a room's stored stage (Actions satisfies it). The engine reads the pinned
-// product from it when it rebuilds a room after Redis was lost.
+// StageSource gives the pinned product of a room's stored stage ("" = none; *stage.Actions
+// satisfies it). The engine reads it when it rebuilds a room after Redis was lost.
 type StageSource interface {
-	Stage(ctx context.Context, shop, room string) (Stage, error)
+	Pinned(ctx context.Context, shop, room string) (string, error)
 }
 
 // pinnedTTL bounds the room's pinned-product key (refreshed by every stored stage).
@@ -32,13 +32,9 @@ func (e *Engine) restorePinned(ctx context.Context, shop, room string) error {
 	if e.Stages == nil {
 		return nil
 	}
-	st, err := e.Stages.Stage(ctx, shop, room)
+	pinned, err := e.Stages.Pinned(ctx, shop, room)
 	if err != nil {
 		return err
-	}
-	pinned := ""
-	if st.Product != nil {
-		pinned = st.Product.ID
 	}
 	return e.SetPinned(ctx, shop, room, pinned)
 }

@@ -262,7 +262,7 @@ func (e *Engine) sessionRules(ctx context.Context, shop, room string, s Settings
 	if live && s.QuietS > 0 && !lastAct.IsZero() {
 		quiet := time.Duration(s.QuietS) * time.Second
 		if now.Sub(lastAct) > quiet && now.Sub(sess.Started) > quiet {
-			if _, err := e.endSession(ctx, shop, room, lastAct, EndedByQuiet); err != nil && !errors.Is(err, ErrNotFound) {
+			if _, err := e.endSession(ctx, shop, room, lastAct, EndedByQuiet); err != nil && !errors.Is(err, ErrNotLive) {
 				return sess, live, err
 			}
 			return Session{}, false, nil

@@ -53,7 +53,7 @@
 // every role may read them. They hand the connection to the hub (hub.Hub.Serve): the latest
 // message of each kind first, then live messages. Room kinds: "tick" (live.Snapshot, every
 // second), "minutes" (live.MinuteSeries: the closed minutes, only when one closes or is
-// corrected), "stage" (live.Stage, the prompter). live.js tracks seq per envelope room, takes a
+// corrected), "stage" (stage.Stage, the prompter). live.js tracks seq per envelope room, takes a
 // lower seq after the connect burst as a reset (Redis lost), reconnects
 // on a gap or a close with exponential backoff, shows #offline meanwhile, and reloads (to the
 // login page) when the server closes with 4001 because the session ended (logout, user disabled;

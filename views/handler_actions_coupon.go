@@ -6,7 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livedesk/livedesk"
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/stage"
 )
 
 // actionCoupon drops a coupon: {"name":"","discount":"10","threshold":"99","qty":200}; amounts
@@ -33,7 +33,7 @@ func (s *Server) actionCoupon(c *fiber.Ctx) error {
 		}
 	}
 	u := CurrentUser(c)
-	st, err := s.Actions.DropCoupon(c.UserContext(), u.Shop, room, live.CouponRequest{
+	st, err := s.Actions.DropCoupon(c.UserContext(), u.Shop, room, stage.CouponRequest{
 		Name: in.Name, Discount: discount, Threshold: threshold, Qty: in.Qty}, u.Name)
 	return s.actionResult(c, st, err)
 }

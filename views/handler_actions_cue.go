@@ -2,8 +2,7 @@ package views
 
 import (
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/stage"
 )
 
 // actionCue sends a cue to the anchor's prompter: {"text":"强调尺码"}. A flag's suggested
@@ -22,7 +21,7 @@ func (s *Server) actionCue(c *fiber.Ctx) error {
 		return s.badAction(c)
 	}
 	u := CurrentUser(c)
-	st, err := s.Actions.SendCue(c.UserContext(), u.Shop, room, live.CueRequest{
+	st, err := s.Actions.SendCue(c.UserContext(), u.Shop, room, stage.CueRequest{
 		Text: in.Text, Flag: in.Flag, Rule: in.Rule, Response: in.Response, Product: in.Product}, u.Name)
 	return s.actionResult(c, st, err)
 }

@@ -6,7 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livedesk/livedesk"
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/stage"
 )
 
 // actionFlashSale starts a flash sale: {"product":"p1","price":"9.90","qty":100,"seconds":180};
@@ -27,7 +27,7 @@ func (s *Server) actionFlashSale(c *fiber.Ctx) error {
 		return badYuan(c, "price")
 	}
 	u := CurrentUser(c)
-	st, err := s.Actions.StartFlashSale(c.UserContext(), u.Shop, room, live.FlashSaleRequest{
+	st, err := s.Actions.StartFlashSale(c.UserContext(), u.Shop, room, stage.FlashSaleRequest{
 		Product: in.Product, Price: fen, Qty: in.Qty, Duration: time.Duration(in.Seconds) * time.Second}, u.Name)
 	return s.actionResult(c, st, err)
 }

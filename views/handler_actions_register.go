@@ -1,12 +1,10 @@
 package views
 
 import (
-	"errors"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livedesk/livedesk"
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/stage"
 )
 
 // registerActions mounts the operator actions of a room (JSON, called by static/js/actions.js
@@ -32,21 +30,11 @@ func actionRoom(c *fiber.Ctx) string {
 }
 
 // actionResult answers an action: the new stage, or the error as a message the user may see.
-func (s *Server) actionResult(c *fiber.Ctx, st live.Stage, err error) error {
-	var ie *live.InvalidError
-	switch {
-	case err == nil:
-		return c.JSON(fiber.Map{"stage": st})
-	case errors.As(err, &ie):
-		return c.Status(fiber.StatusBadRequest).JSON(fiber.Map{"error": invalidText(LangOf(c), ie), "field": ie.Field})
-	case errors.Is(err, live.ErrNotFound):
-		return s.fail(c, fiber.StatusNotFound, "products.notfound")
-	case errors.Is(err, live.ErrStaleCue):
-		return s.fail(c, fiber.StatusConflict, "actions.stale")
+func (s *Server) actionResult(c *fiber.Ctx, st stage.Stage, err error) error {
+	if err != nil {
+		return s.reply(c, err)
 	}
-	u := CurrentUser(c)
-	s.Log.Error("views: action", "shop", u.Shop, "room", c.Params("room"), "path", c.Path(), "err", err)
-	return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+	return c.JSON(fiber.Map{"stage": st})
 }
 
 // badAction answers a request whose body could not be read.

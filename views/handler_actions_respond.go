@@ -5,8 +5,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/stage"
 )
 
 // actionRespond is a flag's suggested response, one tap in the flags panel:
@@ -32,7 +31,7 @@ func (s *Server) actionRespond(c *fiber.Ctx) error {
 		in.Rule, _, _ = strings.Cut(flag, ":")
 	}
 	u := CurrentUser(c)
-	st, err := s.Actions.SendCue(c.UserContext(), u.Shop, room, live.CueRequest{
+	st, err := s.Actions.SendCue(c.UserContext(), u.Shop, room, stage.CueRequest{
 		Text: in.Text, Flag: flag, Rule: in.Rule, Response: in.Response, Product: in.Product}, u.Name)
 	return s.actionResult(c, st, err)
 }

@@ -4,7 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livedesk/livedesk"
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/stage"
 )
 
 // actionProduct is a product as the action panel lists it.
@@ -28,15 +28,15 @@ func (s *Server) actionsState(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	ps, err := s.Actions.Catalog.List(ctx, u.Shop)
 	if err != nil {
-		return s.actionResult(c, live.Stage{}, err)
+		return s.actionResult(c, stage.Stage{}, err)
 	}
 	cues, err := s.Actions.Presets(ctx, u.Shop)
 	if err != nil {
-		return s.actionResult(c, live.Stage{}, err)
+		return s.actionResult(c, stage.Stage{}, err)
 	}
 	st, err := s.Actions.Stage(ctx, u.Shop, room)
 	if err != nil {
-		return s.actionResult(c, live.Stage{}, err)
+		return s.actionResult(c, stage.Stage{}, err)
 	}
 	out := make([]actionProduct, len(ps))
 	for i, p := range ps {

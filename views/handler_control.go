@@ -2,7 +2,6 @@ package views
 
 import (
 	"context"
-	"errors"
 	"net/url"
 	"time"
 
@@ -25,9 +24,6 @@ type RoomControl interface {
 type TitleSource interface {
 	Titles(ctx context.Context, shop string) (map[string]string, error)
 }
-
-// ErrNoFlag is what a RoomControl returns for a flag that is not active in the room.
-var ErrNoFlag = errors.New("views: no such active flag")
 
 // flagSnooze is how long "remind me later" hides a flag.
 const flagSnooze = 5 * time.Minute
@@ -104,11 +100,8 @@ func (s *Server) roomAction(do func(c *fiber.Ctx, u User, room string) error) fi
 			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"error": T(LangOf(c), "error.internal")})
 		}
 		if err := do(c, u, room); err != nil {
-			if errors.Is(err, ErrNoFlag) {
-				return c.Status(fiber.StatusNotFound).JSON(fiber.Map{"error": T(LangOf(c), "error.notfound")})
-			}
-			s.Log.Error("views: room action", "shop", u.Shop, "room", room, "path", c.Path(), "err", err)
-			return c.Status(fiber.StatusInternalServerError).JSON(fiber.Map{"error": T(LangOf(c), "error.internal")})
+			c.Request().Header.Set(fiber.HeaderAccept, fiber.MIMEApplicationJSON) // the stream actions answer JSON
+			return s.reply(c, err)
 		}
 		s.Log.Info("views: room action", "shop", u.Shop, "room", room, "user", u.Name, "path", c.Path())
 		return c.JSON(fiber.Map{"ok": true})

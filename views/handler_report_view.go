@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/live"
 )
 
@@ -93,10 +94,10 @@ func (v ReportView) Clock(t time.Time) string {
 
 // Topic is the label of a buyer-question topic in the page's language.
 func (v ReportView) Topic(topic string) string {
-	if v.Lang == "en" {
-		return topic
+	if l := livedesk.TopicLabel(topic, v.Lang); l != "" {
+		return l
 	}
-	return live.TopicLabel(topic)
+	return topic
 }
 
 // Reason is a 次日主推 pick's reason in the page's language.

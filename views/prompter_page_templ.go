@@ -5,16 +5,15 @@ package views
 
 //lint:file-ignore SA4006 This context is only used if a nested component is present.
 
-import (
-	"github.com/a-h/templ"
-	templruntime "github.com/a-h/templ/runtime"
-	"github.com/livedesk/livedesk/live"
-)
+import "github.com/a-h/templ"
+import templruntime "github.com/a-h/templ/runtime"
+
+import "github.com/livedesk/livedesk/stage"
 
 // PrompterPage is the anchor's screen: full screen, very large type, high contrast, nothing that
 // changes the stream (only "got it"). It renders the stored stage at once; static/js/prompter.js
 // then follows the room socket ("stage" and "tick"). Every text is filled with textContent.
-func PrompterPage(p Page, st live.Stage, canAck bool) templ.Component {
+func PrompterPage(p Page, st stage.Stage, canAck bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/livedesk/livedesk/account"
 	"github.com/livedesk/livedesk/jobs"
 	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/stage"
 )
 
 // Sockets runs one authenticated websocket until it closes (hub.Hub implements it).
@@ -28,7 +29,7 @@ type Server struct {
 	Redis         *redis.Client   // login rate limits, logged-out sessions
 	CH            driver.Conn     // room list and page queries
 	Hub           Sockets         // websockets of rooms and of the shop
-	Actions       *live.Actions   // catalog, operator actions, prompter stage (products, prompter)
+	Actions       *stage.Actions  // catalog, operator actions, prompter stage (products, prompter)
 	Control       RoomControl     // sessions and flags of rooms (the live engine)
 	States        RoomStates      // which rooms are live, for the room list (the live engine)
 	Jobs          *jobs.Scheduler // scheduled jobs, their settings and runs, and the tasks inbox

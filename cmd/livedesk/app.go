@@ -24,6 +24,7 @@ import (
 	"github.com/livedesk/livedesk/jobs"
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/schema"
+	"github.com/livedesk/livedesk/stage"
 )
 
 // Main is one running livedesk server. Tests start it in-process: fill Config (Addr may use port
@@ -41,7 +42,7 @@ type Main struct {
 	App       *fiber.App       // HTTP
 	Hub       *hub.Hub         // websocket fan-out over Redis pub/sub
 	Catalog   *catalog.Catalog // products and their stock
-	Stage     *live.Actions    // operator actions and the prompter's stage
+	Stage     *stage.Actions   // operator actions and the prompter's stage
 	Engine    *live.Engine     // live counters, the tick, rules and flags, sessions
 	Reports   *live.Reports    // post-stream reports
 	Scheduler *jobs.Scheduler  // the shop's daily jobs

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/account"
 	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest/sim"
@@ -102,12 +103,12 @@ func fixtureSnapshot(room string, now time.Time) live.Snapshot {
 			Detail:    map[string]int64{"clicks": 130, "orders": 0, "window_s": 300, "threshold": 100},
 			Responses: []live.Response{{Key: "pitch", Text: "调整讲解话术"}, {Key: "gift", Text: "加赠：下单送…"}, {Key: "next", Text: "换下一款"}, {Key: "check", Text: "检查价格和库存"}}}},
 		Comments: []live.Comment{
-			{TS: ms(now.Add(-5 * time.Second)), User: "u9", Text: `<img src=x onerror="document.title='pwned'"><b>有S码吗？</b>`, Topic: live.TopicSize},
-			{TS: ms(now.Add(-9 * time.Second)), User: "u3", Text: "什么时候发货", Topic: live.TopicShipping},
+			{TS: ms(now.Add(-5 * time.Second)), User: "u9", Text: `<img src=x onerror="document.title='pwned'"><b>有S码吗？</b>`, Topic: livedesk.TopicSize},
+			{TS: ms(now.Add(-9 * time.Second)), User: "u3", Text: "什么时候发货", Topic: livedesk.TopicShipping},
 			{TS: ms(now.Add(-12 * time.Second)), User: "u4", Text: "主播好美"},
 		},
-		Questions: []live.TopicCount{{Topic: live.TopicSize, Label: "尺码", Count: 12, Last5: 4, Example: "有S码吗？"}, {Topic: live.TopicShipping, Label: "发货", Count: 5, Last5: 1, Example: "什么时候发货"},
-			{Topic: live.TopicPrice, Label: "价格", Count: 3}, {Topic: live.TopicQuality, Label: "质量"}, {Topic: live.TopicDiscount, Label: "优惠", Count: 2, Last5: 2, Example: "有优惠券吗"}, {Topic: live.TopicOther, Label: "其他", Count: 1}},
+		Questions: []live.TopicCount{{Topic: livedesk.TopicSize, Label: "尺码", Count: 12, Last5: 4, Example: "有S码吗？"}, {Topic: livedesk.TopicShipping, Label: "发货", Count: 5, Last5: 1, Example: "什么时候发货"},
+			{Topic: livedesk.TopicPrice, Label: "价格", Count: 3}, {Topic: livedesk.TopicQuality, Label: "质量"}, {Topic: livedesk.TopicDiscount, Label: "优惠", Count: 2, Last5: 2, Example: "有优惠券吗"}, {Topic: livedesk.TopicOther, Label: "其他", Count: 1}},
 		Ads:    live.Ads{Spend: 120000, GMV: 712000, ROI: rate(712000, 120000), Last5Spend: 15000, Last5ROI: rate(120300, 15000), TargetROI: 3},
 		Pinned: "p2", WindowS: 300,
 	}

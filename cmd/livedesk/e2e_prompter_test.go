@@ -20,13 +20,14 @@ import (
 	"github.com/livedesk/livedesk/account"
 	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/stage"
 )
 
 // evilTitle is product text a seller could type; it must show as text, never run.
 const evilTitle = `<img src=x onerror="document.title='pwned'"><b>加绒</b>卫衣`
 
 // seedCatalog gives shopA two products through the running server's catalog.
-func seedCatalog(t *testing.T, s *testServer) *live.Actions {
+func seedCatalog(t *testing.T, s *testServer) *stage.Actions {
 	t.Helper()
 	a := s.Stage
 	if err := a.Catalog.Save(context.Background(), "shopA", []catalog.Product{
@@ -237,7 +238,7 @@ func TestActionRoles(t *testing.T) {
 		t.Fatalf("cue: %d %s", code, body)
 	}
 	var res struct {
-		Stage live.Stage `json:"stage"`
+		Stage stage.Stage `json:"stage"`
 	}
 	_ = json.Unmarshal([]byte(body), &res)
 	if code, body := an.postJSON("/rooms/r1/prompter/ack", acsrf, `{"cue":"`+res.Stage.Cue.ID+`"}`); code != 200 || !strings.Contains(body, `"acked":true`) {

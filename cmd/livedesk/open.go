@@ -14,6 +14,7 @@ import (
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/jobs"
 	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/stage"
 	"github.com/livedesk/livedesk/views"
 )
 
@@ -61,7 +62,7 @@ func (m *Main) openHub(ctx context.Context) error {
 // events); Close drains them before the writer closes.
 func (m *Main) openStage() {
 	m.Catalog = catalog.NewCatalog(m.CH)
-	m.Stage = &live.Actions{CH: m.CH, Catalog: m.Catalog, Recorder: m.Ingest, Publisher: m.Hub, Log: m.Log}
+	m.Stage = &stage.Actions{CH: m.CH, Catalog: m.Catalog, Recorder: m.Ingest, Publisher: m.Hub, Log: m.Log}
 	stock := ingest.NewAsyncObserver(&catalog.StockObserver{Catalog: m.Catalog, Listeners: []catalog.StockListener{m.Stage}, Log: m.Log},
 		ingest.AsyncOptions{Keep: func(_ context.Context, e *ingest.Event) bool { return e.Type == ingest.TypeStock && e.Product != "" },
 			Every: observeEvery, Log: m.Log})
@@ -170,7 +171,7 @@ func goRun(run func(context.Context)) func() {
 	}
 }
 
-// roomControl maps the views' calls (and error values) onto live.Engine.
+// roomControl maps the views' calls onto live.Engine (whose calls also return the session).
 type roomControl struct{ e *live.Engine }
 
 func (r roomControl) StartSession(ctx context.Context, shop, room, by string) error {
@@ -180,25 +181,18 @@ func (r roomControl) StartSession(ctx context.Context, shop, room, by string) er
 
 func (r roomControl) EndSession(ctx context.Context, shop, room, by string) error {
 	_, err := r.e.EndSession(ctx, shop, room)
-	if errors.Is(err, live.ErrNotFound) {
+	if errors.Is(err, live.ErrNotLive) {
 		return nil
 	}
 	return err
 }
 
 func (r roomControl) AcknowledgeFlag(ctx context.Context, shop, room, flagID, by string) error {
-	return flagErr(r.e.AckFlag(ctx, shop, room, flagID, by))
+	return r.e.AckFlag(ctx, shop, room, flagID, by)
 }
 
 func (r roomControl) SnoozeFlag(ctx context.Context, shop, room, flagID, by string, d time.Duration) error {
-	return flagErr(r.e.SnoozeFlag(ctx, shop, room, flagID, d, by))
-}
-
-func flagErr(err error) error {
-	if errors.Is(err, live.ErrNoFlag) {
-		return views.ErrNoFlag
-	}
-	return err
+	return r.e.SnoozeFlag(ctx, shop, room, flagID, d, by)
 }
 
 // catalogTitles gives the control room the catalog's product titles.

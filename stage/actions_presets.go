@@ -1,4 +1,4 @@
-package live
+package stage
 
 import (
 	"context"
@@ -20,19 +20,19 @@ const (
 func (a *Actions) Presets(ctx context.Context, shop string) ([]string, error) {
 	rows, err := a.CH.Query(ctx, "SELECT cues FROM cue_presets FINAL WHERE shop = ?", shop)
 	if err != nil {
-		return nil, fmt.Errorf("live: cue presets %s: %w", shop, err)
+		return nil, fmt.Errorf("stage: cue presets %s: %w", shop, err)
 	}
 	defer rows.Close()
 	var cues []string
 	found := false
 	for rows.Next() {
 		if err := rows.Scan(&cues); err != nil {
-			return nil, fmt.Errorf("live: cue presets %s: %w", shop, err)
+			return nil, fmt.Errorf("stage: cue presets %s: %w", shop, err)
 		}
 		found = true
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("live: cue presets %s: %w", shop, err)
+		return nil, fmt.Errorf("stage: cue presets %s: %w", shop, err)
 	}
 	if !found {
 		return append([]string{}, DefaultCues...), nil
@@ -58,14 +58,14 @@ func (a *Actions) SetPresets(ctx context.Context, shop string, cues []string) ([
 	}
 	batch, err := a.CH.PrepareBatch(ctx, "INSERT INTO cue_presets (shop, cues, version)")
 	if err != nil {
-		return nil, fmt.Errorf("live: save cue presets %s: %w", shop, err)
+		return nil, fmt.Errorf("stage: save cue presets %s: %w", shop, err)
 	}
 	defer batch.Close()
 	if err := batch.Append(shop, clean, uint64(a.now().UnixNano())); err != nil {
-		return nil, fmt.Errorf("live: save cue presets %s: %w", shop, err)
+		return nil, fmt.Errorf("stage: save cue presets %s: %w", shop, err)
 	}
 	if err := batch.Send(); err != nil {
-		return nil, fmt.Errorf("live: save cue presets %s: %w", shop, err)
+		return nil, fmt.Errorf("stage: save cue presets %s: %w", shop, err)
 	}
 	return clean, nil
 }

@@ -1,4 +1,4 @@
-package live
+package stage
 
 import (
 	"context"
@@ -67,7 +67,7 @@ func (a *Actions) Observe(ctx context.Context, shop string, events []ingest.Even
 	for room, evs := range byRoom {
 		sort.SliceStable(evs, func(i, j int) bool { return evs[i].TS.Before(evs[j].TS) })
 		if err := a.applyEvents(ctx, shop, room, evs); err != nil {
-			a.log().Error("live: ingested stage events", "shop", shop, "room", room, "err", err)
+			a.log().Error("stage: ingested stage events", "shop", shop, "room", room, "err", err)
 		}
 	}
 }

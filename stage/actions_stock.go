@@ -1,4 +1,4 @@
-package live
+package stage
 
 import (
 	"context"
@@ -30,7 +30,7 @@ func (a *Actions) StockChanged(ctx context.Context, shop string, levels []catalo
 func (a *Actions) ProductsChanged(ctx context.Context, shop string, ids []string) {
 	ps, err := a.Catalog.GetMany(ctx, shop, ids)
 	if err != nil {
-		a.log().Error("live: product → stage", "shop", shop, "err", err)
+		a.log().Error("stage: product → stage", "shop", shop, "err", err)
 		return
 	}
 	a.refreshStages(ctx, shop, func(sp *StageProduct) bool {
@@ -48,7 +48,7 @@ func (a *Actions) ProductsChanged(ctx context.Context, shop string, ids []string
 func (a *Actions) refreshStages(ctx context.Context, shop string, update func(sp *StageProduct) bool) {
 	rows, err := a.CH.Query(ctx, "SELECT room, body FROM room_stage FINAL WHERE shop = ?", shop)
 	if err != nil {
-		a.log().Error("live: refresh stages", "shop", shop, "err", err)
+		a.log().Error("stage: refresh stages", "shop", shop, "err", err)
 		return
 	}
 	var rooms []string
@@ -76,7 +76,7 @@ func (a *Actions) refreshStages(ctx context.Context, shop string, update func(sp
 		}
 		unlock()
 		if err != nil {
-			a.log().Error("live: refresh stages", "shop", shop, "room", room, "err", err)
+			a.log().Error("stage: refresh stages", "shop", shop, "room", room, "err", err)
 		}
 	}
 }

@@ -1,11 +1,10 @@
-package live
+package stage
 
 import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -46,23 +45,13 @@ const (
 )
 
 // ErrNotFound means the product (or room) an action names does not exist in the shop.
-var ErrNotFound = errors.New("live: not found")
+var ErrNotFound = &livedesk.Error{Code: livedesk.ENOTFOUND, Key: "products.notfound", Message: "stage: product not found"}
 
 // ErrStaleCue means an acknowledgement names a cue that is no longer the latest one.
-var ErrStaleCue = errors.New("live: cue is no longer the latest")
+var ErrStaleCue = &livedesk.Error{Code: livedesk.ECONFLICT, Key: "actions.stale", Message: "stage: cue is no longer the latest"}
 
-// InvalidError is an action refused because of its input; its texts are safe to show.
-type InvalidError struct {
-	Field    string
-	Reason   string
-	ReasonZH string
-}
-
-func (e *InvalidError) Error() string { return "live: invalid " + e.Field + ": " + e.Reason }
-
-func invalid(field, en, zh string) error {
-	return &InvalidError{Field: field, Reason: en, ReasonZH: zh}
-}
+// invalid is an action refused because of its input field; both texts are safe to show.
+func invalid(field, en, zh string) error { return livedesk.Invalid(field, en, zh) }
 
 // Actions carries out the operator's actions on a room: each is recorded as an event through
 // the Recorder (so the report draws it on the timeline), applied to the room's Stage, stored in
@@ -121,6 +110,16 @@ func (a *Actions) Stage(ctx context.Context, shop, room string) (Stage, error) {
 	return loadStage(ctx, a, shop, room)
 }
 
+// Pinned returns the id of the product the room's stored stage presents ("" = none): the live
+// engine's way back to the pinned product after Redis was lost.
+func (a *Actions) Pinned(ctx context.Context, shop, room string) (string, error) {
+	st, err := a.Stage(ctx, shop, room)
+	if err != nil || st.Product == nil {
+		return "", err
+	}
+	return st.Product.ID, nil
+}
+
 // StageJSON returns the room's current stage encoded as it is published.
 func (a *Actions) StageJSON(ctx context.Context, shop, room string) ([]byte, error) {
 	st, err := a.Stage(ctx, shop, room)
@@ -148,7 +147,7 @@ func (a *Actions) change(ctx context.Context, shop, room string, f func(st *Stag
 		ev.Shop, ev.Room, ev.TS, ev.ID = shop, room, now.Truncate(time.Millisecond), newActionID()
 		// Observe skips what is recorded here: it is applied below, under this lock.
 		if err := a.Recorder.Record(context.WithValue(ctx, recordingKey{}, true), []ingest.Event{*ev}); err != nil {
-			return Stage{}, fmt.Errorf("live: record %s in %s/%s: %w", ev.Type, shop, room, err)
+			return Stage{}, fmt.Errorf("stage: record %s in %s/%s: %w", ev.Type, shop, room, err)
 		}
 		if st.Cue != nil && st.Cue.ID == "" {
 			st.Cue.ID = ev.ID
@@ -176,12 +175,12 @@ func (a *Actions) store(ctx context.Context, shop string, st Stage, now time.Tim
 			pinned = st.Product.ID
 		}
 		if err := a.Pins.SetPinned(ctx, shop, st.Room, pinned); err != nil {
-			a.log().Error("live: pinned product to the tick", "shop", shop, "room", st.Room, "err", err)
+			a.log().Error("stage: pinned product to the tick", "shop", shop, "room", st.Room, "err", err)
 		}
 	}
 	if a.Publisher != nil {
 		if err := a.Publisher.Publish(ctx, shop, st.Room, KindStage, body); err != nil {
-			a.log().Error("live: publish stage", "shop", shop, "room", st.Room, "err", err)
+			a.log().Error("stage: publish stage", "shop", shop, "room", st.Room, "err", err)
 		}
 	}
 	return nil
@@ -341,7 +340,7 @@ func (a *Actions) SendCue(ctx context.Context, shop, room string, r CueRequest, 
 	}
 	if r.Flag != "" && a.Flags != nil {
 		if err := a.Flags.RespondFlag(ctx, shop, room, r.Flag, r.Response, by); err != nil {
-			a.log().Error("live: record flag response", "shop", shop, "room", room, "flag", r.Flag, "err", err)
+			a.log().Error("stage: record flag response", "shop", shop, "room", room, "flag", r.Flag, "err", err)
 		}
 	}
 	return st, nil

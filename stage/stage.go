@@ -1,4 +1,4 @@
-package live
+package stage
 
 import (
 	"context"
@@ -122,21 +122,21 @@ func ms(t time.Time) int64 { return t.UnixMilli() }
 func loadStage(ctx context.Context, a *Actions, shop, room string) (Stage, error) {
 	rows, err := a.CH.Query(ctx, "SELECT body FROM room_stage FINAL WHERE shop = ? AND room = ?", shop, room)
 	if err != nil {
-		return Stage{}, fmt.Errorf("live: load stage %s/%s: %w", shop, room, err)
+		return Stage{}, fmt.Errorf("stage: load stage %s/%s: %w", shop, room, err)
 	}
 	defer rows.Close()
 	st := Stage{Room: room}
 	for rows.Next() {
 		var body string
 		if err := rows.Scan(&body); err != nil {
-			return Stage{}, fmt.Errorf("live: load stage %s/%s: %w", shop, room, err)
+			return Stage{}, fmt.Errorf("stage: load stage %s/%s: %w", shop, room, err)
 		}
 		if err := json.Unmarshal([]byte(body), &st); err != nil {
-			return Stage{}, fmt.Errorf("live: load stage %s/%s: %w", shop, room, err)
+			return Stage{}, fmt.Errorf("stage: load stage %s/%s: %w", shop, room, err)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return Stage{}, fmt.Errorf("live: load stage %s/%s: %w", shop, room, err)
+		return Stage{}, fmt.Errorf("stage: load stage %s/%s: %w", shop, room, err)
 	}
 	st.Room = room
 	return st, nil
@@ -146,18 +146,18 @@ func loadStage(ctx context.Context, a *Actions, shop, room string) (Stage, error
 func saveStage(ctx context.Context, a *Actions, shop string, st Stage, now time.Time) ([]byte, error) {
 	body, err := json.Marshal(st)
 	if err != nil {
-		return nil, fmt.Errorf("live: save stage: %w", err)
+		return nil, fmt.Errorf("stage: save stage: %w", err)
 	}
 	batch, err := a.CH.PrepareBatch(ctx, "INSERT INTO room_stage (shop, room, body, version)")
 	if err != nil {
-		return nil, fmt.Errorf("live: save stage %s/%s: %w", shop, st.Room, err)
+		return nil, fmt.Errorf("stage: save stage %s/%s: %w", shop, st.Room, err)
 	}
 	defer batch.Close()
 	if err := batch.Append(shop, st.Room, string(body), uint64(now.UnixNano())); err != nil {
-		return nil, fmt.Errorf("live: save stage %s/%s: %w", shop, st.Room, err)
+		return nil, fmt.Errorf("stage: save stage %s/%s: %w", shop, st.Room, err)
 	}
 	if err := batch.Send(); err != nil {
-		return nil, fmt.Errorf("live: save stage %s/%s: %w", shop, st.Room, err)
+		return nil, fmt.Errorf("stage: save stage %s/%s: %w", shop, st.Room, err)
 	}
 	return body, nil
 }

@@ -1,4 +1,4 @@
-package live
+package stage
 
 import (
 	"context"
@@ -6,28 +6,19 @@ import (
 	"strings"
 	"time"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/ingest"
 )
 
 // AnsweredTextPrefix starts the text of a topic-answered event.
 const AnsweredTextPrefix = "已回答："
 
-// topicLabel returns the zh-CN label of a question topic, "" when topic is not one.
-func topicLabel(topic string) string {
-	for _, t := range topicOrder {
-		if t.key == topic {
-			return t.label
-		}
-	}
-	return ""
-}
-
 // AnswerTopic marks the buyer question topic answered now in room (the anchor's "answered" tap
 // on the prompter): the prompter then counts only the topic's questions after this moment. It
 // is recorded as a cue event with Extra {"answered":"<topic>"} (so the report can show it) and
 // stored with the stage, so it survives a restart and reaches every screen.
 func (a *Actions) AnswerTopic(ctx context.Context, shop, room, topic, by string) (Stage, error) {
-	label := topicLabel(topic)
+	label := livedesk.TopicLabel(topic, "zh")
 	if label == "" {
 		return Stage{}, invalid("topic", "unknown question topic", "未知的提问类别")
 	}
@@ -49,7 +40,7 @@ func answeredTopic(e *ingest.Event) string {
 	var x struct {
 		Answered string `json:"answered"`
 	}
-	if json.Unmarshal([]byte(e.Extra), &x) != nil || topicLabel(x.Answered) == "" {
+	if json.Unmarshal([]byte(e.Extra), &x) != nil || livedesk.TopicLabel(x.Answered, "zh") == "" {
 		return ""
 	}
 	return x.Answered

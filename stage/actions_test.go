@@ -1,4 +1,4 @@
-package live
+package stage
 
 import (
 	"context"
@@ -8,9 +8,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
+	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/schema/localdb/localtest"
 )
 
@@ -93,7 +95,7 @@ func TestActionsStageAndEvents(t *testing.T) {
 	if err != nil || st.Coupon == nil || st.Coupon.Text != "满99减10" {
 		t.Fatalf("coupon: %v %+v", err, st.Coupon)
 	}
-	st, err = a.SendCue(ctx, "s1", "r1", CueRequest{Text: "加赠：下单送袜子", Flag: "no_sale:p1:1", Rule: RuleNoSale, Response: "gift", Product: "p1"}, "ops")
+	st, err = a.SendCue(ctx, "s1", "r1", CueRequest{Text: "加赠：下单送袜子", Flag: "no_sale:p1:1", Rule: live.RuleNoSale, Response: "gift", Product: "p1"}, "ops")
 	if err != nil || st.Cue == nil || st.Cue.ID == "" || st.Cue.Acked {
 		t.Fatalf("cue: %v %+v", err, st.Cue)
 	}
@@ -202,8 +204,7 @@ func TestCuePresets(t *testing.T) {
 	if other, _ := a.Presets(ctx, "s2"); len(other) != len(DefaultCues) {
 		t.Fatalf("other shop presets = %v", other)
 	}
-	var ie *InvalidError
-	if _, err := a.SetPresets(ctx, "s1", []string{string(make([]rune, 50))}); !errors.As(err, &ie) {
+	if _, err := a.SetPresets(ctx, "s1", []string{string(make([]rune, 50))}); livedesk.ErrorCode(err) != livedesk.EINVALID {
 		t.Fatalf("long preset: %v", err)
 	}
 }
@@ -211,26 +212,25 @@ func TestCuePresets(t *testing.T) {
 func TestActionsAnswerTopic(t *testing.T) {
 	a, _, count := actionsFixture(t)
 	ctx := context.Background()
-	var ie *InvalidError
-	if _, err := a.AnswerTopic(ctx, "s1", "r1", "nope", "anchor"); !errors.As(err, &ie) {
+	if _, err := a.AnswerTopic(ctx, "s1", "r1", "nope", "anchor"); livedesk.ErrorCode(err) != livedesk.EINVALID {
 		t.Fatalf("unknown topic: %v", err)
 	}
-	st, err := a.AnswerTopic(ctx, "s1", "r1", TopicSize, "anchor")
-	if err != nil || st.Answered[TopicSize] == 0 || st.Cue != nil {
+	st, err := a.AnswerTopic(ctx, "s1", "r1", livedesk.TopicSize, "anchor")
+	if err != nil || st.Answered[livedesk.TopicSize] == 0 || st.Cue != nil {
 		t.Fatalf("answered: %v %+v", err, st)
 	}
 	if n := count("SELECT count() FROM events WHERE type = 'cue' AND user = 'anchor' AND text = ? AND position(extra, '\"answered\":\"size\"') > 0", AnsweredTextPrefix+"尺码"); n != 1 {
 		t.Errorf("answered events = %d", n)
 	}
 	// Stored with the stage (survives a restart).
-	if st, _ := a.Stage(ctx, "s1", "r1"); st.Answered[TopicSize] == 0 {
+	if st, _ := a.Stage(ctx, "s1", "r1"); st.Answered[livedesk.TopicSize] == 0 {
 		t.Fatalf("stored stage = %+v", st)
 	}
 	// The same event arriving through ingest (a replay) marks the topic, it is not shown as a cue.
 	later := time.Now().UTC().Add(time.Minute).Truncate(time.Millisecond)
 	a.Observe(ctx, "s1", []ingest.Event{{Shop: "s1", Room: "r2", ID: "x1", Type: ingest.TypeCue, User: "anchor",
 		Text: AnsweredTextPrefix + "发货", TS: later, Extra: `{"answered":"shipping"}`}})
-	if st, _ := a.Stage(ctx, "s1", "r2"); st.Cue != nil || st.Answered[TopicShipping] != later.UnixMilli() {
+	if st, _ := a.Stage(ctx, "s1", "r2"); st.Cue != nil || st.Answered[livedesk.TopicShipping] != later.UnixMilli() {
 		t.Fatalf("replayed answered = %+v", st)
 	}
 	// A replayed "got it" marks its cue instead of replacing it.

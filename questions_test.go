@@ -1,4 +1,4 @@
-package live
+package livedesk
 
 import "testing"
 
@@ -17,8 +17,8 @@ func TestClassifyComment(t *testing.T) {
 		{"666", ""},
 		{"这个颜色还有吗？", TopicOther},
 	} {
-		if got := classifyComment(c.text); got != c.want {
-			t.Errorf("classifyComment(%q) = %q, want %q", c.text, got, c.want)
+		if got := ClassifyComment(c.text); got != c.want {
+			t.Errorf("ClassifyComment(%q) = %q, want %q", c.text, got, c.want)
 		}
 	}
 }
