@@ -7,6 +7,34 @@ import (
 
 // assemble computes every section of r from the raw reads (catalog and comparison come later).
 func assemble(r *Report, raw *rawData) {
+	a := newAssembly(r, raw)
+	a.minutes()
+	a.quality()
+	a.sales()
+	a.headline()
+	a.funnel()
+	a.segments()
+	a.flags()
+	a.markers()
+	a.products()
+	r.Questions = questionTopics(raw.texts)
+}
+
+// assembly is what the sections of one report are computed from and share while assemble fills
+// them in: the minute grid, entries and leaves per minute, and the product rows being built.
+type assembly struct {
+	r              *Report
+	raw            *rawData
+	first          time.Time // start of the minute holding the span's start
+	n              int       // minutes in r.Minutes
+	enters, leaves []int64   // per minute
+	rows           map[string]*ProductRow
+	prodBuyers     map[string]map[string]bool // product → users with a paid order of it
+}
+
+// newAssembly lays out r.Minutes: one per minute from the one holding the span's start to the
+// one holding its end (exclusive end).
+func newAssembly(r *Report, raw *rawData) *assembly {
 	span := r.Span
 	first := span.Start.Truncate(time.Minute)
 	n := int(span.End.Sub(first) / time.Minute)
@@ -17,56 +45,70 @@ func assemble(r *Report, raw *rawData) {
 	for i := range r.Minutes {
 		r.Minutes[i].T = first.Add(time.Duration(i) * time.Minute)
 	}
-	idx := func(t time.Time) int {
-		i := int(t.Sub(first) / time.Minute)
-		if i < 0 || i >= n {
-			return -1
-		}
-		return i
+	return &assembly{r: r, raw: raw, first: first, n: n, enters: make([]int64, n), leaves: make([]int64, n),
+		rows: map[string]*ProductRow{}, prodBuyers: map[string]map[string]bool{}}
+}
+
+// idx is the index in r.Minutes of the minute holding t, or -1 outside the span's minutes.
+func (a *assembly) idx(t time.Time) int {
+	i := int(t.Sub(a.first) / time.Minute)
+	if i < 0 || i >= a.n {
+		return -1
 	}
-	products := map[string]*ProductRow{}
-	prod := func(id string) *ProductRow {
-		p := products[id]
-		if p == nil {
-			p = &ProductRow{Product: id}
-			products[id] = p
-		}
-		return p
+	return i
+}
+
+// prod is the product row of id, created on first use.
+func (a *assembly) prod(id string) *ProductRow {
+	p := a.rows[id]
+	if p == nil {
+		p = &ProductRow{Product: id}
+		a.rows[id] = p
 	}
-	var enters, leaves = make([]int64, n), make([]int64, n)
-	q := &r.Quality
-	for _, g := range raw.groups {
-		i := idx(g.minute)
+	return p
+}
+
+// minutes adds the minute groups (once per event id) to the minutes, the products' impressions
+// and clicks, the entries and leaves per minute, and the distinct event count.
+func (a *assembly) minutes() {
+	q := &a.r.Quality
+	for _, g := range a.raw.groups {
+		i := a.idx(g.minute)
 		if i < 0 {
 			continue
 		}
-		m := &r.Minutes[i]
+		m := &a.r.Minutes[i]
 		ids := int64(g.ids)
 		q.Events += ids
 		m.Events += ids
 		switch g.typ {
 		case "enter":
 			m.Views += ids
-			enters[i] += ids
+			a.enters[i] += ids
 		case "leave":
-			leaves[i] += ids
+			a.leaves[i] += ids
 		case "impression":
 			m.Impressions += ids
 			if g.product != "" {
-				prod(g.product).Impressions += ids
+				a.prod(g.product).Impressions += ids
 			}
 		case "click":
 			m.Clicks += ids
 			if g.product != "" {
-				prod(g.product).Clicks += ids
+				a.prod(g.product).Clicks += ids
 			}
 		case "comment":
 			m.Comments += ids
 		}
 	}
+}
+
+// quality fills the data-quality section: stored rows, copies, late events, empty minutes.
+func (a *assembly) quality() {
+	r, raw, q := a.r, a.raw, &a.r.Quality
 	q.Rows, q.Late, r.MaxReceived = int64(raw.rows), int64(raw.late), raw.maxReceived
 	q.Duplicates = q.Rows - q.Events
-	q.Minutes = int64(n)
+	q.Minutes = int64(a.n)
 	q.EmptyMinutes = []time.Time{}
 	for _, m := range r.Minutes {
 		if m.Events == 0 {
@@ -74,99 +116,128 @@ func assemble(r *Report, raw *rawData) {
 		}
 	}
 	q.TextsCapped = raw.capped
+}
 
-	h := &r.Headline
-	h.DurationSec = int64(span.End.Sub(span.Start) / time.Second)
+// sales adds the paid orders (one per order) to the headline, the minutes and the products, and
+// counts the buyers overall and per product.
+func (a *assembly) sales() {
+	h := &a.r.Headline
 	buyers := map[string]bool{}
-	prodBuyers := map[string]map[string]bool{}
-	for _, o := range raw.orders {
+	for _, o := range a.raw.orders {
 		h.GMV += o.amount
 		h.Orders++
 		h.Units += int64(o.qty)
 		if o.user != "" {
 			buyers[o.user] = true
 		}
-		if i := idx(o.ts); i >= 0 {
-			r.Minutes[i].Orders++
-			r.Minutes[i].GMV += o.amount
+		if i := a.idx(o.ts); i >= 0 {
+			a.r.Minutes[i].Orders++
+			a.r.Minutes[i].GMV += o.amount
 		}
 		if o.product != "" {
-			p := prod(o.product)
+			p := a.prod(o.product)
 			p.Orders++
 			p.GMV += o.amount
 			p.Units += int64(o.qty)
 			if o.user != "" {
-				if prodBuyers[o.product] == nil {
-					prodBuyers[o.product] = map[string]bool{}
+				if a.prodBuyers[o.product] == nil {
+					a.prodBuyers[o.product] = map[string]bool{}
 				}
-				prodBuyers[o.product][o.user] = true
+				a.prodBuyers[o.product][o.user] = true
 			}
 		}
 	}
+	h.Buyers = int64(len(buyers))
+}
+
+// headline fills the rest of the headline after sales: duration, refunds, ad spend (also per
+// minute), views, viewers, the online series and the ratios.
+func (a *assembly) headline() {
+	r, raw, h := a.r, a.raw, &a.r.Headline
+	h.DurationSec = int64(r.Span.End.Sub(r.Span.Start) / time.Second)
 	for _, o := range raw.refunds {
 		h.Refunds += o.amount
 		h.RefundOrders++
 	}
-	for _, a := range raw.adSpend {
-		h.AdSpend += a.amount
-		if i := idx(a.ts); i >= 0 {
-			r.Minutes[i].AdSpend += a.amount
+	for _, s := range raw.adSpend {
+		h.AdSpend += s.amount
+		if i := a.idx(s.ts); i >= 0 {
+			r.Minutes[i].AdSpend += s.amount
 		}
 	}
 	for _, m := range r.Minutes {
 		h.Views += m.Views
 	}
-	h.Buyers = int64(len(buyers))
 	h.Viewers = int64(raw.users[0])
-	onlineSeries(r, raw.online, enters, leaves)
+	onlineSeries(r, raw.online, a.enters, a.leaves)
 	h.GPM = ratio(float64(h.GMV), float64(h.Views), 1000)
 	h.UVValue = ratio(float64(h.GMV), float64(h.Viewers), 1)
 	h.ROI = ratio(float64(h.GMV), float64(h.AdSpend), 1)
+}
 
-	f := &r.Funnel
-	f.Viewers, f.Exposed, f.Clickers, f.Buyers = int64(raw.users[0]), int64(raw.users[1]), int64(raw.users[2]), h.Buyers
+// funnel fills the funnel: viewers → exposed → clickers → buyers (distinct users) and the rates.
+func (a *assembly) funnel() {
+	raw, f := a.raw, &a.r.Funnel
+	f.Viewers, f.Exposed, f.Clickers, f.Buyers = int64(raw.users[0]), int64(raw.users[1]), int64(raw.users[2]), a.r.Headline.Buyers
 	f.ExposeRate = ratio(float64(f.Exposed), float64(f.Viewers), 1)
 	f.ClickRate = ratio(float64(f.Clickers), float64(f.Exposed), 1)
 	f.BuyRate = ratio(float64(f.Buyers), float64(f.Clickers), 1)
 	f.Overall = ratio(float64(f.Buyers), float64(f.Viewers), 1)
+}
 
-	r.Markers = []Marker{}
-	for _, a := range raw.actions {
-		r.Markers = append(r.Markers, Marker{T: a.ts, Kind: a.typ, Product: a.product, Text: a.text})
-	}
-	r.Segments = segments(span, raw.actions, raw.perSecond, raw.orders)
-	for _, s := range r.Segments {
-		p := prod(s.Product)
+// segments cuts the presentations and adds their count and length to the products.
+func (a *assembly) segments() {
+	a.r.Segments = segments(a.r.Span, a.raw.actions, a.raw.perSecond, a.raw.orders)
+	for _, s := range a.r.Segments {
+		p := a.prod(s.Product)
 		p.Presented++
 		p.PresentedSec += s.LengthSec
 	}
-	r.Flags = flagRows(span, raw.flags, raw.perSecond, raw.orders)
+}
+
+// flags fills the flag rows with their before and after windows.
+func (a *assembly) flags() {
+	a.r.Flags = flagRows(a.r.Span, a.raw.flags, a.raw.perSecond, a.raw.orders)
+}
+
+// markers lists the operator actions and then the raised flags as chart markers, in time order
+// (stable: at one time, actions before flags). It needs the flags section.
+func (a *assembly) markers() {
+	r := a.r
+	r.Markers = []Marker{}
+	for _, x := range a.raw.actions {
+		r.Markers = append(r.Markers, Marker{T: x.ts, Kind: x.typ, Product: x.product, Text: x.text})
+	}
 	for _, fl := range r.Flags {
 		r.Markers = append(r.Markers, Marker{T: fl.Raised, Kind: MarkerFlag, Product: fl.Product, Text: fl.Rule})
 	}
 	sort.SliceStable(r.Markers, func(i, j int) bool { return r.Markers[i].T.Before(r.Markers[j].T) })
+}
 
-	r.Products = make([]ProductRow, 0, len(products))
-	for id, p := range products {
-		p.Clickers = raw.clickers[id]
-		p.Buyers = int64(len(prodBuyers[id]))
+// products finishes the product rows (clickers, buyers, rates) and sorts them by GMV, then
+// clicks, then id. It needs the headline's views and every section that adds to a product.
+func (a *assembly) products() {
+	r := a.r
+	r.Products = make([]ProductRow, 0, len(a.rows))
+	for id, p := range a.rows {
+		p.Clickers = a.raw.clickers[id]
+		p.Buyers = int64(len(a.prodBuyers[id]))
 		p.CTR = ratio(float64(p.Clicks), float64(p.Impressions), 1)
 		p.CVR = ratio(float64(p.Buyers), float64(p.Clickers), 1)
 		p.OrdersPerClk = ratio(float64(p.Orders), float64(p.Clicks), 1)
-		p.GMVPerKViews = ratio(float64(p.GMV), float64(h.Views), 1000)
+		p.GMVPerKViews = ratio(float64(p.GMV), float64(r.Headline.Views), 1000)
 		r.Products = append(r.Products, *p)
 	}
 	sort.Slice(r.Products, func(i, j int) bool {
-		a, b := r.Products[i], r.Products[j]
-		if a.GMV != b.GMV {
-			return a.GMV > b.GMV
+		x, y := r.Products[i], r.Products[j]
+		if x.GMV != y.GMV {
+			return x.GMV > y.GMV
 		}
-		if a.Clicks != b.Clicks {
-			return a.Clicks > b.Clicks
+		if x.Clicks != y.Clicks {
+			return x.Clicks > y.Clicks
 		}
-		return a.Product < b.Product
+		return x.Product < y.Product
 	})
-	r.Questions = questionTopics(raw.texts)
 }
 
 // onlineSeries fills the per-minute online values and the headline's peak and average. With

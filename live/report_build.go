@@ -10,6 +10,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/livedesk/livedesk/catalog"
+	"golang.org/x/sync/errgroup"
 )
 
 // ReportProducts gives the catalog titles and current stock of products; *Catalog satisfies it.
@@ -43,6 +44,8 @@ type ReportBuilder struct {
 	// Parallel is how many report queries run at once (default 2: each already uses two
 	// ClickHouse threads, and more only makes them fight over the same cores).
 	Parallel int
+	// Log gets the build's warnings (nil: slog.Default()).
+	Log *slog.Logger
 	// forceRaw reads everything from events as if the rollups were incomplete (tests compare).
 	forceRaw bool
 }
@@ -83,111 +86,142 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 	if !span.End.After(span.Start) {
 		return nil, fmt.Errorf("live: report %s: empty span %s – %s", span.Session, span.Start, span.End)
 	}
-	var raw rawData
-	var mu sync.Mutex
-	var firstErr error
-	var early, wg sync.WaitGroup // early: what the second-level reads need; wg: everything
-	steps := map[string]int64{}
-	parallel := b.Parallel
-	if parallel <= 0 {
-		parallel = 2
-	}
-	slots := make(chan struct{}, parallel)
-	run := func(name string, also *sync.WaitGroup, f func() error) {
-		wg.Add(1)
-		if also != nil {
-			also.Add(1)
-		}
-		go func() {
-			defer wg.Done()
-			if also != nil {
-				defer also.Done()
-			}
-			slots <- struct{}{}
-			defer func() { <-slots }()
-			t := time.Now()
-			err := f()
-			mu.Lock()
-			steps[name] = time.Since(t).Milliseconds()
-			if err != nil && firstErr == nil {
-				firstErr = fmt.Errorf("live: report %s: %s: %w", span.Session, name, err)
-			}
-			mu.Unlock()
-		}()
-	}
-	failed := func() error {
-		mu.Lock()
-		defer mu.Unlock()
-		return firstErr
-	}
+	steps := &stepTimes{ms: map[string]int64{}}
 	q := reportQueries{ch: b.CH, span: span}
-	// From the rollups (report_rollup.go); the biggest reads start first. The funnel's three
-	// distinct-user counts run apart: one thread each, no set merging, both cores busy.
+	var raw rawData
 	var mr minuteRead
-	run("users impression", nil, func() (err error) { raw.users[1], err = q.rollupFunnel(ctx, "impression"); return })
-	run("minutes", &early, func() (err error) { mr, err = q.rollupMinutes(ctx); return })
-	run("sparse rows", &early, func() error { return q.sparseRows(ctx, "report_sparse", &raw) })
-	run("flags", &early, func() (err error) { raw.flags, err = readFlagEvents(ctx, q.ch, span); return })
-	run("clickers", nil, func() (err error) { raw.clickers, err = q.rollupClickers(ctx); return })
-	run("users click", nil, func() (err error) { raw.users[2], err = q.rollupFunnel(ctx, "click"); return })
-	run("users enter", nil, func() (err error) { raw.users[0], err = q.rollupFunnel(ctx, "enter"); return })
-	run("late", nil, func() (err error) { raw.late, err = q.lateEvents(ctx); return })
-	early.Wait()
-	if err := failed(); err != nil {
-		wg.Wait()
+	if err := b.runPhase(ctx, span, steps, rollupReads(q, &raw, &mr)); err != nil {
 		return nil, err
 	}
 	dupMinutes, rawMinutes := mr.dupMinutes, mr.rawMinutes
 	if mr.complete && !b.forceRaw {
 		raw.groups, raw.online, raw.rows, raw.maxReceived = mr.groups, mr.online, mr.rows, mr.maxReceived
-		b.secondLevel(ctx, q, &raw, run, dupMinutes, rawMinutes)
-		wg.Wait()
 	} else {
 		// Some minute has fewer rollup rows than stored rows (a rollup view was missing when
 		// they were stored): everything the rollups would give is read from events.
-		wg.Wait()
 		if !mr.complete {
-			slog.Warn("live: report: rollups incomplete, reading raw events", "session", span.Session)
+			b.log().Warn("live: report: rollups incomplete, reading raw events", "session", span.Session)
 		}
 		raw = rawData{flags: raw.flags, late: raw.late}
-		run("raw minutes", nil, func() (err error) { raw.groups, dupMinutes, err = q.minuteGroups(ctx); return })
-		run("raw users", nil, func() (err error) { raw.users, err = q.funnelUsers(ctx); return })
-		run("raw clickers", nil, func() (err error) { raw.clickers, err = q.productClickers(ctx); return })
-		run("raw sparse rows", nil, func() error { return q.sparseRows(ctx, "events", &raw) })
-		run("raw online", nil, func() (err error) { raw.online, err = q.onlineMinutes(ctx); return })
-		wg.Wait()
-		if err := failed(); err != nil {
+		if err := b.runPhase(ctx, span, steps, rawReads(q, &raw, &dupMinutes)); err != nil {
 			return nil, err
 		}
-		for _, g := range raw.groups {
-			raw.rows += g.rows
-			if g.maxReceived.After(raw.maxReceived) {
-				raw.maxReceived = g.maxReceived
-			}
-		}
-		b.secondLevel(ctx, q, &raw, run, dupMinutes, nil)
-		wg.Wait()
+		raw.addRowTotals()
+		rawMinutes = nil
 	}
-	if err := failed(); err != nil {
+	if err := b.runPhase(ctx, span, steps, secondLevel(q, &raw, dupMinutes, rawMinutes)); err != nil {
 		return nil, err
 	}
 	raw.perSecond.minuteClicks, raw.perSecond.minuteViews = minuteCounts(raw.groups)
-	r := &Report{Span: span, Built: b.now(), Steps: steps}
+	r := &Report{Span: span, Built: b.now(), Steps: steps.ms}
 	t := time.Now()
 	assemble(r, &raw)
 	b.enrich(ctx, r, &raw)
-	steps["assemble"] = time.Since(t).Milliseconds()
+	steps.ms["assemble"] = time.Since(t).Milliseconds()
 	r.BuildMillis = time.Since(started).Milliseconds()
 	return r, nil
 }
 
-// secondLevel starts the reads that need the operator actions, flags and minute groups:
+// log is the builder's logger: Log, or the default one when it is nil.
+func (b *ReportBuilder) log() *slog.Logger {
+	if b.Log != nil {
+		return b.Log
+	}
+	return slog.Default()
+}
+
+// reportRead is one report query of a build phase: its name (for Steps and errors) and the read,
+// which stores its result where its closure says.
+type reportRead struct {
+	name string
+	read func(ctx context.Context) error
+}
+
+// stepTimes collects how long each read took, in milliseconds, from concurrent reads.
+type stepTimes struct {
+	mu sync.Mutex
+	ms map[string]int64
+}
+
+// set records that read name took d.
+func (s *stepTimes) set(name string, d time.Duration) {
+	s.mu.Lock()
+	s.ms[name] = d.Milliseconds()
+	s.mu.Unlock()
+}
+
+// runPhase runs reads in order, at most Parallel (default 2: each already uses two ClickHouse
+// threads) at a time, timing each into steps. The first error cancels the context of the reads
+// still running, skips those not started, and is returned naming its read.
+func (b *ReportBuilder) runPhase(ctx context.Context, span SessionSpan, steps *stepTimes, reads []reportRead) error {
+	g, ctx := errgroup.WithContext(ctx)
+	parallel := b.Parallel
+	if parallel <= 0 {
+		parallel = 2
+	}
+	g.SetLimit(parallel)
+	for _, rd := range reads {
+		g.Go(func() error {
+			if err := ctx.Err(); err != nil {
+				return err // an earlier read failed
+			}
+			t := time.Now()
+			err := rd.read(ctx)
+			steps.set(rd.name, time.Since(t))
+			if err != nil {
+				return fmt.Errorf("live: report %s: %s: %w", span.Session, rd.name, err)
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// rollupReads is the first phase: the minute groups, people and sparse rows from the rollups
+// (report_rollup.go) into mr and raw, and the flags and late events from events. The biggest
+// reads come first. The funnel's three distinct-user counts run apart: one thread each, no set
+// merging, both cores busy.
+func rollupReads(q reportQueries, raw *rawData, mr *minuteRead) []reportRead {
+	return []reportRead{
+		{"users impression", func(ctx context.Context) (err error) { raw.users[1], err = q.rollupFunnel(ctx, "impression"); return }},
+		{"minutes", func(ctx context.Context) (err error) { *mr, err = q.rollupMinutes(ctx); return }},
+		{"sparse rows", func(ctx context.Context) error { return q.sparseRows(ctx, "report_sparse", raw) }},
+		{"flags", func(ctx context.Context) (err error) { raw.flags, err = readFlagEvents(ctx, q.ch, q.span); return }},
+		{"clickers", func(ctx context.Context) (err error) { raw.clickers, err = q.rollupClickers(ctx); return }},
+		{"users click", func(ctx context.Context) (err error) { raw.users[2], err = q.rollupFunnel(ctx, "click"); return }},
+		{"users enter", func(ctx context.Context) (err error) { raw.users[0], err = q.rollupFunnel(ctx, "enter"); return }},
+		{"late", func(ctx context.Context) (err error) { raw.late, err = q.lateEvents(ctx); return }},
+	}
+}
+
+// rawReads is the fallback for incomplete rollups: what rollupReads gets from the rollups, read
+// from events into raw and dupMinutes.
+func rawReads(q reportQueries, raw *rawData, dupMinutes *[]int64) []reportRead {
+	return []reportRead{
+		{"raw minutes", func(ctx context.Context) (err error) { raw.groups, *dupMinutes, err = q.minuteGroups(ctx); return }},
+		{"raw users", func(ctx context.Context) (err error) { raw.users, err = q.funnelUsers(ctx); return }},
+		{"raw clickers", func(ctx context.Context) (err error) { raw.clickers, err = q.productClickers(ctx); return }},
+		{"raw sparse rows", func(ctx context.Context) error { return q.sparseRows(ctx, "events", raw) }},
+		{"raw online", func(ctx context.Context) (err error) { raw.online, err = q.onlineMinutes(ctx); return }},
+	}
+}
+
+// addRowTotals sets the stored rows and the latest receive time from the minute groups.
+func (raw *rawData) addRowTotals() {
+	for _, g := range raw.groups {
+		raw.rows += g.rows
+		if g.maxReceived.After(raw.maxReceived) {
+			raw.maxReceived = g.maxReceived
+		}
+	}
+}
+
+// secondLevel lists the reads that need the operator actions, flags and minute groups:
 // second-level clicks and views for the segments and the flag windows, only for the products
 // that were presented or flagged, and the comment texts. Both count with count() and take off the
 // stored copies only in the minutes where the minute groups found some; with rawMinutes (nil:
 // everything from events) the proven-clean minutes come from the rollups.
-func (b *ReportBuilder) secondLevel(ctx context.Context, q reportQueries, raw *rawData,
-	run func(string, *sync.WaitGroup, func() error), dupMinutes []int64, rawMinutes map[int64]bool) {
+func secondLevel(q reportQueries, raw *rawData, dupMinutes []int64, rawMinutes map[int64]bool) []reportRead {
 	watched := map[string]bool{}
 	for _, a := range raw.actions {
 		if a.typ == MarkerPin && a.product != "" {
@@ -200,18 +234,20 @@ func (b *ReportBuilder) secondLevel(ctx context.Context, q reportQueries, raw *r
 		}
 	}
 	edges := edgeMinutes(q.span, raw.actions, raw.flags)
-	run("per second", nil, func() (err error) {
-		raw.perSecond, err = q.perSecond(ctx, sortedKeys(watched), edges, dupMinutes, rawMinutes)
-		return
-	})
-	run("comments", nil, func() (err error) {
-		if rawMinutes == nil {
-			raw.texts, raw.capped, err = q.commentTexts(ctx, dupMinutes)
-		} else {
-			raw.texts, raw.capped, err = q.rollupTexts(ctx, rawMinutes, dupMinutes)
-		}
-		return
-	})
+	return []reportRead{
+		{"per second", func(ctx context.Context) (err error) {
+			raw.perSecond, err = q.perSecond(ctx, sortedKeys(watched), edges, dupMinutes, rawMinutes)
+			return
+		}},
+		{"comments", func(ctx context.Context) (err error) {
+			if rawMinutes == nil {
+				raw.texts, raw.capped, err = q.commentTexts(ctx, dupMinutes)
+			} else {
+				raw.texts, raw.capped, err = q.rollupTexts(ctx, rawMinutes, dupMinutes)
+			}
+			return
+		}},
+	}
 }
 
 // enrich adds what comes from outside the events table: catalog titles and stock (次日主推) and

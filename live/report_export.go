@@ -39,75 +39,147 @@ func moneyRateCell(r Ratio) any {
 func WriteReportXLSX(w io.Writer, r *Report, lang string, loc *time.Location) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	L := func(k string) string { return ReportLabel(lang, k) }
-	names := make([]string, len(reportSheets))
-	for i, k := range reportSheets {
-		names[i] = L(k)
-	}
-	if err := f.SetSheetName("Sheet1", names[0]); err != nil {
+	x, err := newXLSXWriter(f, r, lang, loc)
+	if err != nil {
 		return fmt.Errorf("live: report xlsx: %w", err)
 	}
-	for _, n := range names[1:] {
-		if _, err := f.NewSheet(n); err != nil {
+	sheets := []func(string) error{x.summarySheet, x.minutesSheet, x.productsSheet, x.segmentsSheet, x.flagsSheet}
+	for i, k := range reportSheets {
+		if err := sheets[i](x.label(k)); err != nil {
 			return fmt.Errorf("live: report xlsx: %w", err)
+		}
+	}
+	if err := f.Write(w); err != nil {
+		return fmt.Errorf("live: report xlsx: %w", err)
+	}
+	return nil
+}
+
+// xlsxWriter writes one report into a workbook: labels in one language, times in one zone, and
+// the cell styles for money, percentages and header rows.
+type xlsxWriter struct {
+	f                *excelize.File
+	r                *Report
+	lang             string
+	loc              *time.Location
+	money, pct, bold int // style ids
+}
+
+// newXLSXWriter names the sheets of f (the first one renamed from Sheet1) and creates the styles.
+func newXLSXWriter(f *excelize.File, r *Report, lang string, loc *time.Location) (*xlsxWriter, error) {
+	x := &xlsxWriter{f: f, r: r, lang: lang, loc: loc}
+	if err := f.SetSheetName("Sheet1", x.label(reportSheets[0])); err != nil {
+		return nil, err
+	}
+	for _, k := range reportSheets[1:] {
+		if _, err := f.NewSheet(x.label(k)); err != nil {
+			return nil, err
 		}
 	}
 	yuan := "¥#,##0.00"
 	pct := "0.00%"
-	moneyStyle, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &yuan})
-	pctStyle, _ := f.NewStyle(&excelize.Style{CustomNumFmt: &pct})
-	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	tf := func(t time.Time) string { return t.In(loc).Format("2006-01-02 15:04:05") }
-	put := func(sheet string, row int, cells []any, moneyCols, pctCols []int) error {
-		cell, _ := excelize.CoordinatesToCellName(1, row)
-		if err := f.SetSheetRow(sheet, cell, &cells); err != nil {
-			return err
-		}
-		for _, c := range moneyCols {
-			n, _ := excelize.CoordinatesToCellName(c, row)
-			_ = f.SetCellStyle(sheet, n, n, moneyStyle)
-		}
-		for _, c := range pctCols {
-			n, _ := excelize.CoordinatesToCellName(c, row)
-			_ = f.SetCellStyle(sheet, n, n, pctStyle)
-		}
-		return nil
+	var err error
+	if x.money, err = f.NewStyle(&excelize.Style{CustomNumFmt: &yuan}); err != nil {
+		return nil, err
 	}
-	header := func(sheet string, keys ...string) error {
-		cells := make([]any, len(keys))
-		for i, k := range keys {
-			cells[i] = L(k)
-		}
-		if err := put(sheet, 1, cells, nil, nil); err != nil {
-			return err
-		}
-		end, _ := excelize.CoordinatesToCellName(len(keys), 1)
-		return f.SetCellStyle(sheet, "A1", end, bold)
+	if x.pct, err = f.NewStyle(&excelize.Style{CustomNumFmt: &pct}); err != nil {
+		return nil, err
 	}
-	title := func(id string) string {
-		if t := r.Titles[id]; t != "" {
-			return t
-		}
-		return id
+	if x.bold, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}}); err != nil {
+		return nil, err
 	}
-	h := r.Headline
+	return x, nil
+}
 
-	// Summary: metric, value, definition (what it is divided by).
-	s := names[0]
-	if err := header(s, "metric", "value", "definition"); err != nil {
-		return fmt.Errorf("live: report xlsx: %w", err)
+// label is the text of label key k in the writer's language.
+func (x *xlsxWriter) label(k string) string { return ReportLabel(x.lang, k) }
+
+// tf formats t to the second in the writer's zone.
+func (x *xlsxWriter) tf(t time.Time) string { return t.In(x.loc).Format("2006-01-02 15:04:05") }
+
+// title is the catalog title of product id, or id when it has none.
+func (x *xlsxWriter) title(id string) string {
+	if t := x.r.Titles[id]; t != "" {
+		return t
 	}
-	type line struct {
-		key, def string
-		v        any
-		money    bool
-		pct      bool
+	return id
+}
+
+// put writes cells as row (1-based) of sheet and styles the money and percentage columns
+// (1-based) of it.
+func (x *xlsxWriter) put(sheet string, row int, cells []any, moneyCols, pctCols []int) error {
+	cell, err := excelize.CoordinatesToCellName(1, row)
+	if err != nil {
+		return err
 	}
+	if err := x.f.SetSheetRow(sheet, cell, &cells); err != nil {
+		return err
+	}
+	for _, c := range moneyCols {
+		if err := x.styleCell(sheet, c, row, x.money); err != nil {
+			return err
+		}
+	}
+	for _, c := range pctCols {
+		if err := x.styleCell(sheet, c, row, x.pct); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// styleCell gives the cell at (col, row) of sheet the style id.
+func (x *xlsxWriter) styleCell(sheet string, col, row, style int) error {
+	n, err := excelize.CoordinatesToCellName(col, row)
+	if err != nil {
+		return err
+	}
+	return x.f.SetCellStyle(sheet, n, n, style)
+}
+
+// header writes the labels of keys as the bold first row of sheet.
+func (x *xlsxWriter) header(sheet string, keys ...string) error {
+	cells := make([]any, len(keys))
+	for i, k := range keys {
+		cells[i] = x.label(k)
+	}
+	if err := x.put(sheet, 1, cells, nil, nil); err != nil {
+		return err
+	}
+	end, err := excelize.CoordinatesToCellName(len(keys), 1)
+	if err != nil {
+		return err
+	}
+	return x.f.SetCellStyle(sheet, "A1", end, x.bold)
+}
+
+// colWidths sets the width of each of sheet's columns cols (letters) to the matching widths.
+func (x *xlsxWriter) colWidths(sheet string, cols []string, widths []float64) error {
+	for i, col := range cols {
+		if err := x.f.SetColWidth(sheet, col, col, widths[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// summaryLine is one row of the summary sheet: label key, value, definition, and whether the
+// value is styled as money or as a percentage.
+type summaryLine struct {
+	key, def string
+	v        any
+	money    bool
+	pct      bool
+}
+
+// summaryLines lists the summary sheet's rows: span, headline, funnel, data quality.
+func (x *xlsxWriter) summaryLines() []summaryLine {
+	r, h, L, tf := x.r, x.r.Headline, x.label, x.tf
 	onlineDef := L("def_avg_online")
 	if h.OnlineSource == "entries_minus_leaves" {
 		onlineDef = L("def_online_elm")
 	}
-	lines := []line{
+	return []summaryLine{
 		{key: "room", v: r.Span.Room}, {key: "session", v: r.Span.Session},
 		{key: "start", v: tf(r.Span.Start)}, {key: "end", v: tf(r.Span.End)},
 		{key: "duration", v: FormatDuration(h.DurationSec)},
@@ -129,7 +201,14 @@ func WriteReportXLSX(w io.Writer, r *Report, lang string, loc *time.Location) er
 		{key: "late", v: r.Quality.Late}, {key: "empty_minutes", v: len(r.Quality.EmptyMinutes)},
 		{key: "built", v: tf(r.Built)},
 	}
-	for i, ln := range lines {
+}
+
+// summarySheet writes the summary sheet s: metric, value, definition (what it is divided by).
+func (x *xlsxWriter) summarySheet(s string) error {
+	if err := x.header(s, "metric", "value", "definition"); err != nil {
+		return err
+	}
+	for i, ln := range x.summaryLines() {
 		var mc, pc []int
 		if ln.money {
 			mc = []int{2}
@@ -137,71 +216,73 @@ func WriteReportXLSX(w io.Writer, r *Report, lang string, loc *time.Location) er
 		if ln.pct {
 			pc = []int{2}
 		}
-		if err := put(s, i+2, []any{L(ln.key), ln.v, ln.def}, mc, pc); err != nil {
-			return fmt.Errorf("live: report xlsx: %w", err)
+		if err := x.put(s, i+2, []any{x.label(ln.key), ln.v, ln.def}, mc, pc); err != nil {
+			return err
 		}
 	}
-	_ = f.SetColWidth(s, "A", "A", 36)
-	_ = f.SetColWidth(s, "B", "B", 22)
-	_ = f.SetColWidth(s, "C", "C", 60)
+	return x.colWidths(s, []string{"A", "B", "C"}, []float64{36, 22, 60})
+}
 
-	// Minutes.
-	s = names[1]
-	if err := header(s, "minute", "views", "online", "impressions", "clicks", "orders", "gmv", "comments", "ad_spend", "events"); err != nil {
-		return fmt.Errorf("live: report xlsx: %w", err)
+// minutesSheet writes the minute series to sheet s.
+func (x *xlsxWriter) minutesSheet(s string) error {
+	if err := x.header(s, "minute", "views", "online", "impressions", "clicks", "orders", "gmv", "comments", "ad_spend", "events"); err != nil {
+		return err
 	}
-	for i, m := range r.Minutes {
+	for i, m := range x.r.Minutes {
 		var online any = m.Online
 		if !m.OnlineKnown {
 			online = "—"
 		}
-		if err := put(s, i+2, []any{m.T.In(loc).Format("2006-01-02 15:04"), m.Views, online, m.Impressions, m.Clicks,
+		if err := x.put(s, i+2, []any{m.T.In(x.loc).Format("2006-01-02 15:04"), m.Views, online, m.Impressions, m.Clicks,
 			m.Orders, money(m.GMV), m.Comments, money(m.AdSpend), m.Events}, []int{7, 9}, nil); err != nil {
-			return fmt.Errorf("live: report xlsx: %w", err)
+			return err
 		}
 	}
-	_ = f.SetColWidth(s, "A", "A", 18)
+	return x.colWidths(s, []string{"A"}, []float64{18})
+}
 
-	// Products.
-	s = names[2]
-	if err := header(s, "product", "title", "presented", "presented_s", "impressions", "clicks", "clickers", "ctr",
+// productsSheet writes the product table to sheet s.
+func (x *xlsxWriter) productsSheet(s string) error {
+	if err := x.header(s, "product", "title", "presented", "presented_s", "impressions", "clicks", "clickers", "ctr",
 		"orders", "buyers", "units", "gmv", "cvr", "orders_per_click", "gmv_per_k_views"); err != nil {
-		return fmt.Errorf("live: report xlsx: %w", err)
+		return err
 	}
-	for i, p := range r.Products {
-		if err := put(s, i+2, []any{p.Product, title(p.Product), p.Presented, FormatDuration(p.PresentedSec), p.Impressions,
+	for i, p := range x.r.Products {
+		if err := x.put(s, i+2, []any{p.Product, x.title(p.Product), p.Presented, FormatDuration(p.PresentedSec), p.Impressions,
 			p.Clicks, p.Clickers, rateCell(p.CTR), p.Orders, p.Buyers, p.Units, money(p.GMV), rateCell(p.CVR),
 			rateCell(p.OrdersPerClk), moneyRateCell(p.GMVPerKViews)}, []int{12, 15}, []int{8, 13, 14}); err != nil {
-			return fmt.Errorf("live: report xlsx: %w", err)
+			return err
 		}
 	}
+	return nil
+}
 
-	// Segments.
-	s = names[3]
-	if err := header(s, "product", "title", "start", "end", "length", "clicks", "orders", "gmv", "views", "seg_gpm"); err != nil {
-		return fmt.Errorf("live: report xlsx: %w", err)
+// segmentsSheet writes the presentation segments to sheet s.
+func (x *xlsxWriter) segmentsSheet(s string) error {
+	if err := x.header(s, "product", "title", "start", "end", "length", "clicks", "orders", "gmv", "views", "seg_gpm"); err != nil {
+		return err
 	}
-	for i, g := range r.Segments {
-		if err := put(s, i+2, []any{g.Product, title(g.Product), tf(g.Start), tf(g.End), FormatDuration(g.LengthSec),
+	for i, g := range x.r.Segments {
+		if err := x.put(s, i+2, []any{g.Product, x.title(g.Product), x.tf(g.Start), x.tf(g.End), FormatDuration(g.LengthSec),
 			g.Clicks, g.Orders, money(g.GMV), g.Views, moneyRateCell(g.GPM)}, []int{8, 10}, nil); err != nil {
-			return fmt.Errorf("live: report xlsx: %w", err)
+			return err
 		}
 	}
+	return nil
+}
 
-	// Flags.
-	s = names[4]
-	if err := header(s, "raised", "rule", "product", "done", "before5", "clicks", "orders", "gmv", "after5", "clicks", "orders", "gmv"); err != nil {
-		return fmt.Errorf("live: report xlsx: %w", err)
+// flagsSheet writes the flags with what was done about them and the five minutes before and
+// after each to sheet s.
+func (x *xlsxWriter) flagsSheet(s string) error {
+	if err := x.header(s, "raised", "rule", "product", "done", "before5", "clicks", "orders", "gmv", "after5", "clicks", "orders", "gmv"); err != nil {
+		return err
 	}
-	for i, fl := range r.Flags {
-		if err := put(s, i+2, []any{tf(fl.Raised), fl.Rule, title(fl.Product), FlagActionsText(fl.Actions, loc), "",
+	for i, fl := range x.r.Flags {
+		if err := x.put(s, i+2, []any{x.tf(fl.Raised), fl.Rule, x.title(fl.Product), FlagActionsText(fl.Actions, x.loc), "",
 			fl.Before.Clicks, fl.Before.Orders, money(fl.Before.GMV), "", fl.After.Clicks, fl.After.Orders, money(fl.After.GMV)},
 			[]int{8, 12}, nil); err != nil {
-			return fmt.Errorf("live: report xlsx: %w", err)
+			return err
 		}
-	}
-	if err := f.Write(w); err != nil {
-		return fmt.Errorf("live: report xlsx: %w", err)
 	}
 	return nil
 }
