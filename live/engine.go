@@ -276,6 +276,11 @@ func (e *Engine) SessionByID(ctx context.Context, shop, id string) (Session, boo
 	return e.sessions.byID(ctx, shop, id)
 }
 
+// EndedSessions returns every shop's sessions that ended at or after since.
+func (e *Engine) EndedSessions(ctx context.Context, since time.Time) ([]Session, error) {
+	return e.sessions.EndedSince(ctx, since)
+}
+
 // Snapshot returns the latest published "tick" envelope of the room
 // ({"seq":N,"kind":"tick","room":…,"data":Snapshot}), nil when none was published yet.
 func (e *Engine) Snapshot(ctx context.Context, shop, room string) ([]byte, error) {

@@ -70,6 +70,13 @@ func (st sessionStore) room(ctx context.Context, shop, room string, limit int) (
 		WHERE shop = ? AND room = ? ORDER BY started DESC, id LIMIT ?`, shop, room, limit)
 }
 
+// EndedSince returns every shop's sessions that ended at or after since (the report service's
+// sweep).
+func (st sessionStore) EndedSince(ctx context.Context, since time.Time) ([]Session, error) {
+	return st.query(ctx, selectSessions+`
+		WHERE ended >= ? AND ended > started`, since.UTC())
+}
+
 // byID returns one session of the shop.
 func (st sessionStore) byID(ctx context.Context, shop, id string) (Session, bool, error) {
 	ss, err := st.query(ctx, selectSessions+`

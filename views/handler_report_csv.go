@@ -5,8 +5,7 @@ import (
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/report"
 )
 
 // csv downloads the session's minute series as CSV.
@@ -20,7 +19,7 @@ func (h *reportHandlers) csv(c *fiber.Ctx) error {
 		return h.s.fail(c, fiber.StatusNotFound, "report.notfound")
 	}
 	var buf bytes.Buffer
-	if err := live.WriteMinutesCSV(&buf, r, reportLang(LangOf(c)), h.s.Location); err != nil {
+	if err := report.WriteMinutesCSV(&buf, r, reportLang(LangOf(c)), h.s.Location); err != nil {
 		h.s.Log.Error("views: report csv", "session", r.Span.Session, "err", err)
 		return h.s.fail(c, fiber.StatusInternalServerError, "error.internal")
 	}

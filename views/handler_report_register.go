@@ -5,8 +5,7 @@ import (
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/report"
 )
 
 // registerReports mounts the post-stream report (复盘): the report page, its rebuild action and
@@ -26,13 +25,13 @@ func (s *Server) registerReports(r fiber.Router) {
 // reportHandlers serves the report pages.
 type reportHandlers struct {
 	s     *Server
-	store *live.ReportStore
-	svc   *live.Reports
+	store *report.Store
+	svc   *report.Service
 }
 
 // load returns the stored report of the session id of the user's shop. When the session has
 // ended but no report is stored yet, it asks the report service for a build and returns building.
-func (h *reportHandlers) load(c *fiber.Ctx) (r *live.Report, building bool, err error) {
+func (h *reportHandlers) load(c *fiber.Ctx) (r *report.Report, building bool, err error) {
 	u := CurrentUser(c)
 	id := c.Params("id")
 	r, ok, err := h.store.Load(c.UserContext(), u.Shop, id)
@@ -52,7 +51,7 @@ func reportLang(lang string) string {
 }
 
 // RatePct formats a rate as a percentage with two decimals, "—" without a denominator.
-func RatePct(r live.Ratio) string {
+func RatePct(r report.Ratio) string {
 	if !r.OK {
 		return "—"
 	}
@@ -60,7 +59,7 @@ func RatePct(r live.Ratio) string {
 }
 
 // RateMoney formats a money rate (fen, e.g. GPM, UV value) as ¥ with two decimals, or "—".
-func RateMoney(r live.Ratio) string {
+func RateMoney(r report.Ratio) string {
 	if !r.OK {
 		return "—"
 	}
@@ -68,7 +67,7 @@ func RateMoney(r live.Ratio) string {
 }
 
 // RatePlain formats a plain ratio (ROI) with two decimals, or "—".
-func RatePlain(r live.Ratio) string {
+func RatePlain(r report.Ratio) string {
 	if !r.OK {
 		return "—"
 	}
@@ -76,11 +75,11 @@ func RatePlain(r live.Ratio) string {
 }
 
 // RateParts says what a rate divides: "12 ÷ 345".
-func RateParts(r live.Ratio) string {
+func RateParts(r report.Ratio) string {
 	return Int(int64(math.Round(r.Num))) + " ÷ " + Int(int64(math.Round(r.Den)))
 }
 
 // RateMoneyParts says what a money rate divides: "¥1,234.00 ÷ 345".
-func RateMoneyParts(r live.Ratio) string {
+func RateMoneyParts(r report.Ratio) string {
 	return Money(int64(math.Round(r.Num))) + " ÷ " + Int(int64(math.Round(r.Den)))
 }

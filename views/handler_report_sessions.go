@@ -4,7 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livedesk/livedesk"
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/report"
 )
 
 // sessions lists a room's past sessions with their reports, newest first.
@@ -20,7 +20,7 @@ func (h *reportHandlers) sessions(c *fiber.Ctx) error {
 		return h.s.fail(c, fiber.StatusInternalServerError, "error.internal")
 	}
 	if list == nil {
-		list = []live.ReportSummary{}
+		list = []report.Summary{}
 	}
 	p := h.s.page(c, "report.sessions")
 	p.Room = room

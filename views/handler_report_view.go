@@ -6,12 +6,12 @@ import (
 	"time"
 
 	"github.com/livedesk/livedesk"
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/report"
 )
 
 // ReportView is what the report page renders: the report and its words in the page's language.
 type ReportView struct {
-	R     *live.Report
+	R     *report.Report
 	Lang  string // report label language: "zh" or "en"
 	Loc   *time.Location
 	Chart ReportChart
@@ -37,7 +37,7 @@ type ReportMarker struct {
 	Label string `json:"label"`
 }
 
-func newReportView(r *live.Report, p Page) ReportView {
+func newReportView(r *report.Report, p Page) ReportView {
 	v := ReportView{R: r, Lang: reportLang(p.Lang), Loc: p.loc()}
 	ch := ReportChart{Labels: map[string]string{}, TZ: p.loc().String(), Markers: []ReportMarker{}}
 	for _, m := range r.Minutes {
@@ -57,7 +57,7 @@ func newReportView(r *live.Report, p Page) ReportView {
 		if mk.Product != "" {
 			label += " " + v.Title(mk.Product)
 		}
-		if mk.Text != "" && mk.Kind != live.MarkerPin {
+		if mk.Text != "" && mk.Kind != report.MarkerPin {
 			label += " · " + mk.Text
 		}
 		ch.Markers = append(ch.Markers, ReportMarker{T: mk.T.Unix(), Kind: mk.Kind, Label: label})
@@ -71,7 +71,7 @@ func newReportView(r *live.Report, p Page) ReportView {
 }
 
 // L returns the report label for key in the page's language.
-func (v ReportView) L(key string) string { return live.ReportLabel(v.Lang, key) }
+func (v ReportView) L(key string) string { return report.Label(v.Lang, key) }
 
 // Title returns a product's catalog title, or its id.
 func (v ReportView) Title(id string) string {
@@ -101,7 +101,7 @@ func (v ReportView) Topic(topic string) string {
 }
 
 // Reason is a 次日主推 pick's reason in the page's language.
-func (v ReportView) Reason(p live.PushPick) string {
+func (v ReportView) Reason(p report.PushPick) string {
 	if v.Lang == "en" {
 		return p.ReasonEN
 	}
@@ -109,13 +109,13 @@ func (v ReportView) Reason(p live.PushPick) string {
 }
 
 // CompareValue formats a comparison number: money in ¥, rates with two decimals, counts whole.
-func (v ReportView) CompareValue(row live.CompareRow, x float64) string {
+func (v ReportView) CompareValue(row report.CompareRow, x float64) string {
 	switch {
 	case row.Money:
 		return Money(int64(math.Round(x)))
-	case row.Metric == live.MetricDuration:
-		return live.FormatDuration(int64(x))
-	case row.Metric == live.MetricROI || row.Metric == live.MetricAvgOnline:
+	case row.Metric == report.MetricDuration:
+		return report.FormatDuration(int64(x))
+	case row.Metric == report.MetricROI || row.Metric == report.MetricAvgOnline:
 		return strconv.FormatFloat(x, 'f', 2, 64)
 	default:
 		return strconv.FormatFloat(x, 'f', 1, 64)

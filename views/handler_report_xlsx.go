@@ -5,8 +5,7 @@ import (
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/report"
 )
 
 // xlsx downloads the report as a workbook (summary, minutes, products, segments, flags).
@@ -20,7 +19,7 @@ func (h *reportHandlers) xlsx(c *fiber.Ctx) error {
 		return h.s.fail(c, fiber.StatusNotFound, "report.notfound")
 	}
 	var buf bytes.Buffer
-	if err := live.WriteReportXLSX(&buf, r, reportLang(LangOf(c)), h.s.Location); err != nil {
+	if err := report.WriteXLSX(&buf, r, reportLang(LangOf(c)), h.s.Location); err != nil {
 		h.s.Log.Error("views: report xlsx", "session", r.Span.Session, "err", err)
 		return h.s.fail(c, fiber.StatusInternalServerError, "error.internal")
 	}

@@ -1,6 +1,6 @@
 package views
 
-// Strings of the report pages (the report's own labels live in live.ReportLabel, shared with the
+// Strings of the report pages (the report's own labels live in report.Label, shared with the
 // exports).
 func init() {
 	AddStrings(LangZH, map[string]string{

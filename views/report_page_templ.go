@@ -5,13 +5,12 @@ package views
 
 //lint:file-ignore SA4006 This context is only used if a nested component is present.
 
-import "github.com/a-h/templ"
-import templruntime "github.com/a-h/templ/runtime"
-
 import (
 	"strconv"
 
-	"github.com/livedesk/livedesk/live"
+	"github.com/a-h/templ"
+	templruntime "github.com/a-h/templ/runtime"
+	"github.com/livedesk/livedesk/report"
 )
 
 // ReportPage is the post-stream report (复盘) of one session. Every rate shows what it divides;
@@ -126,9 +125,9 @@ func ReportPage(p Page, v ReportView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var7 string
-			templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(live.FormatDuration(v.R.Headline.DurationSec))
+			templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(report.FormatDuration(v.R.Headline.DurationSec))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/report_page.templ`, Line: 19, Col: 147}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/report_page.templ`, Line: 19, Col: 149}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 			if templ_7745c5c3_Err != nil {
@@ -650,7 +649,7 @@ func reportHeadline(v ReportView) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = reportTile("duration", v.L("duration"), live.FormatDuration(h.DurationSec), "").Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = reportTile("duration", v.L("duration"), report.FormatDuration(h.DurationSec), "").Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -1378,9 +1377,9 @@ func reportProducts(v ReportView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var80 string
-			templ_7745c5c3_Var80, templ_7745c5c3_Err = templ.JoinStringErrs(live.FormatDuration(pr.PresentedSec))
+			templ_7745c5c3_Var80, templ_7745c5c3_Err = templ.JoinStringErrs(report.FormatDuration(pr.PresentedSec))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/report_page.templ`, Line: 153, Col: 60}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/report_page.templ`, Line: 153, Col: 62}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var80))
 			if templ_7745c5c3_Err != nil {
@@ -1755,9 +1754,9 @@ func reportSegments(v ReportView) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var107 string
-			templ_7745c5c3_Var107, templ_7745c5c3_Err = templ.JoinStringErrs(live.FormatDuration(sg.LengthSec))
+			templ_7745c5c3_Var107, templ_7745c5c3_Err = templ.JoinStringErrs(report.FormatDuration(sg.LengthSec))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/report_page.templ`, Line: 190, Col: 57}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/report_page.templ`, Line: 190, Col: 59}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var107))
 			if templ_7745c5c3_Err != nil {
@@ -2038,9 +2037,9 @@ func reportFlags(v ReportView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var126 string
-				templ_7745c5c3_Var126, templ_7745c5c3_Err = templ.JoinStringErrs(live.FlagActionsText(fl.Actions, v.Loc))
+				templ_7745c5c3_Var126, templ_7745c5c3_Err = templ.JoinStringErrs(report.FlagActionsText(fl.Actions, v.Loc))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/report_page.templ`, Line: 225, Col: 52}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/report_page.templ`, Line: 225, Col: 54}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var126))
 				if templ_7745c5c3_Err != nil {
@@ -2903,7 +2902,7 @@ func ReportBuilding(p Page) templ.Component {
 }
 
 // ReportSessionsPage lists a room's past sessions with their report headline.
-func ReportSessionsPage(p Page, room string, list []live.ReportSummary) templ.Component {
+func ReportSessionsPage(p Page, room string, list []report.Summary) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -3129,9 +3128,9 @@ func ReportSessionsPage(p Page, room string, list []live.ReportSummary) templ.Co
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var195 string
-					templ_7745c5c3_Var195, templ_7745c5c3_Err = templ.JoinStringErrs(live.FormatDuration(int64(s.End.Sub(s.Start).Seconds())))
+					templ_7745c5c3_Var195, templ_7745c5c3_Err = templ.JoinStringErrs(report.FormatDuration(int64(s.End.Sub(s.Start).Seconds())))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/report_page.templ`, Line: 349, Col: 82}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/report_page.templ`, Line: 349, Col: 84}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var195))
 					if templ_7745c5c3_Err != nil {

@@ -5,10 +5,12 @@ package views
 
 //lint:file-ignore SA4006 This context is only used if a nested component is present.
 
-import "github.com/a-h/templ"
-import templruntime "github.com/a-h/templ/runtime"
+import (
+	"strconv"
 
-import "strconv"
+	"github.com/a-h/templ"
+	templruntime "github.com/a-h/templ/runtime"
+)
 
 // RoomsPage lists the shop's rooms with links to each room's pages. msg is an error, "" if none.
 func RoomsPage(p Page, rooms []RoomRow, msg string) templ.Component {

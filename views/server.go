@@ -13,7 +13,7 @@ import (
 
 	"github.com/livedesk/livedesk/account"
 	"github.com/livedesk/livedesk/jobs"
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/report"
 	"github.com/livedesk/livedesk/stage"
 )
 
@@ -33,7 +33,7 @@ type Server struct {
 	Control       RoomControl     // sessions and flags of rooms (the live engine)
 	States        RoomStates      // which rooms are live, for the room list (the live engine)
 	Jobs          *jobs.Scheduler // scheduled jobs, their settings and runs, and the tasks inbox
-	Reports       *live.Reports   // post-stream reports: stored, built and rebuilt by the service cmd runs
+	Reports       *report.Service // post-stream reports: stored, built and rebuilt by the service cmd runs
 	Titles        TitleSource     // product titles for the control room (the catalog); may be nil
 	Log           *slog.Logger    //
 	Location      *time.Location  // the shop's time zone

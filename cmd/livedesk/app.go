@@ -23,6 +23,7 @@ import (
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/jobs"
 	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/report"
 	"github.com/livedesk/livedesk/schema"
 	"github.com/livedesk/livedesk/stage"
 )
@@ -44,7 +45,7 @@ type Main struct {
 	Catalog   *catalog.Catalog // products and their stock
 	Stage     *stage.Actions   // operator actions and the prompter's stage
 	Engine    *live.Engine     // live counters, the tick, rules and flags, sessions
-	Reports   *live.Reports    // post-stream reports
+	Reports   *report.Service  // post-stream reports
 	Scheduler *jobs.Scheduler  // the shop's daily jobs
 	Users     *account.Users   // logins and roles
 	Started   time.Time

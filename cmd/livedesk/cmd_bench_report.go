@@ -13,7 +13,7 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/livedesk/livedesk"
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/report"
 	"github.com/livedesk/livedesk/schema"
 	"github.com/livedesk/livedesk/schema/localdb"
 )
@@ -60,7 +60,7 @@ func runBenchReport(ctx context.Context, args []string, stdout, stderr io.Writer
 		return err
 	}
 	start := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
-	span := live.SessionSpan{Shop: "bench", Room: "room1", Session: "bench-1", Start: start,
+	span := report.SessionSpan{Shop: "bench", Room: "room1", Session: "bench-1", Start: start,
 		End: start.Add(time.Duration(*hours * float64(time.Hour)))}
 	var have uint64
 	if err := conn.QueryRow(ctx, "SELECT count() FROM events WHERE shop = ? AND room = ?", span.Shop, span.Room).Scan(&have); err != nil {
@@ -114,7 +114,7 @@ func settleMerges(ctx context.Context, stdout io.Writer, conn driver.Conn) error
 }
 
 // generate writes the session and reports the insert rate.
-func generate(ctx context.Context, stdout io.Writer, conn driver.Conn, span live.SessionSpan, n, dupEvery int, dupWindow time.Duration) error {
+func generate(ctx context.Context, stdout io.Writer, conn driver.Conn, span report.SessionSpan, n, dupEvery int, dupWindow time.Duration) error {
 	t0 := time.Now()
 	stored, err := generateSession(ctx, conn, span, n, dupEvery, dupWindow)
 	if err != nil {
@@ -126,8 +126,8 @@ func generate(ctx context.Context, stdout io.Writer, conn driver.Conn, span live
 }
 
 // timeBuilds builds the report runs times and prints each build's time and headline.
-func timeBuilds(ctx context.Context, stdout io.Writer, conn driver.Conn, span live.SessionSpan, runs, parallel int) error {
-	b := &live.ReportBuilder{CH: conn, Parallel: parallel}
+func timeBuilds(ctx context.Context, stdout io.Writer, conn driver.Conn, span report.SessionSpan, runs, parallel int) error {
+	b := &report.Builder{CH: conn, Parallel: parallel}
 	for i := 1; i <= runs; i++ {
 		t := time.Now()
 		r, err := b.Build(ctx, span)
@@ -165,7 +165,7 @@ var benchComments = []string{"S码还有吗", "多久发货？", "这个多少�
 // of dupWindow (from the middle of the session; 0 = all of it) is stored again afterwards in a
 // batch of its own, as a resend that got past a lost Redis gate would be. It returns the rows
 // stored.
-func generateSession(ctx context.Context, conn driver.Conn, span live.SessionSpan, n, dupEvery int, dupWindow time.Duration) (int, error) {
+func generateSession(ctx context.Context, conn driver.Conn, span report.SessionSpan, n, dupEvery int, dupWindow time.Duration) (int, error) {
 	const batchRows = 200_000
 	dur := span.End.Sub(span.Start)
 	tsOf := func(i int) time.Time { return span.Start.Add(time.Duration(float64(i) / float64(n) * float64(dur))) }
@@ -288,7 +288,7 @@ func newBenchCols(n int) *benchCols {
 		rating: make([]uint8, 0, n)}
 }
 
-func (c *benchCols) add(span live.SessionSpan, ts time.Time, id, typ, user, product, order, status, text string, amount int64, qty int32, value int64) {
+func (c *benchCols) add(span report.SessionSpan, ts time.Time, id, typ, user, product, order, status, text string, amount int64, qty int32, value int64) {
 	c.shop, c.room, c.id, c.typ, c.user = append(c.shop, span.Shop), append(c.room, span.Room), append(c.id, id), append(c.typ, typ), append(c.user, user)
 	c.product, c.order, c.status, c.text = append(c.product, product), append(c.order, order), append(c.status, status), append(c.text, text)
 	c.conv, c.dir, c.extra, c.batch = append(c.conv, ""), append(c.dir, ""), append(c.extra, ""), append(c.batch, "bench")

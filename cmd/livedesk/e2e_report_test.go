@@ -10,8 +10,7 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
-
-	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/report"
 )
 
 // TestReportEndToEnd: events posted through the API during a session; ending the session builds
@@ -152,7 +151,7 @@ func TestReportPageInBrowser(t *testing.T) {
 		t.Fatalf("post: %d %v", code, res)
 	}
 	reports := s.Reports
-	span := live.SessionSpan{Shop: "shopA", Room: "r1", Session: "browser-1", Start: start, End: start.Add(20 * time.Minute)}
+	span := report.SessionSpan{Shop: "shopA", Room: "r1", Session: "browser-1", Start: start, End: start.Add(20 * time.Minute)}
 	if _, err := reports.Rebuild(ctx, span); err != nil {
 		t.Fatal(err)
 	}

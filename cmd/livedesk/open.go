@@ -14,6 +14,7 @@ import (
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/jobs"
 	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/report"
 	"github.com/livedesk/livedesk/stage"
 	"github.com/livedesk/livedesk/views"
 )
@@ -92,12 +93,13 @@ func (m *Main) openEngine() {
 // ingest shows it every batch and every replayed one (late events trigger a rebuild), and its
 // loop builds reports and sweeps for ended sessions without one.
 func (m *Main) openReports() {
-	store := &live.ReportStore{CH: m.CH}
-	r := &live.Reports{
-		Builder: &live.ReportBuilder{CH: m.CH, Products: m.Catalog, Store: store},
-		Store:   store,
-		Redis:   m.Redis,
-		Log:     m.Log,
+	store := &report.Store{CH: m.CH}
+	r := &report.Service{
+		Builder:  &report.Builder{CH: m.CH, Products: m.Catalog, Store: store},
+		Store:    store,
+		Sessions: m.Engine,
+		Redis:    m.Redis,
+		Log:      m.Log,
 	}
 	m.Engine.OnSessionEnded(r.SessionEnded)
 	m.Ingest.Observers = append(m.Ingest.Observers, r)

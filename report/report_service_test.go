@@ -1,11 +1,13 @@
-package live
+package report
 
 import (
 	"context"
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/livedesk/livedesk/ingest"
+	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/schema/localdb/localtest"
 )
 
@@ -32,9 +34,10 @@ func TestReportsBuildAndRebuildOnLateEvents(t *testing.T) {
 	if err := b.Send(); err != nil {
 		t.Fatal(err)
 	}
-	store := &ReportStore{CH: ch}
-	s := &Reports{Builder: &ReportBuilder{CH: ch, Store: store}, Store: store, Redis: rdb,
-		Sweep: 100 * time.Millisecond, LateDelay: 200 * time.Millisecond}
+	store := &Store{CH: ch}
+	s := &Service{Builder: &Builder{CH: ch, Store: store}, Store: store, Redis: rdb,
+		Sessions: live.NewEngine(rdb, ch, nil, slog.Default()),
+		Sweep:    100 * time.Millisecond, LateDelay: 200 * time.Millisecond}
 	go s.Run(ctx)
 	first := waitReport(t, store, "sess-late", func(r *Report) bool { return true })
 	// A late paid order inside the session.
@@ -65,7 +68,7 @@ func TestReportsBuildAndRebuildOnLateEvents(t *testing.T) {
 	}
 }
 
-func waitReport(t *testing.T, store *ReportStore, session string, ok func(*Report) bool) *Report {
+func waitReport(t *testing.T, store *Store, session string, ok func(*Report) bool) *Report {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
@@ -87,8 +90,8 @@ func waitReport(t *testing.T, store *ReportStore, session string, ok func(*Repor
 func TestReportCompareWithPreviousSessions(t *testing.T) {
 	ctx := context.Background()
 	_, ch := localtest.Database(t)
-	store := &ReportStore{CH: ch}
-	b := &ReportBuilder{CH: ch, Store: store}
+	store := &Store{CH: ch}
+	b := &Builder{CH: ch, Store: store}
 	base := time.Date(2026, 11, 10, 12, 0, 0, 0, time.UTC)
 	var prev []*Report
 	for i := 0; i < 9; i++ {

@@ -1,4 +1,4 @@
-package live
+package report
 
 // reportLabels are the report's words in zh-CN and English, shared by the page and the exports
 // so a number is called the same everywhere. Rates name their denominator.
@@ -97,8 +97,8 @@ var reportLabels = map[string][2]string{
 	"marker_flag":       {"预警", "Flag"},
 }
 
-// ReportLabel returns the report's word for key in lang ("en" or zh-CN for anything else).
-func ReportLabel(lang, key string) string {
+// Label returns the report's word for key in lang ("en" or zh-CN for anything else).
+func Label(lang, key string) string {
 	l, ok := reportLabels[key]
 	if !ok {
 		return key

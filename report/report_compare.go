@@ -1,4 +1,4 @@
-package live
+package report
 
 // Comparison metric keys (also the i18n keys of their labels).
 const (

@@ -1,4 +1,4 @@
-package live
+package report
 
 import (
 	"context"
@@ -12,9 +12,10 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/livedesk/livedesk/ingest"
+	"github.com/livedesk/livedesk/live"
 )
 
-// Reports builds a session's report in the background when the session ends, stores it, and
+// Service builds a session's report in the background when the session ends, stores it, and
 // rebuilds it when late events arrive (ts inside the session, received after its end) or when
 // asked to. Every instance runs one; a Redis lock per session keeps two instances from building
 // the same report at once (the store keeps the newest build either way).
@@ -23,12 +24,13 @@ import (
 // marks a recently ended session dirty when an event falls inside it; and the periodic sweep
 // builds any ended session that has no report yet (a crash between the end and the build). A
 // dirty session is rebuilt LateDelay after the last late event, so a burst costs one rebuild.
-type Reports struct {
-	Builder *ReportBuilder
-	Store   *ReportStore
-	Redis   redis.UniversalClient // optional: the per-session build lock
-	Log     *slog.Logger
-	Now     func() time.Time
+type Service struct {
+	Builder  *Builder
+	Store    *Store
+	Sessions Sessions              // the live engine's stream sessions
+	Redis    redis.UniversalClient // optional: the per-session build lock
+	Log      *slog.Logger
+	Now      func() time.Time
 
 	// LateDelay is how long after the last late event a rebuild starts (default 10 s); Sweep is
 	// how often ended sessions without a report and dirty sessions are looked at (default 15 s);
@@ -49,7 +51,7 @@ type dirtySpan struct {
 	last time.Time
 }
 
-func (s *Reports) init() {
+func (s *Service) init() {
 	s.once.Do(func() {
 		s.queue = make(chan SessionSpan, 1024)
 		s.recent = map[string][]SessionSpan{}
@@ -70,7 +72,7 @@ func (s *Reports) init() {
 	})
 }
 
-func (s *Reports) now() time.Time {
+func (s *Service) now() time.Time {
 	if s.Now != nil {
 		return s.Now().UTC()
 	}
@@ -79,14 +81,14 @@ func (s *Reports) now() time.Time {
 
 // SessionEnded queues the session's report (it has the signature of SessionEndedFunc). It never
 // blocks: the live engine calls it while ending the session.
-func (s *Reports) SessionEnded(ctx context.Context, shop, room, sessionID string, start, end time.Time) {
+func (s *Service) SessionEnded(ctx context.Context, shop, room, sessionID string, start, end time.Time) {
 	s.init()
 	span := SessionSpan{Shop: shop, Room: room, Session: sessionID, Start: start.UTC(), End: end.UTC()}
 	s.remember(span)
 	select {
 	case s.queue <- span:
 	default:
-		s.Log.Warn("live: report queue full; the sweep will build it", "shop", shop, "session", sessionID)
+		s.Log.Warn("report: report queue full; the sweep will build it", "shop", shop, "session", sessionID)
 	}
 }
 
@@ -94,7 +96,7 @@ func (s *Reports) SessionEnded(ctx context.Context, shop, room, sessionID string
 // page that polls while the report is missing asks every few seconds: one build, not one per
 // reload). queued is false when the session does not exist or has not ended. Run owns the build,
 // so Close of the server waits for it.
-func (s *Reports) Request(ctx context.Context, shop, session string) (queued bool, err error) {
+func (s *Service) Request(ctx context.Context, shop, session string) (queued bool, err error) {
 	s.init()
 	span, ended, err := s.SessionSpan(ctx, shop, session)
 	if err != nil || !ended {
@@ -114,10 +116,10 @@ func (s *Reports) Request(ctx context.Context, shop, session string) (queued boo
 	return true, nil
 }
 
-func (s *Reports) remember(span SessionSpan) {
+func (s *Service) remember(span SessionSpan) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := roomID(span.Shop, span.Room)
+	k := roomKey(span.Shop, span.Room)
 	for _, r := range s.recent[k] {
 		if r.Session == span.Session {
 			return
@@ -129,7 +131,7 @@ func (s *Reports) remember(span SessionSpan) {
 // Replayed marks dirty the recently ended sessions that hold events which reached ClickHouse
 // only now, from the ingest spool (ingest.Writer.OnReplay): acknowledged — and received — before
 // the session's end, they may have been missing when its report was built.
-func (s *Reports) Replayed(ctx context.Context, batches [][]ingest.Event) {
+func (s *Service) Replayed(ctx context.Context, batches [][]ingest.Event) {
 	s.init()
 	now := s.now()
 	s.mu.Lock()
@@ -146,7 +148,7 @@ func (s *Reports) Replayed(ctx context.Context, batches [][]ingest.Event) {
 
 // Observe implements ingest.Observer: an event whose ts lies inside a session that has ended
 // and that arrives after the end marks the session for a rebuild.
-func (s *Reports) Observe(ctx context.Context, shop string, events []ingest.Event) {
+func (s *Service) Observe(ctx context.Context, shop string, events []ingest.Event) {
 	s.init()
 	now := s.now()
 	s.mu.Lock()
@@ -158,11 +160,11 @@ func (s *Reports) Observe(ctx context.Context, shop string, events []ingest.Even
 
 // markLate marks dirty every recently ended session of e's room whose span holds e's ts — with
 // receivedAfter, only when e was received after the session's end. s.mu is held.
-func (s *Reports) markLate(shop string, e *ingest.Event, now time.Time, receivedAfter bool) {
+func (s *Service) markLate(shop string, e *ingest.Event, now time.Time, receivedAfter bool) {
 	if e.Room == "" {
 		return
 	}
-	for _, span := range s.recent[roomID(shop, e.Room)] {
+	for _, span := range s.recent[roomKey(shop, e.Room)] {
 		if !e.TS.Before(span.Start.Truncate(time.Second)) && e.TS.Before(span.End.Truncate(time.Second)) &&
 			(!receivedAfter || e.Received.After(span.End)) {
 			s.dirty[span.Session] = dirtySpan{span: span, last: now}
@@ -171,13 +173,13 @@ func (s *Reports) markLate(shop string, e *ingest.Event, now time.Time, received
 }
 
 // Rebuild builds and stores the report of span now (the page's rebuild action).
-func (s *Reports) Rebuild(ctx context.Context, span SessionSpan) (*Report, error) {
+func (s *Service) Rebuild(ctx context.Context, span SessionSpan) (*Report, error) {
 	s.init()
 	if s.Redis != nil {
 		lock, err := redislock.New(s.Redis).Obtain(ctx, "ld:report:{"+span.Shop+"}:build:"+span.Session, 5*time.Minute,
 			&redislock.Options{RetryStrategy: redislock.LimitRetry(redislock.LinearBackoff(200*time.Millisecond), 300)})
 		if err != nil {
-			return nil, fmt.Errorf("live: report %s: lock: %w", span.Session, err)
+			return nil, fmt.Errorf("report: report %s: lock: %w", span.Session, err)
 		}
 		defer lock.Release(context.Background())
 	}
@@ -188,13 +190,13 @@ func (s *Reports) Rebuild(ctx context.Context, span SessionSpan) (*Report, error
 	if err := s.Store.Save(ctx, r); err != nil {
 		return nil, err
 	}
-	s.Log.Info("live: report built", "shop", span.Shop, "room", span.Room, "session", span.Session,
+	s.Log.Info("report: report built", "shop", span.Shop, "room", span.Room, "session", span.Session,
 		"ms", r.BuildMillis, "events", r.Quality.Events, "late", r.Quality.Late)
 	return r, nil
 }
 
 // Run builds queued reports and sweeps until ctx ends.
-func (s *Reports) Run(ctx context.Context) {
+func (s *Service) Run(ctx context.Context) {
 	s.init()
 	t := time.NewTicker(s.Sweep)
 	defer t.Stop()
@@ -211,29 +213,29 @@ func (s *Reports) Run(ctx context.Context) {
 	}
 }
 
-func (s *Reports) build(ctx context.Context, span SessionSpan) {
+func (s *Service) build(ctx context.Context, span SessionSpan) {
 	defer func() {
 		s.mu.Lock()
 		delete(s.pending, span.Shop+"\x1f"+span.Session)
 		s.mu.Unlock()
 	}()
 	if _, err := s.Rebuild(ctx, span); err != nil && !errors.Is(err, context.Canceled) {
-		s.Log.Error("live: report build", "shop", span.Shop, "session", span.Session, "err", err)
+		s.Log.Error("report: report build", "shop", span.Shop, "session", span.Session, "err", err)
 	}
 }
 
 // sweep reloads the recently ended sessions, builds those without a report and rebuilds the
 // dirty ones whose last late event is LateDelay old.
-func (s *Reports) sweep(ctx context.Context) {
+func (s *Service) sweep(ctx context.Context) {
 	now := s.now()
-	ended, err := endedSessions(ctx, s, now.Add(-s.Horizon))
+	ended, err := s.endedSpans(ctx, now.Add(-s.Horizon))
 	if err != nil {
-		s.Log.Error("live: report sweep", "err", err)
+		s.Log.Error("report: report sweep", "err", err)
 	} else {
 		built := map[string]bool{}
 		reports, shops, err := s.Store.Recent(ctx, now.Add(-s.Horizon))
 		if err != nil {
-			s.Log.Error("live: report sweep", "err", err)
+			s.Log.Error("report: report sweep", "err", err)
 			return
 		}
 		for i, r := range reports {
@@ -241,7 +243,7 @@ func (s *Reports) sweep(ctx context.Context) {
 		}
 		recent := map[string][]SessionSpan{}
 		for _, sp := range ended {
-			recent[roomID(sp.Shop, sp.Room)] = append(recent[roomID(sp.Shop, sp.Room)], sp)
+			recent[roomKey(sp.Shop, sp.Room)] = append(recent[roomKey(sp.Shop, sp.Room)], sp)
 			if !built[sp.Shop+"\x1f"+sp.Session] {
 				s.build(ctx, sp)
 			}
@@ -264,41 +266,43 @@ func (s *Reports) sweep(ctx context.Context) {
 	}
 }
 
-// endedSessions reads the live engine's sessions that ended at or after since.
-func endedSessions(ctx context.Context, s *Reports, since time.Time) ([]SessionSpan, error) {
-	rows, err := s.Store.CH.Query(ctx, `SELECT shop, room, id, started, ended FROM stream_sessions FINAL
-		WHERE ended >= ? AND ended > started`, since.UTC())
+// Sessions gives the stream sessions the live engine keeps (*live.Engine satisfies it); the
+// report reads stream_sessions only through it.
+type Sessions interface {
+	EndedSessions(ctx context.Context, since time.Time) ([]live.Session, error)
+	SessionByID(ctx context.Context, shop, id string) (live.Session, bool, error)
+}
+
+// endedSpans returns the spans of the sessions that ended at or after since.
+func (s *Service) endedSpans(ctx context.Context, since time.Time) ([]SessionSpan, error) {
+	ss, err := s.Sessions.EndedSessions(ctx, since)
 	if err != nil {
-		return nil, fmt.Errorf("live: ended sessions: %w", err)
+		return nil, fmt.Errorf("report: ended sessions: %w", err)
 	}
-	defer rows.Close()
-	var out []SessionSpan
-	for rows.Next() {
-		var sp SessionSpan
-		if err := rows.Scan(&sp.Shop, &sp.Room, &sp.Session, &sp.Start, &sp.End); err != nil {
-			return nil, fmt.Errorf("live: ended sessions: %w", err)
-		}
-		out = append(out, sp)
+	out := make([]SessionSpan, len(ss))
+	for i, sess := range ss {
+		out[i] = spanOf(sess)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // SessionSpan returns the span of one ended session of shop from the live engine's sessions;
 // ok is false when there is no such session or it has not ended.
-func (s *Reports) SessionSpan(ctx context.Context, shop, session string) (SessionSpan, bool, error) {
-	rows, err := s.Store.CH.Query(ctx, `SELECT room, started, ended FROM stream_sessions FINAL WHERE shop = ? AND id = ?`, shop, session)
+func (s *Service) SessionSpan(ctx context.Context, shop, session string) (SessionSpan, bool, error) {
+	sess, ok, err := s.Sessions.SessionByID(ctx, shop, session)
 	if err != nil {
-		return SessionSpan{}, false, fmt.Errorf("live: session %s: %w", session, err)
+		return SessionSpan{}, false, fmt.Errorf("report: session %s: %w", session, err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		sp := SessionSpan{Shop: shop, Session: session}
-		if err := rows.Scan(&sp.Room, &sp.Start, &sp.End); err != nil {
-			return SessionSpan{}, false, fmt.Errorf("live: session %s: %w", session, err)
-		}
-		if sp.End.After(sp.Start) {
-			return sp, true, nil
-		}
+	if !ok || !sess.Ended.After(sess.Started) {
+		return SessionSpan{}, false, nil
 	}
-	return SessionSpan{}, false, rows.Err()
+	return spanOf(sess), true, nil
 }
+
+// spanOf is the span of an ended session.
+func spanOf(s live.Session) SessionSpan {
+	return SessionSpan{Shop: s.Shop, Room: s.Room, Session: s.ID, Start: s.Started.UTC(), End: s.Ended.UTC()}
+}
+
+// roomKey identifies a shop's room in the service's maps.
+func roomKey(shop, room string) string { return shop + "\x1f" + room }

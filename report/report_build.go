@@ -1,4 +1,4 @@
-package live
+package report
 
 import (
 	"context"
@@ -13,12 +13,12 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// ReportProducts gives the catalog titles and current stock of products; *Catalog satisfies it.
-type ReportProducts interface {
+// Products gives the catalog titles and current stock of products; *Catalog satisfies it.
+type Products interface {
 	GetMany(ctx context.Context, shop string, ids []string) (map[string]catalog.Product, error)
 }
 
-// ReportBuilder builds a session's report from ClickHouse.
+// Builder builds a session's report from ClickHouse.
 //
 // Exactly one count per event id, without FINAL (which on 18.16 merges every part of the span in
 // one thread). Most numbers come from ingest-time rollups filled by materialized views on events
@@ -36,10 +36,10 @@ type ReportProducts interface {
 // events for some minute (a view was missing), the whole report is read from events as before.
 //
 // `livedesk bench-report` times this on a generated 3-hour, 10-million-event session.
-type ReportBuilder struct {
+type Builder struct {
 	CH       driver.Conn
-	Products ReportProducts // optional: titles and stock for the tables and 次日主推
-	Store    *ReportStore   // optional: the previous sessions for the comparison
+	Products Products // optional: titles and stock for the tables and 次日主推
+	Store    *Store   // optional: the previous sessions for the comparison
 	Now      func() time.Time
 	// Parallel is how many report queries run at once (default 2: each already uses two
 	// ClickHouse threads, and more only makes them fight over the same cores).
@@ -50,7 +50,7 @@ type ReportBuilder struct {
 	forceRaw bool
 }
 
-func (b *ReportBuilder) now() time.Time {
+func (b *Builder) now() time.Time {
 	if b.Now != nil {
 		return b.Now().UTC()
 	}
@@ -79,12 +79,12 @@ type rawData struct {
 
 // Build builds the report of span. It reads the events of the span (and, for the comparison, the
 // stored reports of the room's previous sessions).
-func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, error) {
+func (b *Builder) Build(ctx context.Context, span SessionSpan) (*Report, error) {
 	started := time.Now()
 	// Events are stored at whole seconds, so the span is cut on whole seconds.
 	span.Start, span.End = span.Start.UTC().Truncate(time.Second), span.End.UTC().Truncate(time.Second)
 	if !span.End.After(span.Start) {
-		return nil, fmt.Errorf("live: report %s: empty span %s – %s", span.Session, span.Start, span.End)
+		return nil, fmt.Errorf("report: report %s: empty span %s – %s", span.Session, span.Start, span.End)
 	}
 	steps := &stepTimes{ms: map[string]int64{}}
 	q := reportQueries{ch: b.CH, span: span}
@@ -100,7 +100,7 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 		// Some minute has fewer rollup rows than stored rows (a rollup view was missing when
 		// they were stored): everything the rollups would give is read from events.
 		if !mr.complete {
-			b.log().Warn("live: report: rollups incomplete, reading raw events", "session", span.Session)
+			b.log().Warn("report: report: rollups incomplete, reading raw events", "session", span.Session)
 		}
 		raw = rawData{flags: raw.flags, late: raw.late}
 		if err := b.runPhase(ctx, span, steps, rawReads(q, &raw, &dupMinutes)); err != nil {
@@ -123,7 +123,7 @@ func (b *ReportBuilder) Build(ctx context.Context, span SessionSpan) (*Report, e
 }
 
 // log is the builder's logger: Log, or the default one when it is nil.
-func (b *ReportBuilder) log() *slog.Logger {
+func (b *Builder) log() *slog.Logger {
 	if b.Log != nil {
 		return b.Log
 	}
@@ -153,7 +153,7 @@ func (s *stepTimes) set(name string, d time.Duration) {
 // runPhase runs reads in order, at most Parallel (default 2: each already uses two ClickHouse
 // threads) at a time, timing each into steps. The first error cancels the context of the reads
 // still running, skips those not started, and is returned naming its read.
-func (b *ReportBuilder) runPhase(ctx context.Context, span SessionSpan, steps *stepTimes, reads []reportRead) error {
+func (b *Builder) runPhase(ctx context.Context, span SessionSpan, steps *stepTimes, reads []reportRead) error {
 	g, ctx := errgroup.WithContext(ctx)
 	parallel := b.Parallel
 	if parallel <= 0 {
@@ -169,7 +169,7 @@ func (b *ReportBuilder) runPhase(ctx context.Context, span SessionSpan, steps *s
 			err := rd.read(ctx)
 			steps.set(rd.name, time.Since(t))
 			if err != nil {
-				return fmt.Errorf("live: report %s: %s: %w", span.Session, rd.name, err)
+				return fmt.Errorf("report: report %s: %s: %w", span.Session, rd.name, err)
 			}
 			return nil
 		})
@@ -252,7 +252,7 @@ func secondLevel(q reportQueries, raw *rawData, dupMinutes []int64, rawMinutes m
 
 // enrich adds what comes from outside the events table: catalog titles and stock (次日主推) and
 // the previous sessions. A failure here leaves a note instead of failing the report.
-func (b *ReportBuilder) enrich(ctx context.Context, r *Report, raw *rawData) {
+func (b *Builder) enrich(ctx context.Context, r *Report, raw *rawData) {
 	stock := map[string]int64{}
 	r.Titles = ProductTitles{}
 	if b.Products != nil {

@@ -1,4 +1,4 @@
-package live
+package report
 
 import (
 	"encoding/csv"
@@ -34,23 +34,23 @@ func moneyRateCell(r Ratio) any {
 	return r.Value / 100
 }
 
-// WriteReportXLSX writes the report as a workbook with the sheets summary, minutes, products,
+// WriteXLSX writes the report as a workbook with the sheets summary, minutes, products,
 // segments and flags. Labels are in lang; times in loc; money in yuan with a ¥ format.
-func WriteReportXLSX(w io.Writer, r *Report, lang string, loc *time.Location) error {
+func WriteXLSX(w io.Writer, r *Report, lang string, loc *time.Location) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	x, err := newXLSXWriter(f, r, lang, loc)
 	if err != nil {
-		return fmt.Errorf("live: report xlsx: %w", err)
+		return fmt.Errorf("report: report xlsx: %w", err)
 	}
 	sheets := []func(string) error{x.summarySheet, x.minutesSheet, x.productsSheet, x.segmentsSheet, x.flagsSheet}
 	for i, k := range reportSheets {
 		if err := sheets[i](x.label(k)); err != nil {
-			return fmt.Errorf("live: report xlsx: %w", err)
+			return fmt.Errorf("report: report xlsx: %w", err)
 		}
 	}
 	if err := f.Write(w); err != nil {
-		return fmt.Errorf("live: report xlsx: %w", err)
+		return fmt.Errorf("report: report xlsx: %w", err)
 	}
 	return nil
 }
@@ -92,7 +92,7 @@ func newXLSXWriter(f *excelize.File, r *Report, lang string, loc *time.Location)
 }
 
 // label is the text of label key k in the writer's language.
-func (x *xlsxWriter) label(k string) string { return ReportLabel(x.lang, k) }
+func (x *xlsxWriter) label(k string) string { return Label(x.lang, k) }
 
 // tf formats t to the second in the writer's zone.
 func (x *xlsxWriter) tf(t time.Time) string { return t.In(x.loc).Format("2006-01-02 15:04:05") }
@@ -312,17 +312,17 @@ func FormatDuration(sec int64) string {
 // headers right). Money in yuan with two decimals; minutes in loc.
 func WriteMinutesCSV(w io.Writer, r *Report, lang string, loc *time.Location) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
-		return fmt.Errorf("live: minutes csv: %w", err)
+		return fmt.Errorf("report: minutes csv: %w", err)
 	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
 	keys := []string{"minute", "views", "online", "impressions", "clicks", "orders", "gmv", "comments", "ad_spend", "events"}
 	head := make([]string, len(keys))
 	for i, k := range keys {
-		head[i] = ReportLabel(lang, k)
+		head[i] = Label(lang, k)
 	}
 	if err := cw.Write(head); err != nil {
-		return fmt.Errorf("live: minutes csv: %w", err)
+		return fmt.Errorf("report: minutes csv: %w", err)
 	}
 	i64 := func(v int64) string { return strconv.FormatInt(v, 10) }
 	for _, m := range r.Minutes {
@@ -332,12 +332,12 @@ func WriteMinutesCSV(w io.Writer, r *Report, lang string, loc *time.Location) er
 		}
 		if err := cw.Write([]string{m.T.In(loc).Format("2006-01-02 15:04"), i64(m.Views), online, i64(m.Impressions),
 			i64(m.Clicks), i64(m.Orders), livedesk.FormatYuan(m.GMV), i64(m.Comments), livedesk.FormatYuan(m.AdSpend), i64(m.Events)}); err != nil {
-			return fmt.Errorf("live: minutes csv: %w", err)
+			return fmt.Errorf("report: minutes csv: %w", err)
 		}
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
-		return fmt.Errorf("live: minutes csv: %w", err)
+		return fmt.Errorf("report: minutes csv: %w", err)
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package live
+package report
 
 import (
 	"context"
@@ -35,7 +35,7 @@ func TestReportRollupsEqualRaw(t *testing.T) {
 	}
 	insertRaw(t, ch, "b2", late)
 	build := func(forceRaw bool) []byte {
-		b := &ReportBuilder{CH: ch, Now: func() time.Time { return start }, forceRaw: forceRaw}
+		b := &Builder{CH: ch, Now: func() time.Time { return start }, forceRaw: forceRaw}
 		r, err := b.Build(ctx, span)
 		if err != nil {
 			t.Fatal(err)

@@ -1,4 +1,4 @@
-package live
+package report
 
 import (
 	"context"
@@ -361,7 +361,7 @@ func checkReportAgainstRaw(t *testing.T, withDups, merged bool, truncate ...stri
 	if err := fb.Send(); err != nil {
 		t.Fatal(err)
 	}
-	b := &ReportBuilder{CH: ch, Products: cat, Store: &ReportStore{CH: ch}}
+	b := &Builder{CH: ch, Products: cat, Store: &Store{CH: ch}}
 	r, err := b.Build(ctx, span)
 	if err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package live
+package report
 
 import (
 	"bytes"
@@ -22,7 +22,7 @@ func TestReportExports(t *testing.T) {
 	start := time.Date(2026, 11, 20, 12, 0, 0, 0, time.UTC)
 	span := SessionSpan{Shop: "s1", Room: "r1", Session: "x1", Start: start, End: start.Add(15 * time.Minute)}
 	makeFixture(3, span, 2000).load(t, ch)
-	r, err := (&ReportBuilder{CH: ch}).Build(ctx, span)
+	r, err := (&Builder{CH: ch}).Build(ctx, span)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestReportExports(t *testing.T) {
 		Actions: []FlagAction{{At: start.Add(2 * time.Minute), Action: "responded", Detail: "加赠"}}}}
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
 	var buf bytes.Buffer
-	if err := WriteReportXLSX(&buf, r, "zh", shanghai); err != nil {
+	if err := WriteXLSX(&buf, r, "zh", shanghai); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)
