@@ -138,7 +138,7 @@ func (e *Engine) Settings(ctx context.Context, shop, room string) (Settings, err
 			return Settings{}, err
 		}
 		b, _ := json.Marshal(s)
-		e.rdb.Set(ctx, settingsKey(shop, room), b, settingsCacheTTL)
+		e.warnRedis(e.rdb.Set(ctx, settingsKey(shop, room), b, settingsCacheTTL).Err(), "live: cache settings", shop, room)
 	}
 	e.mu.Lock()
 	e.settingsC[id] = cachedSettings{s, e.now()}
@@ -215,10 +215,10 @@ func (e *Engine) startSession(ctx context.Context, shop, room string, auto bool,
 		return e.startSession(ctx, shop, room, auto, from) // ended meanwhile
 	}
 	if err := e.sessions.put(ctx, s); err != nil {
-		e.rdb.Del(ctx, sessionKey(shop, room))
+		e.warnRedis(e.rdb.Del(ctx, sessionKey(shop, room)).Err(), "live: undo session start", shop, room)
 		return Session{}, err
 	}
-	e.rdb.SAdd(ctx, liveRoomsKey, roomID(shop, room))
+	e.warnRedis(e.rdb.SAdd(ctx, liveRoomsKey, roomID(shop, room)).Err(), "live: add to live rooms", shop, room)
 	e.clearFlags(ctx, shop, room, "") // flags raised while idle do not carry into the session
 	e.Log.Info("live: session started", "shop", shop, "room", room, "session", s.ID, "auto", auto)
 	return s, nil
@@ -232,6 +232,16 @@ func (e *Engine) EndSession(ctx context.Context, shop, room string) (Session, er
 	return e.endSession(ctx, shop, room, e.now(), EndedByOperator)
 }
 
+// warnRedis logs a failed Redis write whose caller goes on without it (the next tick or restore
+// usually repairs it, but the drift must be visible). A nil err logs nothing.
+func (e *Engine) warnRedis(err error, msg, shop, room string) {
+	if err != nil {
+		e.Log.Warn(msg, "shop", shop, "room", room, "err", err)
+	}
+}
+
+// endSession ends the room's live session at at (by says who ended it), clears its Redis state
+// and runs the session-ended hooks. ErrNotFound when none is live.
 func (e *Engine) endSession(ctx context.Context, shop, room string, at time.Time, by string) (Session, error) {
 	s, live, err := e.CurrentSession(ctx, shop, room)
 	if err != nil {
@@ -250,11 +260,12 @@ func (e *Engine) endSession(ctx context.Context, shop, room string, at time.Time
 	// Delete only if it is still the same session (a concurrent end and restart must not lose
 	// the new one).
 	if cur, live, _ := e.CurrentSession(ctx, shop, room); live && cur.ID == s.ID {
-		e.rdb.Del(ctx, sessionKey(shop, room))
+		e.warnRedis(e.rdb.Del(ctx, sessionKey(shop, room)).Err(), "live: delete ended session", shop, room)
 	}
-	e.rdb.SRem(ctx, liveRoomsKey, roomID(shop, room))
-	e.rdb.Set(ctx, endedKey(shop, room), s.Ended.Unix(), 24*time.Hour)
-	e.rdb.Del(ctx, burstKey(shop, room)) // the next automatic start begins at a new burst
+	e.warnRedis(e.rdb.SRem(ctx, liveRoomsKey, roomID(shop, room)).Err(), "live: remove from live rooms", shop, room)
+	e.warnRedis(e.rdb.Set(ctx, endedKey(shop, room), s.Ended.Unix(), 24*time.Hour).Err(), "live: set ended marker", shop, room)
+	// The next automatic start begins at a new burst.
+	e.warnRedis(e.rdb.Del(ctx, burstKey(shop, room)).Err(), "live: clear burst start", shop, room)
 	e.clearFlags(ctx, shop, room, s.ID)
 	e.Log.Info("live: session ended", "shop", shop, "room", room, "session", s.ID, "by", by)
 	e.mu.Lock()

@@ -61,49 +61,18 @@ func settledBefore(now time.Time) int64 { return bucketStart(now.Add(-exactGrace
 // settleMinutes brings st.exact up to date for the closed minutes of the room's span [from, now]:
 // it loads the Redis cache once per room state, forgets minutes that received late events, and
 // computes missing settled minutes from ClickHouse — one query at a time per room, in the
-// background, waited for at most Engine.ExactWait. Errors are logged: the minutes then stay on the Redis estimates and are tried again later.
+// background, waited for at most Engine.ExactWait. Errors are logged: the minutes then stay on
+// the Redis estimates and are tried again later.
 func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomState, from, now time.Time) {
 	sp := sessionMinutes(from, now)
 	settled := settledBefore(now)
 	if !st.exactLoaded {
-		h, err := e.rdb.HGetAll(ctx, exactKey(shop, room)).Result()
-		if err != nil {
+		if err := e.loadExact(ctx, shop, room, st, sp.From, settled); err != nil {
 			e.Log.Warn("live: load exact minutes", "shop", shop, "room", room, "err", err)
 			return
 		}
-		for f, v := range h {
-			m, err := strconv.ParseInt(f, 10, 64)
-			if err != nil || m < sp.From || m >= settled {
-				continue
-			}
-			var x exactMinute
-			if json.Unmarshal([]byte(v), &x) == nil {
-				st.exact[m] = minuteData{c: x.C, d: x.D, exact: true}
-			}
-		}
-		st.exactLoaded = true
 	}
-	late, err := e.rdb.SPopN(ctx, lateKey(shop, room), lateBatch).Result()
-	if err != nil && err != redis.Nil {
-		e.Log.Warn("live: late minutes", "shop", shop, "room", room, "err", err)
-	}
-	if len(late) > 0 {
-		seen := time.Now()
-		fields := make([]string, 0, len(late))
-		for _, s := range late {
-			m, err := strconv.ParseInt(s, 10, 64)
-			if err != nil {
-				continue
-			}
-			fields = append(fields, s)
-			st.lateAt[m] = seen
-			delete(st.exact, m)
-		}
-		// Another leader must not load the stale copy before this one recomputes it.
-		if len(fields) > 0 {
-			e.rdb.HDel(ctx, exactKey(shop, room), fields...)
-		}
-	}
+	e.popLate(ctx, shop, room, st)
 	if st.job != nil {
 		select {
 		case <-st.job.done:
@@ -111,30 +80,98 @@ func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomS
 		default:
 		}
 	}
+	st.pruneExact(sp.From)
+	need := st.unsettled(sp.From, settled)
+	if len(need) == 0 || st.job != nil || now.Before(st.exactRetryAt) {
+		return
+	}
+	e.startJob(ctx, shop, room, st, need)
+	e.awaitJob(ctx, shop, room, st, now)
+}
+
+// loadExact loads the room's cached exact minutes in [lo, settled) from Redis into st.exact and
+// marks st as loaded.
+func (e *Engine) loadExact(ctx context.Context, shop, room string, st *roomState, lo, settled int64) error {
+	h, err := e.rdb.HGetAll(ctx, exactKey(shop, room)).Result()
+	if err != nil {
+		return err
+	}
+	for f, v := range h {
+		m, err := strconv.ParseInt(f, 10, 64)
+		if err != nil || m < lo || m >= settled {
+			continue
+		}
+		var x exactMinute
+		if json.Unmarshal([]byte(v), &x) == nil {
+			st.exact[m] = minuteData{c: x.C, d: x.D, exact: true}
+		}
+	}
+	st.exactLoaded = true
+	return nil
+}
+
+// popLate takes up to lateBatch late minutes from lateKey: each is noted in st.lateAt (a settle
+// query started before now is stale for it) and dropped from st.exact and from the Redis copy.
+func (e *Engine) popLate(ctx context.Context, shop, room string, st *roomState) {
+	late, err := e.rdb.SPopN(ctx, lateKey(shop, room), lateBatch).Result()
+	if err != nil && err != redis.Nil {
+		e.Log.Warn("live: late minutes", "shop", shop, "room", room, "err", err)
+	}
+	if len(late) == 0 {
+		return
+	}
+	seen := time.Now()
+	fields := make([]string, 0, len(late))
+	for _, s := range late {
+		m, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			continue
+		}
+		fields = append(fields, s)
+		st.lateAt[m] = seen
+		delete(st.exact, m)
+	}
+	// Another leader must not load the stale copy before this one recomputes it.
+	if len(fields) == 0 {
+		return
+	}
+	if err := e.rdb.HDel(ctx, exactKey(shop, room), fields...).Err(); err != nil {
+		e.Log.Warn("live: drop stale exact minutes", "shop", shop, "room", room, "minutes", len(fields), "err", err)
+	}
+}
+
+// pruneExact forgets the exact minutes and late marks before lo (outside the room's span).
+func (st *roomState) pruneExact(lo int64) {
 	for m := range st.exact {
-		if m < sp.From {
+		if m < lo {
 			delete(st.exact, m)
 		}
 	}
 	for m := range st.lateAt {
-		if m < sp.From {
+		if m < lo {
 			delete(st.lateAt, m)
 		}
 	}
+}
+
+// unsettled lists the settled minutes in [lo, settled) without exact data, newest first.
+func (st *roomState) unsettled(lo, settled int64) []int64 {
 	var need []int64
-	for m := settled - spanMinute; m >= sp.From; m -= spanMinute {
+	for m := settled - spanMinute; m >= lo; m -= spanMinute {
 		if _, ok := st.exact[m]; !ok {
-			need = append(need, m) // newest first
+			need = append(need, m)
 		}
 	}
-	if len(need) == 0 || st.job != nil || now.Before(st.exactRetryAt) {
-		return
-	}
+	return need
+}
+
+// startJob starts the settle query of the newest exactMaxPerTick minutes of need (newest first)
+// in the background as st.job. It runs off the tick: a busy room's minute (a million events)
+// takes seconds.
+func (e *Engine) startJob(ctx context.Context, shop, room string, st *roomState, need []int64) {
 	if len(need) > exactMaxPerTick {
 		need = need[:exactMaxPerTick]
 	}
-	// The query runs off the tick: a busy room's minute (a million events) takes seconds. The
-	// tick waits a little (most minutes settle at once) and otherwise goes on.
 	job := &exactJob{done: make(chan struct{}), started: time.Now(), lo: need[len(need)-1], hi: need[0] + spanMinute}
 	st.job = job
 	go func() {
@@ -144,12 +181,17 @@ func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomS
 		job.got, job.err = e.exactFromClickHouse(qctx, shop, room, job.lo, job.hi)
 		job.took = time.Since(job.started)
 	}()
+}
+
+// awaitJob waits up to Engine.ExactWait (250 ms when unset) for st.job and takes it when done
+// (most minutes settle at once); otherwise the tick goes on and a later tick takes it.
+func (e *Engine) awaitJob(ctx context.Context, shop, room string, st *roomState, now time.Time) {
 	wait := e.ExactWait
 	if wait <= 0 {
 		wait = 250 * time.Millisecond
 	}
 	select {
-	case <-job.done:
+	case <-st.job.done:
 		e.takeJob(ctx, shop, room, st, now)
 	case <-time.After(wait):
 	}

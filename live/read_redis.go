@@ -2,14 +2,9 @@ package live
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/livedesk/livedesk"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -92,6 +87,7 @@ type roomReader struct {
 // hllKinds are the distinct-user kinds in distincts order.
 var hllKinds = []string{hllViewers, hllExposed, hllClickers, hllBuyers}
 
+// toDistincts reads the PFCOUNT results of hllKinds, in that order.
 func toDistincts(cmds []*redis.IntCmd) distincts {
 	return distincts{cmds[0].Val(), cmds[1].Val(), cmds[2].Val(), cmds[3].Val()}
 }
@@ -113,117 +109,129 @@ func pfcounts(ctx context.Context, pipe redis.Pipeliner, shop, room, product str
 	return out
 }
 
+// readPlan is which buckets one tick reads for a room.
+type readPlan struct {
+	minSpan    span    // the session's (or idle look-back's) whole minutes
+	minutes    []int64 // the minute buckets of minSpan, oldest first; the last is the open minute
+	curMin     int64   // the open minute
+	last, prev span    // the sliding windows
+	// fine are the 10-second buckets from the minute holding prev.From to last.To.
+	fine               []int64
+	lastFine, prevFine []int64 // the windows' 10-second buckets
+}
+
+// planRead returns the buckets of a tick at now for a room read from from with the given window.
+func planRead(now, from time.Time, window time.Duration) readPlan {
+	var p readPlan
+	p.minSpan = sessionMinutes(from, now)
+	p.minutes = p.minSpan.buckets(spanMinute)
+	p.curMin = p.minutes[len(p.minutes)-1]
+	p.last, p.prev = windows(now, from, window)
+	p.fine = (span{bucketStart(time.Unix(p.prev.From, 0), spanMinute), p.last.To}).buckets(spanFine)
+	p.lastFine, p.prevFine = p.last.buckets(spanFine), p.prev.buckets(spanFine)
+	return p
+}
+
+// roomCmds are the commands of a tick's one read pipeline for a room.
+type roomCmds struct {
+	minuteHash map[int64]*redis.MapStringStringCmd // counters of the minutes read again
+	minuteHLL  map[int64][]*redis.IntCmd           // their distinct users (hllKinds)
+	fineHash   []*redis.MapStringStringCmd         // counters of plan.fine
+	// productHash are the per-product counters of plan.lastFine.
+	productHash []*redis.MapStringStringCmd
+	// Distinct users (hllKinds) of the last and previous windows and of the session.
+	lastDistinct, prevDistinct, sessionDistinct []*redis.IntCmd
+	merged                                      int64 // the session HLLs' merge point after the pipeline
+	comments                                    *redis.StringSliceCmd
+	state, stock, catalogStock                  *redis.MapStringStringCmd
+	marker                                      *redis.IntCmd
+}
+
 // read reads the room for a tick at now. from is the session start (or the idle look-back).
 func (r *roomReader) read(ctx context.Context, shop, room string, now, from time.Time, window time.Duration, st *roomState) (roomData, error) {
-	cache := st.minutes
 	var out roomData
-	minSpan := sessionMinutes(from, now)
-	minutes := minSpan.buckets(spanMinute)
-	curMin := minutes[len(minutes)-1]
-	last, prev := windows(now, from, window)
-	fineSpan := span{bucketStart(time.Unix(prev.From, 0), spanMinute), last.To}
-	fine := fineSpan.buckets(spanFine)
-
+	p := planRead(now, from, window)
 	pipe := r.rdb.Pipeline()
-	minHash := map[int64]*redis.MapStringStringCmd{}
-	minHLL := map[int64][]*redis.IntCmd{}
-	for _, m := range minutes {
-		if _, ok := st.exact[m]; ok && m < curMin {
-			continue // exact: never read from Redis again (a late event recomputes it)
-		}
-		if _, ok := cache[m]; ok && m < curMin-recentMinutes*spanMinute {
-			continue
-		}
-		minHash[m] = pipe.HGetAll(ctx, bucketKey(shop, room, spanMinute, m))
-		minHLL[m] = pfcounts(ctx, pipe, shop, room, "", spanMinute, []int64{m}, hllKinds)
-	}
-	fineHash := make([]*redis.MapStringStringCmd, len(fine))
-	for i, b := range fine {
-		fineHash[i] = pipe.HGetAll(ctx, bucketKey(shop, room, spanFine, b))
-	}
-	lastB, prevB := last.buckets(spanFine), prev.buckets(spanFine)
-	prodHash := make([]*redis.MapStringStringCmd, len(lastB))
-	for i, b := range lastB {
-		prodHash[i] = pipe.HGetAll(ctx, productBucketKey(shop, room, spanFine, b))
-	}
-	lastD := pfcounts(ctx, pipe, shop, room, "", spanFine, lastB, hllKinds)
-	prevD := pfcounts(ctx, pipe, shop, room, "", spanFine, prevB, hllKinds)
-	sessD, merged := r.sessionDistincts(ctx, pipe, shop, room, st, minutes)
-	comments := pipe.LRange(ctx, commentsKey(shop, room), 0, maxComments-1)
-	state := pipe.HGetAll(ctx, stateKey(shop, room))
-	stock := pipe.HGetAll(ctx, stockKey(shop))
-	cstock := pipe.HGetAll(ctx, catalogStockKey(shop))
-	marker := pipe.Exists(ctx, markerKey(shop, room))
+	q := r.queue(ctx, pipe, shop, room, p, st)
 	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
 		return out, fmt.Errorf("live: read room %s/%s: %w", shop, room, err)
 	}
-	out.Complete = marker.Val() == 1
-	st.merged = merged
+	out.Complete = q.marker.Val() == 1
+	st.merged = q.merged
+	q.cacheMinutes(st.minutes, p.minSpan.From)
+	r.fold(&out, p.minutes, st, q.sessionDistinct, now)
+	fineCounts := q.fineCounts()
+	r.windows(&out, p.minutes, st, p.fine, fineCounts, p.last, p.prev, toDistincts(q.lastDistinct), toDistincts(q.prevDistinct))
+	out.PrevFull = !p.prev.empty() && p.prev.To-p.prev.From == p.last.To-p.last.From && !from.After(time.Unix(p.prev.From, 0))
 
-	for m, h := range minHash {
-		var md minuteData
-		md.c.addHash(h.Val())
-		md.d = toDistincts(minHLL[m])
-		cache[m] = md
-	}
-	for m := range cache {
-		if m < minSpan.From {
-			delete(cache, m)
-		}
-	}
-	r.fold(&out, minutes, st, sessD, now)
-	fineCounts := make([]counts, len(fine))
-	for i := range fine {
-		fineCounts[i].addHash(fineHash[i].Val())
-	}
-	r.windows(&out, minutes, st, fine, fineCounts, last, prev, toDistincts(lastD), toDistincts(prevD))
-	out.PrevFull = !prev.empty() && prev.To-prev.From == last.To-last.From && !from.After(time.Unix(prev.From, 0))
-
-	out.Pinned = state.Val()["pinned"]
-	out.Stock = map[string]int64{}
-	out.StockChecked = map[string]bool{}
-	for p, v := range cstock.Val() { // the catalog's level, −1 when the catalog has no such product
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-			out.StockChecked[p] = true
-			if n >= 0 {
-				out.Stock[p] = n
-			}
-		}
-	}
-	for p, v := range stock.Val() { // stock events win over the catalog cache
-		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
-			out.Stock[p] = n
-		}
-	}
-	for _, s := range comments.Val() {
-		var c Comment
-		if json.Unmarshal([]byte(s), &c) == nil && c.TS >= from.UnixMilli() {
-			out.Comments = append(out.Comments, c)
-		}
-	}
-	var lastQ counts
-	for i, b := range fine {
-		if b >= last.From {
-			lastQ.add(fineCounts[i])
-		}
-	}
-	var sessQ counts
-	for _, m := range minutes {
-		sessQ.add(st.minute(m).c)
-	}
-	out.Questions = questionCounts(sessQ.Questions, lastQ.Questions, out.Comments)
-	prods, err := r.products(ctx, shop, room, prodHash, lastB)
+	out.Pinned = q.state.Val()["pinned"]
+	out.Stock, out.StockChecked = mergeStock(q.catalogStock.Val(), q.stock.Val())
+	out.Comments = sessionComments(q.comments.Val(), from)
+	out.Questions = questionCounts(sessionQuestions(st, p.minutes), windowQuestions(p.fine, fineCounts, p.last.From), out.Comments)
+	prods, err := r.products(ctx, shop, room, q.productHash, p.lastFine)
 	if err != nil {
 		return out, err
 	}
-	for i := range prods {
-		if n, ok := out.Stock[prods[i].Product]; ok {
-			prods[i].Stock = &n
-		}
-		prods[i].Pinned = prods[i].Product == out.Pinned
-	}
+	markProducts(prods, out.Stock, out.Pinned)
 	out.Products = prods
 	return out, nil
+}
+
+// queue queues every read of a tick for the room on pipe. Minutes with exact data and closed
+// minutes already cached (older than recentMinutes) are not read again.
+func (r *roomReader) queue(ctx context.Context, pipe redis.Pipeliner, shop, room string, p readPlan, st *roomState) roomCmds {
+	q := roomCmds{minuteHash: map[int64]*redis.MapStringStringCmd{}, minuteHLL: map[int64][]*redis.IntCmd{}}
+	for _, m := range p.minutes {
+		if _, ok := st.exact[m]; ok && m < p.curMin {
+			continue // exact: never read from Redis again (a late event recomputes it)
+		}
+		if _, ok := st.minutes[m]; ok && m < p.curMin-recentMinutes*spanMinute {
+			continue
+		}
+		q.minuteHash[m] = pipe.HGetAll(ctx, bucketKey(shop, room, spanMinute, m))
+		q.minuteHLL[m] = pfcounts(ctx, pipe, shop, room, "", spanMinute, []int64{m}, hllKinds)
+	}
+	q.fineHash = make([]*redis.MapStringStringCmd, len(p.fine))
+	for i, b := range p.fine {
+		q.fineHash[i] = pipe.HGetAll(ctx, bucketKey(shop, room, spanFine, b))
+	}
+	q.productHash = make([]*redis.MapStringStringCmd, len(p.lastFine))
+	for i, b := range p.lastFine {
+		q.productHash[i] = pipe.HGetAll(ctx, productBucketKey(shop, room, spanFine, b))
+	}
+	q.lastDistinct = pfcounts(ctx, pipe, shop, room, "", spanFine, p.lastFine, hllKinds)
+	q.prevDistinct = pfcounts(ctx, pipe, shop, room, "", spanFine, p.prevFine, hllKinds)
+	q.sessionDistinct, q.merged = r.sessionDistincts(ctx, pipe, shop, room, st, p.minutes)
+	q.comments = pipe.LRange(ctx, commentsKey(shop, room), 0, maxComments-1)
+	q.state = pipe.HGetAll(ctx, stateKey(shop, room))
+	q.stock = pipe.HGetAll(ctx, stockKey(shop))
+	q.catalogStock = pipe.HGetAll(ctx, catalogStockKey(shop))
+	q.marker = pipe.Exists(ctx, markerKey(shop, room))
+	return q
+}
+
+// cacheMinutes stores the minutes read into cache and drops cached minutes before from.
+func (q *roomCmds) cacheMinutes(cache map[int64]minuteData, from int64) {
+	for m, h := range q.minuteHash {
+		var data minuteData
+		data.c.addHash(h.Val())
+		data.d = toDistincts(q.minuteHLL[m])
+		cache[m] = data
+	}
+	for m := range cache {
+		if m < from {
+			delete(cache, m)
+		}
+	}
+}
+
+// fineCounts returns the counters of the 10-second buckets, in plan.fine order.
+func (q *roomCmds) fineCounts() []counts {
+	out := make([]counts, len(q.fineHash))
+	for i, h := range q.fineHash {
+		out[i].addHash(h.Val())
+	}
+	return out
 }
 
 // sessionDistincts queues the session's distinct users: for a live session, closed minutes
@@ -260,156 +268,4 @@ func (r *roomReader) sessionDistincts(ctx context.Context, pipe redis.Pipeliner,
 		out[i] = pipe.PFCount(ctx, keys...)
 	}
 	return out, cutoff
-}
-
-// fold builds the minute series, the current minute and the session totals, with online as the
-// last gauge (carried forward) or, before any gauge, entries − leaves since the session start.
-// Closed minutes use their exact (ClickHouse) data once settled, the open one the Redis buckets.
-func (r *roomReader) fold(out *roomData, minutes []int64, st *roomState, sessD []*redis.IntCmd, now time.Time) {
-	var sess counts
-	var ol onlineTracker
-	for i, m := range minutes {
-		md := st.minutes[m]
-		if i < len(minutes)-1 {
-			md = st.minute(m)
-		}
-		sess.add(md.c)
-		ol.step(md.c)
-		mt := metrics(md.c, md.d, m*1000, (m+spanMinute)*1000, ol.value())
-		if i == len(minutes)-1 {
-			mt.End = now.UnixMilli()
-			out.Current = mt
-		} else {
-			mt.Exact = md.exact
-			out.Minutes = append(out.Minutes, mt)
-		}
-	}
-	out.OnlineNow = float64(ol.value())
-	out.Session = metrics(sess, toDistincts(sessD), minutes[0]*1000, now.UnixMilli(), ol.value())
-}
-
-// windows computes the last and previous windows and their average online over 10-second
-// buckets. fine starts at the minute holding prev.From; the online base comes from the minutes
-// before it.
-func (r *roomReader) windows(out *roomData, minutes []int64, st *roomState, fine []int64, fc []counts, last, prev span, lastD, prevD distincts) {
-	var ol onlineTracker
-	for _, m := range minutes {
-		if len(fine) > 0 && m >= fine[0] {
-			break
-		}
-		ol.step(st.minute(m).c)
-	}
-	var lc, pc counts
-	var lSum, pSum float64
-	var lN, pN int
-	for i, b := range fine {
-		ol.step(fc[i])
-		switch {
-		case b >= last.From && b < last.To:
-			lc.add(fc[i])
-			lSum += float64(ol.value())
-			lN++
-		case b >= prev.From && b < prev.To:
-			pc.add(fc[i])
-			pSum += float64(ol.value())
-			pN++
-		}
-	}
-	out.Last = metrics(lc, lastD, last.From*1000, last.To*1000, ol.value())
-	out.Prev = metrics(pc, prevD, prev.From*1000, prev.To*1000, 0)
-	if lN > 0 {
-		out.OnlineLast = lSum / float64(lN)
-	}
-	if pN > 0 {
-		out.OnlinePrev = pSum / float64(pN)
-		out.Prev.Online = int64(out.OnlinePrev + 0.5)
-	}
-}
-
-// onlineTracker follows online across buckets: the last gauge once one was reported, else the
-// running entries − leaves (never below 0).
-type onlineTracker struct {
-	net      int64
-	gauge    int64
-	hasGauge bool
-}
-
-func (o *onlineTracker) step(c counts) {
-	o.net += c.Entries - c.Leaves
-	if c.HasOnline {
-		o.gauge, o.hasGauge = c.Online, true
-	}
-}
-
-func (o *onlineTracker) value() int64 {
-	if o.hasGauge {
-		return o.gauge
-	}
-	return max(o.net, 0)
-}
-
-// products reads the per-product window: counters from the bucket hashes, then distinct
-// clickers and buyers per product in one more pipeline.
-func (r *roomReader) products(ctx context.Context, shop, room string, hashes []*redis.MapStringStringCmd, bs []int64) ([]ProductWindow, error) {
-	byID := map[string]*counts{}
-	for _, h := range hashes {
-		for f, v := range h.Val() {
-			p, field, ok := strings.Cut(f, "\x1f")
-			if !ok {
-				continue
-			}
-			c := byID[p]
-			if c == nil {
-				c = &counts{}
-				byID[p] = c
-			}
-			c.addHash(map[string]string{field: v})
-		}
-	}
-	if len(byID) == 0 {
-		return nil, nil
-	}
-	ids := make([]string, 0, len(byID))
-	for p := range byID {
-		ids = append(ids, p)
-	}
-	pipe := r.rdb.Pipeline()
-	hll := map[string][]*redis.IntCmd{}
-	for _, p := range ids {
-		hll[p] = pfcounts(ctx, pipe, shop, room, p, spanFine, bs, []string{hllClickers, hllBuyers})
-	}
-	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
-		return nil, fmt.Errorf("live: read products %s/%s: %w", shop, room, err)
-	}
-	out := make([]ProductWindow, 0, len(ids))
-	for _, p := range ids {
-		c := byID[p]
-		clickers, buyers := hll[p][0].Val(), hll[p][1].Val()
-		out = append(out, ProductWindow{Product: p, Impressions: c.Impressions, Clicks: c.Clicks,
-			Clickers: clickers, Orders: c.Orders, Buyers: buyers, GMV: c.GMV,
-			CTR: rate(c.Clicks, c.Impressions, 1), CVR: rate(buyers, clickers, 1)})
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Clicks != out[j].Clicks {
-			return out[i].Clicks > out[j].Clicks
-		}
-		return out[i].Product < out[j].Product
-	})
-	return out, nil
-}
-
-// questionCounts lists every topic in display order with session and window counts and the
-// latest example among the recent comments (newest first).
-func questionCounts(sess, last map[string]int64, recent []Comment) []TopicCount {
-	out := make([]TopicCount, len(livedesk.Topics))
-	for i, t := range livedesk.Topics {
-		out[i] = TopicCount{Topic: t.Key, Label: t.ZH, Count: sess[t.Key], Last5: last[t.Key]}
-		for _, c := range recent {
-			if c.Topic == t.Key {
-				out[i].Example = c.Text
-				break
-			}
-		}
-	}
-	return out
 }

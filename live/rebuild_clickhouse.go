@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/livedesk/livedesk/ingest"
+	"github.com/redis/go-redis/v9"
 )
 
 // rebuildChunk is how many events are written to Redis per pipeline during a rebuild.
@@ -43,35 +44,7 @@ func (e *Engine) rebuild(ctx context.Context, shop, room string, from, now time.
 		return fmt.Errorf("live: rebuild %s/%s: %w", shop, room, err)
 	}
 	defer rows.Close()
-	seen := map[string]bool{} // products whose HLL keys were cleared
-	var batch []ingest.Event
-	n := 0
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
-		}
-		var agg batchAgg
-		agg.init()
-		agg.noLate = true
-		p := e.rdb.Pipeline()
-		for i := range batch {
-			ev := &batch[i]
-			if ev.Product != "" && !seen[ev.Product] {
-				seen[ev.Product] = true
-				for _, sp := range spans {
-					for _, b := range (span{bucketStart(from, sp), bucketStart(now, sp) + sp}).buckets(sp) {
-						p.Del(ctx, hllKey(shop, room, hllClickers, ev.Product, sp, b), hllKey(shop, room, hllBuyers, ev.Product, sp, b))
-					}
-				}
-			}
-			agg.add(shop, ev, now)
-		}
-		agg.write(ctx, p)
-		n += len(batch)
-		batch = batch[:0]
-		_, err := p.Exec(ctx)
-		return err
-	}
+	w := &rebuildWriter{e: e, shop: shop, room: room, from: from, now: now, seen: map[string]bool{}}
 	for rows.Next() {
 		var ev ingest.Event
 		var ms uint16
@@ -83,9 +56,9 @@ func (e *Engine) rebuild(ctx context.Context, shop, room string, from, now time.
 		}
 		ev.Shop, ev.Room = shop, room
 		ev.TS = ev.TS.UTC().Add(time.Duration(ms) * time.Millisecond)
-		batch = append(batch, ev)
-		if len(batch) >= rebuildChunk {
-			if err := flush(); err != nil {
+		w.batch = append(w.batch, ev)
+		if len(w.batch) >= rebuildChunk {
+			if err := w.flush(ctx); err != nil {
 				return fmt.Errorf("live: rebuild %s/%s: %w", shop, room, err)
 			}
 		}
@@ -93,7 +66,7 @@ func (e *Engine) rebuild(ctx context.Context, shop, room string, from, now time.
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("live: rebuild %s/%s: %w", shop, room, err)
 	}
-	if err := flush(); err != nil {
+	if err := w.flush(ctx); err != nil {
 		return fmt.Errorf("live: rebuild %s/%s: %w", shop, room, err)
 	}
 	if err := e.restorePinned(ctx, shop, room); err != nil {
@@ -102,6 +75,52 @@ func (e *Engine) rebuild(ctx context.Context, shop, room string, from, now time.
 	if err := e.rdb.Set(ctx, markerKey(shop, room), start.Unix(), BucketTTL).Err(); err != nil {
 		return fmt.Errorf("live: rebuild %s/%s: %w", shop, room, err)
 	}
-	e.Log.Info("live: rebuilt room from ClickHouse", "shop", shop, "room", room, "events", n, "took", time.Since(start))
+	e.Log.Info("live: rebuilt room from ClickHouse", "shop", shop, "room", room, "events", w.n, "took", time.Since(start))
 	return nil
+}
+
+// rebuildWriter writes a rebuild's events into the room's Redis buckets in chunks.
+type rebuildWriter struct {
+	e          *Engine
+	shop, room string
+	from, now  time.Time
+	seen       map[string]bool // products whose HLL keys were cleared
+	batch      []ingest.Event  // events not written yet
+	n          int             // events written
+}
+
+// flush writes the pending batch in one pipeline. The first time a product shows up its
+// distinct-clicker and distinct-buyer HLLs over [from, now] are deleted first (the product keys
+// are unknown before the events name them).
+func (w *rebuildWriter) flush(ctx context.Context) error {
+	if len(w.batch) == 0 {
+		return nil
+	}
+	var agg batchAgg
+	agg.init()
+	agg.noLate = true
+	p := w.e.rdb.Pipeline()
+	for i := range w.batch {
+		ev := &w.batch[i]
+		if ev.Product != "" && !w.seen[ev.Product] {
+			w.seen[ev.Product] = true
+			w.clearProductHLLs(ctx, p, ev.Product)
+		}
+		agg.add(w.shop, ev, w.now)
+	}
+	agg.write(ctx, p)
+	w.n += len(w.batch)
+	w.batch = w.batch[:0]
+	_, err := p.Exec(ctx)
+	return err
+}
+
+// clearProductHLLs queues the deletion of the product's distinct-user HLLs in every span's
+// buckets over [from, now].
+func (w *rebuildWriter) clearProductHLLs(ctx context.Context, p redis.Pipeliner, product string) {
+	for _, sp := range spans {
+		for _, b := range (span{bucketStart(w.from, sp), bucketStart(w.now, sp) + sp}).buckets(sp) {
+			p.Del(ctx, hllKey(w.shop, w.room, hllClickers, product, sp, b), hllKey(w.shop, w.room, hllBuyers, product, sp, b))
+		}
+	}
 }

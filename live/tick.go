@@ -194,36 +194,8 @@ func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now t
 	if err != nil {
 		return err
 	}
-	if !d.Complete && !rebuild {
-		pending, err := e.rdb.SIsMember(ctx, needRebuildKey, id).Result()
-		if err != nil {
-			return fmt.Errorf("live: rebuild set %s/%s: %w", shop, room, err)
-		}
-		rebuild = pending
-	}
-	if !d.Complete && !rebuild {
-		if err := e.rdb.Set(ctx, markerKey(shop, room), now.Unix(), BucketTTL).Err(); err != nil {
-			return fmt.Errorf("live: marker %s/%s: %w", shop, room, err)
-		}
-	}
-	if !d.Complete && rebuild {
-		// A rebuild may take longer than a tick; it is not cut short by the tick's deadline.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rebuildTimeout)
-		err := e.rebuild(rctx, shop, room, from, now)
-		cancel()
-		if err != nil {
-			return err
-		}
-		if err := e.rdb.SRem(ctx, needRebuildKey, id).Err(); err != nil {
-			return fmt.Errorf("live: rebuild set %s/%s: %w", shop, room, err)
-		}
-		clear(st.minutes)
-		clear(st.exact) // the Redis copy is gone too: recompute from ClickHouse
-		st.exactLoaded, st.merged, st.published = false, 0, nil
-		e.settleMinutes(ctx, shop, room, st, from, now)
-		if d, err = e.reader.read(ctx, shop, room, now, from, s.window(), st); err != nil {
-			return err
-		}
+	if d, err = e.ensureComplete(ctx, shop, room, st, s, d, from, now, rebuild); err != nil {
+		return err
 	}
 	if err := e.fillStock(ctx, shop, &d); err != nil {
 		e.Log.Warn("live: stock from catalog", "err", err) // the rules run on what is known
@@ -250,6 +222,50 @@ func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now t
 		return nil
 	}
 	return e.Hub.Publish(ctx, shop, room, "tick", b)
+}
+
+// ensureComplete makes sure d comes from a complete set of the room's Redis keys and returns
+// the data to use. The room is in one of three states:
+//
+//   - complete: the marker key exists; d is returned as read.
+//   - new: no marker, Redis was not found empty this tick (rebuild false) and the room is not in
+//     the need-rebuild set; the marker is set and d is returned as read.
+//   - lost: no marker and either Redis was found empty this tick or the room is still in the
+//     need-rebuild set; the room is rebuilt from ClickHouse (not cut short by the tick's
+//     deadline), taken out of the set, its cached state reset, and read again.
+func (e *Engine) ensureComplete(ctx context.Context, shop, room string, st *roomState, s Settings, d roomData, from, now time.Time, rebuild bool) (roomData, error) {
+	if d.Complete {
+		return d, nil
+	}
+	id := roomID(shop, room)
+	if !rebuild {
+		pending, err := e.rdb.SIsMember(ctx, needRebuildKey, id).Result()
+		if err != nil {
+			return d, fmt.Errorf("live: rebuild set %s/%s: %w", shop, room, err)
+		}
+		rebuild = pending
+	}
+	if !rebuild {
+		if err := e.rdb.Set(ctx, markerKey(shop, room), now.Unix(), BucketTTL).Err(); err != nil {
+			return d, fmt.Errorf("live: marker %s/%s: %w", shop, room, err)
+		}
+		return d, nil
+	}
+	// A rebuild may take longer than a tick; it is not cut short by the tick's deadline.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), rebuildTimeout)
+	err := e.rebuild(rctx, shop, room, from, now)
+	cancel()
+	if err != nil {
+		return d, err
+	}
+	if err := e.rdb.SRem(ctx, needRebuildKey, id).Err(); err != nil {
+		return d, fmt.Errorf("live: rebuild set %s/%s: %w", shop, room, err)
+	}
+	clear(st.minutes)
+	clear(st.exact) // the Redis copy is gone too: recompute from ClickHouse
+	st.exactLoaded, st.merged, st.published = false, 0, nil
+	e.settleMinutes(ctx, shop, room, st, from, now)
+	return e.reader.read(ctx, shop, room, now, from, s.window(), st)
 }
 
 // sessionRules starts a session on a recent live event (AutoStart) and ends one after the

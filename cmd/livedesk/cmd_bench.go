@@ -1,35 +1,28 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/ingest/sim"
-	"github.com/livedesk/livedesk/schema"
-	"github.com/livedesk/livedesk/schema/localdb"
 )
+
+// This file is the bench's load and its figures; cmd_bench_server.go starts what it measures.
 
 func init() {
 	commands["bench"] = command{summary: "measure ingest throughput on private ClickHouse/Redis and compare with a native insert", run: runBench}
@@ -38,7 +31,17 @@ func init() {
 // benchIDWidth is the fixed width of the event ids in the bench bodies, patched in place.
 const benchIDWidth = 16
 
-func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// benchFlags are the bench command's options.
+type benchFlags struct {
+	clients    int
+	duration   time.Duration
+	batch      int
+	cpuProfile string // run the server in this process and write its CPU profile here
+	dir        string // directory for the private servers ("" = a temp dir)
+}
+
+// parseBenchFlags parses the bench command line.
+func parseBenchFlags(args []string, stderr io.Writer) (benchFlags, error) {
 	fs := newFlagSet("bench", "bench [--clients C] [--duration D] [--batch N]", stderr)
 	clients := fs.Int("clients", 64, "concurrent HTTP clients (more in flight means larger group commits)")
 	duration := fs.Duration("duration", time.Minute, "how long the clients post (a minute includes a closed minute being settled and ClickHouse merging its parts)")
@@ -46,173 +49,199 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cpuProfile := fs.String("cpuprofile", "", "run the server in this process and write its CPU profile here (RSS then includes the clients)")
 	keep := fs.String("dir", "", "directory for the private servers (default: a temp dir, removed afterwards)")
 	if err := parseFlags(fs, args); err != nil {
-		return err
+		return benchFlags{}, err
 	}
 	if *clients <= 0 || *batch <= 0 || *duration <= 0 {
-		return errors.New("--clients, --batch and --duration must be positive")
+		return benchFlags{}, errors.New("--clients, --batch and --duration must be positive")
 	}
-	dir := *keep
-	if dir == "" {
-		d, err := os.MkdirTemp("", "livedesk-bench-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(d)
-		dir = d
-	}
-	fmt.Fprintf(stderr, "bench: starting private ClickHouse and Redis under %s\n", dir)
-	chSrv, redisSrv, err := localdb.StartBoth(ctx, dir, 0, 0)
-	if err != nil {
-		return err
-	}
-	defer chSrv.Stop()
-	defer redisSrv.Stop()
-	opts := schema.Options{Addr: chSrv.Addr, Database: "bench"}
-	conn, err := schema.Open(ctx, opts)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if _, err := schema.Migrate(ctx, conn, nil); err != nil {
-		return err
-	}
-	key, err := ingest.NewKeys(conn).Create(ctx, "bench", "bench")
-	if err != nil {
-		return err
-	}
-	port, err := localdb.FreePort()
-	if err != nil {
-		return err
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	serveArgs := []string{"--addr", addr, "--clickhouse-addr", chSrv.Addr, "--clickhouse-db", "bench",
-		"--redis-url", "redis://" + redisSrv.Addr + "/0", "--data-dir", filepath.Join(dir, "livedesk"), "--log-level", "warn"}
-	var pid int
-	var inproc *Main
-	if *cpuProfile != "" {
-		m, stop, err := benchInProcess(ctx, serveArgs, *cpuProfile, stderr)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		pid, inproc = os.Getpid(), m
-	} else {
-		srv, err := benchServer(serveArgs, filepath.Join(dir, "serve.log"))
-		if err != nil {
-			return err
-		}
-		defer srv.stop()
-		pid = srv.cmd.Process.Pid
-	}
-	if err := waitReady(ctx, "http://"+addr); err != nil {
-		return err
-	}
+	return benchFlags{clients: *clients, duration: *duration, batch: *batch, cpuProfile: *cpuProfile, dir: *keep}, nil
+}
 
-	template, slots := benchTemplate(*batch)
-	fmt.Fprintf(stderr, "bench: %d clients posting batches of %d events (%d KB) for %v\n", *clients, *batch, len(template)/1024, *duration)
-	var (
-		acked, dups, refused atomic.Int64
-		mu                   sync.Mutex
-		lat                  []time.Duration
-		wg                   sync.WaitGroup
-		firstErr             error
-	)
-	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: *clients, DisableCompression: true}, Timeout: 2 * time.Minute}
-	deadline := time.Now().Add(*duration)
-	pids := []int{pid, chSrv.Pid(), redisSrv.Pid()}
-	cpu0 := procCPUs(pids)
+// runBench measures the ingest API on private ClickHouse and Redis: it starts them and the
+// server, posts simulated batches from many clients for the duration, prints throughput,
+// latency, memory and CPU, then inserts as many rows natively for comparison.
+func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f, err := parseBenchFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	env, err := startBenchEnv(ctx, f, stderr)
+	if err != nil {
+		return err
+	}
+	defer env.close()
+
+	template, slots := benchTemplate(f.batch)
+	fmt.Fprintf(stderr, "bench: %d clients posting batches of %d events (%d KB) for %v\n", f.clients, f.batch, len(template)/1024, f.duration)
+	load, err := runBenchLoad(ctx, env, f, template, slots)
+	if err != nil {
+		return err
+	}
+	stored, err := waitStored(ctx, env.conn, load.acked)
+	if err != nil {
+		return err
+	}
+	load.print(stdout, f.batch, stored)
+	if env.inproc != nil {
+		printServerStats(stdout, env.inproc)
+	}
+	return benchNative(ctx, stdout, env.conn, template, load)
+}
+
+// benchLoad is what the clients measured.
+type benchLoad struct {
+	acked, dups, refused int64
+	lat                  []time.Duration // per acknowledged request, sorted
+	elapsed              time.Duration
+	cpu0, cpu1           []time.Duration // CPU time of env.pids before and after
+	hwm, rss             int64           // the server's peak and current RSS (KB) after
+}
+
+// rate is the acknowledged events per second.
+func (l benchLoad) rate() float64 { return float64(l.acked) / l.elapsed.Seconds() }
+
+// benchLoader is the state the bench's clients share.
+type benchLoader struct {
+	hc                   *http.Client
+	base, key            string
+	template             []byte
+	slots                []benchSlot
+	batch                int
+	deadline             time.Time
+	acked, dups, refused atomic.Int64
+	mu                   sync.Mutex
+	lat                  []time.Duration
+	firstErr             error
+}
+
+// runBenchLoad posts from f.clients clients until f.duration has passed and measures the
+// server's CPU and memory around it. The first transport or unexpected-status error fails it.
+func runBenchLoad(ctx context.Context, env *benchEnv, f benchFlags, template []byte, slots []benchSlot) (benchLoad, error) {
+	l := &benchLoader{
+		hc:       &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: f.clients, DisableCompression: true}, Timeout: 2 * time.Minute},
+		base:     env.base,
+		key:      env.key,
+		template: template,
+		slots:    slots,
+		batch:    f.batch,
+		deadline: time.Now().Add(f.duration),
+	}
+	var out benchLoad
+	var wg sync.WaitGroup
+	out.cpu0 = procCPUs(env.pids)
 	began := time.Now()
-	for c := 0; c < *clients; c++ {
+	for c := 0; c < f.clients; c++ {
 		wg.Add(1)
 		go func(c int) {
 			defer wg.Done()
-			body := make([]byte, len(template))
-			var mine []time.Duration
-			defer func() { mu.Lock(); lat = append(lat, mine...); mu.Unlock() }()
-			for seq := 0; time.Now().Before(deadline); seq++ {
-				copy(body, template)
-				sent := time.Now().UnixMilli()
-				for i, sl := range slots {
-					patchID(body[sl.id:sl.id+benchIDWidth], c, seq**batch+i)
-					patchTS(body[sl.ts:sl.ts+13], sent, sl.ms)
-				}
-				t0 := time.Now()
-				status, res, retry, err := benchPost(ctx, hc, "http://"+addr, key, body)
-				if err != nil {
-					mu.Lock()
-					firstErr = cmp.Or(firstErr, err)
-					mu.Unlock()
-					return
-				}
-				if status != http.StatusOK {
-					refused.Add(1)
-					time.Sleep(retry)
-					seq-- // the same ids again: nothing of a refused request was stored
-					continue
-				}
-				mine = append(mine, time.Since(t0))
-				acked.Add(int64(res.Accepted))
-				dups.Add(int64(res.Duplicates))
-			}
+			l.client(ctx, c)
 		}(c)
 	}
 	wg.Wait()
-	elapsed := time.Since(began)
-	cpu1 := procCPUs(pids)
-	if firstErr != nil {
-		return firstErr
+	out.elapsed = time.Since(began)
+	out.cpu1 = procCPUs(env.pids)
+	if l.firstErr != nil {
+		return out, l.firstErr
 	}
-	hwm, rss := procMemory(pid)
-	slices.Sort(lat)
-	n := acked.Load()
-	rate := float64(n) / elapsed.Seconds()
-	// Spilled batches reach ClickHouse a moment after their acknowledgement.
+	out.hwm, out.rss = procMemory(env.pids[0])
+	slices.Sort(l.lat)
+	out.lat = l.lat
+	out.acked, out.dups, out.refused = l.acked.Load(), l.dups.Load(), l.refused.Load()
+	return out, nil
+}
+
+// client posts the template with fresh ids and times until the deadline; a refused request
+// is retried with the same ids after the server's Retry-After.
+func (l *benchLoader) client(ctx context.Context, c int) {
+	body := make([]byte, len(l.template))
+	var mine []time.Duration
+	defer func() { l.mu.Lock(); l.lat = append(l.lat, mine...); l.mu.Unlock() }()
+	for seq := 0; time.Now().Before(l.deadline); seq++ {
+		copy(body, l.template)
+		sent := time.Now().UnixMilli()
+		for i, sl := range l.slots {
+			patchID(body[sl.id:sl.id+benchIDWidth], c, seq*l.batch+i)
+			patchTS(body[sl.ts:sl.ts+13], sent, sl.ms)
+		}
+		t0 := time.Now()
+		status, res, retry, err := benchPost(ctx, l.hc, l.base, l.key, body)
+		if err != nil {
+			l.mu.Lock()
+			l.firstErr = cmp.Or(l.firstErr, err)
+			l.mu.Unlock()
+			return
+		}
+		if status != http.StatusOK {
+			l.refused.Add(1)
+			time.Sleep(retry)
+			seq-- // the same ids again: nothing of a refused request was stored
+			continue
+		}
+		mine = append(mine, time.Since(t0))
+		l.acked.Add(int64(res.Accepted))
+		l.dups.Add(int64(res.Duplicates))
+	}
+}
+
+// waitStored waits up to 60 s for ClickHouse to hold acked bench rows (spilled batches reach it
+// a moment after their acknowledgement) and returns how many it holds.
+func waitStored(ctx context.Context, conn driver.Conn, acked int64) (uint64, error) {
 	var stored uint64
 	for wait := time.Now().Add(60 * time.Second); ; {
 		if err := conn.QueryRow(ctx, "SELECT count() FROM events WHERE shop = 'bench'").Scan(&stored); err != nil {
-			return err
+			return 0, err
 		}
-		if int64(stored) >= acked.Load() || time.Now().After(wait) {
-			break
+		if int64(stored) >= acked || time.Now().After(wait) {
+			return stored, nil
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// print writes the ingest API's figures: throughput, latency, memory, CPU and durability.
+func (l benchLoad) print(stdout io.Writer, batch int, stored uint64) {
 	fmt.Fprintf(stdout, "ingest API: %d events acknowledged in %.1fs = %.0f events/s (%d requests, %d refused with 429/503, %d duplicates)\n",
-		n, elapsed.Seconds(), rate, len(lat), refused.Load(), dups.Load())
-	fmt.Fprintf(stdout, "ack latency per %d-event request: p50 %v, p99 %v, max %v\n", *batch, pct(lat, 0.50), pct(lat, 0.99), pct(lat, 1))
-	fmt.Fprintf(stdout, "server memory: peak RSS (VmHWM) %d MB, RSS now %d MB\n", hwm/1024, rss/1024)
-	share := func(i int) float64 { return 100 * (cpu1[i] - cpu0[i]).Seconds() / elapsed.Seconds() }
+		l.acked, l.elapsed.Seconds(), l.rate(), len(l.lat), l.refused, l.dups)
+	fmt.Fprintf(stdout, "ack latency per %d-event request: p50 %v, p99 %v, max %v\n", batch, pct(l.lat, 0.50), pct(l.lat, 0.99), pct(l.lat, 1))
+	fmt.Fprintf(stdout, "server memory: peak RSS (VmHWM) %d MB, RSS now %d MB\n", l.hwm/1024, l.rss/1024)
+	share := func(i int) float64 { return 100 * (l.cpu1[i] - l.cpu0[i]).Seconds() / l.elapsed.Seconds() }
 	fmt.Fprintf(stdout, "CPU while posting (%d cores = %d%%): livedesk %.0f%%, ClickHouse %.0f%%, Redis %.0f%%\n",
 		runtime.NumCPU(), 100*runtime.NumCPU(), share(0), share(1), share(2))
-	fmt.Fprintf(stdout, "durable: ClickHouse holds %d rows of %d acknowledged\n", stored, n)
-	if inproc != nil {
-		st := inproc.Writer.Stats()
-		if st.Inserts > 0 {
-			fmt.Fprintf(stdout, "writer: %d INSERTs of %d rows on average taking %v; %d batches (%d rows) spilled to the spool under load, %d rows replayed in %d INSERTs\n",
-				st.Inserts, st.InsertedRows/st.Inserts, (st.InsertTime / time.Duration(st.Inserts)).Round(time.Millisecond),
-				st.SpilledBatches, st.SpilledRows, st.ReplayedRows, st.ReplayInserts)
-		}
-		if ss := inproc.Ingest.Stats(); ss.Requests > 0 {
-			per := func(d time.Duration) time.Duration {
-				return (d / time.Duration(ss.Requests)).Round(100 * time.Microsecond)
-			}
-			fmt.Fprintf(stdout, "per request: parse %v, dedup claim %v, durable write %v, commit + observers %v\n",
-				per(ss.Parse), per(ss.Claim), per(ss.Write), per(ss.Observe))
-		}
-	}
+	fmt.Fprintf(stdout, "durable: ClickHouse holds %d rows of %d acknowledged\n", stored, l.acked)
+}
 
-	// The same number of rows straight into ClickHouse: native columnar INSERTs of 50,000 rows
-	// from two goroutines, as the writer's flushers send them.
-	events := benchEvents(template)
-	direct, err := benchDirect(ctx, conn, events, int(n))
+// printServerStats writes the in-process server's writer and per-request timings.
+func printServerStats(stdout io.Writer, m *Main) {
+	st := m.Writer.Stats()
+	if st.Inserts > 0 {
+		fmt.Fprintf(stdout, "writer: %d INSERTs of %d rows on average taking %v; %d batches (%d rows) spilled to the spool under load, %d rows replayed in %d INSERTs\n",
+			st.Inserts, st.InsertedRows/st.Inserts, (st.InsertTime / time.Duration(st.Inserts)).Round(time.Millisecond),
+			st.SpilledBatches, st.SpilledRows, st.ReplayedRows, st.ReplayInserts)
+	}
+	if ss := m.Ingest.Stats(); ss.Requests > 0 {
+		per := func(d time.Duration) time.Duration {
+			return (d / time.Duration(ss.Requests)).Round(100 * time.Microsecond)
+		}
+		fmt.Fprintf(stdout, "per request: parse %v, dedup claim %v, durable write %v, commit + observers %v\n",
+			per(ss.Parse), per(ss.Claim), per(ss.Write), per(ss.Observe))
+	}
+}
+
+// benchNative inserts as many rows as the API acknowledged straight into ClickHouse — native
+// columnar INSERTs of 50,000 rows from two goroutines, as the writer's flushers send them — and
+// prints how the API compares.
+func benchNative(ctx context.Context, stdout io.Writer, conn driver.Conn, template []byte, load benchLoad) error {
+	n := load.acked
+	direct, err := benchDirect(ctx, conn, benchEvents(template), int(n))
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "native batch insert: %d rows in %.1fs = %.0f rows/s; ingest API reaches %.0f%% of it\n",
-		n, direct.Seconds(), float64(n)/direct.Seconds(), 100*rate/(float64(n)/direct.Seconds()))
+		n, direct.Seconds(), float64(n)/direct.Seconds(), 100*load.rate()/(float64(n)/direct.Seconds()))
 	return nil
 }
 
+// pct returns the p-quantile (0–1) of the sorted durations s, rounded to 100 µs (0 for none).
 func pct(s []time.Duration, p float64) time.Duration {
 	if len(s) == 0 {
 		return 0
@@ -278,6 +307,8 @@ func benchEvents(template []byte) []ingest.Event {
 	return evs
 }
 
+// benchDirect inserts total rows cycled from template (ids renumbered) straight into ClickHouse
+// with native columnar INSERTs of 50,000 rows from two goroutines and returns how long it took.
 func benchDirect(ctx context.Context, conn driver.Conn, template []ingest.Event, total int) (time.Duration, error) {
 	const size = 50_000
 	var next atomic.Int64
@@ -331,6 +362,7 @@ func benchPost(ctx context.Context, hc *http.Client, base, key string, body []by
 	return resp.StatusCode, res, 0, fmt.Errorf("bench: server answered %d: %.300s", resp.StatusCode, b)
 }
 
+// retryAfterOf is a tenth of the response's Retry-After (100 ms when it has none).
 func retryAfterOf(resp *http.Response) time.Duration {
 	n, err := strconv.Atoi(resp.Header.Get("Retry-After"))
 	if err != nil || n <= 0 {
@@ -352,123 +384,4 @@ func jsonInt(b []byte, key string) int {
 	}
 	n, _ := strconv.Atoi(string(b[:j]))
 	return n
-}
-
-// procCPUs returns the CPU time each process has used so far (0 for one that is gone).
-func procCPUs(pids []int) []time.Duration {
-	out := make([]time.Duration, len(pids))
-	for i, pid := range pids {
-		out[i], _ = localdb.ProcessCPU(pid)
-	}
-	return out
-}
-
-// procMemory returns VmHWM and VmRSS of pid in KB.
-func procMemory(pid int) (hwm, rss int64) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, 0
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) < 2 {
-			continue
-		}
-		v, _ := strconv.ParseInt(fields[1], 10, 64)
-		switch fields[0] {
-		case "VmHWM:":
-			hwm = v
-		case "VmRSS:":
-			rss = v
-		}
-	}
-	return hwm, rss
-}
-
-// benchProc is `livedesk serve` as a child process.
-type benchProc struct {
-	cmd  *exec.Cmd
-	done chan struct{}
-}
-
-func benchServer(args []string, logFile string) (*benchProc, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return nil, err
-	}
-	logf, err := os.Create(logFile)
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(exe, append([]string{"serve"}, args...)...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		logf.Close()
-		return nil, err
-	}
-	p := &benchProc{cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); logf.Close(); close(p.done) }()
-	return p, nil
-}
-
-// stop asks the server to drain (SIGTERM) and kills it if it takes too long.
-func (p *benchProc) stop() {
-	_ = p.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(30 * time.Second):
-		_ = p.cmd.Process.Kill()
-		<-p.done
-	}
-}
-
-// benchInProcess runs the server in this process with the CPU profiler on.
-func benchInProcess(ctx context.Context, args []string, profile string, stderr io.Writer) (*Main, func(), error) {
-	fs := newFlagSet("serve", "serve", stderr)
-	cfg, err := configFromFlags(fs, args)
-	if err != nil {
-		return nil, nil, err
-	}
-	m := &Main{Config: cfg, Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
-	if err := m.Open(ctx); err != nil {
-		return nil, nil, err
-	}
-	f, err := os.Create(profile)
-	if err != nil {
-		m.Close()
-		return nil, nil, err
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
-		m.Close()
-		return nil, nil, err
-	}
-	return m, func() {
-		pprof.StopCPUProfile()
-		f.Close()
-		m.Close()
-	}, nil
-}
-
-// waitReady polls /readyz until the server answers 200.
-func waitReady(ctx context.Context, base string) error {
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get(base + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-	return errors.New("bench: server not ready within 60s")
 }

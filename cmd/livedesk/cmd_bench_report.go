@@ -166,108 +166,165 @@ var benchComments = []string{"S码还有吗", "多久发货？", "这个多少�
 // batch of its own, as a resend that got past a lost Redis gate would be. It returns the rows
 // stored.
 func generateSession(ctx context.Context, conn driver.Conn, span report.SessionSpan, n, dupEvery int, dupWindow time.Duration) (int, error) {
-	const batchRows = 200_000
-	dur := span.End.Sub(span.Start)
-	tsOf := func(i int) time.Time { return span.Start.Add(time.Duration(float64(i) / float64(n) * float64(dur))) }
-	dupFrom, dupTo := span.Start, span.End
-	if dupWindow > 0 {
-		dupFrom = span.Start.Add(dur / 2)
-		dupTo = dupFrom.Add(dupWindow)
-	}
-	type job struct{ from, to int }
-	jobs := make(chan job)
-	var mu sync.Mutex
-	var firstErr error
-	stored := 0
-	var dups []*benchCols
+	g := newSessionGen(conn, span, n, dupEvery, dupWindow)
+	jobs := make(chan genSlice)
 	var wg sync.WaitGroup
 	for w := 0; w < 2; w++ {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			rng := rand.New(rand.NewSource(int64(w) + 1))
-			for j := range jobs {
-				c := newBenchCols(batchRows + 1024)
-				d := newBenchCols(batchRows/max(dupEvery, 1) + 16)
-				// The slice's gauge and operator events: seconds in [ts(from), ts(to)).
-				s0, s1 := int(tsOf(j.from).Sub(span.Start)/time.Second), int(tsOf(j.to).Sub(span.Start)/time.Second)
-				if tsOf(j.from).Sub(span.Start)%time.Second != 0 {
-					s0++
-				}
-				if j.to == n {
-					s1 = int(dur / time.Second)
-				} else if tsOf(j.to).Sub(span.Start)%time.Second != 0 {
-					s1++
-				}
-				for s := s0; s < s1; s++ {
-					ts := span.Start.Add(time.Duration(s) * time.Second)
-					c.add(span, ts, "on"+strconv.Itoa(s), "online", "", "", "", "", "", 0, 0, int64(2000+rng.Intn(3000)))
-					if s%240 == 5 {
-						c.add(span, ts, "pin"+strconv.Itoa(s), "pin", "op", "p"+strconv.Itoa(s/240%60), "", "", "", 0, 0, 0)
-					}
-					if s%60 == 30 {
-						c.add(span, ts, "ad"+strconv.Itoa(s), "ad_spend", "", "", "", "", "", int64(5000+rng.Intn(20000)), 0, 0)
-					}
-				}
-				for i := j.from; i < j.to; i++ {
-					ts := tsOf(i)
-					typ := benchTypes[rng.Intn(len(benchTypes))]
-					user := "u" + strconv.Itoa(rng.Intn(300_000))
-					product, order, status, text := "", "", "", ""
-					var amount int64
-					var qty int32
-					switch typ {
-					case "impression", "click":
-						product = "p" + strconv.Itoa(rng.Intn(60))
-					case "comment":
-						text = benchComments[rng.Intn(len(benchComments))]
-					case "order":
-						product = "p" + strconv.Itoa(rng.Intn(60))
-						order, status = "o"+strconv.Itoa(i), "paid"
-						if rng.Intn(3) == 0 {
-							status = "created"
-						}
-						amount, qty = int64(990+rng.Intn(30000)), int32(1+rng.Intn(2))
-					}
-					id := "e" + strconv.Itoa(i)
-					c.add(span, ts, id, typ, user, product, order, status, text, amount, qty, 0)
-					if dupEvery > 0 && i%dupEvery == 0 && !ts.Before(dupFrom) && ts.Before(dupTo) {
-						d.add(span, ts, id, typ, user, product, order, status, text, amount, qty, 0)
-					}
-				}
-				err := c.send(ctx, conn)
-				mu.Lock()
-				if err != nil && firstErr == nil {
-					firstErr = err
-				}
-				stored += len(c.id)
-				if len(d.id) > 0 {
-					dups = append(dups, d)
-				}
-				mu.Unlock()
-			}
+			g.worker(ctx, w, jobs)
 		}(w)
 	}
-	for from := 0; from < n; from += batchRows {
-		jobs <- job{from, min(from+batchRows, n)}
+	for from := 0; from < n; from += genBatchRows {
+		jobs <- genSlice{from, min(from+genBatchRows, n)}
 	}
 	close(jobs)
 	wg.Wait()
-	if firstErr != nil {
-		return stored, firstErr
+	if g.firstErr != nil {
+		return g.stored, g.firstErr
 	}
-	// The resent copies, a few batches at the end.
-	all := newBenchCols(n/max(dupEvery, 1) + 16)
-	for _, d := range dups {
+	return g.sendResent(ctx)
+}
+
+// genBatchRows is how many generated events one columnar batch holds.
+const genBatchRows = 200_000
+
+// genSlice is one batch's events [from, to) by index.
+type genSlice struct{ from, to int }
+
+// sessionGen is the state generateSession's workers share.
+type sessionGen struct {
+	conn           driver.Conn
+	span           report.SessionSpan
+	n, dupEvery    int
+	dur            time.Duration
+	dupFrom, dupTo time.Time // the resent stretch
+	mu             sync.Mutex
+	firstErr       error
+	stored         int
+	dups           []*benchCols // the resent copies, sent after everything else
+}
+
+// newSessionGen returns the generator of n events over span; the resent stretch is dupWindow
+// from the middle of the session, or all of it when dupWindow is 0.
+func newSessionGen(conn driver.Conn, span report.SessionSpan, n, dupEvery int, dupWindow time.Duration) *sessionGen {
+	g := &sessionGen{conn: conn, span: span, n: n, dupEvery: dupEvery, dur: span.End.Sub(span.Start), dupFrom: span.Start, dupTo: span.End}
+	if dupWindow > 0 {
+		g.dupFrom = span.Start.Add(g.dur / 2)
+		g.dupTo = g.dupFrom.Add(dupWindow)
+	}
+	return g
+}
+
+// tsOf is the time of event i: the events are spread evenly over the session.
+func (g *sessionGen) tsOf(i int) time.Time {
+	return g.span.Start.Add(time.Duration(float64(i) / float64(g.n) * float64(g.dur)))
+}
+
+// worker generates and sends the slices from jobs with its own seeded random source, tallying
+// the rows stored and keeping the resent copies for later.
+func (g *sessionGen) worker(ctx context.Context, w int, jobs <-chan genSlice) {
+	rng := rand.New(rand.NewSource(int64(w) + 1))
+	for j := range jobs {
+		c := newBenchCols(genBatchRows + 1024)
+		d := newBenchCols(genBatchRows/max(g.dupEvery, 1) + 16)
+		g.addGauges(c, rng, j)
+		g.addEvents(c, d, rng, j)
+		err := c.send(ctx, g.conn)
+		g.mu.Lock()
+		if err != nil && g.firstErr == nil {
+			g.firstErr = err
+		}
+		g.stored += len(c.id)
+		if len(d.id) > 0 {
+			g.dups = append(g.dups, d)
+		}
+		g.mu.Unlock()
+	}
+}
+
+// addGauges adds the slice's gauge and operator events, on the whole seconds in
+// [ts(from), ts(to)) (the last slice up to the session's end): an online reading every second,
+// a pin every 4 minutes and an ad spend every minute.
+func (g *sessionGen) addGauges(c *benchCols, rng *rand.Rand, j genSlice) {
+	s0, s1 := int(g.tsOf(j.from).Sub(g.span.Start)/time.Second), int(g.tsOf(j.to).Sub(g.span.Start)/time.Second)
+	if g.tsOf(j.from).Sub(g.span.Start)%time.Second != 0 {
+		s0++
+	}
+	if j.to == g.n {
+		s1 = int(g.dur / time.Second)
+	} else if g.tsOf(j.to).Sub(g.span.Start)%time.Second != 0 {
+		s1++
+	}
+	for s := s0; s < s1; s++ {
+		ts := g.span.Start.Add(time.Duration(s) * time.Second)
+		c.add(g.span, benchRow{ts: ts, id: "on" + strconv.Itoa(s), typ: "online", value: int64(2000 + rng.Intn(3000))})
+		if s%240 == 5 {
+			c.add(g.span, benchRow{ts: ts, id: "pin" + strconv.Itoa(s), typ: "pin", user: "op", product: "p" + strconv.Itoa(s/240%60)})
+		}
+		if s%60 == 30 {
+			c.add(g.span, benchRow{ts: ts, id: "ad" + strconv.Itoa(s), typ: "ad_spend", amount: int64(5000 + rng.Intn(20000))})
+		}
+	}
+}
+
+// addEvents adds the slice's viewer events to c, and to d the copies to be resent.
+func (g *sessionGen) addEvents(c, d *benchCols, rng *rand.Rand, j genSlice) {
+	for i := j.from; i < j.to; i++ {
+		r := randomEvent(rng, i)
+		r.ts = g.tsOf(i)
+		c.add(g.span, r)
+		if g.dupEvery > 0 && i%g.dupEvery == 0 && !r.ts.Before(g.dupFrom) && r.ts.Before(g.dupTo) {
+			d.add(g.span, r)
+		}
+	}
+}
+
+// randomEvent draws event i of the benchTypes mix (its ts left zero): a user among 300,000,
+// products among 60, a third of the orders unpaid.
+func randomEvent(rng *rand.Rand, i int) benchRow {
+	r := benchRow{id: "e" + strconv.Itoa(i), typ: benchTypes[rng.Intn(len(benchTypes))]}
+	r.user = "u" + strconv.Itoa(rng.Intn(300_000))
+	switch r.typ {
+	case "impression", "click":
+		r.product = "p" + strconv.Itoa(rng.Intn(60))
+	case "comment":
+		r.text = benchComments[rng.Intn(len(benchComments))]
+	case "order":
+		r.product = "p" + strconv.Itoa(rng.Intn(60))
+		r.order, r.status = "o"+strconv.Itoa(i), "paid"
+		if rng.Intn(3) == 0 {
+			r.status = "created"
+		}
+		r.amount, r.qty = int64(990+rng.Intn(30000)), int32(1+rng.Intn(2))
+	}
+	return r
+}
+
+// sendResent stores the resent copies, a few batches at the end, and returns the rows stored
+// in all.
+func (g *sessionGen) sendResent(ctx context.Context) (int, error) {
+	all := newBenchCols(g.n/max(g.dupEvery, 1) + 16)
+	for _, d := range g.dups {
 		all.append(d)
 	}
 	if len(all.id) > 0 {
-		if err := all.send(ctx, conn); err != nil {
-			return stored, err
+		if err := all.send(ctx, g.conn); err != nil {
+			return g.stored, err
 		}
-		stored += len(all.id)
+		g.stored += len(all.id)
 	}
-	return stored, nil
+	return g.stored, nil
+}
+
+// benchRow is one event row of a benchCols batch, less the shop and room (the session's).
+type benchRow struct {
+	ts                                          time.Time
+	id, typ, user, product, order, status, text string
+	amount                                      int64
+	qty                                         int32
+	value                                       int64
 }
 
 // benchCols holds one columnar batch of the events table.
@@ -280,6 +337,7 @@ type benchCols struct {
 	rating                                                                           []uint8
 }
 
+// newBenchCols returns an empty batch with room for n rows.
 func newBenchCols(n int) *benchCols {
 	s := func() []string { return make([]string, 0, n) }
 	return &benchCols{shop: s(), room: s(), id: s(), typ: s(), user: s(), product: s(), order: s(), status: s(), text: s(),
@@ -288,12 +346,14 @@ func newBenchCols(n int) *benchCols {
 		rating: make([]uint8, 0, n)}
 }
 
-func (c *benchCols) add(span report.SessionSpan, ts time.Time, id, typ, user, product, order, status, text string, amount int64, qty int32, value int64) {
-	c.shop, c.room, c.id, c.typ, c.user = append(c.shop, span.Shop), append(c.room, span.Room), append(c.id, id), append(c.typ, typ), append(c.user, user)
-	c.product, c.order, c.status, c.text = append(c.product, product), append(c.order, order), append(c.status, status), append(c.text, text)
+// add appends row r of the session's shop and room (received a second after its ts, batch
+// "bench", the chat columns empty).
+func (c *benchCols) add(span report.SessionSpan, r benchRow) {
+	c.shop, c.room, c.id, c.typ, c.user = append(c.shop, span.Shop), append(c.room, span.Room), append(c.id, r.id), append(c.typ, r.typ), append(c.user, r.user)
+	c.product, c.order, c.status, c.text = append(c.product, r.product), append(c.order, r.order), append(c.status, r.status), append(c.text, r.text)
 	c.conv, c.dir, c.extra, c.batch = append(c.conv, ""), append(c.dir, ""), append(c.extra, ""), append(c.batch, "bench")
-	c.ts, c.tsMS, c.received = append(c.ts, ts.Truncate(time.Second)), append(c.tsMS, uint16(ts.Nanosecond()/1e6)), append(c.received, ts.Add(time.Second).Truncate(time.Second))
-	c.amount, c.value, c.qty, c.rating = append(c.amount, amount), append(c.value, value), append(c.qty, qty), append(c.rating, 0)
+	c.ts, c.tsMS, c.received = append(c.ts, r.ts.Truncate(time.Second)), append(c.tsMS, uint16(r.ts.Nanosecond()/1e6)), append(c.received, r.ts.Add(time.Second).Truncate(time.Second))
+	c.amount, c.value, c.qty, c.rating = append(c.amount, r.amount), append(c.value, r.value), append(c.qty, r.qty), append(c.rating, 0)
 }
 
 // append adds every row of o.
@@ -305,6 +365,7 @@ func (c *benchCols) append(o *benchCols) {
 	c.amount, c.value, c.qty, c.rating = append(c.amount, o.amount...), append(c.value, o.value...), append(c.qty, o.qty...), append(c.rating, o.rating...)
 }
 
+// send inserts the batch into the events table in one native columnar INSERT.
 func (c *benchCols) send(ctx context.Context, conn driver.Conn) error {
 	b, err := conn.PrepareBatch(ctx, `INSERT INTO events (shop, room, ts, ts_ms, id, type, user, product, order_id, status,
 		amount, qty, value, text, rating, conversation, direction, extra, received, batch)`)
