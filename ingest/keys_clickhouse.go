@@ -114,6 +114,26 @@ func (k *Keys) List(ctx context.Context, shop string) ([]APIKey, error) {
 	return out, rows.Err()
 }
 
+// Shops lists every shop that has an API key (revoked ones included: the shop exists).
+func (k *Keys) Shops(ctx context.Context) ([]string, error) {
+	rows, err := k.conn.Query(ctx, `SELECT DISTINCT shop FROM api_keys ORDER BY shop`)
+	if err != nil {
+		return nil, fmt.Errorf("ingest: list shops: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var shop string
+		if err := rows.Scan(&shop); err != nil {
+			return nil, fmt.Errorf("ingest: list shops: %w", err)
+		}
+		if shop != "" {
+			out = append(out, shop)
+		}
+	}
+	return out, rows.Err()
+}
+
 // Revoke revokes the key of shop whose printed prefix (ld_xxxxxxxx) is given. It reports how
 // many keys it revoked.
 func (k *Keys) Revoke(ctx context.Context, shop, prefix string) (int, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,9 +18,9 @@ import (
 // scheduled run happens on one instance only.
 type Scheduler struct {
 	Runner    *Runner
-	Locker    gocron.Locker // nil runs every job locally (single instance)
-	Shops     func(ctx context.Context) ([]string, error)
-	SyncEvery time.Duration // default 1 min
+	Locker    gocron.Locker                               // nil runs every job locally (single instance)
+	Shops     func(ctx context.Context) ([]string, error) // shops beyond those with job settings (ingest.Keys.Shops)
+	SyncEvery time.Duration                               // default 1 min
 	Log       *slog.Logger
 
 	s       gocron.Scheduler
@@ -151,11 +152,19 @@ func (sc *Scheduler) NextRun(shop, job string) time.Time {
 	return time.Time{}
 }
 
+// shops lists the shops to schedule: those Shops names and those with job settings.
 func (sc *Scheduler) shops(ctx context.Context) ([]string, error) {
-	if sc.Shops != nil {
-		return sc.Shops(ctx)
+	out, err := sc.Runner.Store.Shops(ctx)
+	if err != nil || sc.Shops == nil {
+		return out, err
 	}
-	return sc.Runner.Store.Shops(ctx)
+	more, err := sc.Shops(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out = append(out, more...)
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }
 
 // Stop stops scheduling and waits for running jobs (up to the stop timeout).

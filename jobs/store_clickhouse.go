@@ -96,10 +96,9 @@ func (s *Store) SaveSetting(ctx context.Context, st Setting) error {
 	return nil
 }
 
-// Shops lists the shops that have an API key or job settings.
+// Shops lists the shops that have job settings.
 func (s *Store) Shops(ctx context.Context) ([]string, error) {
-	rows, err := s.conn.Query(ctx, `SELECT shop FROM (SELECT DISTINCT shop FROM api_keys
-		UNION ALL SELECT DISTINCT shop FROM job_settings) GROUP BY shop ORDER BY shop`)
+	rows, err := s.conn.Query(ctx, `SELECT DISTINCT shop FROM job_settings ORDER BY shop`)
 	if err != nil {
 		return nil, fmt.Errorf("jobs: list shops: %w", err)
 	}

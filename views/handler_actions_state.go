@@ -26,7 +26,7 @@ func (s *Server) actionsState(c *fiber.Ctx) error {
 		return s.fail(c, fiber.StatusNotFound, "error.notfound")
 	}
 	ctx := c.UserContext()
-	ps, err := s.Actions.Catalog.List(ctx, u.Shop)
+	ps, err := s.Catalog.List(ctx, u.Shop)
 	if err != nil {
 		return s.actionResult(c, stage.Stage{}, err)
 	}

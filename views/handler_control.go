@@ -59,7 +59,7 @@ func flagParam(c *fiber.Ctx) string {
 func (s *Server) controlRoom(c *fiber.Ctx) error {
 	u := CurrentUser(c)
 	room := c.Params("room")
-	ok, err := s.roomExists(c.UserContext(), u.Shop, room)
+	ok, err := s.Rooms.Exists(c.UserContext(), u.Shop, room)
 	if err != nil {
 		s.Log.Error("views: control room", "shop", u.Shop, "room", room, "err", err)
 		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
@@ -87,7 +87,7 @@ func (s *Server) roomAction(do func(c *fiber.Ctx, u User, room string) error) fi
 	return func(c *fiber.Ctx) error {
 		u := CurrentUser(c)
 		room := c.Params("room")
-		ok, err := s.roomExists(c.UserContext(), u.Shop, room)
+		ok, err := s.Rooms.Exists(c.UserContext(), u.Shop, room)
 		if err != nil {
 			s.Log.Error("views: room action", "shop", u.Shop, "room", room, "err", err)
 			return c.Status(fiber.StatusInternalServerError).JSON(fiber.Map{"error": T(LangOf(c), "error.internal")})

@@ -9,7 +9,7 @@ func (s *Server) productDelete(c *fiber.Ctx) error {
 	if id == "" {
 		return s.fail(c, fiber.StatusNotFound, "products.notfound")
 	}
-	if err := s.Actions.Catalog.Delete(c.UserContext(), u.Shop, id); err != nil {
+	if err := s.Catalog.Delete(c.UserContext(), u.Shop, id); err != nil {
 		s.Log.Error("views: product delete", "shop", u.Shop, "product", id, "err", err)
 		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
 	}

@@ -11,7 +11,7 @@ import (
 // the import reads back.
 func (s *Server) productsExport(c *fiber.Ctx) error {
 	u := CurrentUser(c)
-	ps, err := s.Actions.Catalog.List(c.UserContext(), u.Shop)
+	ps, err := s.Catalog.List(c.UserContext(), u.Shop)
 	if err != nil {
 		s.Log.Error("views: products export", "shop", u.Shop, "err", err)
 		return s.fail(c, fiber.StatusInternalServerError, "error.internal")

@@ -108,7 +108,7 @@ func rowReason(lang string, e catalog.RowError) string {
 // productsData loads the shop's products and cues for the products page.
 func (s *Server) productsData(c *fiber.Ctx) (ProductsData, error) {
 	u := CurrentUser(c)
-	ps, err := s.Actions.Catalog.List(c.UserContext(), u.Shop)
+	ps, err := s.Catalog.List(c.UserContext(), u.Shop)
 	if err != nil {
 		return ProductsData{}, err
 	}

@@ -52,7 +52,7 @@ func (s *Server) productsImport(c *fiber.Ctx) error {
 		s.Log.Error("views: import read", "shop", u.Shop, "err", err)
 		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
 	}
-	if err := s.Actions.Catalog.Save(c.UserContext(), u.Shop, imp.Products); err != nil {
+	if err := s.Catalog.Save(c.UserContext(), u.Shop, imp.Products); err != nil {
 		s.Log.Error("views: import save", "shop", u.Shop, "err", err)
 		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
 	}

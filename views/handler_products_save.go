@@ -13,7 +13,7 @@ func (s *Server) productSave(c *fiber.Ctx) error {
 	f, pr, ok := readProductForm(c, lang)
 	ctx := c.UserContext()
 	if ok {
-		_, exists, err := s.Actions.Catalog.Get(ctx, u.Shop, pr.ID)
+		_, exists, err := s.Catalog.Get(ctx, u.Shop, pr.ID)
 		if err != nil {
 			s.Log.Error("views: product save", "shop", u.Shop, "err", err)
 			return s.fail(c, fiber.StatusInternalServerError, "error.internal")
@@ -39,7 +39,7 @@ func (s *Server) productSave(c *fiber.Ctx) error {
 		d.Form = f
 		return s.render(c, ProductsPage(s.page(c, "products.title"), d))
 	}
-	if err := s.Actions.Catalog.Save(ctx, u.Shop, []catalog.Product{pr}); err != nil {
+	if err := s.Catalog.Save(ctx, u.Shop, []catalog.Product{pr}); err != nil {
 		s.Log.Error("views: product save", "shop", u.Shop, "product", pr.ID, "err", err)
 		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
 	}

@@ -19,7 +19,7 @@ func (s *Server) prompterPage(c *fiber.Ctx) error {
 	if room == "" {
 		return s.fail(c, fiber.StatusNotFound, "error.notfound")
 	}
-	ok, err := s.roomExists(c.UserContext(), u.Shop, room)
+	ok, err := s.Rooms.Exists(c.UserContext(), u.Shop, room)
 	if err != nil {
 		s.Log.Error("views: prompter", "shop", u.Shop, "room", room, "err", err)
 		return s.fail(c, fiber.StatusInternalServerError, "error.internal")

@@ -38,7 +38,7 @@ func (s *Server) roomCreate(c *fiber.Ctx) error {
 		p := s.page(c, "rooms.title")
 		return s.render(c, RoomsPage(p, rooms, p.T("rooms.new.bad")))
 	}
-	if err := s.createRoom(c.UserContext(), u.Shop, room); err != nil {
+	if err := s.Rooms.Create(c.UserContext(), u.Shop, room, s.now()); err != nil {
 		s.Log.Error("views: create room", "shop", u.Shop, "room", room, "err", err)
 		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
 	}

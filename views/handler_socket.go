@@ -31,7 +31,7 @@ func (s *Server) registerSockets(r fiber.Router) {
 func (s *Server) roomSocketUpgrade(c *fiber.Ctx) error {
 	u := CurrentUser(c)
 	room := c.Params("room")
-	ok, err := s.roomExists(c.UserContext(), u.Shop, room)
+	ok, err := s.Rooms.Exists(c.UserContext(), u.Shop, room)
 	if err != nil {
 		s.Log.Error("views: room socket", "err", err)
 		return c.SendStatus(fiber.StatusServiceUnavailable)

@@ -5,14 +5,15 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/a-h/templ"
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/livedesk/livedesk/account"
+	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/jobs"
+	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/report"
 	"github.com/livedesk/livedesk/stage"
 )
@@ -25,21 +26,22 @@ type Sockets interface {
 // Server holds what the pages need. cmd/livedesk/wire_views.go fills it; each area adds the one
 // field its pages need (one line each).
 type Server struct {
-	Users         *account.Users  // logins
-	Redis         *redis.Client   // login rate limits, logged-out sessions
-	CH            driver.Conn     // room list and page queries
-	Hub           Sockets         // websockets of rooms and of the shop
-	Actions       *stage.Actions  // catalog, operator actions, prompter stage (products, prompter)
-	Control       RoomControl     // sessions and flags of rooms (the live engine)
-	States        RoomStates      // which rooms are live, for the room list (the live engine)
-	Jobs          *jobs.Scheduler // scheduled jobs, their settings and runs, and the tasks inbox
-	Reports       *report.Service // post-stream reports: stored, built and rebuilt by the service cmd runs
-	Titles        TitleSource     // product titles for the control room (the catalog); may be nil
-	Log           *slog.Logger    //
-	Location      *time.Location  // the shop's time zone
-	SecureCookies bool            // mark cookies Secure (behind HTTPS)
-	BaseURL       string          // public URL; its host is an accepted Origin behind a proxy
-	Secret        []byte          // signs session cookies and CSRF tokens; the same on every instance
+	Users         *account.Users   // logins
+	Redis         *redis.Client    // login rate limits, logged-out sessions
+	Rooms         *live.Rooms      // which rooms a shop has (room list, room pages, sockets)
+	Catalog       *catalog.Catalog // the shop's products (products page, the actions' product list)
+	Hub           Sockets          // websockets of rooms and of the shop
+	Actions       *stage.Actions   // catalog, operator actions, prompter stage (products, prompter)
+	Control       RoomControl      // sessions and flags of rooms (the live engine)
+	States        RoomStates       // which rooms are live, for the room list (the live engine)
+	Jobs          *jobs.Scheduler  // scheduled jobs, their settings and runs, and the tasks inbox
+	Reports       *report.Service  // post-stream reports: stored, built and rebuilt by the service cmd runs
+	Titles        TitleSource      // product titles for the control room (the catalog); may be nil
+	Log           *slog.Logger     //
+	Location      *time.Location   // the shop's time zone
+	SecureCookies bool             // mark cookies Secure (behind HTTPS)
+	BaseURL       string           // public URL; its host is an accepted Origin behind a proxy
+	Secret        []byte           // signs session cookies and CSRF tokens; the same on every instance
 	Now           func() time.Time
 }
 

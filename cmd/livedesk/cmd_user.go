@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/livedesk/livedesk/account"
+	"github.com/livedesk/livedesk/live"
 )
 
 func init() {
@@ -135,24 +136,5 @@ func devLogin(ctx context.Context, d *devEnv) error {
 // devRoom creates the dev room as the room list's form would, so the printed control room link
 // works before any event arrives.
 func devRoom(ctx context.Context, d *devEnv) error {
-	var n uint64
-	if err := d.Main.CH.QueryRow(ctx, "SELECT count() FROM rooms WHERE shop = ? AND room = ?", d.Shop, d.Room).Scan(&n); err != nil {
-		return fmt.Errorf("dev room: %w", err)
-	}
-	if n > 0 {
-		return nil
-	}
-	b, err := d.Main.CH.PrepareBatch(ctx, "INSERT INTO rooms (shop, room, title, created, version)")
-	if err != nil {
-		return fmt.Errorf("dev room: %w", err)
-	}
-	defer b.Close()
-	now := time.Now().UTC()
-	if err := b.Append(d.Shop, d.Room, d.Room, now, uint64(now.UnixNano())); err != nil {
-		return fmt.Errorf("dev room: %w", err)
-	}
-	if err := b.Send(); err != nil {
-		return fmt.Errorf("dev room: %w", err)
-	}
-	return nil
+	return live.NewRooms(d.Main.CH).Create(ctx, d.Shop, d.Room, time.Now())
 }

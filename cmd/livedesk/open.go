@@ -118,7 +118,8 @@ func (m *Main) openJobs(ctx context.Context) error {
 	runner := &jobs.Runner{Store: store, Registry: jobs.Default(), Publisher: m.Hub, Webhooks: hooks, Log: m.Log,
 		Location:  func(string) *time.Location { return loc },
 		Serialize: jobs.RedisSerializer(m.Redis, "ld:jobs:run:", 2*time.Minute)}
-	sc := &jobs.Scheduler{Runner: runner, Locker: jobs.NewRedisLocker(m.Redis, "ld:jobs:lock:"), Log: m.Log}
+	sc := &jobs.Scheduler{Runner: runner, Locker: jobs.NewRedisLocker(m.Redis, "ld:jobs:lock:"), Log: m.Log,
+		Shops: m.Keys.Shops}
 	if err := sc.Start(ctx); err != nil {
 		return err
 	}
@@ -143,7 +144,8 @@ func (m *Main) openViews(ctx context.Context) error {
 		Reports:       m.Reports,
 		Users:         m.Users,
 		Redis:         m.Redis,
-		CH:            m.CH,
+		Rooms:         live.NewRooms(m.CH),
+		Catalog:       m.Catalog,
 		Hub:           m.Hub,
 		Actions:       m.Stage,
 		Control:       roomControl{m.Engine},

@@ -1,0 +1,142 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+)
+
+// Rooms knows which rooms a shop has: those created in the console (ClickHouse table rooms,
+// which only this type writes) and those named by its events.
+type Rooms struct {
+	ch driver.Conn
+
+	mu    sync.Mutex
+	known map[string]time.Time // shop\x00room → until when "it exists" may be answered from memory
+}
+
+// roomKnownTTL is how long a positive "this room exists" answer is cached.
+const roomKnownTTL = time.Minute
+
+// NewRooms returns the rooms of ch.
+func NewRooms(ch driver.Conn) *Rooms { return &Rooms{ch: ch, known: map[string]time.Time{}} }
+
+// RoomActivity is a room with its title and how recently it had events.
+type RoomActivity struct {
+	Room     string
+	Title    string
+	Last     time.Time // newest event, zero when none
+	Events24 uint64    // events in the last 24 hours
+}
+
+// Activity returns the shop's rooms created in the console or named by events of the last 90
+// days, unordered.
+func (r *Rooms) Activity(ctx context.Context, shop string) ([]RoomActivity, error) {
+	byRoom := map[string]*RoomActivity{}
+	rows, err := r.ch.Query(ctx, `SELECT room, max(ts), countIf(ts >= now() - 86400)
+		FROM events WHERE shop = ? AND room != '' AND ts >= now() - 90 * 86400 GROUP BY room`, shop)
+	if err != nil {
+		return nil, fmt.Errorf("live: list rooms: %w", err)
+	}
+	for rows.Next() {
+		a := &RoomActivity{}
+		if err := rows.Scan(&a.Room, &a.Last, &a.Events24); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("live: list rooms: %w", err)
+		}
+		byRoom[a.Room] = a
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("live: list rooms: %w", err)
+	}
+	if err := r.titles(ctx, shop, byRoom); err != nil {
+		return nil, err
+	}
+	out := make([]RoomActivity, 0, len(byRoom))
+	for _, a := range byRoom {
+		out = append(out, *a)
+	}
+	return out, nil
+}
+
+// titles adds the console's rooms of shop, with their titles, to byRoom.
+func (r *Rooms) titles(ctx context.Context, shop string, byRoom map[string]*RoomActivity) error {
+	rows, err := r.ch.Query(ctx, "SELECT room, title FROM rooms FINAL WHERE shop = ?", shop)
+	if err != nil {
+		return fmt.Errorf("live: list rooms: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var room, title string
+		if err := rows.Scan(&room, &title); err != nil {
+			return fmt.Errorf("live: list rooms: %w", err)
+		}
+		a, ok := byRoom[room]
+		if !ok {
+			a = &RoomActivity{Room: room}
+			byRoom[room] = a
+		}
+		a.Title = title
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("live: list rooms: %w", err)
+	}
+	return nil
+}
+
+// Exists reports whether shop has room: created in the console or named by any event. A room
+// of another shop with the same name does not count — that is the cross-shop guard.
+func (r *Rooms) Exists(ctx context.Context, shop, room string) (bool, error) {
+	key := shop + "\x00" + room
+	r.mu.Lock()
+	until, ok := r.known[key]
+	r.mu.Unlock()
+	if ok && time.Now().Before(until) {
+		return true, nil
+	}
+	var n uint64
+	err := r.ch.QueryRow(ctx, `SELECT (SELECT count() FROM rooms WHERE shop = ? AND room = ?)
+		+ (SELECT count() FROM (SELECT 1 FROM events WHERE shop = ? AND room = ? LIMIT 1))`, shop, room, shop, room).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("live: room %s/%s: %w", shop, room, err)
+	}
+	if n == 0 {
+		return false, nil
+	}
+	r.mu.Lock()
+	if len(r.known) > 10_000 {
+		r.known = map[string]time.Time{}
+	}
+	r.known[key] = time.Now().Add(roomKnownTTL)
+	r.mu.Unlock()
+	return true, nil
+}
+
+// Create records a room made in the console, titled with its id, unless the console has it
+// already.
+func (r *Rooms) Create(ctx context.Context, shop, room string, now time.Time) error {
+	var n uint64
+	if err := r.ch.QueryRow(ctx, "SELECT count() FROM rooms WHERE shop = ? AND room = ?", shop, room).Scan(&n); err != nil {
+		return fmt.Errorf("live: create room: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	b, err := r.ch.PrepareBatch(ctx, "INSERT INTO rooms (shop, room, title, created, version)")
+	if err != nil {
+		return fmt.Errorf("live: create room: %w", err)
+	}
+	defer b.Close()
+	now = now.UTC()
+	if err := b.Append(shop, room, room, now, uint64(now.UnixNano())); err != nil {
+		return fmt.Errorf("live: create room: %w", err)
+	}
+	if err := b.Send(); err != nil {
+		return fmt.Errorf("live: create room: %w", err)
+	}
+	return nil
+}
