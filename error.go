@@ -85,17 +85,18 @@ func ErrorOf(err error) *Error {
 	return nil
 }
 
-// ErrorMessage returns the text of err that is safe to show in lang ("en" or Chinese
-// otherwise): an Error's message, else "" (callers show their generic text for the kind).
+// ErrorMessage returns the text of err that is safe to show in lang ("en", else Chinese): an
+// Error's own text in that language, else "" (callers then show the text of its Key or kind).
+// Only errors made with both texts (Invalid) carry one for people; Message alone is for logs.
 func ErrorMessage(err error, lang string) string {
 	e := ErrorOf(err)
-	if e == nil {
+	if e == nil || e.MessageZH == "" {
 		return ""
 	}
-	if lang != "en" && e.MessageZH != "" {
-		return e.MessageZH
+	if lang == "en" {
+		return e.Message
 	}
-	return e.Message
+	return e.MessageZH
 }
 
 // HTTPStatus is the one mapping of error kinds to HTTP status codes, for the pages, the API and

@@ -3,6 +3,8 @@ package live
 import (
 	"strconv"
 	"strings"
+
+	"github.com/livedesk/livedesk"
 )
 
 // counts are the summed counters of one or more buckets (see the f* fields).
@@ -92,16 +94,6 @@ func (c *counts) add(o counts) {
 	}
 }
 
-// rate returns num ÷ den × scale with its parts; Value is nil when den is 0.
-func rate(num, den int64, scale float64) Rate {
-	r := Rate{Num: num, Den: den}
-	if den != 0 {
-		v := float64(num) / float64(den) * scale
-		r.Value = &v
-	}
-	return r
-}
-
 // metrics builds the Metrics of a span [startMS, endMS) from its counters and distinct users.
 // online is the span's online figure (gauge or entries − leaves, decided by the caller).
 // Definitions (DESIGN.md): CTR = clicks ÷ impressions; CVR = buyers ÷ clickers; order rate =
@@ -119,21 +111,13 @@ func metrics(c counts, d distincts, startMS, endMS, online int64) Metrics {
 		Comments: c.Comments, Follows: c.Follows, Likes: c.Likes, Shares: c.Shares,
 		AdSpend: c.AdSpend,
 
-		CTR:       rate(c.Clicks, c.Impressions, 1),
-		CVR:       rate(d.Buyers, d.Clickers, 1),
-		OrderRate: rate(c.Orders, c.Clicks, 1),
-		GPM:       rate(c.GMV, c.Entries, 1000),
-		UVValue:   rate(c.GMV, d.Viewers, 1),
-		ROI:       rate(c.GMV, c.AdSpend, 1),
+		CTR:       livedesk.CTR(c.Clicks, c.Impressions),
+		CVR:       livedesk.CVR(d.Buyers, d.Clickers),
+		OrderRate: livedesk.OrderRate(c.Orders, c.Clicks),
+		GPM:       livedesk.GPM(c.GMV, c.Entries),
+		UVValue:   livedesk.UVValue(c.GMV, d.Viewers),
+		ROI:       livedesk.ROI(c.GMV, c.AdSpend),
 	}
-}
-
-// rateValue is r's value, 0 when undefined.
-func rateValue(r Rate) float64 {
-	if r.Value == nil {
-		return 0
-	}
-	return *r.Value
 }
 
 // tiles builds the headline tiles: session value, last window, previous window and deltas.
@@ -153,11 +137,11 @@ func tiles(session, last, prev Metrics, onlineNow, onlineLast, onlinePrev float6
 		{"viewers", UnitCount, f(session.Viewers), f(last.Viewers), f(prev.Viewers), 0},
 		{"online", UnitCount, onlineNow, onlineLast, onlinePrev, 0},
 		{"clicks", UnitCount, f(session.Clicks), f(last.Clicks), f(prev.Clicks), 0},
-		{"ctr", UnitRatio, rateValue(session.CTR), rateValue(last.CTR), rateValue(prev.CTR), session.CTR.Den},
-		{"cvr", UnitRatio, rateValue(session.CVR), rateValue(last.CVR), rateValue(prev.CVR), session.CVR.Den},
-		{"gpm", UnitFen, rateValue(session.GPM), rateValue(last.GPM), rateValue(prev.GPM), session.GPM.Den},
-		{"uv_value", UnitFen, rateValue(session.UVValue), rateValue(last.UVValue), rateValue(prev.UVValue), session.UVValue.Den},
-		{"roi", UnitRatio, rateValue(session.ROI), rateValue(last.ROI), rateValue(prev.ROI), session.ROI.Den},
+		{"ctr", UnitRatio, session.CTR.Or(0), last.CTR.Or(0), prev.CTR.Or(0), int64(session.CTR.Den)},
+		{"cvr", UnitRatio, session.CVR.Or(0), last.CVR.Or(0), prev.CVR.Or(0), int64(session.CVR.Den)},
+		{"gpm", UnitFen, session.GPM.Or(0), last.GPM.Or(0), prev.GPM.Or(0), int64(session.GPM.Den)},
+		{"uv_value", UnitFen, session.UVValue.Or(0), last.UVValue.Or(0), prev.UVValue.Or(0), int64(session.UVValue.Den)},
+		{"roi", UnitRatio, session.ROI.Or(0), last.ROI.Or(0), prev.ROI.Or(0), int64(session.ROI.Den)},
 		{"ad_spend", UnitFen, f(session.AdSpend), f(last.AdSpend), f(prev.AdSpend), 0},
 	}
 	out := make([]Tile, len(defs))

@@ -3,6 +3,8 @@ package live
 import (
 	"math"
 	"testing"
+
+	"github.com/livedesk/livedesk"
 )
 
 func TestMetricDefinitions(t *testing.T) {
@@ -12,9 +14,9 @@ func TestMetricDefinitions(t *testing.T) {
 	m := metrics(c, d, 0, 60000, 150)
 	for _, x := range []struct {
 		name     string
-		r        Rate
+		r        livedesk.Ratio
 		want     float64
-		num, den int64
+		num, den float64
 	}{
 		{"CTR = clicks/impressions", m.CTR, 0.12, 120, 1000},
 		{"CVR = buyers/clickers", m.CVR, 0.05, 5, 100},
@@ -23,18 +25,18 @@ func TestMetricDefinitions(t *testing.T) {
 		{"UV value = GMV/viewers", m.UVValue, 399.6, 59940, 150},
 		{"ROI = GMV/ad spend", m.ROI, 2.997, 59940, 20000},
 	} {
-		if x.r.Value == nil || math.Abs(*x.r.Value-x.want) > 1e-9 || x.r.Num != x.num || x.r.Den != x.den {
-			t.Errorf("%s: %+v (value %v), want %v = %d/%d", x.name, x.r, x.r.Value, x.want, x.num, x.den)
+		if !x.r.OK || math.Abs(x.r.Value-x.want) > 1e-9 || x.r.Num != x.num || x.r.Den != x.den {
+			t.Errorf("%s: %+v, want %v = %v/%v", x.name, x.r, x.want, x.num, x.den)
 		}
 	}
 	if m.Views != 200 || m.Viewers != 150 || m.GMV != 59940 || m.RefundFen != 9990 {
 		t.Errorf("counts: %+v", m)
 	}
-	if gpm, uv := *m.GPM.Value, *m.UVValue.Value; math.Abs(gpm-1000*uv) < 1 {
+	if gpm, uv := m.GPM.Value, m.UVValue.Value; math.Abs(gpm-1000*uv) < 1 {
 		t.Errorf("GPM (%v) should differ from 1000 × UV value (%v) when views ≠ viewers", gpm, uv)
 	}
 	empty := metrics(counts{}, distincts{}, 0, 1, 0)
-	if empty.CTR.Value != nil || empty.ROI.Value != nil || empty.CVR.Den != 0 {
+	if empty.CTR.OK || empty.ROI.OK || empty.CVR.Den != 0 {
 		t.Errorf("rates over nothing must be undefined: %+v", empty.CTR)
 	}
 }

@@ -150,7 +150,7 @@ func TestTickSizeLongSession(t *testing.T) {
 	d.Current, d.Session, d.Last, d.Prev = d.Minutes[179], d.Minutes[179], d.Minutes[178], d.Minutes[177]
 	for i := 0; i < 12; i++ {
 		d.Products = append(d.Products, ProductWindow{Product: fmt.Sprintf("p-%d", 1000+i), Impressions: 900, Clicks: 130, Clickers: 120,
-			CTR: rate(130, 900, 1), CVR: rate(3, 120, 1)})
+			CTR: livedesk.CTR(130, 900), CVR: livedesk.CVR(3, 120)})
 	}
 	for i := 0; i < maxComments; i++ {
 		d.Comments = append(d.Comments, Comment{TS: now.UnixMilli(), User: fmt.Sprintf("u%d", i), Text: "这件衣服有S码吗？多少钱", Topic: livedesk.TopicSize})

@@ -143,7 +143,7 @@ func (r *roomReader) products(ctx context.Context, shop, room string, hashes []*
 		clickers, buyers := hll[p][0].Val(), hll[p][1].Val()
 		out = append(out, ProductWindow{Product: p, Impressions: c.Impressions, Clicks: c.Clicks,
 			Clickers: clickers, Orders: c.Orders, Buyers: buyers, GMV: c.GMV,
-			CTR: rate(c.Clicks, c.Impressions, 1), CVR: rate(buyers, clickers, 1)})
+			CTR: livedesk.CTR(c.Clicks, c.Impressions), CVR: livedesk.CVR(buyers, clickers)})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Clicks != out[j].Clicks {

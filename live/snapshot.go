@@ -1,5 +1,7 @@
 package live
 
+import "github.com/livedesk/livedesk"
+
 // Snapshot is the whole state of one room's control room, built once per second by the room's
 // tick leader, JSON-encoded once and published as kind "tick" (see Hub.Publish). Every websocket
 // client of the room receives the same bytes; pages render only from this.
@@ -7,8 +9,8 @@ package live
 // Conventions:
 //   - times are unix milliseconds (UTC); the page formats them in the shop's zone;
 //   - money is integer fen (分); the page shows ¥ with two decimals;
-//   - every rate is a Rate with its numerator and denominator so the page can say what it is
-//     divided by; Rate.Value is null when the denominator is 0 (show "—");
+//   - every rate is a livedesk.Ratio with its numerator and denominator so the page can say what
+//     it is divided by; its value is null when the denominator is 0 (show "—");
 //   - all metrics are scoped to the current session (from Session.Started); when the room is
 //     idle they cover the plain last minutes so the page is never blank.
 //
@@ -92,15 +94,6 @@ type SessionInfo struct {
 	Auto    bool   `json:"auto"`    // started automatically by the first live event
 }
 
-// Rate is a ratio with what it was computed from. Value is Num/Den (times Scale for GPM), nil when
-// Den is 0. Units: CTR, CVR, order rate and ROI are plain ratios (0.05 = 5%); GPM is fen per 1000
-// views; UV value is fen per viewer.
-type Rate struct {
-	Value *float64 `json:"value"`
-	Num   int64    `json:"num"`
-	Den   int64    `json:"den"`
-}
-
 // Metrics are the room's numbers over one span [Start, End). Definitions are DESIGN.md's:
 // views = entries counted; viewers = distinct users who entered; online = the last gauge reported
 // in the span, else entries − leaves since the session start; sales are paid orders only and
@@ -128,12 +121,12 @@ type Metrics struct {
 	Shares      int64 `json:"shares"`
 	AdSpend     int64 `json:"ad_spend"` // fen
 
-	CTR       Rate `json:"ctr"`        // clicks ÷ impressions
-	CVR       Rate `json:"cvr"`        // buyers ÷ clickers
-	OrderRate Rate `json:"order_rate"` // paid orders ÷ clicks (labelled "orders/clicks")
-	GPM       Rate `json:"gpm"`        // GMV ÷ views × 1000, fen
-	UVValue   Rate `json:"uv_value"`   // GMV ÷ viewers, fen
-	ROI       Rate `json:"roi"`        // GMV ÷ ad spend
+	CTR       livedesk.Ratio `json:"ctr"`        // clicks ÷ impressions
+	CVR       livedesk.Ratio `json:"cvr"`        // buyers ÷ clickers
+	OrderRate livedesk.Ratio `json:"order_rate"` // paid orders ÷ clicks (labelled "orders/clicks")
+	GPM       livedesk.Ratio `json:"gpm"`        // GMV ÷ views × 1000, fen
+	UVValue   livedesk.Ratio `json:"uv_value"`   // GMV ÷ viewers, fen
+	ROI       livedesk.Ratio `json:"roi"`        // GMV ÷ ad spend
 
 	// Exact is true for a closed minute computed from ClickHouse over the raw events (each event
 	// id once, distinct users exact); false for the open minute, windows and totals, and for a
@@ -166,15 +159,15 @@ type Tile struct {
 
 // ProductWindow is one product over the sliding window.
 type ProductWindow struct {
-	Product     string `json:"product"`
-	Impressions int64  `json:"impressions"`
-	Clicks      int64  `json:"clicks"`
-	Clickers    int64  `json:"clickers"`
-	Orders      int64  `json:"orders"` // paid
-	Buyers      int64  `json:"buyers"`
-	GMV         int64  `json:"gmv"` // fen
-	CTR         Rate   `json:"ctr"` // clicks ÷ impressions
-	CVR         Rate   `json:"cvr"` // buyers ÷ clickers
+	Product     string         `json:"product"`
+	Impressions int64          `json:"impressions"`
+	Clicks      int64          `json:"clicks"`
+	Clickers    int64          `json:"clickers"`
+	Orders      int64          `json:"orders"` // paid
+	Buyers      int64          `json:"buyers"`
+	GMV         int64          `json:"gmv"` // fen
+	CTR         livedesk.Ratio `json:"ctr"` // clicks ÷ impressions
+	CVR         livedesk.Ratio `json:"cvr"` // buyers ÷ clickers
 	// Stock is the last stock level reported by a stock event, nil when unknown.
 	Stock  *int64 `json:"stock"`
 	Pinned bool   `json:"pinned"`
@@ -239,11 +232,11 @@ type TopicCount struct {
 
 // Ads is the paid-traffic summary.
 type Ads struct {
-	Spend       int64   `json:"spend"` // fen, session
-	GMV         int64   `json:"gmv"`   // fen, session
-	ROI         Rate    `json:"roi"`
-	Last5Spend  int64   `json:"last5_spend"`
-	Last5ROI    Rate    `json:"last5_roi"`
-	TargetROI   float64 `json:"target_roi"` // room setting, 0 = none
-	BelowTarget bool    `json:"below_target"`
+	Spend       int64          `json:"spend"` // fen, session
+	GMV         int64          `json:"gmv"`   // fen, session
+	ROI         livedesk.Ratio `json:"roi"`
+	Last5Spend  int64          `json:"last5_spend"`
+	Last5ROI    livedesk.Ratio `json:"last5_roi"`
+	TargetROI   float64        `json:"target_roi"` // room setting, 0 = none
+	BelowTarget bool           `json:"below_target"`
 }

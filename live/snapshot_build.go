@@ -37,7 +37,7 @@ func buildSnapshot(room string, sess Session, live bool, now time.Time, d roomDa
 	}
 	snap.Ads = Ads{Spend: d.Session.AdSpend, GMV: d.Session.GMV, ROI: d.Session.ROI,
 		Last5Spend: d.Last.AdSpend, Last5ROI: d.Last.ROI, TargetROI: s.TargetROI}
-	if v := d.Last.ROI.Value; v != nil && s.TargetROI > 0 && *v < s.TargetROI {
+	if roi := d.Last.ROI; roi.OK && s.TargetROI > 0 && roi.Value < s.TargetROI {
 		snap.Ads.BelowTarget = true
 	}
 	return snap

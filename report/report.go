@@ -1,6 +1,10 @@
 package report
 
-import "time"
+import (
+	"time"
+
+	"github.com/livedesk/livedesk"
+)
 
 // The post-stream report (复盘) of one stream session. Every figure is computed from the events
 // table for the session's span [Start, End) with exactly one count per event id (see
@@ -14,25 +18,6 @@ type SessionSpan struct {
 	Session string    `json:"session"`
 	Start   time.Time `json:"start"`
 	End     time.Time `json:"end"`
-}
-
-// Ratio is a rate with its parts: Value = Num ÷ Den × Scale (0 when Den is 0). Scale is 1 for a
-// plain rate, 1000 for per-thousand figures (GPM).
-type Ratio struct {
-	Num   float64 `json:"num"`
-	Den   float64 `json:"den"`
-	Scale float64 `json:"scale"`
-	Value float64 `json:"value"`
-	OK    bool    `json:"ok"` // false when the denominator is 0: show "—", not 0
-}
-
-// ratio builds a Ratio.
-func ratio(num, den, scale float64) Ratio {
-	r := Ratio{Num: num, Den: den, Scale: scale}
-	if den != 0 {
-		r.Value, r.OK = num/den*scale, true
-	}
-	return r
 }
 
 // Report is one built report. It is stored as JSON (session_reports.body).
@@ -62,34 +47,34 @@ type ProductTitles map[string]string
 
 // Headline is the session's summary (DESIGN.md, "Metric definitions").
 type Headline struct {
-	DurationSec  int64   `json:"duration_s"`
-	GMV          int64   `json:"gmv"`           // paid GMV, fen: sum of paid amounts, one per order
-	Orders       int64   `json:"orders"`        // distinct paid orders
-	Buyers       int64   `json:"buyers"`        // distinct users with a paid order
-	Units        int64   `json:"units"`         // items in paid orders
-	Views        int64   `json:"views"`         // room entries
-	Viewers      int64   `json:"viewers"`       // distinct users who entered
-	PeakOnline   int64   `json:"peak_online"`   // highest online reading (or entries − leaves)
-	AvgOnline    float64 `json:"avg_online"`    // mean of the per-minute online values
-	OnlineSource string  `json:"online_source"` // "gauge" or "entries_minus_leaves" or "none"
-	GPM          Ratio   `json:"gpm"`           // GMV ÷ views × 1000 (fen)
-	UVValue      Ratio   `json:"uv_value"`      // GMV ÷ viewers (fen)
-	AdSpend      int64   `json:"ad_spend"`      // fen
-	ROI          Ratio   `json:"roi"`           // GMV ÷ ad spend
-	Refunds      int64   `json:"refunds"`       // refunded amount recorded in the span, fen (not netted)
-	RefundOrders int64   `json:"refund_orders"` // distinct orders refunded in the span
+	DurationSec  int64          `json:"duration_s"`
+	GMV          int64          `json:"gmv"`           // paid GMV, fen: sum of paid amounts, one per order
+	Orders       int64          `json:"orders"`        // distinct paid orders
+	Buyers       int64          `json:"buyers"`        // distinct users with a paid order
+	Units        int64          `json:"units"`         // items in paid orders
+	Views        int64          `json:"views"`         // room entries
+	Viewers      int64          `json:"viewers"`       // distinct users who entered
+	PeakOnline   int64          `json:"peak_online"`   // highest online reading (or entries − leaves)
+	AvgOnline    float64        `json:"avg_online"`    // mean of the per-minute online values
+	OnlineSource string         `json:"online_source"` // "gauge" or "entries_minus_leaves" or "none"
+	GPM          livedesk.Ratio `json:"gpm"`           // GMV ÷ views × 1000 (fen)
+	UVValue      livedesk.Ratio `json:"uv_value"`      // GMV ÷ viewers (fen)
+	AdSpend      int64          `json:"ad_spend"`      // fen
+	ROI          livedesk.Ratio `json:"roi"`           // GMV ÷ ad spend
+	Refunds      int64          `json:"refunds"`       // refunded amount recorded in the span, fen (not netted)
+	RefundOrders int64          `json:"refund_orders"` // distinct orders refunded in the span
 }
 
 // Funnel is the session in people: each step counts distinct users who did it in the span.
 type Funnel struct {
-	Viewers    int64 `json:"viewers"`  // entered the room
-	Exposed    int64 `json:"exposed"`  // saw a product (impression)
-	Clickers   int64 `json:"clickers"` // clicked a product
-	Buyers     int64 `json:"buyers"`   // paid an order
-	ExposeRate Ratio `json:"expose_rate"`
-	ClickRate  Ratio `json:"click_rate"`
-	BuyRate    Ratio `json:"buy_rate"`
-	Overall    Ratio `json:"overall"` // buyers ÷ viewers
+	Viewers    int64          `json:"viewers"`  // entered the room
+	Exposed    int64          `json:"exposed"`  // saw a product (impression)
+	Clickers   int64          `json:"clickers"` // clicked a product
+	Buyers     int64          `json:"buyers"`   // paid an order
+	ExposeRate livedesk.Ratio `json:"expose_rate"`
+	ClickRate  livedesk.Ratio `json:"click_rate"`
+	BuyRate    livedesk.Ratio `json:"buy_rate"`
+	Overall    livedesk.Ratio `json:"overall"` // buyers ÷ viewers
 }
 
 // Minute is one minute of the session (shop-independent UTC start; pages show the shop zone).
@@ -127,35 +112,35 @@ type Marker struct {
 
 // ProductRow is one product's session figures.
 type ProductRow struct {
-	Product      string `json:"product"`
-	Presented    int64  `json:"presented"`        // pins (讲解次数)
-	PresentedSec int64  `json:"presented_s"`      // total seconds pinned (讲解时长)
-	Impressions  int64  `json:"impressions"`      // product exposure events
-	Clicks       int64  `json:"clicks"`           // click events
-	Clickers     int64  `json:"clickers"`         // distinct users who clicked it
-	Orders       int64  `json:"orders"`           // distinct paid orders
-	Buyers       int64  `json:"buyers"`           // distinct users with a paid order of it
-	Units        int64  `json:"units"`            // items paid
-	GMV          int64  `json:"gmv"`              // fen
-	CTR          Ratio  `json:"ctr"`              // clicks ÷ impressions
-	CVR          Ratio  `json:"cvr"`              // buyers ÷ clickers
-	OrdersPerClk Ratio  `json:"orders_per_click"` // orders ÷ clicks
-	GMVPerKViews Ratio  `json:"gmv_per_k_views"`  // product GMV ÷ session views × 1000 (fen)
+	Product      string         `json:"product"`
+	Presented    int64          `json:"presented"`        // pins (讲解次数)
+	PresentedSec int64          `json:"presented_s"`      // total seconds pinned (讲解时长)
+	Impressions  int64          `json:"impressions"`      // product exposure events
+	Clicks       int64          `json:"clicks"`           // click events
+	Clickers     int64          `json:"clickers"`         // distinct users who clicked it
+	Orders       int64          `json:"orders"`           // distinct paid orders
+	Buyers       int64          `json:"buyers"`           // distinct users with a paid order of it
+	Units        int64          `json:"units"`            // items paid
+	GMV          int64          `json:"gmv"`              // fen
+	CTR          livedesk.Ratio `json:"ctr"`              // clicks ÷ impressions
+	CVR          livedesk.Ratio `json:"cvr"`              // buyers ÷ clickers
+	OrdersPerClk livedesk.Ratio `json:"orders_per_click"` // orders ÷ clicks
+	GMVPerKViews livedesk.Ratio `json:"gmv_per_k_views"`  // product GMV ÷ session views × 1000 (fen)
 }
 
 // Segment is one presentation: from a pin to the next pin (or the unpin, or the session end).
 // Clicks, orders and GMV are the presented product's; GPM divides its GMV by the room's views
 // during the segment.
 type Segment struct {
-	Product   string    `json:"product"`
-	Start     time.Time `json:"start"`
-	End       time.Time `json:"end"`
-	LengthSec int64     `json:"length_s"`
-	Clicks    int64     `json:"clicks"`
-	Orders    int64     `json:"orders"`
-	GMV       int64     `json:"gmv"`
-	Views     int64     `json:"views"`
-	GPM       Ratio     `json:"gpm"` // GMV ÷ views during the segment × 1000
+	Product   string         `json:"product"`
+	Start     time.Time      `json:"start"`
+	End       time.Time      `json:"end"`
+	LengthSec int64          `json:"length_s"`
+	Clicks    int64          `json:"clicks"`
+	Orders    int64          `json:"orders"`
+	GMV       int64          `json:"gmv"`
+	Views     int64          `json:"views"`
+	GPM       livedesk.Ratio `json:"gpm"` // GMV ÷ views during the segment × 1000
 }
 
 // FlagRow is one raised flag, what was done about it and the 5 minutes before and after.
@@ -212,12 +197,12 @@ type Compare struct {
 
 // CompareRow is one headline metric: this session, the previous sessions' mean, the difference.
 type CompareRow struct {
-	Metric   string  `json:"metric"`
-	Current  float64 `json:"current"`
-	Average  float64 `json:"average"`
-	Delta    float64 `json:"delta"`     // current − average
-	DeltaPct Ratio   `json:"delta_pct"` // delta ÷ average
-	Money    bool    `json:"money"`     // fen
+	Metric   string         `json:"metric"`
+	Current  float64        `json:"current"`
+	Average  float64        `json:"average"`
+	Delta    float64        `json:"delta"`     // current − average
+	DeltaPct livedesk.Ratio `json:"delta_pct"` // delta ÷ average
+	Money    bool           `json:"money"`     // fen
 }
 
 // Quality says how trustworthy the numbers are.

@@ -3,6 +3,8 @@ package report
 import (
 	"sort"
 	"time"
+
+	"github.com/livedesk/livedesk"
 )
 
 // assemble computes every section of r from the raw reads (catalog and comparison come later).
@@ -170,19 +172,19 @@ func (a *assembly) headline() {
 	}
 	h.Viewers = int64(raw.users[0])
 	onlineSeries(r, raw.online, a.enters, a.leaves)
-	h.GPM = ratio(float64(h.GMV), float64(h.Views), 1000)
-	h.UVValue = ratio(float64(h.GMV), float64(h.Viewers), 1)
-	h.ROI = ratio(float64(h.GMV), float64(h.AdSpend), 1)
+	h.GPM = livedesk.GPM(h.GMV, h.Views)
+	h.UVValue = livedesk.UVValue(h.GMV, h.Viewers)
+	h.ROI = livedesk.ROI(h.GMV, h.AdSpend)
 }
 
 // funnel fills the funnel: viewers → exposed → clickers → buyers (distinct users) and the rates.
 func (a *assembly) funnel() {
 	raw, f := a.raw, &a.r.Funnel
 	f.Viewers, f.Exposed, f.Clickers, f.Buyers = int64(raw.users[0]), int64(raw.users[1]), int64(raw.users[2]), a.r.Headline.Buyers
-	f.ExposeRate = ratio(float64(f.Exposed), float64(f.Viewers), 1)
-	f.ClickRate = ratio(float64(f.Clickers), float64(f.Exposed), 1)
-	f.BuyRate = ratio(float64(f.Buyers), float64(f.Clickers), 1)
-	f.Overall = ratio(float64(f.Buyers), float64(f.Viewers), 1)
+	f.ExposeRate = livedesk.NewRatio(float64(f.Exposed), float64(f.Viewers), 1)
+	f.ClickRate = livedesk.NewRatio(float64(f.Clickers), float64(f.Exposed), 1)
+	f.BuyRate = livedesk.NewRatio(float64(f.Buyers), float64(f.Clickers), 1)
+	f.Overall = livedesk.NewRatio(float64(f.Buyers), float64(f.Viewers), 1)
 }
 
 // segments cuts the presentations and adds their count and length to the products.
@@ -222,10 +224,10 @@ func (a *assembly) products() {
 	for id, p := range a.rows {
 		p.Clickers = a.raw.clickers[id]
 		p.Buyers = int64(len(a.prodBuyers[id]))
-		p.CTR = ratio(float64(p.Clicks), float64(p.Impressions), 1)
-		p.CVR = ratio(float64(p.Buyers), float64(p.Clickers), 1)
-		p.OrdersPerClk = ratio(float64(p.Orders), float64(p.Clicks), 1)
-		p.GMVPerKViews = ratio(float64(p.GMV), float64(r.Headline.Views), 1000)
+		p.CTR = livedesk.CTR(p.Clicks, p.Impressions)
+		p.CVR = livedesk.CVR(p.Buyers, p.Clickers)
+		p.OrdersPerClk = livedesk.OrderRate(p.Orders, p.Clicks)
+		p.GMVPerKViews = livedesk.NewRatio(float64(p.GMV), float64(r.Headline.Views), 1000)
 		r.Products = append(r.Products, *p)
 	}
 	sort.Slice(r.Products, func(i, j int) bool {
@@ -334,7 +336,7 @@ func segments(span SessionSpan, actions []actionRow, sec secondData, orders []or
 		w := window(s.Product, s.Start, s.End, sec, orders)
 		s.Clicks, s.Orders, s.GMV = w.Clicks, w.Orders, w.GMV
 		s.Views = sumWindow(sec.views, sec.minuteViews, s.Start, s.End)
-		s.GPM = ratio(float64(s.GMV), float64(s.Views), 1000)
+		s.GPM = livedesk.GPM(s.GMV, s.Views)
 	}
 	return out
 }

@@ -1,5 +1,7 @@
 package report
 
+import "github.com/livedesk/livedesk"
+
 // Comparison metric keys (also the i18n keys of their labels).
 const (
 	MetricGMV        = "gmv"
@@ -73,7 +75,7 @@ func compareWith(cur Headline, prev []*Report) Compare {
 			row.Average = sum / float64(n)
 			if m.ok {
 				row.Delta = m.v - row.Average
-				row.DeltaPct = ratio(row.Delta, row.Average, 1)
+				row.DeltaPct = livedesk.NewRatio(row.Delta, row.Average, 1)
 			}
 		}
 		c.Rows = append(c.Rows, row)

@@ -18,16 +18,16 @@ var reportSheets = []string{"summary", "minutes", "products", "segments", "flags
 // money is fen as yuan for a spreadsheet cell (shown with the ¥ format).
 func money(fen int64) float64 { return float64(fen) / 100 }
 
-// rateCell is a Ratio for a cell: its value, or "—" when the denominator was 0.
-func rateCell(r Ratio) any {
+// rateCell is a livedesk.Ratio for a cell: its value, or "—" when the denominator was 0.
+func rateCell(r livedesk.Ratio) any {
 	if !r.OK {
 		return "—"
 	}
 	return r.Value
 }
 
-// moneyRateCell is a money Ratio (GPM, UV value) in yuan, or "—".
-func moneyRateCell(r Ratio) any {
+// moneyRateCell is a money livedesk.Ratio (GPM, UV value) in yuan, or "—".
+func moneyRateCell(r livedesk.Ratio) any {
 	if !r.OK {
 		return "—"
 	}

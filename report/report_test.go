@@ -250,7 +250,7 @@ func recompute(span SessionSpan, rows []rawEvent) expected {
 				s.GMV += o.amount
 			}
 		}
-		s.GPM = ratio(float64(s.GMV), float64(s.Views), 1000)
+		s.GPM = livedesk.NewRatio(float64(s.GMV), float64(s.Views), 1000)
 		x.segments = append(x.segments, s)
 		p := prod(c.product)
 		p.Presented++
@@ -260,10 +260,10 @@ func recompute(span SessionSpan, rows []rawEvent) expected {
 	for id, p := range x.products {
 		p.Clickers = int64(len(prodClickers[id]))
 		p.Buyers = int64(len(prodBuyers[id]))
-		p.CTR = ratio(float64(p.Clicks), float64(p.Impressions), 1)
-		p.CVR = ratio(float64(p.Buyers), float64(p.Clickers), 1)
-		p.OrdersPerClk = ratio(float64(p.Orders), float64(p.Clicks), 1)
-		p.GMVPerKViews = ratio(float64(p.GMV), float64(x.views), 1000)
+		p.CTR = livedesk.NewRatio(float64(p.Clicks), float64(p.Impressions), 1)
+		p.CVR = livedesk.NewRatio(float64(p.Buyers), float64(p.Clickers), 1)
+		p.OrdersPerClk = livedesk.NewRatio(float64(p.Orders), float64(p.Clicks), 1)
+		p.GMVPerKViews = livedesk.NewRatio(float64(p.GMV), float64(x.views), 1000)
 		x.products[id] = p
 	}
 	return x
@@ -407,18 +407,18 @@ func checkReportAgainstRaw(t *testing.T, withDups, merged bool, truncate ...stri
 	checkEq(t, "ad spend", h.AdSpend, x.adSpend)
 	checkEq(t, "refunds", h.Refunds, x.refunds)
 	checkEq(t, "refund orders", h.RefundOrders, x.refundOrders)
-	checkEq(t, "gpm", h.GPM, ratio(float64(x.gmv), float64(x.views), 1000))
-	checkEq(t, "uv value", h.UVValue, ratio(float64(x.gmv), float64(x.viewers), 1))
-	checkEq(t, "roi", h.ROI, ratio(float64(x.gmv), float64(x.adSpend), 1))
+	checkEq(t, "gpm", h.GPM, livedesk.NewRatio(float64(x.gmv), float64(x.views), 1000))
+	checkEq(t, "uv value", h.UVValue, livedesk.NewRatio(float64(x.gmv), float64(x.viewers), 1))
+	checkEq(t, "roi", h.ROI, livedesk.NewRatio(float64(x.gmv), float64(x.adSpend), 1))
 
 	fu := r.Funnel
 	checkEq(t, "funnel viewers", fu.Viewers, x.viewers)
 	checkEq(t, "funnel exposed", fu.Exposed, x.exposed)
 	checkEq(t, "funnel clickers", fu.Clickers, x.clickers)
 	checkEq(t, "funnel buyers", fu.Buyers, x.buyers)
-	checkEq(t, "expose rate", fu.ExposeRate, ratio(float64(x.exposed), float64(x.viewers), 1))
-	checkEq(t, "click rate", fu.ClickRate, ratio(float64(x.clickers), float64(x.exposed), 1))
-	checkEq(t, "buy rate", fu.BuyRate, ratio(float64(x.buyers), float64(x.clickers), 1))
+	checkEq(t, "expose rate", fu.ExposeRate, livedesk.NewRatio(float64(x.exposed), float64(x.viewers), 1))
+	checkEq(t, "click rate", fu.ClickRate, livedesk.NewRatio(float64(x.clickers), float64(x.exposed), 1))
+	checkEq(t, "buy rate", fu.BuyRate, livedesk.NewRatio(float64(x.buyers), float64(x.clickers), 1))
 
 	if len(r.Minutes) != 21 { // 12:00 … 12:20 (the span starts and ends at :30)
 		t.Fatalf("minutes: %d", len(r.Minutes))

@@ -5,10 +5,8 @@ package views
 
 //lint:file-ignore SA4006 This context is only used if a nested component is present.
 
-import (
-	"github.com/a-h/templ"
-	templruntime "github.com/a-h/templ/runtime"
-)
+import "github.com/a-h/templ"
+import templruntime "github.com/a-h/templ/runtime"
 
 // ControlRoom is the operator's live page for one room. The server renders the frame and the
 // labels; static/js/control.js fills every number from the room's "tick" messages (live.Snapshot)

@@ -17,8 +17,9 @@ var kindKeys = map[string]string{
 }
 
 // reply answers err: the one place where an error becomes a status (livedesk.HTTPStatus) and a
-// message in the user's language. A livedesk.Error shows its own text (or its catalogue key's),
-// with the field it names; any other error is internal: logged with the request, never shown.
+// message in the user's language. A livedesk.Error shows its catalogue key's text, else its own
+// text in the user's language, with the field it names; any other error is internal: logged with
+// the request, never shown.
 // JSON for fetch() calls and sockets, else a small page.
 func (s *Server) reply(c *fiber.Ctx, err error) error {
 	code := livedesk.HTTPStatus(err)
@@ -28,9 +29,9 @@ func (s *Server) reply(c *fiber.Ctx, err error) error {
 	if code >= 500 || e == nil {
 		s.Log.Error("views: request failed", "path", c.Path(), "shop", CurrentUser(c).Shop, "err", err)
 	} else {
-		msg = livedesk.ErrorMessage(err, lang)
-		if msg == "" && e.Key != "" {
-			msg = T(lang, e.Key)
+		msg = T(lang, e.Key)
+		if e.Key == "" {
+			msg = livedesk.ErrorMessage(err, lang)
 		}
 	}
 	if msg == "" {

@@ -5,6 +5,7 @@ import (
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/report"
 )
 
@@ -51,7 +52,7 @@ func reportLang(lang string) string {
 }
 
 // RatePct formats a rate as a percentage with two decimals, "—" without a denominator.
-func RatePct(r report.Ratio) string {
+func RatePct(r livedesk.Ratio) string {
 	if !r.OK {
 		return "—"
 	}
@@ -59,7 +60,7 @@ func RatePct(r report.Ratio) string {
 }
 
 // RateMoney formats a money rate (fen, e.g. GPM, UV value) as ¥ with two decimals, or "—".
-func RateMoney(r report.Ratio) string {
+func RateMoney(r livedesk.Ratio) string {
 	if !r.OK {
 		return "—"
 	}
@@ -67,7 +68,7 @@ func RateMoney(r report.Ratio) string {
 }
 
 // RatePlain formats a plain ratio (ROI) with two decimals, or "—".
-func RatePlain(r report.Ratio) string {
+func RatePlain(r livedesk.Ratio) string {
 	if !r.OK {
 		return "—"
 	}
@@ -75,11 +76,11 @@ func RatePlain(r report.Ratio) string {
 }
 
 // RateParts says what a rate divides: "12 ÷ 345".
-func RateParts(r report.Ratio) string {
+func RateParts(r livedesk.Ratio) string {
 	return Int(int64(math.Round(r.Num))) + " ÷ " + Int(int64(math.Round(r.Den)))
 }
 
 // RateMoneyParts says what a money rate divides: "¥1,234.00 ÷ 345".
-func RateMoneyParts(r report.Ratio) string {
+func RateMoneyParts(r livedesk.Ratio) string {
 	return Money(int64(math.Round(r.Num))) + " ÷ " + Int(int64(math.Round(r.Den)))
 }

@@ -5,11 +5,10 @@ package views
 
 //lint:file-ignore SA4006 This context is only used if a nested component is present.
 
-import (
-	"github.com/a-h/templ"
-	templruntime "github.com/a-h/templ/runtime"
-	"github.com/livedesk/livedesk/stage"
-)
+import "github.com/a-h/templ"
+import templruntime "github.com/a-h/templ/runtime"
+
+import "github.com/livedesk/livedesk/stage"
 
 // PrompterPage is the anchor's screen: full screen, very large type, high contrast, nothing that
 // changes the stream (only "got it"). It renders the stored stage at once; static/js/prompter.js

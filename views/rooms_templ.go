@@ -5,12 +5,10 @@ package views
 
 //lint:file-ignore SA4006 This context is only used if a nested component is present.
 
-import (
-	"strconv"
+import "github.com/a-h/templ"
+import templruntime "github.com/a-h/templ/runtime"
 
-	"github.com/a-h/templ"
-	templruntime "github.com/a-h/templ/runtime"
-)
+import "strconv"
 
 // RoomsPage lists the shop's rooms with links to each room's pages. msg is an error, "" if none.
 func RoomsPage(p Page, rooms []RoomRow, msg string) templ.Component {

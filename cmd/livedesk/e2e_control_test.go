@@ -66,14 +66,8 @@ func fixtureMinutes(room string, now time.Time) live.MinuteSeries {
 func fixtureSnapshot(room string, now time.Time) live.Snapshot {
 	ms := func(t time.Time) int64 { return t.UnixMilli() }
 	start := now.Truncate(time.Minute).Add(-40 * time.Minute)
-	rate := func(n, d int64) live.Rate {
-		if d == 0 {
-			return live.Rate{Num: n, Den: d}
-		}
-		return live.Rate{Value: ptr(float64(n) / float64(d)), Num: n, Den: d}
-	}
 	tot := live.Metrics{Views: 2100, Viewers: 1800, Online: 690, Impressions: 12000, Clicks: 2300, Clickers: 2000, Orders: 80, Buyers: 76, GMV: 712000, AdSpend: 120000}
-	tot.CTR, tot.CVR, tot.GPM, tot.UVValue, tot.ROI = rate(2300, 12000), rate(76, 2000), live.Rate{Value: ptr(339047.6), Num: 712000, Den: 2100}, live.Rate{Value: ptr(395.5), Num: 712000, Den: 1800}, rate(712000, 120000)
+	tot.CTR, tot.CVR, tot.GPM, tot.UVValue, tot.ROI = livedesk.CTR(2300, 12000), livedesk.CVR(76, 2000), livedesk.GPM(712000, 2100), livedesk.UVValue(712000, 1800), livedesk.ROI(712000, 120000)
 	return live.Snapshot{
 		Room: room, ServerTime: ms(now),
 		Session:       live.SessionInfo{ID: room + "-s1", State: live.StateLive, Started: ms(start), ClockS: int64(now.Sub(start).Seconds())},
@@ -95,9 +89,9 @@ func fixtureSnapshot(room string, now time.Time) live.Snapshot {
 			{Key: "roi", Unit: live.UnitRatio, Value: 5.93, Last5: 8.02, Prev5: 6.53, Delta: 1.49, DeltaPct: ptr(0.228), Den: 120000},
 		},
 		Products: []live.ProductWindow{
-			{Product: "p7", Impressions: 900, Clicks: 130, Clickers: 120, CTR: rate(130, 900), CVR: rate(0, 120), Stock: ptr(int64(42)), Flag: live.FlagRaised},
-			{Product: "p2", Impressions: 800, Clicks: 70, Clickers: 66, Orders: 6, Buyers: 6, GMV: 53400, CTR: rate(70, 800), CVR: rate(6, 66), Stock: ptr(int64(8)), Pinned: true},
-			{Product: "p3", Impressions: 400, Clicks: 20, Clickers: 19, Orders: 1, Buyers: 1, GMV: 8900, CTR: rate(20, 400), CVR: rate(1, 19)},
+			{Product: "p7", Impressions: 900, Clicks: 130, Clickers: 120, CTR: livedesk.CTR(130, 900), CVR: livedesk.CVR(0, 120), Stock: ptr(int64(42)), Flag: live.FlagRaised},
+			{Product: "p2", Impressions: 800, Clicks: 70, Clickers: 66, Orders: 6, Buyers: 6, GMV: 53400, CTR: livedesk.CTR(70, 800), CVR: livedesk.CVR(6, 66), Stock: ptr(int64(8)), Pinned: true},
+			{Product: "p3", Impressions: 400, Clicks: 20, Clickers: 19, Orders: 1, Buyers: 1, GMV: 8900, CTR: livedesk.CTR(20, 400), CVR: livedesk.CVR(1, 19)},
 		},
 		Flags: []live.Flag{{ID: "no_sale:p7:1", Rule: live.RuleNoSale, Product: "p7", State: live.FlagRaised, Raised: ms(now.Add(-40 * time.Second)),
 			Detail:    map[string]int64{"clicks": 130, "orders": 0, "window_s": 300, "threshold": 100},
@@ -109,7 +103,7 @@ func fixtureSnapshot(room string, now time.Time) live.Snapshot {
 		},
 		Questions: []live.TopicCount{{Topic: livedesk.TopicSize, Label: "尺码", Count: 12, Last5: 4, Example: "有S码吗？"}, {Topic: livedesk.TopicShipping, Label: "发货", Count: 5, Last5: 1, Example: "什么时候发货"},
 			{Topic: livedesk.TopicPrice, Label: "价格", Count: 3}, {Topic: livedesk.TopicQuality, Label: "质量"}, {Topic: livedesk.TopicDiscount, Label: "优惠", Count: 2, Last5: 2, Example: "有优惠券吗"}, {Topic: livedesk.TopicOther, Label: "其他", Count: 1}},
-		Ads:    live.Ads{Spend: 120000, GMV: 712000, ROI: rate(712000, 120000), Last5Spend: 15000, Last5ROI: rate(120300, 15000), TargetROI: 3},
+		Ads:    live.Ads{Spend: 120000, GMV: 712000, ROI: livedesk.ROI(712000, 120000), Last5Spend: 15000, Last5ROI: livedesk.ROI(120300, 15000), TargetROI: 3},
 		Pinned: "p2", WindowS: 300,
 	}
 }
