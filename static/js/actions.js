@@ -12,27 +12,12 @@
   if (!root || !window.livedesk) return;
   var room = root.getAttribute("data-room");
   var base = "/rooms/" + encodeURIComponent(room);
-  var S = {};
-  try { S = JSON.parse(document.getElementById("actions-i18n").textContent); } catch (e) { S = {}; }
-  function t(k) { return S[k] || k; }
-  function $(id) { return document.getElementById(id); }
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
+  var t = livedesk.strings("actions-i18n");
+  var $ = livedesk.$, el = livedesk.el;
+  var now = livedesk.now, mmss = livedesk.mmss; // server clock; m:ss past the hour too
 
   var products = [];
   var stage = null;
-  var offset = 0; // server clock − browser clock, from ticks
-  function now() { return Date.now() + offset; }
-  function mmss(ms) {
-    if (ms < 0) ms = 0;
-    var s = Math.floor(ms / 1000), m = Math.floor(s / 60);
-    s = s % 60;
-    return m + ":" + (s < 10 ? "0" : "") + s;
-  }
 
   var msgTimer = null;
   function say(text, bad) {
@@ -200,7 +185,6 @@
   });
 
   livedesk.on("stage", function (d) { applyStage(d); });
-  livedesk.on("tick", function (d) { if (d && d.server_time) offset = d.server_time - Date.now(); });
   setInterval(tick, 500);
 
   fetch(base + "/actions/state", { credentials: "same-origin", headers: { Accept: "application/json" } })

@@ -9,38 +9,15 @@
   var room = root.getAttribute("data-room");
   var canChange = root.getAttribute("data-can-change") === "true";
   var lang = root.getAttribute("data-lang") || "zh-CN";
-  var S = {};
-  try { S = JSON.parse(document.getElementById("control-strings").textContent) || {}; } catch (e) { S = {}; }
-  var titles = {};
-  try { titles = JSON.parse((document.getElementById("product-titles") || {}).textContent || "{}") || {}; } catch (e) { titles = {}; }
-
-  function t(key, vars) {
-    var s = S[key] !== undefined ? S[key] : key;
-    if (vars) {
-      s = s.replace(/\{(\w+)\}/g, function (m, k) { return vars[k] !== undefined ? String(vars[k]) : m; });
-    }
-    return s;
-  }
-  function $(id) { return document.getElementById(id); }
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
+  var t = livedesk.strings("control-strings"); // t(key, vars); t.has(key)
+  var titles = livedesk.json("product-titles") || {};
+  var $ = livedesk.$, el = livedesk.el;
   function clear(e) { while (e.firstChild) e.removeChild(e.firstChild); }
 
   // ---- formatting (money is integer fen; times are unix ms shown in the shop's zone) ----
   var tz = (document.querySelector('meta[name="livedesk-tz"]') || {}).content || "Asia/Shanghai";
   var nf = new Intl.NumberFormat("en-US");
-  function money(fen) {
-    if (fen === null || fen === undefined || isNaN(fen)) return "—";
-    var neg = fen < 0;
-    var v = Math.round(Math.abs(fen));
-    var s = "¥" + nf.format(Math.floor(v / 100)) + "." + String(v % 100).padStart(2, "0");
-    return neg ? "-" + s : s;
-  }
-  function int(n) { return (n === null || n === undefined) ? "—" : nf.format(Math.round(n)); }
+  var money = livedesk.money, int = livedesk.int;
   function pct(v, digits) {
     if (v === null || v === undefined || !isFinite(v)) return "—";
     return (v * 100).toFixed(digits === undefined ? 1 : digits) + "%";
@@ -313,7 +290,7 @@
     if (d.roi_milli !== undefined) vars.roi = (d.roi_milli / 1000).toFixed(2);
     if (d.target_milli !== undefined) vars.target = (d.target_milli / 1000).toFixed(2);
     var key = "flag." + f.rule;
-    return S[key] ? t(key, vars) : "";
+    return t.has(key) ? t(key, vars) : "";
   }
   function renderFlags(snap) {
     var box = $("flags");
@@ -400,7 +377,7 @@
   var questionsOnly = false;
   var qToggle = $("questions-only");
   if (qToggle) qToggle.addEventListener("change", function () { questionsOnly = qToggle.checked; if (lastSnap) renderComments(lastSnap.snap); });
-  function topicLabel(topic, fallback) { return S["topic." + topic] ? t("topic." + topic) : (fallback || topic); }
+  function topicLabel(topic, fallback) { return t.has("topic." + topic) ? t("topic." + topic) : (fallback || topic); }
   function renderQuestions(snap) {
     var box = $("questions");
     clear(box);

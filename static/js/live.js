@@ -9,6 +9,22 @@
 //                                to the decoded JSON answer or rejects with an Error(message).
 //   livedesk.lang, livedesk.room from the page's meta tags.
 //
+// Page helpers (live.js loads in <head> of every page, before the deferred page scripts):
+//   livedesk.strings(id)         parses the JSON i18n block #id once and returns t(key, vars): the
+//                                string (key itself when missing), {name} replaced from vars;
+//                                t.has(key) says whether the block has a non-empty string for key.
+//   livedesk.json(id)            the parsed JSON script #id, or null when missing or invalid.
+//   livedesk.$(id)               document.getElementById.
+//   livedesk.el(tag, cls, text)  a new element; text goes in with textContent only.
+//   livedesk.now()               the server clock in unix ms: the browser clock plus the offset
+//                                from the latest "tick" message's server_time.
+//   livedesk.mmss(ms, hours)     a duration as m:ss (minutes run past 59), or h:mm:ss from one
+//                                hour on when hours is true; negative counts as 0.
+//   livedesk.pad2(n)             n with a leading zero below 10.
+//   livedesk.money(fen)          integer fen as Go formats it: 123456 → "¥1,234.56", -100 →
+//                                "-¥1.00"; null/undefined/NaN → "—".
+//   livedesk.int(n)              rounded, with thousands separators; null/undefined → "—".
+//
 // Sequence numbers: each message carries the room's seq. A jump (seq > last + 1) after the
 // connect burst means the client missed messages; it reconnects, and the server sends the latest
 // message of each kind first (a full resync). A LOWER seq after the burst means the sequence
@@ -156,8 +172,55 @@
     });
   }
 
+  function on(kind, fn) { (handlers[kind] = handlers[kind] || []).push(fn); }
+
+  // ---- page helpers ----
+  function strings(id) {
+    var S = json(id) || {};
+    function t(key, vars) {
+      var s = S[key] !== undefined ? S[key] : key;
+      if (vars) {
+        s = s.replace(/\{(\w+)\}/g, function (m, k) { return vars[k] !== undefined ? String(vars[k]) : m; });
+      }
+      return s;
+    }
+    t.has = function (key) { return !!S[key]; };
+    return t;
+  }
+  function json(id) {
+    try { return JSON.parse(document.getElementById(id).textContent); } catch (e) { return null; }
+  }
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+
+  // Server clock: every tick carries server_time; pages count down against it, not the device.
+  var clockOffset = 0; // server clock − browser clock
+  on("tick", function (d) { if (d && d.server_time) clockOffset = d.server_time - Date.now(); });
+  function now() { return Date.now() + clockOffset; }
+  function pad2(n) { return (n < 10 ? "0" : "") + n; }
+  function mmss(ms, hours) {
+    if (ms < 0) ms = 0;
+    var s = Math.floor(ms / 1000), m = Math.floor(s / 60), h = Math.floor(m / 60);
+    return hours && h ? h + ":" + pad2(m % 60) + ":" + pad2(s % 60) : m + ":" + pad2(s % 60);
+  }
+
+  // Numbers (money is integer fen), the same text the server renders.
+  var nf = new Intl.NumberFormat("en-US");
+  function money(fen) {
+    if (fen === null || fen === undefined || isNaN(fen)) return "—";
+    var neg = fen < 0;
+    var v = Math.round(Math.abs(fen));
+    var s = "¥" + nf.format(Math.floor(v / 100)) + "." + String(v % 100).padStart(2, "0");
+    return neg ? "-" + s : s;
+  }
+  function int(n) { return (n === null || n === undefined) ? "—" : nf.format(Math.round(n)); }
+
   window.livedesk = {
-    on: function (kind, fn) { (handlers[kind] = handlers[kind] || []).push(fn); },
+    on: on,
     onStatus: function (fn) { statusHandlers.push(fn); },
     connect: connect,
     resync: resync,
@@ -167,6 +230,15 @@
     stats: stats,
     lang: meta("livedesk-lang") || "zh-CN",
     room: meta("livedesk-room"),
-    csrf: function () { return meta("csrf-token"); }
+    csrf: function () { return meta("csrf-token"); },
+    strings: strings,
+    json: json,
+    $: function (id) { return document.getElementById(id); },
+    el: el,
+    now: now,
+    mmss: mmss,
+    pad2: pad2,
+    money: money,
+    int: int
   };
 })();

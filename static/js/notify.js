@@ -7,11 +7,11 @@
 (function () {
   "use strict";
   if (!window.livedesk) return;
+  var el = livedesk.el;
   var box = null;
   function toasts() {
     if (!box) {
-      box = document.createElement("div");
-      box.className = "ld-toasts";
+      box = el("div", "ld-toasts");
       box.setAttribute("role", "status");
       document.body.appendChild(box);
     }
@@ -19,11 +19,9 @@
   }
   livedesk.on("notify", function (n) {
     if (!n || !n.title) return;
-    var t = document.createElement("div");
-    t.className = "ld-toast sev-" + (n.severity || "info");
-    var a = document.createElement("a");
+    var t = el("div", "ld-toast sev-" + (n.severity || "info"));
+    var a = el("a", "", n.title);
     a.href = "/tasks";
-    a.textContent = n.title;
     t.appendChild(a);
     toasts().insertBefore(t, toasts().firstChild);
     setTimeout(function () { if (t.parentNode) t.parentNode.removeChild(t); }, 12000);
@@ -32,7 +30,7 @@
   livedesk.on("stock", function (d) {
     if (!d || !d.products) return;
     if (!sheet) {
-      sheet = document.createElement("style");
+      sheet = el("style");
       document.head.appendChild(sheet);
     }
     var esc = window.CSS && CSS.escape ? CSS.escape : function (s) { return String(s).replace(/["\\]/g, "\\$&"); };

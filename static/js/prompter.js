@@ -12,29 +12,13 @@
   if (!root || !window.livedesk) return;
   var room = root.getAttribute("data-room");
   var canAck = root.getAttribute("data-can-ack") === "true" || root.getAttribute("data-can-ack") === "1";
-  function $(id) { return document.getElementById(id); }
-  function json(id) {
-    try { return JSON.parse($(id).textContent); } catch (e) { return null; }
-  }
-  var S = json("prompter-i18n") || {};
-  function t(k) { return S[k] || k; }
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
+  var $ = livedesk.$, el = livedesk.el;
+  var t = livedesk.strings("prompter-i18n");
+  var now = livedesk.now, pad = livedesk.pad2; // server clock (offset from the ticks)
+  function mmss(ms) { return livedesk.mmss(ms, true); } // h:mm:ss from one hour on
 
   var stage = null;
   var tickData = null;
-  var offset = 0; // server clock − device clock
-  function now() { return Date.now() + offset; }
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
-  function mmss(ms) {
-    if (ms < 0) ms = 0;
-    var s = Math.floor(ms / 1000), m = Math.floor(s / 60), h = Math.floor(m / 60);
-    return h ? h + ":" + pad(m % 60) + ":" + pad(s % 60) : m + ":" + pad(s % 60);
-  }
 
   // Device settings: mirror and font scale, per device.
   var KEY_MIRROR = "ld:prompter:mirror", KEY_SCALE = "ld:prompter:scale";
@@ -223,12 +207,11 @@
   livedesk.on("stage", function (d) { applyStage(d); });
   livedesk.on("tick", function (d) {
     if (!d) return;
-    if (d.server_time) offset = d.server_time - Date.now();
     tickData = d;
     renderProductStats();
     renderQuestions();
   });
-  applyStage(json("stage-init"));
+  applyStage(livedesk.json("stage-init"));
   renderQuestions();
   setInterval(clocks, 250);
   livedesk.connect();

@@ -3,13 +3,14 @@
 // (rendered by the server); labels are set with textContent only.
 (function () {
   "use strict";
-  var el = document.getElementById("report-chart");
-  if (!el) return;
-  var d = JSON.parse(el.textContent);
+  var src = document.getElementById("report-chart");
+  if (!src) return;
+  var d = JSON.parse(src.textContent);
   var tz = d.tz || "Asia/Shanghai";
   var printBtn = document.getElementById("report-print");
   if (printBtn) printBtn.addEventListener("click", function () { window.print(); });
-  if (!window.uPlot || !d.t || d.t.length === 0) return;
+  if (!window.uPlot || !window.livedesk || !d.t || d.t.length === 0) return;
+  var $ = livedesk.$, el = livedesk.el;
 
   var colors = { pin: "#5aa9e6", unpin: "#5d6673", cue: "#a98be6", flash_sale: "#e7b453", coupon: "#4cc38a", flag: "#f0616d" };
   var hm = function (sec) {
@@ -39,7 +40,7 @@
     };
   }
   function chart(id, label, values, color, fmt) {
-    var box = document.getElementById(id);
+    var box = $(id);
     if (!box) return;
     var grid = { stroke: "#232a33", width: 1 };
     var opts = {
@@ -61,22 +62,20 @@
     };
     new uPlot(opts, [d.t, values], box);
   }
-  var nf = new Intl.NumberFormat("zh-CN");
-  var money = function (v) { return "¥" + v.toFixed(2); };
-  chart("chart-gmv", d.labels.gmv, d.gmv, "#e7b453", money);
-  chart("chart-online", d.labels.online, d.online, "#5aa9e6", function (v) { return nf.format(v); });
-  chart("chart-clicks", d.labels.clicks, d.clicks, "#a98be6", function (v) { return nf.format(v); });
-  chart("chart-orders", d.labels.orders, d.orders, "#4cc38a", function (v) { return nf.format(v); });
+  // GMV comes in yuan; livedesk.money takes fen and writes it as the server does (¥1,234.56).
+  var yuan = function (v) { return livedesk.money(Math.round(v * 100)); };
+  chart("chart-gmv", d.labels.gmv, d.gmv, "#e7b453", yuan);
+  chart("chart-online", d.labels.online, d.online, "#5aa9e6", livedesk.int);
+  chart("chart-clicks", d.labels.clicks, d.clicks, "#a98be6", livedesk.int);
+  chart("chart-orders", d.labels.orders, d.orders, "#4cc38a", livedesk.int);
 
   // Marker list under the charts, for reading (and for print, where hover is not available).
-  var legend = document.getElementById("report-markers-legend");
+  var legend = $("report-markers-legend");
   if (legend && d.markers.length) {
-    var ul = document.createElement("ul");
-    ul.className = "report-marker-list";
+    var ul = el("ul", "report-marker-list");
     d.markers.forEach(function (m) {
-      var li = document.createElement("li");
-      var dot = document.createElement("span");
-      dot.className = "dot";
+      var li = el("li");
+      var dot = el("span", "dot");
       dot.style.background = colors[m.kind] || "#8b95a3";
       li.appendChild(dot);
       li.appendChild(document.createTextNode(hm(m.t) + " " + m.label));

@@ -2,15 +2,16 @@
 // User text goes in with textContent only.
 (function () {
   "use strict";
-  var box = document.getElementById("task-live");
-  var list = document.getElementById("task-live-list");
-  if (!box || !list || !window.livedesk) return;
+  if (!window.livedesk) return;
+  var $ = livedesk.$, el = livedesk.el;
+  var box = $("task-live");
+  var list = $("task-live-list");
+  if (!box || !list) return;
   livedesk.on("notify", function (n) {
     if (!n || n.kind !== "task") return;
-    if (n.task_id && document.getElementById("task-" + n.task_id) && list.querySelector('[data-task="' + n.task_id + '"]')) return;
-    var li = document.createElement("li");
+    if (n.task_id && $("task-" + n.task_id) && list.querySelector('[data-task="' + n.task_id + '"]')) return;
+    var li = el("li", "", n.title || "");
     li.setAttribute("data-task", n.task_id || "");
-    li.textContent = n.title || "";
     list.insertBefore(li, list.firstChild);
     box.hidden = false;
   });
