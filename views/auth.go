@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/account"
 )
 
@@ -91,8 +92,7 @@ func (s *Server) RequireRole(roles ...string) fiber.Handler {
 			var err error
 			u, err = s.authenticate(c.UserContext(), ss)
 			if err != nil {
-				s.Log.Error("views: authenticate", "err", err)
-				return s.fail(c, fiber.StatusServiceUnavailable, "error.internal")
+				return s.reply(c, &livedesk.Error{Code: livedesk.EUNAVAILABLE, Message: "views: authenticate", Err: err})
 			}
 		}
 		if !u.LoggedIn() {

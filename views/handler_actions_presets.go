@@ -1,6 +1,7 @@
 package views
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,8 +16,7 @@ func (s *Server) cuePresetsSave(c *fiber.Ctx) error {
 	if livedesk.ErrorCode(err) == livedesk.EINVALID {
 		d, derr := s.productsData(c)
 		if derr != nil {
-			s.Log.Error("views: products page", "shop", u.Shop, "err", derr)
-			return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+			return s.reply(c, fmt.Errorf("views: products page: %w", derr))
 		}
 		d.Cues = lines
 		d.Notice = livedesk.ErrorMessage(err, LangOf(c))
@@ -24,8 +24,7 @@ func (s *Server) cuePresetsSave(c *fiber.Ctx) error {
 		return s.render(c, ProductsPage(s.page(c, "products.title"), d))
 	}
 	if err != nil {
-		s.Log.Error("views: save cues", "shop", u.Shop, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: save cues: %w", err))
 	}
 	return c.Redirect("/products?done=cues", fiber.StatusSeeOther)
 }

@@ -2,10 +2,12 @@ package views
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/livedesk/livedesk"
 )
 
 // RoomControl changes a room's stream: sessions and flags. The live engine implements it.
@@ -61,8 +63,7 @@ func (s *Server) controlRoom(c *fiber.Ctx) error {
 	room := c.Params("room")
 	ok, err := s.Rooms.Exists(c.UserContext(), u.Shop, room)
 	if err != nil {
-		s.Log.Error("views: control room", "shop", u.Shop, "room", room, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: control room: %w", err))
 	}
 	if !ok {
 		return s.fail(c, fiber.StatusNotFound, "error.notfound")
@@ -85,22 +86,17 @@ func (s *Server) controlRoom(c *fiber.Ctx) error {
 // roomAction wraps a stream action: the room must be the user's, the answer is JSON.
 func (s *Server) roomAction(do func(c *fiber.Ctx, u User, room string) error) fiber.Handler {
 	return func(c *fiber.Ctx) error {
+		c.Request().Header.Set(fiber.HeaderAccept, fiber.MIMEApplicationJSON) // the stream actions answer JSON
 		u := CurrentUser(c)
 		room := c.Params("room")
 		ok, err := s.Rooms.Exists(c.UserContext(), u.Shop, room)
 		if err != nil {
-			s.Log.Error("views: room action", "shop", u.Shop, "room", room, "err", err)
-			return c.Status(fiber.StatusInternalServerError).JSON(fiber.Map{"error": T(LangOf(c), "error.internal")})
+			return s.reply(c, fmt.Errorf("views: room action %s: %w", room, err))
 		}
 		if !ok {
-			return c.Status(fiber.StatusNotFound).JSON(fiber.Map{"error": T(LangOf(c), "error.notfound")})
-		}
-		if s.Control == nil {
-			s.Log.Error("views: room action without a live engine", "path", c.Path())
-			return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"error": T(LangOf(c), "error.internal")})
+			return s.reply(c, livedesk.Errorf(livedesk.ENOTFOUND, "views: no room %s", room))
 		}
 		if err := do(c, u, room); err != nil {
-			c.Request().Header.Set(fiber.HeaderAccept, fiber.MIMEApplicationJSON) // the stream actions answer JSON
 			return s.reply(c, err)
 		}
 		s.Log.Info("views: room action", "shop", u.Shop, "room", room, "user", u.Name, "path", c.Path())

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -34,8 +35,7 @@ func (s *Server) jobsPage(c *fiber.Ctx) error {
 	p := s.page(c, "jobs.title")
 	v, err := s.jobsView(c, p)
 	if err != nil {
-		s.Log.Error("views: jobs page", "shop", p.User.Shop, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: jobs page: %w", err))
 	}
 	switch {
 	case c.Query("saved") != "":

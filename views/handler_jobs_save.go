@@ -1,6 +1,7 @@
 package views
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -35,16 +36,14 @@ func (s *Server) jobSave(c *fiber.Ctx) error {
 		p := s.page(c, "jobs.title")
 		v, err := s.jobsView(c, p)
 		if err != nil {
-			s.Log.Error("views: jobs page", "shop", u.Shop, "err", err)
-			return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+			return s.reply(c, fmt.Errorf("views: jobs page: %w", err))
 		}
 		v.Focus, v.Bad = name, verr.Error()
 		c.Status(fiber.StatusBadRequest)
 		return s.render(c, JobsPage(p, v))
 	}
 	if err := s.Jobs.Runner.Store.SaveSetting(c.UserContext(), st); err != nil {
-		s.Log.Error("views: save job setting", "shop", u.Shop, "job", name, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: save job setting: %w", err))
 	}
 	if err := s.Jobs.Sync(c.UserContext()); err != nil {
 		s.Log.Warn("views: resync jobs", "err", err)

@@ -1,6 +1,10 @@
 package views
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+)
 
 // productDelete removes a product of the user's shop.
 func (s *Server) productDelete(c *fiber.Ctx) error {
@@ -10,8 +14,7 @@ func (s *Server) productDelete(c *fiber.Ctx) error {
 		return s.fail(c, fiber.StatusNotFound, "products.notfound")
 	}
 	if err := s.Catalog.Delete(c.UserContext(), u.Shop, id); err != nil {
-		s.Log.Error("views: product delete", "shop", u.Shop, "product", id, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: product delete: %w", err))
 	}
 	return c.Redirect("/products?done=deleted", fiber.StatusSeeOther)
 }

@@ -1,14 +1,17 @@
 package views
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+)
 
 // productEdit shows the edit form of one product of the user's shop.
 func (s *Server) productEdit(c *fiber.Ctx) error {
 	u := CurrentUser(c)
 	pr, ok, err := s.Catalog.Get(c.UserContext(), u.Shop, productID(c))
 	if err != nil {
-		s.Log.Error("views: product edit", "shop", u.Shop, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: product edit: %w", err))
 	}
 	if !ok {
 		return s.fail(c, fiber.StatusNotFound, "products.notfound")

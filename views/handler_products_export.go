@@ -2,6 +2,7 @@ package views
 
 import (
 	"bytes"
+	"fmt"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/livedesk/livedesk/catalog"
@@ -13,8 +14,7 @@ func (s *Server) productsExport(c *fiber.Ctx) error {
 	u := CurrentUser(c)
 	ps, err := s.Catalog.List(c.UserContext(), u.Shop)
 	if err != nil {
-		s.Log.Error("views: products export", "shop", u.Shop, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: products export: %w", err))
 	}
 	var b bytes.Buffer
 	name := "products-" + u.Shop + "-" + s.now().In(s.Location).Format("20060102")
@@ -28,8 +28,7 @@ func (s *Server) productsExport(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	}
 	if err != nil {
-		s.Log.Error("views: products export", "shop", u.Shop, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: products export: %w", err))
 	}
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+name+`"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")

@@ -2,6 +2,7 @@ package views
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 
@@ -17,8 +18,7 @@ func (s *Server) productsImport(c *fiber.Ctx) error {
 	report := func(r ImportReport, code int) error {
 		d, err := s.productsData(c)
 		if err != nil {
-			s.Log.Error("views: products page", "shop", u.Shop, "err", err)
-			return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+			return s.reply(c, fmt.Errorf("views: products page: %w", err))
 		}
 		d.Import = &r
 		c.Status(code)
@@ -34,8 +34,7 @@ func (s *Server) productsImport(c *fiber.Ctx) error {
 	}
 	file, err := fh.Open()
 	if err != nil {
-		s.Log.Error("views: import open", "shop", u.Shop, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: import open: %w", err))
 	}
 	defer file.Close()
 	var imp catalog.Import
@@ -49,12 +48,10 @@ func (s *Server) productsImport(c *fiber.Ctx) error {
 		return report(ImportReport{FileError: T(lang, "products.import.file") + msg}, fiber.StatusBadRequest)
 	}
 	if err != nil {
-		s.Log.Error("views: import read", "shop", u.Shop, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: import read: %w", err))
 	}
 	if err := s.Catalog.Save(c.UserContext(), u.Shop, imp.Products); err != nil {
-		s.Log.Error("views: import save", "shop", u.Shop, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: import save: %w", err))
 	}
 	ids := make([]string, len(imp.Products))
 	for i, p := range imp.Products {

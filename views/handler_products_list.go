@@ -1,6 +1,7 @@
 package views
 
 import (
+	"fmt"
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
@@ -26,8 +27,7 @@ func (s *Server) registerProducts(r fiber.Router) {
 func (s *Server) productsPage(c *fiber.Ctx) error {
 	d, err := s.productsData(c)
 	if err != nil {
-		s.Log.Error("views: products page", "shop", CurrentUser(c).Shop, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: products page: %w", err))
 	}
 	switch c.Query("done") {
 	case "saved":

@@ -1,6 +1,8 @@
 package views
 
 import (
+	"fmt"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/livedesk/livedesk/catalog"
 )
@@ -15,8 +17,7 @@ func (s *Server) productSave(c *fiber.Ctx) error {
 	if ok {
 		_, exists, err := s.Catalog.Get(ctx, u.Shop, pr.ID)
 		if err != nil {
-			s.Log.Error("views: product save", "shop", u.Shop, "err", err)
-			return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+			return s.reply(c, fmt.Errorf("views: product save: %w", err))
 		}
 		switch {
 		case exists && !f.Edit:
@@ -33,15 +34,13 @@ func (s *Server) productSave(c *fiber.Ctx) error {
 		}
 		d, err := s.productsData(c)
 		if err != nil {
-			s.Log.Error("views: products page", "shop", u.Shop, "err", err)
-			return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+			return s.reply(c, fmt.Errorf("views: products page: %w", err))
 		}
 		d.Form = f
 		return s.render(c, ProductsPage(s.page(c, "products.title"), d))
 	}
 	if err := s.Catalog.Save(ctx, u.Shop, []catalog.Product{pr}); err != nil {
-		s.Log.Error("views: product save", "shop", u.Shop, "product", pr.ID, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: product save: %w", err))
 	}
 	if f.Edit {
 		s.Actions.ProductsChanged(ctx, u.Shop, []string{pr.ID})

@@ -1,6 +1,10 @@
 package views
 
-import "github.com/gofiber/fiber/v2"
+import (
+	"fmt"
+
+	"github.com/gofiber/fiber/v2"
+)
 
 // registerPrompter mounts the prompter page and its two actions, "got it" on a cue and
 // "answered" on a buyer question topic. Every role of the shop may look at the prompter; only
@@ -21,16 +25,14 @@ func (s *Server) prompterPage(c *fiber.Ctx) error {
 	}
 	ok, err := s.Rooms.Exists(c.UserContext(), u.Shop, room)
 	if err != nil {
-		s.Log.Error("views: prompter", "shop", u.Shop, "room", room, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: prompter: %w", err))
 	}
 	if !ok {
 		return s.fail(c, fiber.StatusNotFound, "error.notfound")
 	}
 	st, err := s.Actions.Stage(c.UserContext(), u.Shop, room)
 	if err != nil {
-		s.Log.Error("views: prompter", "shop", u.Shop, "room", room, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: prompter: %w", err))
 	}
 	p := s.page(c, "prompter.title")
 	p.Room, p.Bare, p.Body = room, true, "prompter-page"

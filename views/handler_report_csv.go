@@ -2,6 +2,7 @@ package views
 
 import (
 	"bytes"
+	"fmt"
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
@@ -12,16 +13,14 @@ import (
 func (h *reportHandlers) csv(c *fiber.Ctx) error {
 	r, _, err := h.load(c)
 	if err != nil {
-		h.s.Log.Error("views: report csv", "session", c.Params("id"), "err", err)
-		return h.s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return h.s.reply(c, fmt.Errorf("views: report csv: %w", err))
 	}
 	if r == nil {
 		return h.s.fail(c, fiber.StatusNotFound, "report.notfound")
 	}
 	var buf bytes.Buffer
 	if err := report.WriteMinutesCSV(&buf, r, reportLang(LangOf(c)), h.s.Location); err != nil {
-		h.s.Log.Error("views: report csv", "session", r.Span.Session, "err", err)
-		return h.s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return h.s.reply(c, fmt.Errorf("views: report csv: %w", err))
 	}
 	name := "minutes-" + r.Span.Room + "-" + r.Span.Start.In(h.s.Location).Format("20060102-1504") + ".csv"
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")

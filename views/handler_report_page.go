@@ -1,6 +1,8 @@
 package views
 
 import (
+	"fmt"
+
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -8,8 +10,7 @@ import (
 func (h *reportHandlers) page(c *fiber.Ctx) error {
 	r, building, err := h.load(c)
 	if err != nil {
-		h.s.Log.Error("views: report page", "session", c.Params("id"), "err", err)
-		return h.s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return h.s.reply(c, fmt.Errorf("views: report page: %w", err))
 	}
 	p := h.s.page(c, "report.title")
 	if building {

@@ -1,6 +1,8 @@
 package views
 
 import (
+	"fmt"
+
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -21,12 +23,10 @@ func (h *reportHandlers) rebuild(c *fiber.Ctx) error {
 		}
 	}
 	if err != nil {
-		h.s.Log.Error("views: report rebuild", "session", id, "err", err)
-		return h.s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return h.s.reply(c, fmt.Errorf("views: report rebuild: %w", err))
 	}
 	if _, err := h.svc.Rebuild(c.UserContext(), span); err != nil {
-		h.s.Log.Error("views: report rebuild", "session", id, "err", err)
-		return h.s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return h.s.reply(c, fmt.Errorf("views: report rebuild: %w", err))
 	}
 	return c.Redirect("/sessions/"+id+"/report", fiber.StatusSeeOther)
 }

@@ -1,6 +1,8 @@
 package views
 
 import (
+	"fmt"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livedesk/livedesk"
@@ -16,8 +18,7 @@ func (h *reportHandlers) sessions(c *fiber.Ctx) error {
 	}
 	list, err := h.store.List(c.UserContext(), u.Shop, room, 200)
 	if err != nil {
-		h.s.Log.Error("views: room sessions", "shop", u.Shop, "room", room, "err", err)
-		return h.s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return h.s.reply(c, fmt.Errorf("views: room sessions: %w", err))
 	}
 	if list == nil {
 		list = []report.Summary{}

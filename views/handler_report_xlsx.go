@@ -2,6 +2,7 @@ package views
 
 import (
 	"bytes"
+	"fmt"
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
@@ -12,16 +13,14 @@ import (
 func (h *reportHandlers) xlsx(c *fiber.Ctx) error {
 	r, _, err := h.load(c)
 	if err != nil {
-		h.s.Log.Error("views: report xlsx", "session", c.Params("id"), "err", err)
-		return h.s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return h.s.reply(c, fmt.Errorf("views: report xlsx: %w", err))
 	}
 	if r == nil {
 		return h.s.fail(c, fiber.StatusNotFound, "report.notfound")
 	}
 	var buf bytes.Buffer
 	if err := report.WriteXLSX(&buf, r, reportLang(LangOf(c)), h.s.Location); err != nil {
-		h.s.Log.Error("views: report xlsx", "session", r.Span.Session, "err", err)
-		return h.s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return h.s.reply(c, fmt.Errorf("views: report xlsx: %w", err))
 	}
 	name := "report-" + r.Span.Room + "-" + r.Span.Start.In(h.s.Location).Format("20060102-1504") + ".xlsx"
 	c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

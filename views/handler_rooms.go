@@ -1,6 +1,7 @@
 package views
 
 import (
+	"fmt"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -18,8 +19,7 @@ func (s *Server) roomsPage(c *fiber.Ctx) error {
 	u := CurrentUser(c)
 	rooms, err := s.listRooms(c.UserContext(), u.Shop)
 	if err != nil {
-		s.Log.Error("views: rooms page", "shop", u.Shop, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: rooms page: %w", err))
 	}
 	return s.render(c, RoomsPage(s.page(c, "rooms.title"), rooms, ""))
 }
@@ -31,16 +31,14 @@ func (s *Server) roomCreate(c *fiber.Ctx) error {
 	if livedesk.ValidID(room) != nil {
 		rooms, err := s.listRooms(c.UserContext(), u.Shop)
 		if err != nil {
-			s.Log.Error("views: rooms page", "shop", u.Shop, "err", err)
-			return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+			return s.reply(c, fmt.Errorf("views: rooms page: %w", err))
 		}
 		c.Status(fiber.StatusBadRequest)
 		p := s.page(c, "rooms.title")
 		return s.render(c, RoomsPage(p, rooms, p.T("rooms.new.bad")))
 	}
 	if err := s.Rooms.Create(c.UserContext(), u.Shop, room, s.now()); err != nil {
-		s.Log.Error("views: create room", "shop", u.Shop, "room", room, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: create room: %w", err))
 	}
 	return c.Redirect("/rooms/"+room, fiber.StatusSeeOther)
 }

@@ -2,6 +2,7 @@ package views
 
 import (
 	"errors"
+	"fmt"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -21,8 +22,7 @@ func (s *Server) afterTaskChange(c *fiber.Ctx, err error) error {
 	case errors.Is(err, jobs.ErrNoTask):
 		return s.fail(c, fiber.StatusNotFound, "error.notfound")
 	case err != nil:
-		s.Log.Error("views: task action", "shop", CurrentUser(c).Shop, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: task action: %w", err))
 	}
 	if wantsJSON(c) {
 		return c.JSON(fiber.Map{"ok": true})

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"fmt"
 	"slices"
 	"time"
 
@@ -57,13 +58,11 @@ func (s *Server) tasksPage(c *fiber.Ctx) error {
 	store := s.Jobs.Runner.Store
 	list, err := store.Tasks(c.UserContext(), u.Shop, now, q)
 	if err != nil {
-		s.Log.Error("views: tasks page", "shop", u.Shop, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: tasks page: %w", err))
 	}
 	open, overdue, err := store.OpenCounts(c.UserContext(), u.Shop, now)
 	if err != nil {
-		s.Log.Error("views: tasks page", "shop", u.Shop, "err", err)
-		return s.fail(c, fiber.StatusInternalServerError, "error.internal")
+		return s.reply(c, fmt.Errorf("views: tasks page: %w", err))
 	}
 	v := TasksView{Tasks: list, Filter: f, Open: open, Overdue: overdue, Now: now}
 	return s.render(c, TasksPage(s.page(c, "tasks.title"), v))

@@ -17,6 +17,7 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/recover"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/account"
 	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/hub"
@@ -197,10 +198,11 @@ func (m *Main) openIngest(ctx context.Context) error {
 	return nil
 }
 
-// errorHandler keeps internal errors away from users: JSON for the API, a short page otherwise.
+// errorHandler answers what no handler answered itself: Fiber's own errors (no route, body too
+// large) and errors returned up the chain, mapped by kind (livedesk.HTTPStatus). Internal errors
+// never reach users: JSON for the API, a short page otherwise.
 func (m *Main) errorHandler(c *fiber.Ctx, err error) error {
-	code := fiber.StatusInternalServerError
-	msg := "internal error"
+	code, msg := livedesk.HTTPStatus(err), livedesk.ErrorCode(err)
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
 		code, msg = fe.Code, fe.Message
