@@ -1,5 +1,9 @@
 package report
 
+// report_test.go is the report's differential oracle: recompute derives every number of a report
+// from the raw rows without the builder's code, and the tests compare the two over fixtures with
+// duplicates, merges and late events. It stays one file so the oracle reads top to bottom.
+
 import (
 	"context"
 	"math"

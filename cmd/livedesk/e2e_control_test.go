@@ -1,5 +1,8 @@
 package main
 
+// e2e_control_test.go drives the control room in headless Chromium against a rendered fixture
+// snapshot; the fixture (every tile, product, flag and comment kind) is most of its length.
+
 import (
 	"context"
 	"encoding/json"

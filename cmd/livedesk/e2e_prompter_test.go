@@ -1,5 +1,8 @@
 package main
 
+// e2e_prompter_test.go drives the prompter and the operator actions end to end in headless
+// Chromium; one long scenario (pin, cue, flash sale, coupon, stock) is most of its length.
+
 import (
 	"bytes"
 	"context"

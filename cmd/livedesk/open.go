@@ -95,7 +95,7 @@ func (m *Main) openEngine() {
 func (m *Main) openReports() {
 	store := &report.Store{CH: m.CH}
 	r := &report.Service{
-		Builder:  &report.Builder{CH: m.CH, Products: m.Catalog, Store: store},
+		Builder:  &report.Builder{CH: m.CH, Products: m.Catalog, Store: store, Log: m.Log},
 		Store:    store,
 		Sessions: m.Engine,
 		Redis:    m.Redis,
