@@ -1,5 +1,7 @@
 // Package live is the live engine: Redis counters fed by ingest, stream sessions, the 1-second
-// room tick that builds a Snapshot, rules and flags, and the websocket Hub.
+// room tick that builds a Snapshot, rules and flags, closed minutes, and the shop's rooms. It
+// owns stream_sessions, flag_events, room_settings and rooms, and every ld:live:* Redis key but
+// the hub's; it publishes through RoomPublisher (the hub) and imports neither hub nor stage.
 //
 // # Data flow
 //
@@ -9,13 +11,11 @@
 //	Engine.Run   ─► leader only (bsm/redislock "ld:live:leader", TTL 3 ticks, refreshed each tick):
 //	                every second, for every room with a live session or a live event in the last
 //	                10 minutes: session rules (auto start, quiet end) → read buckets → rules →
-//	                flags (Redis + flag_events) → Snapshot → Hub.Publish(kind "tick"); closed
+//	                flags (Redis + flag_events) → Snapshot → RoomPublisher.Publish(kind "tick"); closed
 //	                minutes settle from ClickHouse 3 s after they close (exact, see
 //	                settleMinutes) and go out as kind "minutes" (MinuteSeries) only when they change
-//	Actions      ─► the stage (prompter): console actions and pin/unpin/flash_sale/cue/coupon
-//	                events posted through ingest (Actions.Observe); every stored stage sets the
-//	                tick's pinned product (Engine.SetPinned) — one source of truth
-//	Hub          ─► every instance: one PSUBSCRIBE; the same bytes to each local websocket
+//	stage        ─► every stored stage sets the tick's pinned product (Engine.SetPinned, the
+//	                stage package's PinSink) — one source of truth
 //
 // # Definitions
 //
@@ -27,17 +27,13 @@
 // estimates (standard error 0.81%; Snapshot.Estimated names them); counts and money are exact.
 // The sliding window is whole 10-second buckets ending with the current one.
 //
-// # API for pages (views) and other areas
+// # API for pages (views) and other parts
 //
-//	hub, _ := hub.New(ctx, rdb, log)         // one per instance
-//	hub.Serve(conn, shop, room)                  // a websocket; room "" = shop-wide socket
-//	hub.Publish(ctx, shop, room, kind, json)     // any kind: "tick" (engine), "stage", …
-//	hub.PublishShop(ctx, shop, kind, json)       // every page of the shop
-//
-//	e := live.NewEngine(rdb, ch, hub, log)       // one per instance; go e.Run(ctx)
+//	e := live.NewEngine(rdb, ch, hub, log)       // one per instance (hub: a RoomPublisher); go e.Run(ctx)
 //	ingestService.Observers = append(…, e.Counters())
 //	e.StartSession(ctx, shop, room)              // 开播 (idempotent: returns the live session)
 //	e.EndSession(ctx, shop, room)                // 下播 (ErrNotLive when idle)
+//	e.EndedSessions(ctx, since)                  // every shop's sessions ended since (the report)
 //	e.CurrentSession / Sessions / SessionByID    // stream_sessions
 //	e.OnSessionEnded(func(ctx, shop, room, id, start, end))  // the report builder
 //	e.AckFlag(ctx, shop, room, flagID, by)       // ErrNoFlag when no longer active
@@ -47,17 +43,16 @@
 //	e.Snapshot(ctx, shop, room)                  // latest "tick" envelope bytes (nil: none yet)
 //	e.Minutes(ctx, shop, room)                   // latest "minutes" envelope bytes (nil: none yet)
 //	e.Rooms(ctx, shop)                           // rooms with sessions or recent events
+//	live.NewRooms(ch).Exists / Activity / Create // rooms made in the console or named by events
 //
-// Envelope of every hub message, built once in Redis:
-// {"seq":N,"kind":"tick","room":"r1","data":{...}}. seq is per envelope room ("" for shop-wide
-// messages) and grows by one per message, so a gap means a missed message: reconnect, and the
-// hub sends the latest message of each kind first.
+// Every message goes out in the hub's envelope {"seq":N,"kind":"tick","room":"r1","data":{...}}
+// (see package hub).
 //
 // # Storage
 //
 // ClickHouse: stream_sessions (ReplacingMergeTree, FINAL), flag_events (append-only: raised,
-// acknowledged, snoozed, responded, cleared), room_settings (ReplacingMergeTree). Redis holds only
-// what can be rebuilt: when the epoch key "ld:live:epoch" is missing (Redis new or lost), the
+// acknowledged, snoozed, responded, cleared), room_settings and rooms (ReplacingMergeTree).
+// Redis holds only what can be rebuilt: when the epoch key "ld:live:epoch" is missing (Redis new or lost), the
 // next tick restores live sessions from ClickHouse and rebuilds every ticked room's buckets from
 // the events table.
 package live

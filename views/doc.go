@@ -1,5 +1,6 @@
 // Package views serves livedesk's pages: templ components and the handlers that feed them, the
-// login session, CSRF protection, i18n (zh-CN default, en) and the embedded static assets.
+// login session, CSRF protection, i18n (zh-CN default, en) and the embedded static assets. It
+// handles HTTP and renders only: no SQL, and every service comes in through Server's fields.
 //
 // # Adding a page (other areas)
 //
@@ -14,7 +15,8 @@
 //
 // RequireRole loads the session (302 to /login for a page, 401 for other requests when there is
 // none), checks the role (403), and for POST/PUT/PATCH/DELETE checks the CSRF token (403). Read
-// the user with CurrentUser(c); scope every query to its Shop. Render with
+// the user with CurrentUser(c); scope every call to its Shop; answer an error with s.reply(c, err),
+// which maps its kind (livedesk.Error) to a status and a message in the user's language. Render with
 //
 //	return s.render(c, MyPage(s.page(c, "title"), data))
 //
