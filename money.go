@@ -66,13 +66,8 @@ func Digits(s string) bool {
 // FormatYuan writes fen as yuan with two decimals and no currency sign ("19.90"), the form
 // exports use so that a re-import reads the same amount.
 func FormatYuan(fen int64) string {
-	sign := ""
-	u := uint64(fen)
-	if fen < 0 {
-		sign, u = "-", uint64(-fen)
-	}
-	c := u % 100
-	return sign + strconv.FormatUint(u/100, 10) + "." + string(rune('0'+c/10)) + string(rune('0'+c%10))
+	sign, whole, cents := yuanParts(fen)
+	return sign + strconv.FormatUint(whole, 10) + cents
 }
 
 // FormatYuanShort is FormatYuan without trailing zeros ("19.9", "20"), as the anchor says it.
@@ -84,13 +79,18 @@ func FormatYuanShort(fen int64) string {
 // Money formats fen as yuan for people: a sign, two decimals and thousands separators,
 // 123456 → "¥1,234.56".
 func Money(fen int64) string {
-	sign := ""
+	sign, whole, cents := yuanParts(fen)
+	return sign + "¥" + group(whole) + cents
+}
+
+// yuanParts splits fen into its sign ("" or "-"), whole yuan and ".NN".
+func yuanParts(fen int64) (sign string, whole uint64, cents string) {
 	u := uint64(fen)
 	if fen < 0 {
 		sign, u = "-", uint64(-fen)
 	}
 	c := u % 100
-	return sign + "¥" + group(u/100) + "." + string(rune('0'+c/10)) + string(rune('0'+c%10))
+	return sign, u / 100, "." + string(rune('0'+c/10)) + string(rune('0'+c%10))
 }
 
 // Yuan is fen as a float of yuan, for spreadsheet cells formatted as money.
