@@ -24,10 +24,6 @@ import (
 
 // This file is the bench's load and its figures; cmd_bench_server.go starts what it measures.
 
-func init() {
-	commands["bench"] = command{summary: "measure ingest throughput on private ClickHouse/Redis and compare with a native insert", run: runBench}
-}
-
 // benchIDWidth is the fixed width of the event ids in the bench bodies, patched in place.
 const benchIDWidth = 16
 

@@ -31,10 +31,6 @@ import (
 	"github.com/livedesk/livedesk/schema/localdb"
 )
 
-func init() {
-	commands["bench-live"] = command{summary: "measure event → websocket latency under load and fan-out latency to many websocket clients", run: runBenchLive}
-}
-
 // runBenchLive starts private ClickHouse and Redis and, in this process, the ingest API, the
 // live engine (counters, 1 s leader tick) and the hub's websockets (no login: the bench measures
 // the pipeline, not the pages). Then:

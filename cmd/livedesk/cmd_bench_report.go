@@ -18,10 +18,6 @@ import (
 	"github.com/livedesk/livedesk/schema/localdb"
 )
 
-func init() {
-	commands["bench-report"] = command{summary: "time the post-stream report of a generated 3-hour, 10-million-event session on a private ClickHouse", run: runBenchReport}
-}
-
 // runBenchReport starts a private ClickHouse (schema/localdb) in a temp dir, writes a generated
 // session straight into the events table with native columnar batch inserts, then builds the
 // report several times and prints each build time. Nothing is left behind.

@@ -11,10 +11,6 @@ import (
 	"github.com/livedesk/livedesk/schema/localdb"
 )
 
-func init() {
-	commands["dev"] = command{summary: "make run: private ClickHouse + Redis under .data/, the server and a simulated stream", run: runDev}
-}
-
 // devEnv is what `livedesk dev` started, for the steps that follow (key, login, simulator).
 type devEnv struct {
 	Dir    string
@@ -29,9 +25,11 @@ type devEnv struct {
 	out    io.Writer
 }
 
-// devSteps run after the server is up, in order; each area adds its own (login, simulator).
-// A step may start background work that stops when ctx ends.
-var devSteps []func(ctx context.Context, d *devEnv) error
+// devSteps run after the server is up, in this order: the dev logins and room, then the
+// simulator. A step may start background work that stops when ctx ends.
+func devSteps() []func(ctx context.Context, d *devEnv) error {
+	return []func(ctx context.Context, d *devEnv) error{devLogin, devSimulate}
+}
 
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("dev", "dev [flags]", stderr)
@@ -75,7 +73,7 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if d.APIKey, err = devAPIKey(ctx, d); err != nil {
 		return err
 	}
-	for _, step := range devSteps {
+	for _, step := range devSteps() {
 		if err := step(ctx, d); err != nil {
 			return err
 		}

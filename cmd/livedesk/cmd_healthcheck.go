@@ -8,10 +8,6 @@ import (
 	"time"
 )
 
-func init() {
-	commands["healthcheck"] = command{summary: "exit 0 when a server answers /readyz (for container health checks)", run: runHealthcheck}
-}
-
 func runHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("healthcheck", "healthcheck [--url http://127.0.0.1:8080]", stderr)
 	url := fs.String("url", "http://127.0.0.1:8080", "server base URL")

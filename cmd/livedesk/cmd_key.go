@@ -10,10 +10,6 @@ import (
 	"github.com/livedesk/livedesk/ingest"
 )
 
-func init() {
-	commands["key"] = command{summary: "API keys: key create --shop S --name N | key list [--shop S] | key revoke --shop S PREFIX", run: runKey}
-}
-
 func runKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || (args[0] != "create" && args[0] != "list" && args[0] != "revoke") {
 		fmt.Fprintln(stderr, "usage: livedesk key create --shop S --name N | key list [--shop S] | key revoke --shop S PREFIX")

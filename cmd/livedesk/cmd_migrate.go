@@ -8,10 +8,6 @@ import (
 	"github.com/livedesk/livedesk/schema"
 )
 
-func init() {
-	commands["migrate"] = command{summary: "apply the ClickHouse schema (serve also does this at start)", run: runMigrate}
-}
-
 func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("migrate", "migrate [flags]", stderr)
 	cfg, err := configFromFlags(fs, args)

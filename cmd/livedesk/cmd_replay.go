@@ -18,10 +18,6 @@ import (
 	"github.com/livedesk/livedesk/ingest/sim"
 )
 
-func init() {
-	commands["replay"] = command{summary: "post recorded events (NDJSON, or the Taobao behaviour CSV) with their time compressed", run: runReplay}
-}
-
 // recorded is one line of a recording. ts is the zero time when the line has no readable ts
 // (it is then sent as it is, and the server reports it).
 type recorded struct {

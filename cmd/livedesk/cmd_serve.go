@@ -5,10 +5,6 @@ import (
 	"io"
 )
 
-func init() {
-	commands["serve"] = command{summary: "run the server (ingest API, live engine, pages, jobs)", run: runServe}
-}
-
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "serve [flags]", stderr)
 	cfg, err := configFromFlags(fs, args)

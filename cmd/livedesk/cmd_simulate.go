@@ -14,10 +14,6 @@ import (
 	"github.com/livedesk/livedesk/ingest/sim"
 )
 
-func init() {
-	commands["simulate"] = command{summary: "post a simulated live stream to a server through the ingest API", run: runSimulate}
-}
-
 func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("simulate", "simulate --url U --key K --shop S --room R [--speed N] [--seed K] [--duration D]", stderr)
 	url := fs.String("url", envDefault("LIVEDESK_URL", "http://127.0.0.1:8080"), "server base URL (LIVEDESK_URL)")

@@ -18,11 +18,6 @@ import (
 	"github.com/livedesk/livedesk/live"
 )
 
-func init() {
-	commands["user"] = command{summary: "logins: user add --shop S --user U --role R (password on stdin) | user list [--shop S] | user disable --shop S --user U", run: runUser}
-	devSteps = append(devSteps, devLogin)
-}
-
 // userStdin is where user add reads the password (tests replace it).
 var userStdin io.Reader // nil: os.Stdin
 

@@ -9,8 +9,6 @@ import (
 	"time"
 )
 
-func init() { devSteps = append(devSteps, devSimulate) }
-
 // devSimulate starts the simulated stream of `make run` in the background, as a real client of
 // the ingest API with the printed key. Seed 0 (the default of dev) picks a new seed per run, since
 // the same seed would replay the same event ids and every one would be a duplicate.

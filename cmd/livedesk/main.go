@@ -26,8 +26,23 @@ type command struct {
 	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
 }
 
-// commands is filled by each sub-command's file in init.
-var commands = map[string]command{}
+// commands returns the sub-commands by name, each implemented in its cmd_<name>.go. It is a
+// function, not a package variable, because the commands' usage texts list the commands.
+func commands() map[string]command {
+	return map[string]command{
+		"bench":        {summary: "measure ingest throughput on private ClickHouse/Redis and compare with a native insert", run: runBench},
+		"bench-live":   {summary: "measure event → websocket latency under load and fan-out latency to many websocket clients", run: runBenchLive},
+		"bench-report": {summary: "time the post-stream report of a generated 3-hour, 10-million-event session on a private ClickHouse", run: runBenchReport},
+		"dev":          {summary: "make run: private ClickHouse + Redis under .data/, the server and a simulated stream", run: runDev},
+		"healthcheck":  {summary: "exit 0 when a server answers /readyz (for container health checks)", run: runHealthcheck},
+		"key":          {summary: "API keys: key create --shop S --name N | key list [--shop S] | key revoke --shop S PREFIX", run: runKey},
+		"migrate":      {summary: "apply the ClickHouse schema (serve also does this at start)", run: runMigrate},
+		"replay":       {summary: "post recorded events (NDJSON, or the Taobao behaviour CSV) with their time compressed", run: runReplay},
+		"serve":        {summary: "run the server (ingest API, live engine, pages, jobs)", run: runServe},
+		"user":         {summary: "logins: user add --shop S --user U --role R (password on stdin) | user list [--shop S] | user disable --shop S --user U", run: runUser},
+		"simulate":     {summary: "post a simulated live stream to a server through the ingest API", run: runSimulate},
+	}
+}
 
 // errUsage marks a usage error already printed (exit 2).
 var errUsage = errors.New("usage")
@@ -46,7 +61,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	}
-	cmd, ok := commands[args[0]]
+	cmd, ok := commands()[args[0]]
 	if !ok {
 		fmt.Fprintf(stderr, "livedesk: unknown command %q\n\n", args[0])
 		usage(stderr)
@@ -69,13 +84,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: livedesk <command> [flags]   (livedesk <command> --help for its flags)")
 	fmt.Fprintln(w)
-	names := make([]string, 0, len(commands))
-	for n := range commands {
+	all := commands()
+	names := make([]string, 0, len(all))
+	for n := range all {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
+		fmt.Fprintf(w, "  %-10s %s\n", n, all[n].summary)
 	}
 }
 
