@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/livedesk/livedesk"
 )
 
 // Handler serves the ingest API: POST /api/v1/events and the /api/v1/stream websocket.
@@ -41,7 +42,7 @@ func (h *Handler) authenticate(c *fiber.Ctx) error {
 	if !ok || key == "" {
 		return ErrorJSON(c, fiber.StatusUnauthorized, "missing API key: send Authorization: Bearer <key>")
 	}
-	shop, err := h.Keys.Lookup(c.UserContext(), strings.TrimSpace(key))
+	shop, scope, err := h.Keys.LookupScope(c.UserContext(), strings.TrimSpace(key))
 	if errors.Is(err, ErrNoKey) {
 		return ErrorJSON(c, fiber.StatusUnauthorized, "unknown or revoked API key")
 	}
@@ -49,6 +50,9 @@ func (h *Handler) authenticate(c *fiber.Ctx) error {
 		h.Log.Error("ingest: key lookup", "err", err)
 		c.Set(fiber.HeaderRetryAfter, "2")
 		return ErrorJSON(c, fiber.StatusServiceUnavailable, "key store unavailable, retry shortly")
+	}
+	if !livedesk.ScopeAllows(scope, livedesk.ScopeIngest) {
+		return ErrorJSON(c, fiber.StatusForbidden, "this key's scope ("+scope+") may not post events: use an ingest or admin key")
 	}
 	c.Locals(shopLocal, shop)
 	return c.Next()
