@@ -25,14 +25,24 @@ const shopLocal = "ingest.shop"
 
 // Register mounts the API routes on r.
 func (h *Handler) Register(r fiber.Router) {
-	api := r.Group("/api/v1", h.authenticate)
-	api.Post("/events", h.postEvents)
-	api.Get("/stream", h.streamUpgrade, h.stream())
+	// Per route, not a group middleware: a Group("/api/v1", authenticate) would run for every
+	// route under /api/v1, the JSON API's (package api) included.
+	r.Post("/api/v1/events", h.authenticate, h.postEvents)
+	r.Get("/api/v1/stream", h.authenticate, h.streamUpgrade, h.stream())
 }
 
-// ErrorJSON writes {"error": msg} with status.
+// ErrorJSON writes {"error": msg, "code": kind} with status; the kind is the JSON API's for
+// the status (see livedesk's error kinds).
 func ErrorJSON(c *fiber.Ctx, status int, msg string) error {
-	return c.Status(status).JSON(fiber.Map{"error": msg})
+	return c.Status(status).JSON(fiber.Map{"error": msg, "code": statusKinds[status]})
+}
+
+// statusKinds names the error kind of each status ingest answers with.
+var statusKinds = map[int]string{
+	fiber.StatusBadRequest: livedesk.EINVALID, fiber.StatusUnauthorized: "unauthenticated",
+	fiber.StatusForbidden: livedesk.EFORBIDDEN, fiber.StatusRequestEntityTooLarge: livedesk.EINVALID,
+	fiber.StatusTooManyRequests: livedesk.EUNAVAILABLE, fiber.StatusServiceUnavailable: livedesk.EUNAVAILABLE,
+	fiber.StatusInternalServerError: livedesk.EINTERNAL,
 }
 
 // authenticate resolves the Bearer API key to its shop.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jonboulle/clockwork"
+	"github.com/livedesk/livedesk"
 )
 
 // Run triggers.
@@ -176,7 +177,7 @@ func (r *Runner) Snooze(ctx context.Context, shop, id string, until time.Time) (
 }
 
 // ErrNoTask is returned when a shop has no task with the given id.
-var ErrNoTask = errors.New("jobs: no such task")
+var ErrNoTask = &livedesk.Error{Code: livedesk.ENOTFOUND, Key: "error.notfound", Message: "jobs: no such task"}
 
 func (r *Runner) update(ctx context.Context, shop, id string, f func(*Task)) (Task, error) {
 	t, ok, err := r.Store.Task(ctx, shop, id)

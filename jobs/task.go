@@ -6,6 +6,10 @@ import (
 	"time"
 )
 
+// TaskTypes lists the task types in the order filters offer them.
+var TaskTypes = []string{TypeUnpaidRemind, TypeUnpaidClose, TypeShip, TypeShipRate, TypeRefund, TypeRestock,
+	TypeCouponReplenish, TypeReviewReply, TypeReplyRate, TypeFraudReview}
+
 // Task statuses.
 const (
 	StatusOpen    = "open"

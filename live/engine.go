@@ -150,7 +150,7 @@ func (e *Engine) Settings(ctx context.Context, shop, room string) (Settings, err
 // every instance uses them within settingsTTL. A validation error's message is safe to show.
 func (e *Engine) UpdateSettings(ctx context.Context, shop, room string, s Settings) error {
 	if err := s.Validate(); err != nil {
-		return livedesk.Invalid("settings", err.Error(), "设置超出范围："+err.Error())
+		return err
 	}
 	if err := e.settings.save(ctx, shop, room, s, e.now()); err != nil {
 		return err

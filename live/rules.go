@@ -77,3 +77,6 @@ var responses = map[string][]Response{
 func flagID(c candidate, raisedMS int64) string {
 	return c.key() + ":" + strconv.FormatInt(raisedMS, 10)
 }
+
+// Responses returns the suggested responses of a rule (nil for an unknown rule).
+func Responses(rule string) []Response { return responses[rule] }

@@ -2,11 +2,12 @@ package live
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/livedesk/livedesk"
 )
 
 // Settings are a room's live-engine settings. Every threshold is editable per room.
@@ -36,19 +37,21 @@ func DefaultSettings() Settings {
 
 // Validate reports the first setting out of range; its message is safe to show.
 func (s Settings) Validate() error {
-	switch {
-	case s.QuietS < 0 || s.QuietS > 24*3600:
-		return errors.New("quiet_s must be between 0 and 86400")
-	case s.WindowS < 60 || s.WindowS > 3600:
-		return errors.New("window_s must be between 60 and 3600")
-	case s.NoSaleClicks < 1 || s.NoSaleClicks > 1_000_000:
-		return errors.New("no_sale_clicks must be between 1 and 1000000")
-	case s.OnlineDropPct < 1 || s.OnlineDropPct > 100:
-		return errors.New("online_drop_pct must be between 1 and 100")
-	case s.TargetROI < 0 || s.TargetROI > 1000:
-		return errors.New("target_roi must be between 0 and 1000")
-	case s.LowStock < 0 || s.LowStock > 1_000_000:
-		return errors.New("low_stock must be between 0 and 1000000")
+	for _, c := range []struct {
+		field     string
+		v, lo, hi float64
+	}{
+		{"quiet_s", float64(s.QuietS), 0, 24 * 3600},
+		{"window_s", float64(s.WindowS), 60, 3600},
+		{"no_sale_clicks", float64(s.NoSaleClicks), 1, 1_000_000},
+		{"online_drop_pct", float64(s.OnlineDropPct), 1, 100},
+		{"target_roi", s.TargetROI, 0, 1000},
+		{"low_stock", float64(s.LowStock), 0, 1_000_000},
+	} {
+		if c.v < c.lo || c.v > c.hi {
+			lo, hi := strconv.FormatFloat(c.lo, 'f', -1, 64), strconv.FormatFloat(c.hi, 'f', -1, 64)
+			return livedesk.Invalid(c.field, c.field+" must be between "+lo+" and "+hi, c.field+" 须在 "+lo+" 到 "+hi+" 之间")
+		}
 	}
 	return nil
 }

@@ -24,11 +24,6 @@ func (s *Server) registerTasks(r fiber.Router) {
 	r.Post("/jobs/:job/run", s.RequireRole(RoleAdmin, RoleOperator), s.jobRun)
 }
 
-// TaskTypes lists the task types in the order the filter offers them.
-var TaskTypes = []string{jobs.TypeUnpaidRemind, jobs.TypeUnpaidClose, jobs.TypeShip, jobs.TypeShipRate,
-	jobs.TypeRefund, jobs.TypeRestock, jobs.TypeCouponReplenish, jobs.TypeReviewReply, jobs.TypeReplyRate,
-	jobs.TypeFraudReview}
-
 // TasksView is what the inbox shows.
 type TasksView struct {
 	Tasks   []jobs.Task
@@ -42,7 +37,7 @@ type TasksView struct {
 func (s *Server) tasksPage(c *fiber.Ctx) error {
 	u := CurrentUser(c)
 	f := jobs.TaskFilter{Type: c.Query("type"), Status: c.Query("status", "todo"), Overdue: c.Query("overdue") == "1", Limit: 300}
-	if !slices.Contains(TaskTypes, f.Type) {
+	if !slices.Contains(jobs.TaskTypes, f.Type) {
 		f.Type = ""
 	}
 	switch f.Status {

@@ -27,6 +27,7 @@ import (
 	"github.com/livedesk/livedesk/report"
 	"github.com/livedesk/livedesk/schema"
 	"github.com/livedesk/livedesk/stage"
+	"github.com/livedesk/livedesk/views"
 )
 
 // Main is one running livedesk server. Tests start it in-process: fill Config (Addr may use port
@@ -49,6 +50,8 @@ type Main struct {
 	Reports   *report.Service  // post-stream reports
 	Scheduler *jobs.Scheduler  // the shop's daily jobs
 	Users     *account.Users   // logins and roles
+	Rooms     *live.Rooms      // which rooms a shop has
+	Pages     *views.Server    // the pages (and the sessions the API accepts)
 	Started   time.Time
 
 	ln      net.Listener

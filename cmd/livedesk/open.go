@@ -9,6 +9,7 @@ import (
 	"github.com/bsm/redislock"
 
 	"github.com/livedesk/livedesk/account"
+	"github.com/livedesk/livedesk/api"
 	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
@@ -41,7 +42,11 @@ func (m *Main) open(ctx context.Context) error {
 	if err := m.openJobs(ctx); err != nil {
 		return err
 	}
-	return m.openViews(ctx)
+	if err := m.openViews(ctx); err != nil {
+		return err
+	}
+	m.openAPI()
+	return nil
 }
 
 // openHub starts the websocket hub: one pub/sub subscription per instance.
@@ -86,6 +91,7 @@ func (m *Main) openEngine() {
 	e.Stages = m.Stage
 	e.Catalog = m.Catalog // stock of products no stock event reported yet
 	m.Engine = e
+	m.Rooms = live.NewRooms(m.CH)
 	m.onClose(goRun(e.Run))
 }
 
@@ -144,7 +150,7 @@ func (m *Main) openViews(ctx context.Context) error {
 		Reports:       m.Reports,
 		Users:         m.Users,
 		Redis:         m.Redis,
-		Rooms:         live.NewRooms(m.CH),
+		Rooms:         m.Rooms,
 		Catalog:       m.Catalog,
 		Hub:           m.Hub,
 		Actions:       m.Stage,
@@ -158,7 +164,17 @@ func (m *Main) openViews(ctx context.Context) error {
 		Secret:        secret,
 	}
 	s.Register(m.App)
+	m.Pages = s
 	return nil
+}
+
+// openAPI mounts the JSON API (/api/v1, beside ingest's events): keys of every scope and the
+// pages' sessions.
+func (m *Main) openAPI() {
+	a := &api.Server{Keys: m.Keys, Sessions: m.Pages, Engine: m.Engine, Rooms: m.Rooms, Stage: m.Stage,
+		Catalog: m.Catalog, Reports: m.Reports, Scheduler: m.Scheduler, Runner: m.Scheduler.Runner,
+		Location: m.Config.Location, Log: m.Log}
+	a.Register(m.App)
 }
 
 // goRun starts run in a goroutine and returns the closer that cancels it and waits for it.
