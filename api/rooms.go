@@ -4,12 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sort"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-
-	"github.com/livedesk/livedesk/live"
 )
 
 // roomJSON is a room of the list.
@@ -25,62 +22,24 @@ type roomJSON struct {
 // listRooms is GET /rooms: the shop's rooms, live ones first, then by latest activity.
 func (s *Server) listRooms(c *fiber.Ctx) error {
 	shop := callerOf(c).Shop
-	acts, err := s.Rooms.Activity(c.UserContext(), shop)
-	if err != nil {
-		return s.reply(c, err)
-	}
 	states, err := s.Engine.Rooms(c.UserContext(), shop)
 	if err != nil {
 		return s.reply(c, err)
 	}
-	byRoom := map[string]*roomJSON{}
-	for _, a := range acts {
-		r := &roomJSON{Room: a.Room, Title: a.Title, Events24h: a.Events24}
-		if !a.Last.IsZero() {
-			t := a.Last.UTC()
-			r.LastEvent = &t
-		}
-		byRoom[a.Room] = r
-	}
-	for _, st := range states {
-		r, ok := byRoom[st.Room]
-		if !ok {
-			r = &roomJSON{Room: st.Room}
-			byRoom[st.Room] = r
-		}
-		r.Live = st.State == live.StateLive
-		r.SessionID = st.SessionID
-	}
-	rooms := make([]roomJSON, 0, len(byRoom))
-	for _, r := range byRoom {
-		if r.Title == "" {
-			r.Title = r.Room
-		}
-		rooms = append(rooms, *r)
-	}
-	sort.Slice(rooms, func(i, j int) bool {
-		a, b := rooms[i], rooms[j]
-		if a.Live != b.Live {
-			return a.Live
-		}
-		at, bt := lastOf(a), lastOf(b)
-		if !at.Equal(bt) {
-			return at.After(bt)
-		}
-		return a.Room < b.Room
-	})
-	from, to, next, err := page(c, len(rooms))
+	list, err := s.Rooms.List(c.UserContext(), shop, states)
 	if err != nil {
 		return s.reply(c, err)
 	}
-	return s.ok(c, fiber.Map{"items": rooms[from:to], "next_cursor": next})
-}
-
-func lastOf(r roomJSON) time.Time {
-	if r.LastEvent == nil {
-		return time.Time{}
+	from, to, next, err := page(c, len(list))
+	if err != nil {
+		return s.reply(c, err)
 	}
-	return *r.LastEvent
+	items := make([]roomJSON, 0, to-from)
+	for _, r := range list[from:to] {
+		items = append(items, roomJSON{Room: r.Room, Title: r.Title, Live: r.Live, SessionID: r.SessionID,
+			LastEvent: timeOrNil(r.Last), Events24h: r.Events24})
+	}
+	return s.ok(c, fiber.Map{"items": items, "next_cursor": next})
 }
 
 // room returns the :room of the caller's shop, or an error: invalid id, or not found (another

@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -139,4 +140,51 @@ func (r *Rooms) Create(ctx context.Context, shop, room string, now time.Time) er
 		return fmt.Errorf("live: create room: %w", err)
 	}
 	return nil
+}
+
+// RoomListing is a room of the shop's room list.
+type RoomListing struct {
+	RoomActivity
+	Live      bool   // a stream session is running
+	SessionID string // the live session, "" when idle
+}
+
+// List returns the shop's rooms for its room list: those of Activity and those the engine knows
+// (states, from Engine.Rooms), live ones first, then by newest activity, then by id. A room
+// without a title is titled with its id.
+func (r *Rooms) List(ctx context.Context, shop string, states []RoomInfo) ([]RoomListing, error) {
+	acts, err := r.Activity(ctx, shop)
+	if err != nil {
+		return nil, err
+	}
+	byRoom := make(map[string]*RoomListing, len(acts))
+	for _, a := range acts {
+		byRoom[a.Room] = &RoomListing{RoomActivity: a}
+	}
+	for _, st := range states {
+		l, ok := byRoom[st.Room]
+		if !ok {
+			l = &RoomListing{RoomActivity: RoomActivity{Room: st.Room}}
+			byRoom[st.Room] = l
+		}
+		l.Live, l.SessionID = st.State == StateLive, st.SessionID
+	}
+	out := make([]RoomListing, 0, len(byRoom))
+	for _, l := range byRoom {
+		if l.Title == "" {
+			l.Title = l.Room
+		}
+		out = append(out, *l)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Live != b.Live {
+			return a.Live
+		}
+		if !a.Last.Equal(b.Last) {
+			return a.Last.After(b.Last)
+		}
+		return a.Room < b.Room
+	})
+	return out, nil
 }
