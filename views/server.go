@@ -119,9 +119,22 @@ func (s *Server) fail(c *fiber.Ctx, code int, key string) error {
 // urlQueryEscape escapes s for a query value.
 func urlQueryEscape(s string) string { return url.QueryEscape(s) }
 
-// localPath returns p when it is a path on this site ("/…", not "//…"), else "/".
+// localPath returns p when it is a path on this site, else "/". It is the one check for every
+// redirect target a request names (the language switch's back, the login's next, the tasks'
+// back): one leading "/" (never "//", which browsers read as another host), no backslash, and no
+// control character — browsers drop tabs and newlines from URLs ("/\t/evil" becomes "//evil"),
+// and CR/LF in a Location header would inject headers.
 func localPath(p string) string {
-	if len(p) == 0 || p[0] != '/' || (len(p) > 1 && (p[1] == '/' || p[1] == '\\')) {
+	if p == "" || p[0] != '/' || (len(p) > 1 && p[1] == '/') {
+		return "/"
+	}
+	for i := 0; i < len(p); i++ {
+		if b := p[i]; b < 0x20 || b == 0x7f || b == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(p)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil {
 		return "/"
 	}
 	return p

@@ -332,6 +332,18 @@ func TestLanguageSwitchAndStatic(t *testing.T) {
 	if code, loc, _ := w.get("/lang?to=en&back=" + url.QueryEscape("//evil.example/x")); code != http.StatusSeeOther || loc != "/" {
 		t.Fatalf("lang switch to another site: %d %q", code, loc)
 	}
+	// A header smuggled in with CR/LF, and a tab that browsers drop ("/\t/host" is "//host"), are
+	// never followed: the answer has one Set-Cookie (the language) and goes home.
+	for _, back := range []string{"/\r\nSet-Cookie: ld_session=forged", "/\t/evil.example", "/\\evil.example"} {
+		resp, err := w.c.Get(s.URL() + "/lang?to=en&back=" + url.QueryEscape(back))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != "/" || len(resp.Header.Values("Set-Cookie")) != 1 {
+			t.Fatalf("back=%q: %d Location %q Set-Cookie %q", back, resp.StatusCode, loc, resp.Header.Values("Set-Cookie"))
+		}
+	}
 	if code, loc, _ := w.get("/lang?to=en&back=" + url.QueryEscape("/login?next=/")); code != http.StatusSeeOther || loc != "/login?next=/" {
 		t.Fatalf("lang switch: %d %q", code, loc)
 	}
