@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/schema/localdb"
 )
 
@@ -84,16 +85,17 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	return nil
 }
 
-// devAPIKey reuses the key saved by an earlier run when it still works, else creates one.
+// devAPIKey reuses the key saved by an earlier run when it still works as an admin key, else
+// creates one: admin, so the printed key both posts events and reads and drives the JSON API.
 func devAPIKey(ctx context.Context, d *devEnv) (string, error) {
 	path := filepath.Join(d.Dir, "dev-api-key")
 	if b, err := os.ReadFile(path); err == nil {
 		key := strings.TrimSpace(string(b))
-		if shop, err := d.Main.Keys.Lookup(ctx, key); err == nil && shop == d.Shop {
+		if shop, scope, err := d.Main.Keys.LookupScope(ctx, key); err == nil && shop == d.Shop && scope == livedesk.ScopeAdmin {
 			return key, nil
 		}
 	}
-	key, err := d.Main.Keys.Create(ctx, d.Shop, "make run")
+	key, err := d.Main.Keys.CreateScoped(ctx, d.Shop, "make run", livedesk.ScopeAdmin)
 	if err != nil {
 		return "", err
 	}
@@ -116,7 +118,9 @@ func printDevBanner(w io.Writer, d *devEnv) {
 		fmt.Fprintf(w, "  login          %s / %s   (shop %s)\n", d.User, d.Pass, d.Shop)
 	}
 	fmt.Fprintf(w, "\n  ingest API     POST %s/api/v1/events\n", base)
-	fmt.Fprintf(w, "  API key        %s   (shop %s)\n", d.APIKey, d.Shop)
+	fmt.Fprintf(w, "  JSON API       %s/api/v1/openapi.json\n", base)
+	fmt.Fprintf(w, "  API key        %s   (shop %s, admin scope)\n", d.APIKey, d.Shop)
 	fmt.Fprintf(w, "  try it         curl -H 'Authorization: Bearer %s' --data-binary @events.ndjson %s/api/v1/events\n", d.APIKey, base)
+	fmt.Fprintf(w, "                 curl -H 'Authorization: Bearer %s' %s/api/v1/rooms/%s/live\n", d.APIKey, base, d.Room)
 	fmt.Fprintf(w, "\n  ClickHouse     %s (native)   Redis %s   data %s\n\n", d.Main.Config.ClickHouseAddr, strings.TrimPrefix(d.Main.Config.RedisURL, "redis://"), d.Dir)
 }
