@@ -126,13 +126,6 @@ func (s *Server) saveProduct(c *fiber.Ctx, in productJSON) (catalog.Product, err
 // deleteProduct is DELETE /products/{id}: 404 when the shop has no such product.
 func (s *Server) deleteProduct(c *fiber.Ctx) error {
 	shop, id := callerOf(c).Shop, c.Params("id")
-	_, ok, err := s.Catalog.Get(c.UserContext(), shop, id)
-	if err != nil {
-		return s.reply(c, err)
-	}
-	if !ok {
-		return s.reply(c, notFound("product "+id))
-	}
 	if err := s.Catalog.Delete(c.UserContext(), shop, id); err != nil {
 		return s.reply(c, err)
 	}

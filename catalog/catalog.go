@@ -289,9 +289,18 @@ func (c *Catalog) Save(ctx context.Context, shop string, ps []Product) error {
 	return c.SetStock(ctx, shop, levels)
 }
 
-// Delete removes a product (a newer row with deleted = 1). Removing a missing product is not an
-// error.
+// ErrNoProduct means the shop has no product with the id.
+var ErrNoProduct = &livedesk.Error{Code: livedesk.ENOTFOUND, Key: "products.notfound", Message: "catalog: no such product"}
+
+// Delete removes a product (a newer row with deleted = 1); ErrNoProduct when the shop has none
+// with the id.
 func (c *Catalog) Delete(ctx context.Context, shop, id string) error {
+	if _, ok, err := c.Get(ctx, shop, id); err != nil || !ok {
+		if err == nil {
+			err = ErrNoProduct
+		}
+		return err
+	}
 	now := c.now()
 	batch, err := c.CH.PrepareBatch(ctx, "INSERT INTO products (shop, id, title, price, list_price, image, tag, points, script, deleted, updated, version)")
 	if err != nil {

@@ -1,6 +1,8 @@
 package views
 
 import (
+	"fmt"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livedesk/livedesk"
@@ -10,14 +12,32 @@ import (
 // registerActions mounts the operator actions of a room (JSON, called by static/js/actions.js
 // from the control room). Each answers with the room's new stage.
 func (s *Server) registerActions(r fiber.Router) {
-	op := s.RequireRole(StreamRoles...)
-	r.Get("/rooms/:room/actions/state", op, s.actionsState)
-	r.Post("/rooms/:room/actions/pin", op, s.actionPin)
-	r.Post("/rooms/:room/actions/unpin", op, s.actionUnpin)
-	r.Post("/rooms/:room/actions/flash", op, s.actionFlashSale)
-	r.Post("/rooms/:room/actions/coupon", op, s.actionCoupon)
-	r.Post("/rooms/:room/actions/cue", op, s.actionCue)
-	r.Post("/rooms/:room/flags/:flag/respond", op, s.actionRespond)
+	op, room := s.RequireRole(StreamRoles...), s.requireRoom
+	r.Get("/rooms/:room/actions/state", op, room, s.actionsState)
+	r.Post("/rooms/:room/actions/pin", op, room, s.actionPin)
+	r.Post("/rooms/:room/actions/unpin", op, room, s.actionUnpin)
+	r.Post("/rooms/:room/actions/flash", op, room, s.actionFlashSale)
+	r.Post("/rooms/:room/actions/coupon", op, room, s.actionCoupon)
+	r.Post("/rooms/:room/actions/cue", op, room, s.actionCue)
+	r.Post("/rooms/:room/flags/:flag/respond", op, room, s.actionRespond)
+}
+
+// requireRoom answers 404 (JSON) unless the user's shop has the :room: an action never creates
+// a room by naming it.
+func (s *Server) requireRoom(c *fiber.Ctx) error {
+	c.Request().Header.Set(fiber.HeaderAccept, fiber.MIMEApplicationJSON)
+	room := actionRoom(c)
+	if room == "" {
+		return s.badAction(c)
+	}
+	ok, err := s.Rooms.Exists(c.UserContext(), CurrentUser(c).Shop, room)
+	if err != nil {
+		return s.reply(c, fmt.Errorf("views: action room %s: %w", room, err))
+	}
+	if !ok {
+		return s.reply(c, livedesk.Errorf(livedesk.ENOTFOUND, "views: no room %s", room))
+	}
+	return c.Next()
 }
 
 // actionRoom returns the :room parameter when it is a valid room id, else "".

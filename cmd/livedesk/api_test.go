@@ -210,7 +210,8 @@ func TestAPIEndToEnd(t *testing.T) {
 	}
 	h := res["report"].(map[string]any)["headline"].(map[string]any)
 	if h["gmv"] != 1990.0 || h["gpm"].(map[string]any)["num"] != 1990.0 {
-		t.Fatalf("report headline: %v", h)
+		rep := res["report"].(map[string]any)
+		t.Fatalf("report headline: %v\nspan %v quality %v notes %v", h, rep["span"], rep["quality"], rep["notes"])
 	}
 	for _, p := range []string{"/report.xlsx", "/minutes.csv"} {
 		if code, _ := admin.do("GET", "/sessions/"+url.PathEscape(id)+p, ""); code != 200 {
