@@ -25,6 +25,7 @@ const shopLocal = "ingest.shop"
 
 // Register mounts the API routes on r.
 func (h *Handler) Register(r fiber.Router) {
+	r.Post("/api/v1/events", measure) // before the group's authentication: refusals count too
 	api := r.Group("/api/v1", h.authenticate)
 	api.Post("/events", h.postEvents)
 	api.Get("/stream", h.streamUpgrade, h.stream())
