@@ -18,3 +18,13 @@ var (
 		Help: "Group-bot notifications not delivered after every retry.",
 	})
 )
+
+func init() {
+	// Every job's series exist from the start (at 0), so rates and dashboards see them before
+	// the first run.
+	for _, j := range Default().All() {
+		for _, status := range []string{"ok", "error"} {
+			jobRuns.WithLabelValues(j.Name, status)
+		}
+	}
+}
