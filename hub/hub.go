@@ -72,6 +72,7 @@ func New(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger) (*Hub
 		return nil, fmt.Errorf("hub:  subscribe: %w", err)
 	}
 	go h.run()
+	track(h, true)
 	return h, nil
 }
 
@@ -140,6 +141,7 @@ func (h *Hub) deliver(channel string, b []byte) {
 	for _, c := range slow {
 		if c.kill() {
 			h.dropped.Add(1)
+			droppedTotal.Inc()
 			h.log.Warn("hub:  dropped a slow client", "channel", channel)
 		}
 	}
@@ -158,6 +160,7 @@ func (h *Hub) Close() {
 	default:
 	}
 	close(h.done)
+	track(h, false)
 	h.ps.Close()
 	<-h.stopped
 	h.mu.Lock()

@@ -26,8 +26,9 @@ const shopLocal = "ingest.shop"
 // Register mounts the API routes on r.
 func (h *Handler) Register(r fiber.Router) {
 	// Per route, not a group middleware: a Group("/api/v1", authenticate) would run for every
-	// route under /api/v1, the JSON API's (package api) included.
-	r.Post("/api/v1/events", h.authenticate, h.postEvents)
+	// route under /api/v1, the JSON API's (package api) included. measure comes before the
+	// authentication, so refusals count too.
+	r.Post("/api/v1/events", measure, h.authenticate, h.postEvents)
 	r.Get("/api/v1/stream", h.authenticate, h.streamUpgrade, h.stream())
 }
 

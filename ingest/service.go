@@ -76,6 +76,7 @@ func (s *Service) Ingest(ctx context.Context, shop string, body []byte) (Result,
 	}
 	res.Errors = rejects
 	if len(events) == 0 {
+		countResult(res)
 		return res, nil
 	}
 	if s.Writer.Full(len(events)) {
@@ -100,6 +101,7 @@ func (s *Service) Ingest(ctx context.Context, shop string, body []byte) (Result,
 		return res, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	res.Accepted = len(claim.Fresh)
+	countResult(res)
 	return res, nil
 }
 

@@ -132,6 +132,7 @@ func NewWriter(conn driver.Conn, spool *Spool, log *slog.Logger, cfg WriterConfi
 	}
 	w.wg.Add(1)
 	go w.replayer()
+	openWriters.add(w)
 	return w
 }
 
@@ -210,6 +211,7 @@ func (w *Writer) Close() {
 	w.mu.Unlock()
 	close(w.stop)
 	w.wg.Wait()
+	openWriters.remove(w)
 }
 
 func (w *Writer) flusher() {
@@ -305,6 +307,7 @@ func (w *Writer) commit(ps parts) error {
 		if err == nil {
 			took := time.Since(began)
 			w.count(func(s *WriterStats) { s.Inserts++; s.InsertedRows += int64(n); s.InsertTime += took })
+			insertRows.Add(float64(n))
 			return nil
 		}
 		w.log.Warn("ingest: clickhouse insert failed; spooling", "err", err, "rows", n)

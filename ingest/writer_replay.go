@@ -175,6 +175,7 @@ func (w *Writer) replayGroup(ids []string) error {
 			return err
 		}
 		w.count(func(s *WriterStats) { s.ReplayedRows += int64(total); s.ReplayInserts++ })
+		insertRows.Add(float64(total))
 		w.hooksMu.Lock()
 		hooks := w.onReplay
 		w.hooksMu.Unlock()

@@ -106,6 +106,7 @@ func (r *Runner) Run(ctx context.Context, shop, job, trigger string) (Run, error
 		run.Opened, run.Closed = uint32(plan.Opened), uint32(plan.Closed)
 		run.Summary = f.Summary
 	}
+	jobRuns.WithLabelValues(job, run.Status).Inc()
 	if serr := r.Store.SaveRun(context.WithoutCancel(ctx), run); serr != nil && err == nil {
 		err = serr
 	}

@@ -126,6 +126,7 @@ func (w *Webhooks) Deliver(u string, body []byte) error {
 			select {
 			case <-time.After(delay):
 			case <-w.stop:
+				webhookFailures.Inc()
 				return fmt.Errorf("jobs: webhook: stopped after %d tries: %w", i, err)
 			}
 			delay *= 2
@@ -134,6 +135,7 @@ func (w *Webhooks) Deliver(u string, body []byte) error {
 			return nil
 		}
 	}
+	webhookFailures.Inc()
 	return fmt.Errorf("jobs: webhook: %d tries: %w", attempts, err)
 }
 

@@ -79,6 +79,11 @@ func reconcile(ctx context.Context, rdb redis.UniversalClient, shop, room string
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, nil, fmt.Errorf("live: flags %s/%s: %w", shop, room, err)
 	}
+	for _, c := range changes {
+		if c.Action == FlagRaised {
+			flagsRaised.WithLabelValues(c.Flag.Rule).Inc()
+		}
+	}
 	out := make([]Flag, 0, len(active))
 	for _, f := range active {
 		out = append(out, f)

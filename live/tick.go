@@ -72,7 +72,9 @@ func (e *Engine) Run(ctx context.Context) {
 		if err := e.TickAll(tctx); err != nil && ctx.Err() == nil {
 			e.Log.Error("live: tick", "err", err)
 		}
-		e.tickTook.Store(int64(time.Since(start)))
+		took := time.Since(start)
+		e.tickTook.Store(int64(took))
+		tickSeconds.Observe(took.Seconds())
 		cancel()
 	}
 }

@@ -57,6 +57,8 @@ type Main struct {
 	ln      net.Listener
 	closers []func() // run in reverse order by Close, after the HTTP server stops
 	served  chan error
+
+	metricsLn net.Listener // Config.MetricsAddr's own listener, if any (metrics.go)
 }
 
 // Open connects to ClickHouse and Redis, applies the schema, builds every part and starts serving.
@@ -119,6 +121,7 @@ func (m *Main) Close() error {
 			m.Log.Warn("livedesk: shutdown", "err", err)
 		}
 		<-m.served
+		m.ln = nil // a second Close does not wait for the server again
 	}
 	for i := len(m.closers) - 1; i >= 0; i-- {
 		m.closers[i]()

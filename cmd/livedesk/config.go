@@ -27,6 +27,7 @@ type Config struct {
 	LogLevel       string // LIVEDESK_LOG_LEVEL, --log-level
 	SecureCookies  bool   // LIVEDESK_SECURE_COOKIES, --secure-cookies
 	BaseURL        string // LIVEDESK_BASE_URL, --base-url (for printed links and webhooks)
+	MetricsAddr    string // LIVEDESK_METRICS_ADDR, --metrics-addr ("": /metrics only on Addr)
 
 	Location *time.Location // parsed TZ
 
@@ -53,6 +54,7 @@ func BindConfig(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.TZ, "tz", envDefault("LIVEDESK_TZ", "Asia/Shanghai"), "the shop's time zone (LIVEDESK_TZ)")
 	fs.StringVar(&c.LogLevel, "log-level", envDefault("LIVEDESK_LOG_LEVEL", "info"), "debug, info, warn or error (LIVEDESK_LOG_LEVEL)")
 	fs.StringVar(&c.BaseURL, "base-url", envDefault("LIVEDESK_BASE_URL", ""), "public URL of this server (LIVEDESK_BASE_URL)")
+	fs.StringVar(&c.MetricsAddr, "metrics-addr", envDefault("LIVEDESK_METRICS_ADDR", ""), "separate listener for /metrics, unauthenticated, for a private network (LIVEDESK_METRICS_ADDR)")
 	fs.StringVar(&c.maxBody, "max-body", envDefault("LIVEDESK_MAX_BODY", "16777216"), "largest request body in bytes (LIVEDESK_MAX_BODY)")
 	fs.StringVar(&c.secureCookies, "secure-cookies", envDefault("LIVEDESK_SECURE_COOKIES", "false"), "mark session cookies Secure: true behind HTTPS (LIVEDESK_SECURE_COOKIES)")
 }
@@ -72,6 +74,9 @@ func (c *Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("LIVEDESK_ADDR / --addr: %q is not host:port", c.Addr))
+	}
+	if _, _, err := net.SplitHostPort(c.MetricsAddr); c.MetricsAddr != "" && err != nil {
+		errs = append(errs, fmt.Errorf("LIVEDESK_METRICS_ADDR / --metrics-addr: %q is not host:port", c.MetricsAddr))
 	}
 	if _, port, err := net.SplitHostPort(c.ClickHouseAddr); err != nil || port == "" {
 		errs = append(errs, fmt.Errorf("LIVEDESK_CLICKHOUSE_ADDR / --clickhouse-addr: %q is not host:port", c.ClickHouseAddr))

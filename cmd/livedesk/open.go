@@ -33,6 +33,9 @@ func (m *Main) open(ctx context.Context) error {
 	if err := m.openIngest(ctx); err != nil {
 		return err
 	}
+	if err := m.openMetrics(); err != nil {
+		return err
+	}
 	if err := m.openHub(ctx); err != nil {
 		return err
 	}
