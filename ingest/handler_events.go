@@ -20,6 +20,9 @@ func (h *Handler) postEvents(c *fiber.Ctx) error {
 		return ErrorJSON(c, fiber.StatusBadRequest, "body is not valid gzip")
 	}
 	res, err := h.Service.Ingest(c.UserContext(), ShopOf(c), body)
+	if errors.Is(err, ErrTooManyLines) {
+		return ErrorJSON(c, fiber.StatusRequestEntityTooLarge, ErrTooManyLines.Error())
+	}
 	if errors.Is(err, ErrBusy) {
 		h.Log.Debug("ingest: busy", "err", err)
 		c.Set(fiber.HeaderRetryAfter, "1")

@@ -46,17 +46,33 @@ var parserPool fastjson.ParserPool
 // event is returned, stamped with shop and received; every invalid one yields a Reject naming its
 // line and field. Parse never fails as a whole: a broken line only rejects that line.
 func Parse(body []byte, shop string, received time.Time) ([]Event, []Reject) {
+	events, rejects, _ := parse(body, shop, received, -1)
+	return events, rejects
+}
+
+// MaxLines is the most lines (or array items) one request may hold; a larger body is refused
+// whole (413), before any line is parsed.
+const MaxLines = 200_000
+
+// reserveEvents bounds the events reserved up front: a body of many short lines (bad ones cost
+// nothing to send gzipped) must not reserve room for an event per newline.
+const reserveEvents = 16_384
+
+// parse is Parse keeping at most keep rejects (all when keep < 0) and counting the rest, so a
+// body of millions of bad lines costs a counter, not a Reject each.
+func parse(body []byte, shop string, received time.Time, keep int) ([]Event, []Reject, int) {
 	p := parserPool.Get()
 	defer parserPool.Put(p)
 	received = received.UTC().Truncate(time.Millisecond)
 	body = bytes.TrimPrefix(body, []byte("\ufeff")) // a UTF-8 byte order mark from Windows editors
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '[' {
-		return parseArray(p, trimmed, shop, received)
+		return parseArray(p, trimmed, shop, received, keep)
 	}
 	d := newDecoder(shop, received)
-	events := make([]Event, 0, bytes.Count(body, []byte{'\n'})+1)
-	var rejects []Reject
+	events := make([]Event, 0, min(bytes.Count(body, []byte{'\n'})+1, reserveEvents))
+	var rj rejectList
+	rj.keep = keep
 	line := 0
 	for len(body) > 0 {
 		line++
@@ -72,39 +88,59 @@ func Parse(body []byte, shop string, received time.Time) ([]Event, []Reject) {
 		}
 		v, err := p.ParseBytes(raw)
 		if err != nil {
-			rejects = append(rejects, Reject{Line: line, Reason: "invalid JSON: " + shortErr(err)})
+			rj.n++
+			if rj.wants() {
+				rj.list = append(rj.list, Reject{Line: line, Reason: "invalid JSON: " + shortErr(err)})
+			}
 			continue
 		}
 		ev, rej := d.decode(v)
 		if rej != nil {
-			rej.Line = line
-			rejects = append(rejects, *rej)
+			rj.add(line, rej)
 			continue
 		}
 		events = append(events, ev)
 	}
-	return events, rejects
+	return events, rj.list, rj.n
 }
 
-func parseArray(p *fastjson.Parser, body []byte, shop string, received time.Time) ([]Event, []Reject) {
+func parseArray(p *fastjson.Parser, body []byte, shop string, received time.Time, keep int) ([]Event, []Reject, int) {
 	v, err := p.ParseBytes(body)
 	if err != nil {
-		return nil, []Reject{{Line: 1, Reason: "invalid JSON array: " + shortErr(err)}}
+		return nil, []Reject{{Line: 1, Reason: "invalid JSON array: " + shortErr(err)}}, 1
 	}
 	items, _ := v.Array()
-	events := make([]Event, 0, len(items))
-	var rejects []Reject
+	events := make([]Event, 0, min(len(items), reserveEvents))
+	rj := rejectList{keep: keep}
 	d := newDecoder(shop, received)
 	for i, it := range items {
 		ev, rej := d.decode(it)
 		if rej != nil {
-			rej.Line = i + 1
-			rejects = append(rejects, *rej)
+			rj.add(i+1, rej)
 			continue
 		}
 		events = append(events, ev)
 	}
-	return events, rejects
+	return events, rj.list, rj.n
+}
+
+// rejectList counts rejected lines and keeps the first keep of them (all when keep < 0).
+type rejectList struct {
+	keep int
+	n    int
+	list []Reject
+}
+
+// wants reports whether another Reject is kept (so it is worth building its text).
+func (r *rejectList) wants() bool { return r.keep < 0 || len(r.list) < r.keep }
+
+// add counts a rejected line and keeps it while the list has room.
+func (r *rejectList) add(line int, rej *Reject) {
+	r.n++
+	if r.wants() {
+		rej.Line = line
+		r.list = append(r.list, *rej)
+	}
 }
 
 func shortErr(err error) string {

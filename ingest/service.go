@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -15,6 +16,9 @@ var ErrUnavailable = errors.New("ingest: storage unavailable")
 
 // maxErrors caps the rejected-line details returned in one response.
 const maxErrors = 100
+
+// ErrTooManyLines refuses a body of more than MaxLines lines, before any is parsed (413).
+var ErrTooManyLines = fmt.Errorf("ingest: more than %d lines in one request; send smaller batches", MaxLines)
 
 // Result is what one request's events came to.
 type Result struct {
@@ -67,14 +71,13 @@ func (s *Service) Ingest(ctx context.Context, shop string, body []byte) (Result,
 	}
 	defer s.inflight.Add(-size)
 	s.stats.requests.Add(1)
-	began := time.Now()
-	events, rejects := Parse(body, shop, s.now())
-	s.stats.parse.Add(int64(time.Since(began)))
-	res := Result{Rejected: len(rejects)}
-	if len(rejects) > maxErrors {
-		rejects = rejects[:maxErrors]
+	if bytes.Count(body, []byte{'\n'}) >= MaxLines {
+		return Result{}, ErrTooManyLines
 	}
-	res.Errors = rejects
+	began := time.Now()
+	events, rejects, rejected := parse(body, shop, s.now(), maxErrors)
+	s.stats.parse.Add(int64(time.Since(began)))
+	res := Result{Rejected: rejected, Errors: rejects}
 	if len(events) == 0 {
 		countResult(res)
 		return res, nil

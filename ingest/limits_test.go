@@ -1,0 +1,39 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestParseCostBounded: a body of many bad lines (16 KB gzipped can inflate to millions) builds
+// at most maxErrors rejects and reserves no event per newline; the counts stay exact.
+func TestParseCostBounded(t *testing.T) {
+	const n = 150_000
+	body := bytes.Repeat([]byte("x\n"), n)
+	events, rejects, rejected := parse(body, "s", time.Now(), maxErrors)
+	if rejected != n || len(rejects) != maxErrors || len(events) != 0 || cap(events) > reserveEvents {
+		t.Fatalf("rejected %d, kept %d rejects, events cap %d", rejected, len(rejects), cap(events))
+	}
+	if rejects[0].Line != 1 || rejects[maxErrors-1].Line != maxErrors {
+		t.Fatalf("kept rejects are not the first ones: %+v … %+v", rejects[0], rejects[maxErrors-1])
+	}
+	// Valid lines among bad ones are all kept, whatever the number of bad ones.
+	body = append(bytes.Repeat([]byte("{}\n"), 1000), fmt.Sprintf(`{"id":"a","type":"like","ts":%d,"room":"r"}`, time.Now().UnixMilli())...)
+	events, rejects, rejected = parse(body, "s", time.Now(), maxErrors)
+	if len(events) != 1 || rejected != 1000 || len(rejects) != maxErrors {
+		t.Fatalf("events %d rejected %d kept %d", len(events), rejected, len(rejects))
+	}
+}
+
+// TestTooManyLines: a body over MaxLines is refused whole before parsing.
+func TestTooManyLines(t *testing.T) {
+	s := &Service{}
+	_, err := s.Ingest(context.Background(), "s", bytes.Repeat([]byte("\n"), MaxLines))
+	if !errors.Is(err, ErrTooManyLines) {
+		t.Fatalf("err = %v", err)
+	}
+}
