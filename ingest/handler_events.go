@@ -16,6 +16,9 @@ func (h *Handler) postEvents(c *fiber.Ctx) error {
 	if errors.Is(err, errTooLarge) {
 		return ErrorJSON(c, fiber.StatusRequestEntityTooLarge, "body larger than "+strconv.Itoa(h.MaxBody)+" bytes; send smaller batches")
 	}
+	if errors.Is(err, errEncoding) {
+		return ErrorJSON(c, fiber.StatusUnsupportedMediaType, "Content-Encoding must be gzip or identity")
+	}
 	if err != nil {
 		return ErrorJSON(c, fiber.StatusBadRequest, "body is not valid gzip")
 	}

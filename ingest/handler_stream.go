@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
+	"github.com/livedesk/livedesk"
 )
 
 // streamReply answers one websocket frame: the same counts as the HTTP endpoint, or an error.
@@ -21,6 +22,7 @@ func (h *Handler) streamUpgrade(c *fiber.Ctx) error {
 		return ErrorJSON(c, fiber.StatusUpgradeRequired, "websocket upgrade required")
 	}
 	c.Locals("ws.shop", ShopOf(c))
+	c.Locals("ws.key", c.Locals(keyLocal))
 	return c.Next()
 }
 
@@ -29,6 +31,7 @@ func (h *Handler) streamUpgrade(c *fiber.Ctx) error {
 func (h *Handler) stream() fiber.Handler {
 	return websocket.New(func(conn *websocket.Conn) {
 		shop, _ := conn.Locals("ws.shop").(string)
+		key, _ := conn.Locals("ws.key").(string)
 		conn.SetReadLimit(int64(h.MaxBody))
 		for {
 			_ = conn.SetReadDeadline(time.Now().Add(10 * time.Minute))
@@ -37,6 +40,14 @@ func (h *Handler) stream() fiber.Handler {
 				return
 			}
 			var reply streamReply
+			if !h.stillValid(key, shop) {
+				// A revoked key stops working on an open socket as on a new request: within the
+				// key cache's TTL (the socket is checked on every frame).
+				b, _ := json.Marshal(streamReply{Error: "this API key was revoked; nothing was stored"})
+				_ = conn.WriteMessage(websocket.TextMessage, b)
+				_ = conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "key revoked"), time.Now().Add(time.Second))
+				return
+			}
 			if mt != websocket.TextMessage {
 				reply.Error = "send NDJSON in text frames"
 			} else {
@@ -63,4 +74,14 @@ func (h *Handler) stream() fiber.Handler {
 			}
 		},
 	})
+}
+
+// stillValid reports whether the socket's key still posts events for shop. A key store that
+// cannot answer keeps the socket going (as a known key keeps working while ClickHouse is down).
+func (h *Handler) stillValid(key, shop string) bool {
+	got, scope, err := h.Keys.LookupScope(context.Background(), key)
+	if errors.Is(err, ErrNoKey) {
+		return false
+	}
+	return err != nil || (got == shop && livedesk.ScopeAllows(scope, livedesk.ScopeIngest))
 }

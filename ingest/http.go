@@ -23,6 +23,9 @@ type Handler struct {
 // shopLocal is the fiber.Ctx Locals key holding the authenticated shop.
 const shopLocal = "ingest.shop"
 
+// keyLocal is the Locals key of the request's API key (the stream socket checks it again).
+const keyLocal = "ingest.key"
+
 // Register mounts the API routes on r.
 func (h *Handler) Register(r fiber.Router) {
 	// Per route, not a group middleware: a Group("/api/v1", authenticate) would run for every
@@ -42,7 +45,8 @@ func ErrorJSON(c *fiber.Ctx, status int, msg string) error {
 var statusKinds = map[int]string{
 	fiber.StatusBadRequest: livedesk.EINVALID, fiber.StatusUnauthorized: "unauthenticated",
 	fiber.StatusForbidden: livedesk.EFORBIDDEN, fiber.StatusRequestEntityTooLarge: livedesk.EINVALID,
-	fiber.StatusTooManyRequests: livedesk.EUNAVAILABLE, fiber.StatusServiceUnavailable: livedesk.EUNAVAILABLE,
+	fiber.StatusUnsupportedMediaType: livedesk.EINVALID,
+	fiber.StatusTooManyRequests:      livedesk.EUNAVAILABLE, fiber.StatusServiceUnavailable: livedesk.EUNAVAILABLE,
 	fiber.StatusInternalServerError: livedesk.EINTERNAL,
 }
 
@@ -66,6 +70,7 @@ func (h *Handler) authenticate(c *fiber.Ctx) error {
 		return ErrorJSON(c, fiber.StatusForbidden, "this key's scope ("+scope+") may not post events: use an ingest or admin key")
 	}
 	c.Locals(shopLocal, shop)
+	c.Locals(keyLocal, strings.TrimSpace(key))
 	return c.Next()
 }
 
@@ -77,6 +82,10 @@ func ShopOf(c *fiber.Ctx) string {
 
 var errTooLarge = errors.New("body too large")
 
+// errEncoding refuses a Content-Encoding other than gzip or identity (415): reading a deflate or
+// brotli body as identity would reject every line for the wrong reason.
+var errEncoding = errors.New("unsupported Content-Encoding")
+
 // readBody returns the request body, gunzipped if Content-Encoding says so, refusing anything
 // over max bytes.
 func readBody(c *fiber.Ctx, max int) ([]byte, error) {
@@ -85,8 +94,12 @@ func readBody(c *fiber.Ctx, max int) ([]byte, error) {
 	if len(raw) > max {
 		return nil, errTooLarge
 	}
-	if !strings.EqualFold(strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)), "gzip") {
+	switch enc := strings.ToLower(strings.TrimSpace(c.Get(fiber.HeaderContentEncoding))); enc {
+	case "", "identity":
 		return bytes.Clone(raw), nil
+	case "gzip":
+	default:
+		return nil, errEncoding
 	}
 	zr, err := gzip.NewReader(bytes.NewReader(raw))
 	if err != nil {
