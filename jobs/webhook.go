@@ -8,10 +8,11 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/livedesk/livedesk/outbound"
 )
 
 // Webhook formats.
@@ -33,9 +34,8 @@ var NotifyParams = []Param{
 // ValidateNotify checks a webhook setting.
 func ValidateNotify(v Values) error {
 	if u := strings.TrimSpace(v["url"]); u != "" {
-		pu, err := url.Parse(u)
-		if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
-			return fmt.Errorf("url: %q is not an http(s) URL", u)
+		if err := outbound.CheckURL(u); err != nil {
+			return fmt.Errorf("url: %w", err)
 		}
 	}
 	if f := v["format"]; f != FormatFeishu && f != FormatWeCom {
@@ -63,11 +63,14 @@ func WebhookBody(format, text string) ([]byte, error) {
 // with exponential backoff (Base, 2×Base, 4×Base … up to Attempts tries). A failed delivery is
 // logged, never returned: notifications must not hold up jobs.
 type Webhooks struct {
-	Store    *Store
-	Client   *http.Client
-	Base     time.Duration // first retry delay (default 2 s)
-	Attempts int           // tries in all (default 6)
-	Log      *slog.Logger
+	Store *Store
+	// Client posts the notifications; nil uses an outbound.Client, which reaches public
+	// addresses only (AllowPrivate also private ones) and follows no redirect.
+	Client       *http.Client
+	AllowPrivate bool
+	Base         time.Duration // first retry delay (default 2 s)
+	Attempts     int           // tries in all (default 6)
+	Log          *slog.Logger
 
 	wg       sync.WaitGroup
 	stopOnce sync.Once
@@ -150,7 +153,7 @@ func (w *Webhooks) post(u string, body []byte, shop string) {
 func (w *Webhooks) postOnce(u string, body []byte) error {
 	client := w.Client
 	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
+		client = outbound.Client(10*time.Second, w.AllowPrivate)
 	}
 	resp, err := client.Post(u, "application/json", bytes.NewReader(body))
 	if err != nil {

@@ -63,7 +63,7 @@ func TestWebhooksBothFormatsWithRetry(t *testing.T) {
 			hs := &hookServer{failures: 2}
 			srv := httptest.NewServer(hs)
 			defer srv.Close()
-			hooks := &Webhooks{Store: f.runner.Store, Base: 20 * time.Millisecond, Attempts: 4}
+			hooks := &Webhooks{Store: f.runner.Store, Base: 20 * time.Millisecond, Attempts: 4, AllowPrivate: true} // the test receiver is on loopback
 			f.runner.Webhooks = hooks
 			params := Values{"url": srv.URL, "format": c.format, "recaps": "yes"}
 			if err := ValidateNotify(params); err != nil {
@@ -97,7 +97,7 @@ func TestWebhookGivesUpAfterAttempts(t *testing.T) {
 	hs := &hookServer{failures: 100}
 	srv := httptest.NewServer(hs)
 	defer srv.Close()
-	w := &Webhooks{Base: 5 * time.Millisecond, Attempts: 3}
+	w := &Webhooks{Base: 5 * time.Millisecond, Attempts: 3, AllowPrivate: true} // the test receiver is on loopback
 	body, _ := WebhookBody(FormatWeCom, "x")
 	start := time.Now()
 	if err := w.Deliver(srv.URL, body); err == nil {
@@ -110,5 +110,20 @@ func TestWebhookGivesUpAfterAttempts(t *testing.T) {
 	if ValidateNotify(Values{"url": "ftp://x", "format": "feishu", "recaps": "yes"}) == nil ||
 		ValidateNotify(Values{"url": "", "format": "slack", "recaps": "yes"}) == nil {
 		t.Fatal("bad webhook settings accepted")
+	}
+}
+
+// TestWebhookRefusesNonPublic: a shop admin's webhook URL cannot reach loopback or carry
+// credentials (SSRF towards ClickHouse's HTTP port was possible): refused at save and at dial.
+func TestWebhookRefusesNonPublic(t *testing.T) {
+	hit := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { hit++ }))
+	defer srv.Close()
+	w := &Webhooks{Base: time.Millisecond, Attempts: 1}
+	if err := w.Deliver(srv.URL+"/hook", []byte(`{}`)); err == nil || hit != 0 {
+		t.Fatalf("delivered to loopback: err %v, %d hits", err, hit)
+	}
+	if err := ValidateNotify(Values{"url": "https://u:p@open.feishu.cn/x", "format": FormatFeishu, "recaps": "yes"}); err == nil {
+		t.Fatal("a URL with credentials was accepted")
 	}
 }

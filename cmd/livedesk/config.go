@@ -28,10 +28,13 @@ type Config struct {
 	SecureCookies  bool   // LIVEDESK_SECURE_COOKIES, --secure-cookies
 	BaseURL        string // LIVEDESK_BASE_URL, --base-url (for printed links and webhooks)
 	MetricsAddr    string // LIVEDESK_METRICS_ADDR, --metrics-addr ("": /metrics only on Addr)
+	// OutboundPrivate lets configured URLs (group-bot webhooks) reach private and loopback
+	// addresses: LIVEDESK_OUTBOUND_PRIVATE, --outbound-private. Off: only public addresses.
+	OutboundPrivate bool
 
 	Location *time.Location // parsed TZ
 
-	maxBody, secureCookies string // raw flag values, parsed by Validate
+	maxBody, secureCookies, outboundPrivate string // raw flag values, parsed by Validate
 }
 
 // envDefault returns the environment value of key, or def.
@@ -57,6 +60,7 @@ func BindConfig(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", envDefault("LIVEDESK_METRICS_ADDR", ""), "separate listener for /metrics, unauthenticated, for a private network (LIVEDESK_METRICS_ADDR)")
 	fs.StringVar(&c.maxBody, "max-body", envDefault("LIVEDESK_MAX_BODY", "16777216"), "largest request body in bytes (LIVEDESK_MAX_BODY)")
 	fs.StringVar(&c.secureCookies, "secure-cookies", envDefault("LIVEDESK_SECURE_COOKIES", "false"), "mark session cookies Secure: true behind HTTPS (LIVEDESK_SECURE_COOKIES)")
+	fs.StringVar(&c.outboundPrivate, "outbound-private", envDefault("LIVEDESK_OUTBOUND_PRIVATE", "false"), "let group-bot webhooks reach private and loopback addresses (LIVEDESK_OUTBOUND_PRIVATE)")
 }
 
 // Validate checks every field and returns all problems together.
@@ -71,6 +75,11 @@ func (c *Config) Validate() error {
 		c.SecureCookies = b
 	} else if c.secureCookies != "" {
 		errs = append(errs, fmt.Errorf("LIVEDESK_SECURE_COOKIES / --secure-cookies: %q is not true or false", c.secureCookies))
+	}
+	if b, err := strconv.ParseBool(c.outboundPrivate); err == nil {
+		c.OutboundPrivate = b
+	} else if c.outboundPrivate != "" {
+		errs = append(errs, fmt.Errorf("LIVEDESK_OUTBOUND_PRIVATE / --outbound-private: %q is not true or false", c.outboundPrivate))
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("LIVEDESK_ADDR / --addr: %q is not host:port", c.Addr))

@@ -122,7 +122,7 @@ func (m *Main) openReports() {
 // on one instance. Close waits for running jobs.
 func (m *Main) openJobs(ctx context.Context) error {
 	store := jobs.NewStore(m.CH)
-	hooks := &jobs.Webhooks{Store: store, Log: m.Log}
+	hooks := &jobs.Webhooks{Store: store, Log: m.Log, AllowPrivate: m.Config.OutboundPrivate}
 	loc := m.Config.Location
 	runner := &jobs.Runner{Store: store, Registry: jobs.Default(), Publisher: m.Hub, Webhooks: hooks, Log: m.Log,
 		Location:  func(string) *time.Location { return loc },
