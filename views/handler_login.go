@@ -2,7 +2,9 @@ package views
 
 import (
 	"errors"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/livedesk/livedesk/account"
@@ -33,32 +35,46 @@ func (s *Server) loginPost(c *fiber.Ctx) error {
 		return again(fiber.StatusForbidden, "login.expired")
 	}
 	ctx := c.UserContext()
-	limited, err := s.loginLimited(ctx, c.IP(), shop, name)
+	ip := s.clientIP(c)
+	wait, err := s.loginAttempt(ctx, ip, shop, name)
 	if err != nil {
 		s.Log.Error("views: login rate limit", "err", err)
 		return again(fiber.StatusServiceUnavailable, "login.unavailable")
 	}
-	if limited {
-		c.Set(fiber.HeaderRetryAfter, "900")
-		return again(fiber.StatusTooManyRequests, "login.limited")
+	if wait > 0 {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(int(wait.Seconds())+1))
+		c.Status(fiber.StatusTooManyRequests)
+		p := s.page(c, "login.title")
+		return s.render(c, LoginPage(p, shop, name, next, strings.ReplaceAll(p.T("login.wait"), "{wait}", waitText(wait, p.Lang))))
 	}
 	u, err := s.Users.Authenticate(ctx, shop, name, c.FormValue("password"))
 	if errors.Is(err, account.ErrBadLogin) {
-		if err := s.loginFailed(ctx, c.IP(), shop, name); err != nil {
-			s.Log.Error("views: login rate limit", "err", err)
-		}
-		s.Log.Info("views: login refused", "shop", shop, "user", name, "ip", c.IP())
+		s.Log.Info("views: login refused", "shop", shop, "user", name, "ip", ip)
 		return again(fiber.StatusUnauthorized, "login.bad")
 	}
 	if err != nil {
 		s.Log.Error("views: login", "err", err)
 		return again(fiber.StatusServiceUnavailable, "login.unavailable")
 	}
-	s.loginSucceeded(ctx, shop, name)
+	s.loginSucceeded(ctx, ip, shop, name)
 	s.writeSession(c, s.newSession(u.Shop, u.Name))
-	s.Log.Info("views: login", "shop", u.Shop, "user", u.Name, "role", u.Role, "ip", c.IP())
-	if u.Role == RoleAnchor && next == "/" {
-		return c.Redirect("/", fiber.StatusSeeOther)
-	}
+	s.Log.Info("views: login", "shop", u.Shop, "user", u.Name, "role", u.Role, "ip", ip)
 	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+// waitText says how long to wait, in lang: "3 分钟" / "3 minutes", "20 秒" / "20 seconds".
+func waitText(d time.Duration, lang string) string {
+	n, unit := int(d.Seconds())+1, "s"
+	if d >= time.Minute {
+		n, unit = int(d.Minutes())+1, "m"
+	}
+	switch {
+	case lang == LangEN && unit == "m":
+		return strconv.Itoa(n) + " minutes"
+	case lang == LangEN:
+		return strconv.Itoa(n) + " seconds"
+	case unit == "m":
+		return strconv.Itoa(n) + " 分钟"
+	}
+	return strconv.Itoa(n) + " 秒"
 }

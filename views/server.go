@@ -2,6 +2,7 @@ package views
 
 import (
 	"log/slog"
+	"net/netip"
 	"net/url"
 	"time"
 
@@ -42,7 +43,10 @@ type Server struct {
 	SecureCookies bool             // mark cookies Secure (behind HTTPS)
 	BaseURL       string           // public URL; its host is an accepted Origin behind a proxy
 	Secret        []byte           // signs session cookies and CSRF tokens; the same on every instance
-	Now           func() time.Time
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client (login limits
+	// count per client address; behind a proxy every user would share its address).
+	TrustedProxies []netip.Prefix
+	Now            func() time.Time
 }
 
 // now returns the current time from the server's clock.

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -201,20 +202,98 @@ func TestLoginLogoutCSRF(t *testing.T) {
 	}
 }
 
+// TestLoginRateLimit: after the free attempts each further one waits a doubling delay (429 with
+// Retry-After, even with the right password); the wait ends and the right password works.
 func TestLoginRateLimit(t *testing.T) {
 	s := startServer(t)
 	s.addUser("shopA", "op", account.RoleOperator, "op-password-1")
 	w := newWebClient(t, s.URL())
 	tok := w.csrf("/login")
-	for i := 0; i < 10; i++ {
-		if code, _, _ := w.postForm("/login", url.Values{"_csrf": {tok}, "shop": {"shopA"}, "user": {"op"}, "password": {"nope-nope"}}); code != http.StatusUnauthorized {
-			t.Fatalf("attempt %d: %d", i, code)
+	try := func(pass string) (int, string) {
+		code, _, body := w.postForm("/login", url.Values{"_csrf": {tok}, "shop": {"shopA"}, "user": {"op"}, "password": {pass}, "next": {"/"}})
+		return code, body
+	}
+	for i := 0; i < 6; i++ { // 5 free, and the 6th starts the 1 s delay
+		if code, _ := try("nope-nope"); code != http.StatusUnauthorized {
+			t.Fatalf("attempt %d: %d", i+1, code)
 		}
 	}
-	// Even the right password is refused now.
-	code, _, body := w.postForm("/login", url.Values{"_csrf": {tok}, "shop": {"shopA"}, "user": {"op"}, "password": {"op-password-1"}})
-	if code != http.StatusTooManyRequests || !strings.Contains(body, "15 分钟") {
-		t.Fatalf("after 10 failures: %d %.200s", code, body)
+	if code, body := try("op-password-1"); code != http.StatusTooManyRequests || !strings.Contains(body, "秒后再试") {
+		t.Fatalf("during the delay: %d %.300s", code, body)
+	}
+	time.Sleep(4100 * time.Millisecond) // the 7th attempt doubled the delay to 2 s (from its time)
+	if code, _ := try("op-password-1"); code != http.StatusSeeOther {
+		t.Fatalf("after the delay the right password is refused: %d", code)
+	}
+}
+
+// TestLoginAttemptsCountedBeforeBcrypt: 36 simultaneous wrong passwords cannot all reach the
+// password check — they are counted first, atomically.
+func TestLoginAttemptsCountedBeforeBcrypt(t *testing.T) {
+	s := startServer(t)
+	s.addUser("shopA", "op", account.RoleOperator, "op-password-1")
+	w := newWebClient(t, s.URL())
+	tok := w.csrf("/login")
+	codes := make(chan int, 36)
+	var wg sync.WaitGroup
+	for i := 0; i < 36; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := w.c.PostForm(s.URL()+"/login", url.Values{"_csrf": {tok}, "shop": {"shopA"}, "user": {"op"}, "password": {"nope-nope"}})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			codes <- resp.StatusCode
+		}()
+	}
+	wg.Wait()
+	close(codes)
+	checked, limited := 0, 0
+	for c := range codes {
+		switch c {
+		case http.StatusUnauthorized:
+			checked++
+		case http.StatusTooManyRequests:
+			limited++
+		default:
+			t.Errorf("answer %d", c)
+		}
+	}
+	if checked > 6 || checked+limited != 36 {
+		t.Fatalf("%d attempts reached the password check, %d were limited", checked, limited)
+	}
+}
+
+// TestLoginLimitBehindTrustedProxy: behind a trusted proxy each client is counted on its own
+// (X-Forwarded-For), so one guesser does not slow everyone; from an untrusted peer the header is
+// ignored.
+func TestLoginLimitBehindTrustedProxy(t *testing.T) {
+	s := startServer(t, func(c *Config) { c.trustedProxies = "127.0.0.1" })
+	s.addUser("shopA", "op", account.RoleOperator, "op-password-1")
+	w := newWebClient(t, s.URL())
+	tok := w.csrf("/login")
+	post := func(xff, pass string) int {
+		req, _ := http.NewRequest("POST", s.URL()+"/login", strings.NewReader(url.Values{"_csrf": {tok}, "shop": {"shopA"}, "user": {"op"}, "password": {pass}, "next": {"/"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", xff)
+		resp, err := w.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for i := 0; i < 8; i++ {
+		post("203.0.113.7", "nope-nope") // the guesser
+	}
+	if code := post("203.0.113.7", "op-password-1"); code != http.StatusTooManyRequests {
+		t.Fatalf("the guesser is not slowed: %d", code)
+	}
+	if code := post("198.51.100.9, 203.0.113.99", "op-password-1"); code != http.StatusSeeOther {
+		t.Fatalf("another client behind the proxy is slowed by the guesser: %d", code)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"strconv"
@@ -31,10 +32,13 @@ type Config struct {
 	// OutboundPrivate lets configured URLs (group-bot webhooks) reach private and loopback
 	// addresses: LIVEDESK_OUTBOUND_PRIVATE, --outbound-private. Off: only public addresses.
 	OutboundPrivate bool
+	// TrustedProxies: LIVEDESK_TRUSTED_PROXIES, --trusted-proxies (comma-separated addresses or
+	// CIDRs of reverse proxies whose X-Forwarded-For names the client).
+	TrustedProxies []netip.Prefix
 
 	Location *time.Location // parsed TZ
 
-	maxBody, secureCookies, outboundPrivate string // raw flag values, parsed by Validate
+	maxBody, secureCookies, outboundPrivate, trustedProxies string // raw flag values, parsed by Validate
 }
 
 // envDefault returns the environment value of key, or def.
@@ -60,6 +64,7 @@ func BindConfig(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", envDefault("LIVEDESK_METRICS_ADDR", ""), "separate listener for /metrics, unauthenticated, for a private network (LIVEDESK_METRICS_ADDR)")
 	fs.StringVar(&c.maxBody, "max-body", envDefault("LIVEDESK_MAX_BODY", "16777216"), "largest request body in bytes (LIVEDESK_MAX_BODY)")
 	fs.StringVar(&c.secureCookies, "secure-cookies", envDefault("LIVEDESK_SECURE_COOKIES", "false"), "mark session cookies Secure: true behind HTTPS (LIVEDESK_SECURE_COOKIES)")
+	fs.StringVar(&c.trustedProxies, "trusted-proxies", envDefault("LIVEDESK_TRUSTED_PROXIES", ""), "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the client (LIVEDESK_TRUSTED_PROXIES)")
 	fs.StringVar(&c.outboundPrivate, "outbound-private", envDefault("LIVEDESK_OUTBOUND_PRIVATE", "false"), "let group-bot webhooks reach private and loopback addresses (LIVEDESK_OUTBOUND_PRIVATE)")
 }
 
@@ -80,6 +85,23 @@ func (c *Config) Validate() error {
 		c.OutboundPrivate = b
 	} else if c.outboundPrivate != "" {
 		errs = append(errs, fmt.Errorf("LIVEDESK_OUTBOUND_PRIVATE / --outbound-private: %q is not true or false", c.outboundPrivate))
+	}
+	c.TrustedProxies = nil
+	for _, p := range strings.Split(c.trustedProxies, ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		if !strings.Contains(p, "/") {
+			if a, err := netip.ParseAddr(p); err == nil {
+				p = netip.PrefixFrom(a, a.BitLen()).String()
+			}
+		}
+		pre, err := netip.ParsePrefix(p)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("LIVEDESK_TRUSTED_PROXIES / --trusted-proxies: %q is not an address or CIDR", p))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, pre.Masked())
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		errs = append(errs, fmt.Errorf("LIVEDESK_ADDR / --addr: %q is not host:port", c.Addr))
