@@ -28,8 +28,8 @@ const (
 )
 
 func attemptKey(shop, name, ip string) string { return "ld:auth:try:{" + shop + "}:" + name + ":" + ip }
-func attemptUserKey(shop, name string) string  { return "ld:auth:tryu:{" + shop + "}:" + name }
-func attemptIPKey(ip string) string             { return "ld:auth:tryip:{" + ip + "}" }
+func attemptUserKey(shop, name string) string { return "ld:auth:tryu:{" + shop + "}:" + name }
+func attemptIPKey(ip string) string           { return "ld:auth:tryip:{" + ip + "}" }
 
 // attemptScript counts one attempt on each key (KEYS[i]: a hash with n = attempts and next =
 // unix ms before which no attempt is allowed) against its free allowance ARGV[i+2]; ARGV[1] is
