@@ -1,0 +1,163 @@
+package livedesk
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+)
+
+// ClassifyComment returns the buyer-question topic of a live-room comment (Chinese or English),
+// or "" when it is not a question. The control room, the prompter and the report all classify
+// with it, so they agree. It is hand-written rules, measured on testdata/questions.tsv by
+// TestQuestionCorpus and `livedesk eval-questions`:
+//
+//  1. the topic is the first rule of topicRules whose word or pattern the comment contains (the
+//     order settles overlaps: "运费险" is after-sales before shipping, "3号链接多少钱" is a price
+//     question, "黑色还有吗" a stock one, "23号大衣还有吗" too);
+//  2. a comment with a question marker (？, 吗, 什么, 几, 哪, 好不好 …, or an English question)
+//     is a question: of its topic, else TopicOther;
+//  3. without one, a statement marker (已拍, 很, 好看, 收到 …) makes it not a question ("质量很好",
+//     "已拍23号"), else a topic word alone is how buyers ask ("S码", "链接", "168/125").
+func ClassifyComment(text string) string {
+	t := normalize(text)
+	if t == "" {
+		return ""
+	}
+	topic := ruleTopic(t)
+	if isQuestion(t) {
+		if topic == "" {
+			return TopicOther
+		}
+		return topic
+	}
+	if topic == "" || isStatement(t) {
+		return ""
+	}
+	return topic
+}
+
+// normalize lowercases text, folds full-width ASCII to half-width and trims it.
+func normalize(text string) string {
+	var b strings.Builder
+	for _, r := range text {
+		switch {
+		case r >= '！' && r <= '～' && r != '？':
+			r = r - '！' + '!'
+		case r == '\u3000':
+			r = ' '
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// topicRule is one topic's words (substrings) and patterns.
+type topicRule struct {
+	key   string
+	words []string
+	res   []*regexp.Regexp
+}
+
+var topicRules = []topicRule{
+	{key: TopicAfterSales, words: []string{"运费险", "退货", "退换", "换货", "退款", "能退", "可以退", "包退", "包换", "能换",
+		"可以换吗", "无理由", "售后", "保修", "质保", "客服", "瑕疵", "少发", "漏发", "发错", "差价", "开胶", "坏了", "破了",
+		"return", "exchange", "refund", "warranty"}},
+	{key: TopicShipping, words: []string{"发货", "发吗", "能发", "快递", "物流", "几天到", "多久到", "几天能到", "多久能到",
+		"到了没", "包邮", "顺丰", "韵达", "中通", "圆通", "邮政", "运费", "寄", "预售", "哪里发", "哪发", "什么时候发", "啥时候发",
+		"多久发", "几天发", "还没发", "加急", "ship", "deliver", "arrive"}},
+	{key: TopicStock, words: []string{"还有吗", "还有没有", "还有货", "有货", "现货", "补货", "补一下", "补点", "没货", "无货",
+		"缺货", "断码", "断货", "库存", "还剩", "卖完", "抢完", "没抢到", "抢不到", "没了吗", "没了?", "没了？", "再上", "下架", "还能抢", "还有多少",
+		"还能拍吗", "sold out", "restock", "in stock", "any left", "back in stock"}},
+	{key: TopicDiscount, words: []string{"优惠", "券", "折扣", "打折", "满减", "赠品", "送什么", "礼品", "小礼物", "福利", "秒杀",
+		"活动", "便宜点", "便宜些", "少点", "少一点", "送一", "买二", "买一送", "专属价", "抵扣", "红包", "sale", "coupon",
+		"discount", "promo", "deal"},
+		res: []*regexp.Regexp{regexp.MustCompile(`满\d+减`)}},
+	{key: TopicPrice, words: []string{"多少钱", "价", "几块", "多钱", "多少米", "贵", "咋卖", "怎么卖", "多少💰", "便宜吗",
+		"多少一件", "多少一套", "how much", "price", "cost"}},
+	{key: TopicLink, words: []string{"链接", "几号", "上车", "上架", "小黄车", "购物车第", "车里", "上新", "哪一号", "link"}},
+	{key: TopicHowTo, words: []string{"怎么买", "咋买", "怎么拍", "咋拍", "怎么下单", "在哪买", "哪里买", "哪里拍", "在哪拍", "怎么付",
+		"付款", "付不了", "花呗", "先用后付", "备注", "改地址", "拍错", "拍两", "拍几件", "一单", "限购", "不会拍", "不会下单",
+		"拍哪个", "点哪里", "购物车", "规格", "怎么改", "帮我下单", "合并", "how do i buy", "how to buy", "how to order",
+		"how do i order", "cart", "checkout", "pay with", "paypal"}},
+	{key: TopicSize, words: []string{"尺码", "码数", "码", "尺寸", "身高", "体重", "斤", "偏大", "偏小", "大小", "胸围", "腰围",
+		"臀围", "xl", "衣长", "裤长", "袖长", "多大", "胖", "几岁", "两岁", "size", "lbs", "run small", "run big", "runs small",
+		"runs big", "fit"},
+		res: []*regexp.Regexp{regexp.MustCompile(`\d{3}\s*[/／]\s*\d{2,3}`), regexp.MustCompile(`\d'\s*\d`),
+			regexp.MustCompile(`(^|[^a-z])(x{0,3}s|m|x{0,3}l|\dxl)($|[^a-z])`)}},
+	{key: TopicQuality, words: []string{"质量", "正品", "真货", "假货", "材质", "面料", "料子", "纯棉", "棉", "起球", "掉色",
+		"褪色", "透", "厚", "薄", "缩水", "味道", "异味", "真皮", "含量", "含绒", "凉快", "起皱", "皱", "机洗", "洗", "变形",
+		"做工", "舒服", "扎", "保暖", "弹力", "弹性", "真丝", "质检", "耐穿", "掉毛", "软", "硬", "羽绒", "quality", "cotton",
+		"material", "fabric", "stretch", "see through", "thick", "soft", "warm"}},
+	{key: TopicStyle, words: []string{"颜色", "色", "款", "长袖", "短袖", "高腰", "直筒", "显瘦", "显胖", "显黑", "显白", "宽松",
+		"版型", "拉链", "帽子", "口袋", "图案", "背面", "侧面", "color", "colour", "come in", "black", "white", "pink",
+		"red", "blue", "green", "beige", "style"}},
+	{key: TopicPrice, words: []string{"多少"}}, // "这件大衣多少": a bare 多少 no other rule explains
+}
+
+// ruleTopic returns the first topic whose rule t matches, "" when none.
+func ruleTopic(t string) string {
+	han := hasHan(t)
+	for _, r := range topicRules {
+		for _, w := range r.words {
+			if strings.Contains(t, w) {
+				return r.key
+			}
+		}
+		for i, re := range r.res {
+			if r.key == TopicSize && i == len(r.res)-1 && !han {
+				continue // a lone s/m/l is a size only beside Chinese ("s还是m"), not in "i'm"
+			}
+			if re.MatchString(t) {
+				return r.key
+			}
+		}
+	}
+	return ""
+}
+
+var (
+	questionWords = []string{"?", "？", "吗", "么", "嘛", "呢", "多少", "几", "哪", "啥", "咋", "谁", "如何", "有没有",
+		"能不能", "可不可以", "是不是", "会不会", "还是", "求"}
+	englishQuestion = regexp.MustCompile(`^(what|whats|what's|how|is|are|does|do|can|could|any|which|where|when|will|should|would|who|why)\b`)
+	statementWords  = []string{"已拍", "拍了", "已下单", "下单了", "买了", "已买", "收到", "回购", "很", "挺", "好", "喜欢",
+		"爱了", "太", "杠杠", "不错", "满意", "真的", "已关注", "love", "ordered", "bought", "got it", "cute", "nice"}
+)
+
+// isQuestion reports whether t asks something: a question word, an A不A form (好不好, 透不透), a
+// trailing 没 (到了没), or an English question.
+func isQuestion(t string) bool {
+	for _, w := range questionWords {
+		if strings.Contains(t, w) {
+			return true
+		}
+	}
+	rs := []rune(t)
+	for i := 0; i+2 < len(rs); i++ {
+		if rs[i] == rs[i+2] && (rs[i+1] == '不' || rs[i+1] == '没') && unicode.Is(unicode.Han, rs[i]) {
+			return true
+		}
+	}
+	if strings.HasSuffix(t, "没") || strings.HasSuffix(t, "没有") {
+		return true
+	}
+	return englishQuestion.MatchString(t)
+}
+
+// isStatement reports whether t, having no question marker, reads as a statement or a cheer.
+func isStatement(t string) bool {
+	for _, w := range statementWords {
+		if strings.Contains(t, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func hasHan(t string) bool {
+	for _, r := range t {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
+}
