@@ -72,3 +72,9 @@ func TestPrompterTopic(t *testing.T) {
 		t.Error("PrompterTopic: other, none and unknown keys are not prompter topics; stock is")
 	}
 }
+
+func BenchmarkClassifyComment(b *testing.B) {
+	for i := 0; i < b.N; i++ {
+		ClassifyComment("主播这件23号大衣还有没有黑色的M码呀")
+	}
+}
