@@ -67,6 +67,20 @@ func TestQuestionCorpus(t *testing.T) {
 	}
 }
 
+// TestQuestionHeldoutParses checks only that the held-out file is well formed and large enough:
+// its score is read with `livedesk eval-questions --file testdata/questions_heldout.tsv`, so no
+// test failure ever invites tuning the rules against it.
+func TestQuestionHeldoutParses(t *testing.T) {
+	f, err := os.Open("testdata/questions_heldout.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if held, err := ReadQuestionCorpus(f); err != nil || len(held) < 100 {
+		t.Fatalf("held-out: %d comments, %v; want ≥ 100 well-formed lines", len(held), err)
+	}
+}
+
 func TestPrompterTopic(t *testing.T) {
 	if PrompterTopic(TopicOther) || PrompterTopic("") || PrompterTopic(TopicNone) || !PrompterTopic(TopicStock) {
 		t.Error("PrompterTopic: other, none and unknown keys are not prompter topics; stock is")
