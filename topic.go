@@ -1,16 +1,22 @@
 package livedesk
 
-import "strings"
-
 // Buyer-question topics of live-room comments. A comment is a question of at most one topic;
-// "" means it is not a question.
+// ClassifyComment returns "" when it is not a question (every caller counts only non-empty
+// topics). TopicNone is that "" spelled out where a label is needed: the labelled corpus
+// (testdata/questions.tsv) and `livedesk eval-questions`.
 const (
-	TopicSize     = "size"     // 尺码
-	TopicShipping = "shipping" // 发货
-	TopicPrice    = "price"    // 价格
-	TopicQuality  = "quality"  // 质量
-	TopicDiscount = "discount" // 优惠
-	TopicOther    = "other"    // 其他: a question of none of the topics above
+	TopicSize       = "size"       // 尺码: 多大码, 160/110斤, xl, 偏大吗, 主播身高
+	TopicPrice      = "price"      // 价格: 多少钱, 什么价, 到手价
+	TopicDiscount   = "discount"   // 优惠: 券, 满减, 便宜点, 赠品, 秒杀
+	TopicStock      = "stock"      // 库存: 还有吗, 有货吗, 补货, 没抢到
+	TopicLink       = "link"       // 链接: 几号链接, 上车, 小黄车
+	TopicShipping   = "shipping"   // 发货/物流: 什么时候发, 包邮, 快递, 几天到
+	TopicStyle      = "style"      // 颜色/款式: 黑色有吗, 长款, 显瘦吗
+	TopicQuality    = "quality"    // 质量/材质: 面料, 起球, 透不透, 正品
+	TopicHowTo      = "howto"      // 怎么买: 怎么拍, 备注, 付款, 限购
+	TopicAfterSales = "aftersales" // 售后: 退换, 运费险, 七天无理由
+	TopicOther      = "other"      // 其他: a question of none of the topics above
+	TopicNone       = "none"       // not a question (ClassifyComment returns "", not this)
 )
 
 // Topic is a question topic with its labels.
@@ -20,10 +26,12 @@ type Topic struct {
 	EN  string
 }
 
-// Topics are the question topics in display order.
+// Topics are the question topics in display order (TopicNone is not one).
 var Topics = []Topic{
-	{TopicSize, "尺码", "Size"}, {TopicShipping, "发货", "Shipping"}, {TopicPrice, "价格", "Price"},
-	{TopicQuality, "质量", "Quality"}, {TopicDiscount, "优惠", "Discount"}, {TopicOther, "其他", "Other"},
+	{TopicSize, "尺码", "Size"}, {TopicPrice, "价格", "Price"}, {TopicDiscount, "优惠", "Discount"},
+	{TopicStock, "库存", "Stock"}, {TopicLink, "链接", "Link"}, {TopicShipping, "发货", "Shipping"},
+	{TopicStyle, "款式", "Style"}, {TopicQuality, "质量", "Quality"}, {TopicHowTo, "怎么买", "How to buy"},
+	{TopicAfterSales, "售后", "After-sales"}, {TopicOther, "其他", "Other"},
 }
 
 // TopicLabel returns the label of a question topic in lang ("en", else zh-CN), "" when topic is
@@ -40,39 +48,9 @@ func TopicLabel(topic, lang string) string {
 	return ""
 }
 
-// topicWords are the keywords of each topic, checked in this order (the first match wins, so
-// "优惠价多少" is a discount question, not a price one).
-var topicWords = []struct {
-	key   string
-	words []string
-}{
-	{TopicSize, []string{"尺码", "码数", "多大码", "s码", "m码", "l码", "xl", "身高", "体重", "斤", "偏大", "偏小", "大小", "尺寸", "码"}},
-	{TopicShipping, []string{"发货", "快递", "物流", "几天到", "多久到", "包邮", "运费", "顺丰", "到货", "送到"}},
-	{TopicDiscount, []string{"优惠", "优惠券", "券", "折扣", "打折", "满减", "赠品", "送什么", "活动", "秒杀", "福利", "便宜点"}},
-	{TopicPrice, []string{"价格", "多少钱", "几块", "多钱", "价钱", "贵", "划算", "原价", "多少米"}},
-	{TopicQuality, []string{"质量", "材质", "面料", "正品", "掉色", "起球", "耐用", "做工", "退换", "售后", "保修", "真的假的"}},
-}
-
-// questionMarks make a comment without a topic keyword count as a question (topic other).
-var questionMarks = []string{"?", "？", "吗", "么", "怎么", "多少", "什么", "有没有", "能不能", "可以", "哪", "几"}
-
-// ClassifyComment returns the buyer-question topic of a comment, or "" when it is not a
-// question. The control room, the prompter and the report all classify with it, so they agree.
-// A comment naming a topic keyword counts as a question of that topic even without a question
-// mark ("S码" is how buyers ask); otherwise a question marker makes it "other".
-func ClassifyComment(text string) string {
-	t := strings.ToLower(text)
-	for _, tw := range topicWords {
-		for _, w := range tw.words {
-			if strings.Contains(t, w) {
-				return tw.key
-			}
-		}
-	}
-	for _, m := range questionMarks {
-		if strings.Contains(t, m) {
-			return TopicOther
-		}
-	}
-	return ""
+// PrompterTopic reports whether the prompter shows topic as a buyer question the anchor can
+// answer: every topic but TopicOther, which tells the anchor nothing (the control room still
+// lists it).
+func PrompterTopic(topic string) bool {
+	return topic != TopicOther && TopicLabel(topic, "zh") != ""
 }

@@ -215,6 +215,9 @@ func TestActionsAnswerTopic(t *testing.T) {
 	if _, err := a.AnswerTopic(ctx, "s1", "r1", "nope", "anchor"); livedesk.ErrorCode(err) != livedesk.EINVALID {
 		t.Fatalf("unknown topic: %v", err)
 	}
+	if _, err := a.AnswerTopic(ctx, "s1", "r1", livedesk.TopicOther, "anchor"); livedesk.ErrorCode(err) != livedesk.EINVALID {
+		t.Fatalf("other is not on the prompter, so not answerable: %v", err)
+	}
 	st, err := a.AnswerTopic(ctx, "s1", "r1", livedesk.TopicSize, "anchor")
 	if err != nil || st.Answered[livedesk.TopicSize] == 0 || st.Cue != nil {
 		t.Fatalf("answered: %v %+v", err, st)

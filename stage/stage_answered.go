@@ -13,13 +13,13 @@ import (
 // AnsweredTextPrefix starts the text of a topic-answered event.
 const AnsweredTextPrefix = "已回答："
 
-// AnswerTopic marks the buyer question topic answered now in room (the anchor's "answered" tap
+// AnswerTopic marks the buyer question topic (a livedesk.PrompterTopic) answered now in room (the anchor's "answered" tap
 // on the prompter): the prompter then counts only the topic's questions after this moment. It
 // is recorded as a cue event with Extra {"answered":"<topic>"} (so the report can show it) and
 // stored with the stage, so it survives a restart and reaches every screen.
 func (a *Actions) AnswerTopic(ctx context.Context, shop, room, topic, by string) (Stage, error) {
 	label := livedesk.TopicLabel(topic, "zh")
-	if label == "" {
+	if !livedesk.PrompterTopic(topic) { // "other" is never on the prompter, so never answered there
 		return Stage{}, invalid("topic", "unknown question topic", "未知的提问类别")
 	}
 	return a.change(ctx, shop, room, func(st *Stage, now time.Time) (*ingest.Event, error) {

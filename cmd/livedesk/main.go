@@ -30,17 +30,18 @@ type command struct {
 // function, not a package variable, because the commands' usage texts list the commands.
 func commands() map[string]command {
 	return map[string]command{
-		"bench":        {summary: "measure ingest throughput on private ClickHouse/Redis and compare with a native insert", run: runBench},
-		"bench-live":   {summary: "measure event → websocket latency under load and fan-out latency to many websocket clients", run: runBenchLive},
-		"bench-report": {summary: "time the post-stream report of a generated 3-hour, 10-million-event session on a private ClickHouse", run: runBenchReport},
-		"dev":          {summary: "make run: private ClickHouse + Redis under .data/, the server and a simulated stream", run: runDev},
-		"healthcheck":  {summary: "exit 0 when a server answers /readyz (for container health checks)", run: runHealthcheck},
-		"key":          {summary: "API keys: key create --shop S --name N [--scope S] | key list [--shop S] | key revoke --shop S PREFIX", run: runKey},
-		"migrate":      {summary: "apply the ClickHouse schema (serve also does this at start)", run: runMigrate},
-		"replay":       {summary: "post recorded events (NDJSON, or the Taobao behaviour CSV) with their time compressed", run: runReplay},
-		"serve":        {summary: "run the server (ingest API, live engine, pages, jobs)", run: runServe},
-		"user":         {summary: "logins: user add --shop S --user U --role R (password on stdin) | user list [--shop S] | user disable --shop S --user U", run: runUser},
-		"simulate":     {summary: "post a simulated live stream to a server through the ingest API", run: runSimulate},
+		"bench":          {summary: "measure ingest throughput on private ClickHouse/Redis and compare with a native insert", run: runBench},
+		"bench-live":     {summary: "measure event → websocket latency under load and fan-out latency to many websocket clients", run: runBenchLive},
+		"bench-report":   {summary: "time the post-stream report of a generated 3-hour, 10-million-event session on a private ClickHouse", run: runBenchReport},
+		"dev":            {summary: "make run: private ClickHouse + Redis under .data/, the server and a simulated stream", run: runDev},
+		"eval-questions": {summary: "precision and recall of the buyer-question classifier per topic on a labelled corpus (default testdata/questions.tsv)", run: runEvalQuestions},
+		"healthcheck":    {summary: "exit 0 when a server answers /readyz (for container health checks)", run: runHealthcheck},
+		"key":            {summary: "API keys: key create --shop S --name N [--scope S] | key list [--shop S] | key revoke --shop S PREFIX", run: runKey},
+		"migrate":        {summary: "apply the ClickHouse schema (serve also does this at start)", run: runMigrate},
+		"replay":         {summary: "post recorded events (NDJSON, or the Taobao behaviour CSV) with their time compressed", run: runReplay},
+		"serve":          {summary: "run the server (ingest API, live engine, pages, jobs)", run: runServe},
+		"user":           {summary: "logins: user add --shop S --user U --role R (password on stdin) | user list [--shop S] | user disable --shop S --user U", run: runUser},
+		"simulate":       {summary: "post a simulated live stream to a server through the ingest API", run: runSimulate},
 	}
 }
 

@@ -140,10 +140,17 @@
     return { n: n, example: example };
   }
 
+  // A topic the prompter shows: "other" (a question of no known topic) tells the anchor nothing
+  // to answer, so only the control room lists it (livedesk.PrompterTopic; the server refuses to
+  // mark it answered).
+  function shownTopic(topic) { return topic !== "other"; }
+
+  function topicLabel(q) { return t.has("prompter.topic." + q.topic) ? t("prompter.topic." + q.topic) : q.label; }
+
   function renderQuestions() {
-    var qs = ((tickData && tickData.questions) || []).map(function (q) {
+    var qs = ((tickData && tickData.questions) || []).filter(function (q) { return shownTopic(q.topic); }).map(function (q) {
       var u = unanswered(q);
-      return { topic: q.topic, label: q.label, n: u.n, count: q.count, example: u.example };
+      return { topic: q.topic, label: topicLabel(q), n: u.n, count: q.count, example: u.example };
     }).filter(function (q) { return q.n > 0; });
     qs.sort(function (a, b) { return b.n - a.n || b.count - a.count; });
     qs = qs.slice(0, 3);
