@@ -60,12 +60,12 @@ func TestPrompterAnswered(t *testing.T) {
 	}
 
 	// A new question on the topic → it comes back, counting only the question after T.
-	postComments(time.Now(), []string{"q6"}, []string{"<b>XL码</b>还有吗"})
+	postComments(time.Now(), []string{"q6"}, []string{"<b>XL码</b>有吗"})
 	pr.waitJS(`!!document.querySelector('`+size+`')`, 10*time.Second)
 	if got := pr.text(size + " .q-count"); got != "×1" {
 		t.Fatalf("size count after the new question %q, want ×1", got)
 	}
-	if got := pr.text(size + " .q-example"); got != "“<b>XL码</b>还有吗”" {
+	if got := pr.text(size + " .q-example"); got != "“<b>XL码</b>有吗”" {
 		t.Fatalf("size example %q", got)
 	}
 	pr.noJSErrors()
