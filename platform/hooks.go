@@ -153,3 +153,8 @@ func (h *Hooks) store(ctx context.Context, shop, platform string, msgs []Message
 	}
 	return nil
 }
+
+// HookURL is the URL a shop registers with the platform: base + /hooks/<platform>/<shop>.
+func HookURL(base, platform, shop string) string {
+	return strings.TrimRight(base, "/") + "/hooks/" + platform + "/" + shop
+}
