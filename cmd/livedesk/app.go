@@ -59,8 +59,6 @@ type Main struct {
 	Enricher     *platform.Enricher     // order-detail enrichment worker
 	Started      time.Time
 
-	enricherHook func(*platform.Enricher) // tests: tune the worker before it starts
-
 	ln      net.Listener
 	closers []func() // run in reverse order by Close, after the HTTP server stops
 	served  chan error

@@ -134,9 +134,6 @@ func (m *Main) openPlatform(ctx context.Context) error {
 	m.Integrations = platform.NewIntegrations(m.CH, sealer)
 	stats := &platform.Stats{Redis: m.Redis}
 	m.Enricher = &platform.Enricher{Integrations: m.Integrations, Events: m.Ingest, Redis: m.Redis, Stats: stats, Log: m.Log}
-	if m.enricherHook != nil {
-		m.enricherHook(m.Enricher)
-	}
 	m.Hooks = &platform.Hooks{Integrations: m.Integrations, Events: m.Ingest, Stats: stats, Enricher: m.Enricher, Log: m.Log}
 	m.Hooks.Register(m.App)
 	m.onClose(goRun(m.Enricher.Run))
