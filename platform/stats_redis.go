@@ -146,3 +146,9 @@ func (s Summary) CountOf(kind string, ignored bool) int64 {
 	}
 	return 0
 }
+
+// Admin is what the Integrations page uses: the store and the stats together.
+type Admin struct {
+	*Integrations
+	*Stats
+}

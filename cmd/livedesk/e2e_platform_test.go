@@ -8,10 +8,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/livedesk/livedesk/account"
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/platform"
 	"github.com/livedesk/livedesk/schema/localdb/localtest"
@@ -270,5 +272,54 @@ func TestIntegrationCommand(t *testing.T) {
 	}
 	if code, out, _ := runCmd("", "list"); code != 0 || strings.Contains(out, "app-123") {
 		t.Fatalf("list after remove: %q", out)
+	}
+}
+
+// The Integrations page: admins only, CSRF on its forms, the secret never shown back, the push
+// URL, counts and errors per platform; a refused field names itself.
+func TestIntegrationsPage(t *testing.T) {
+	s := startServer(t, func(c *Config) { c.BaseURL = "https://desk.example.com" })
+	s.addUser("shopA", "boss", account.RoleAdmin, "boss-password-1")
+	s.addUser("shopA", "op", account.RoleOperator, "op-password-1")
+	op := newWebClient(t, s.URL())
+	op.login("shopA", "op", "op-password-1")
+	if code, _, _ := op.get("/integrations"); code != http.StatusForbidden {
+		t.Fatalf("operator: %d", code)
+	}
+	w := newWebClient(t, s.URL())
+	w.login("shopA", "boss", "boss-password-1")
+	code, _, body := w.get("/integrations")
+	if code != 200 || !strings.Contains(body, "https://desk.example.com/hooks/doudian/shopA") || !strings.Contains(body, "https://desk.example.com/hooks/tiktok/shopA") {
+		t.Fatalf("page: %d %.500s", code, body)
+	}
+	form := url.Values{"app_key": {"app-123"}, "app_secret": {"page-secret-9"}, "api_url": {""}}
+	if code, _, _ := w.postForm("/integrations/doudian", form); code != http.StatusForbidden {
+		t.Fatalf("save without csrf: %d", code)
+	}
+	form.Set("_csrf", w.csrf("/integrations"))
+	if code, loc, body := w.postForm("/integrations/doudian", form); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/integrations?saved=doudian") {
+		t.Fatalf("save: %d %q %.300s", code, loc, body)
+	}
+	// A push signed with the page's secret is accepted and shows up.
+	push := []byte(`[{"tag":"0","msg_id":"0","data":"2020-09-10T16:27:56.52842897+08:00"},{"tag":"104","msg_id":"9","data":"{\"p_id\":1}"}]`)
+	if code, _ := s.hook("doudian", "shopA", push, "app-id", "app-123", "event-sign", platform.DoudianSign("app-123", "page-secret-9", push)); code != 200 {
+		t.Fatalf("push: %d", code)
+	}
+	_, _ = s.hook("doudian", "shopA", push, "app-id", "app-123", "event-sign", "bad")
+	_, _, body = w.get("/integrations")
+	if strings.Contains(body, "page-secret-9") || !strings.Contains(body, "app-123") || !strings.Contains(body, "signature rejected") ||
+		!strings.Contains(body, "104") {
+		t.Fatalf("page after save: %.3000s", body)
+	}
+	form.Set("api_url", "ftp://nope")
+	if code, _, body := w.postForm("/integrations/tiktok", form); code != http.StatusBadRequest || !strings.Contains(body, "API 地址") {
+		t.Fatalf("bad url: %d %.300s", code, body)
+	}
+	rm := url.Values{"_csrf": {form.Get("_csrf")}}
+	if code, loc, _ := w.postForm("/integrations/doudian/remove", rm); code != http.StatusSeeOther || !strings.Contains(loc, "removed=doudian") {
+		t.Fatalf("remove: %d %q", code, loc)
+	}
+	if code, _ := s.hook("doudian", "shopA", push, "app-id", "app-123", "event-sign", platform.DoudianSign("app-123", "page-secret-9", push)); code != 401 {
+		t.Fatalf("push after remove: %d", code)
 	}
 }

@@ -186,6 +186,7 @@ func (m *Main) openViews(ctx context.Context) error {
 		Log:           m.Log,
 		Location:      m.Config.Location,
 		SecureCookies: m.Config.SecureCookies,
+		Integrations:  &platform.Admin{Integrations: m.Integrations, Stats: m.Hooks.Stats},
 		BaseURL:       m.Config.BaseURL,
 		Secret:        secret,
 	}
