@@ -19,7 +19,7 @@ import (
 // Enricher attaches what pushes lack (products, quantities, per-item amounts, the live room) to
 // paid orders, through the platforms' order-detail APIs, off the push's path. Each paid order is
 // queued once (a Redis sorted set scored by the next attempt); a worker on every instance claims
-// due entries (ZREM decides who won), calls the API at most once per MinGap, and on failure
+// due entries with a lease (a script decides who won; a dead worker's claim comes due again), calls the API at most once per MinGap, and on failure
 // re-queues the order with exponential backoff and records the error; after MaxAttempts the
 // order is marked unenriched (its push events stay stored and counted). Results are cached, so
 // an order is fetched once even when pushed again.
@@ -44,6 +44,17 @@ type Enricher struct {
 	MaxAttempts int           // default 8
 	Now         func() time.Time
 }
+
+// claimScript moves a due entry's score to the end of its lease: 1 when this caller claimed it.
+var claimScript = redis.NewScript(`
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not s or tonumber(s) > tonumber(ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+return 1`)
+
+// claimLease is how long a claimed order stays invisible to other workers: longer than one
+// API call with its timeout.
+const claimLease = 2 * time.Minute
 
 const (
 	enrichQueue    = "ld:platform:enrich"          // zset: job → next attempt (unix ms)
@@ -134,7 +145,10 @@ func (e *Enricher) round(ctx context.Context) {
 			return
 		}
 		for _, member := range due {
-			won, err := e.Redis.ZRem(ctx, enrichQueue, member).Result()
+			// Claim with a lease: the entry stays queued, due again after claimLease, so an
+			// instance dying mid-call loses nothing; only one instance wins the claim.
+			won, err := claimScript.Run(ctx, e.Redis, []string{enrichQueue}, member,
+				e.now().UnixMilli(), e.now().Add(claimLease).UnixMilli()).Int()
 			if err != nil || won == 0 {
 				continue // another instance took it
 			}
@@ -156,7 +170,9 @@ func (e *Enricher) round(ctx context.Context) {
 func (e *Enricher) work(ctx context.Context, j enrichJob, member string) {
 	err := e.Enrich(ctx, j)
 	if err == nil {
-		e.Redis.HDel(context.WithoutCancel(ctx), enrichAttempts, member)
+		bctx := context.WithoutCancel(ctx)
+		e.Redis.ZRem(bctx, enrichQueue, member)
+		e.Redis.HDel(bctx, enrichAttempts, member)
 		return
 	}
 	if ctx.Err() != nil { // shutting down: put it back as it was
@@ -171,6 +187,7 @@ func (e *Enricher) work(ctx context.Context, j enrichJob, member string) {
 	}
 	now := e.now()
 	if int(n) >= max {
+		e.Redis.ZRem(bctx, enrichQueue, member)
 		e.Redis.HDel(bctx, enrichAttempts, member)
 		e.Redis.SAdd(bctx, unenrichedKey(j.Shop, j.Platform), j.Order)
 		e.Stats.Failed(bctx, j.Shop, j.Platform, fmt.Sprintf("order %s: enrichment gave up after %d attempts: %v", j.Order, n, err), now)

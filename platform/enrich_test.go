@@ -256,3 +256,30 @@ func TestEnrichGivesUp(t *testing.T) {
 		t.Fatalf("calls %d, want MaxAttempts=3", api.calls.Load())
 	}
 }
+
+// An order claimed by a worker that died mid-call comes due again once the lease ends.
+func TestEnrichClaimLease(t *testing.T) {
+	api := &fakeAPI{secret: "secret-456"}
+	e, rec, _ := newEnricher(t, api)
+	ctx := context.Background()
+	now := time.Now()
+	e.Now = func() time.Time { return now }
+	_ = e.Enqueue(ctx, "shop1", Doudian, "44", now)
+	member := enrichJob{Shop: "shop1", Platform: Doudian, Order: "44", PaidAt: now}.member()
+	// The claim made by the worker that then died.
+	if won, err := claimScript.Run(ctx, e.Redis, []string{enrichQueue}, member, now.UnixMilli(), now.Add(claimLease).UnixMilli()).Int(); err != nil || won != 1 {
+		t.Fatalf("claim: %d %v", won, err)
+	}
+	e.round(ctx)
+	if api.calls.Load() != 0 {
+		t.Fatal("a claimed order was taken again inside its lease")
+	}
+	now = now.Add(claimLease + time.Second)
+	e.round(ctx)
+	if _, ok := rec.get("dd:44:item:4881995531871913483:paid"); !ok {
+		t.Fatal("not retried after the lease")
+	}
+	if n, _ := e.Redis.ZCard(ctx, enrichQueue).Result(); n != 0 {
+		t.Fatalf("queue not emptied: %d", n)
+	}
+}

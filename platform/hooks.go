@@ -45,12 +45,18 @@ func (h *Hooks) now() time.Time {
 	return time.Now()
 }
 
+// MaxPush is the largest push body accepted (the platforms send a few records at a time).
+const MaxPush = 1 << 20
+
 var doudianOK = fiber.Map{"code": 0, "msg": "success"}
 
 // doudian handles a 抖店 message push.
 func (h *Hooks) doudian(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	shop := strings.Clone(c.Params("shop"))
+	if len(c.Body()) > MaxPush {
+		return c.Status(fiber.StatusRequestEntityTooLarge).JSON(fiber.Map{"code": 1, "msg": "body larger than 1 MiB"})
+	}
 	body := append([]byte(nil), c.Body()...)
 	in, status, err := h.integration(ctx, shop, Doudian)
 	if err != nil {
@@ -73,7 +79,7 @@ func (h *Hooks) doudian(c *fiber.Ctx) error {
 			ids[i] = m.Events[0].ID
 		}
 	}
-	if err := h.store(ctx, shop, Doudian, msgs, ids, now); err != nil {
+	if err := h.store(ctx, in, msgs, ids, now); err != nil {
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"code": 1, "msg": "storage unavailable, retry later"})
 	}
 	return c.JSON(doudianOK)
@@ -83,6 +89,9 @@ func (h *Hooks) doudian(c *fiber.Ctx) error {
 func (h *Hooks) tiktok(c *fiber.Ctx) error {
 	ctx := c.UserContext()
 	shop := strings.Clone(c.Params("shop"))
+	if len(c.Body()) > MaxPush {
+		return c.Status(fiber.StatusRequestEntityTooLarge).JSON(fiber.Map{"error": "body larger than 1 MiB"})
+	}
 	body := append([]byte(nil), c.Body()...)
 	in, status, err := h.integration(ctx, shop, TikTok)
 	if err != nil {
@@ -98,7 +107,7 @@ func (h *Hooks) tiktok(c *fiber.Ctx) error {
 		h.Stats.Failed(ctx, shop, TikTok, err.Error(), now)
 		return c.Status(fiber.StatusBadRequest).JSON(fiber.Map{"error": err.Error()})
 	}
-	if err := h.store(ctx, shop, TikTok, []Message{m}, []string{m.ID}, now); err != nil {
+	if err := h.store(ctx, in, []Message{m}, []string{m.ID}, now); err != nil {
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"error": "storage unavailable, retry later"})
 	}
 	return c.SendStatus(fiber.StatusOK)
@@ -124,7 +133,8 @@ func (h *Hooks) integration(ctx context.Context, shop, platform string) (Integra
 // store persists the messages' events (one ingest round), then counts them and queues their
 // enrichment. Counting and queueing failures are logged, never fail the push: the events are
 // durable and the sweep re-queues unenriched paid orders.
-func (h *Hooks) store(ctx context.Context, shop, platform string, msgs []Message, ids []string, now time.Time) error {
+func (h *Hooks) store(ctx context.Context, in Integration, msgs []Message, ids []string, now time.Time) error {
+	shop, platform := in.Shop, in.Platform
 	var events []ingest.Event
 	for _, m := range msgs {
 		events = append(events, m.Events...)
@@ -145,7 +155,7 @@ func (h *Hooks) store(ctx context.Context, shop, platform string, msgs []Message
 		if err := h.Stats.Received(ctx, shop, platform, ids[i], m, now); err != nil {
 			h.Log.Warn("platform: count push", "err", err, "shop", shop)
 		}
-		if m.Enrich != "" && h.Enricher != nil {
+		if m.Enrich != "" && h.Enricher != nil && in.APIURL != "" { // no API URL: stored, not enriched
 			if err := h.Enricher.Enqueue(ctx, shop, platform, m.Enrich, m.Events[0].TS); err != nil {
 				h.Log.Warn("platform: queue enrichment", "err", err, "shop", shop, "order", m.Enrich)
 			}

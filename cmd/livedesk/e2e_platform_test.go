@@ -218,6 +218,9 @@ func TestTikTokWebhookEndToEnd(t *testing.T) {
 	if code, _ := a.hook("tiktok", "shop1", []byte(bodies[0]), "Authorization", strings.Repeat("a", 64)); code != 401 {
 		t.Fatalf("bad signature: %d", code)
 	}
+	if code, _ := send(`{"type":1,"pad":"` + strings.Repeat("x", platform.MaxPush) + `"}`); code != http.StatusRequestEntityTooLarge {
+		t.Fatalf("oversized: %d", code)
+	}
 	bad := `{"type":12,"tts_notification_id":"n7","shop_id":"1","timestamp":1,"data":{"order_id":"1","create_time": 1627587600 "update_time":1}}`
 	if code, out := send(bad); code != 400 || !strings.Contains(out, "body") {
 		t.Fatalf("malformed: %d %s", code, out)
