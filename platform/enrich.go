@@ -251,7 +251,42 @@ func (e *Enricher) Enrich(ctx context.Context, j enrichJob) error {
 			return fmt.Errorf("store enriched events: %w", err)
 		}
 	}
-	return e.Redis.Set(ctx, enrichedKey(j.Shop, j.Platform, j.Order), len(events), enrichCacheTTL).Err()
+	// The cache remembers the order's live room, so its later refunds land in the same room.
+	room := ""
+	for _, ev := range events {
+		if ev.Room != "" {
+			room = ev.Room
+			break
+		}
+	}
+	return e.Redis.Set(ctx, enrichedKey(j.Shop, j.Platform, j.Order), "room:"+room, enrichCacheTTL).Err()
+}
+
+// Rooms fills the live room of refund events whose order was enriched (pushes carry no room),
+// so the room's refund figures include them. Orders not enriched keep no room.
+func (e *Enricher) Rooms(ctx context.Context, platform string, events []ingest.Event) {
+	var idx []int
+	var keys []string
+	for i, ev := range events {
+		if ev.Type == ingest.TypeOrder && ev.Room == "" && (ev.Status == ingest.StatusRefundRequested ||
+			ev.Status == ingest.StatusRefunded || ev.Status == ingest.StatusRefundRejected) {
+			idx = append(idx, i)
+			keys = append(keys, enrichedKey(ev.Shop, platform, ev.Order))
+		}
+	}
+	if len(keys) == 0 {
+		return
+	}
+	vals, err := e.Redis.MGet(ctx, keys...).Result()
+	if err != nil {
+		e.Log.Warn("platform: read enriched rooms", "err", err)
+		return
+	}
+	for k, v := range vals {
+		if s, ok := v.(string); ok {
+			events[idx[k]].Room = strings.TrimPrefix(s, "room:")
+		}
+	}
 }
 
 // Unenriched returns the orders of shop on platform whose enrichment gave up.

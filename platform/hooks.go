@@ -140,6 +140,9 @@ func (h *Hooks) store(ctx context.Context, in Integration, msgs []Message, ids [
 		events = append(events, m.Events...)
 	}
 	if len(events) > 0 {
+		if h.Enricher != nil {
+			h.Enricher.Rooms(ctx, platform, events)
+		}
 		res, err := h.Events.Submit(ctx, events)
 		if err != nil {
 			h.Log.Error("platform: store push", "err", err, "shop", shop, "platform", platform)

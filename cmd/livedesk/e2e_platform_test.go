@@ -170,6 +170,15 @@ func TestDoudianPushEndToEnd(t *testing.T) {
 	if s := snapshotOf(t, a.Engine, "shop1", "r1"); s.SessionTotals.GMV != 1990 {
 		t.Fatalf("GMV after replay %d", s.SessionTotals.GMV)
 	}
+	// A refund of the enriched order lands in its live room.
+	refund := ddPush([3]string{`"206"`, "m9", fmt.Sprintf(`{"p_id":%s,"s_id":%s,"shop_id":1,"aftersale_id":"a1","aftersale_status":12,"aftersale_type":1,"refund_amount":490,"refund_post_amount":0,"reason_code":15,"success_time":%d}`, order, order, time.Now().Unix())})
+	if code, _ := a.hook("doudian", "shop1", refund, sign(refund)...); code != 200 {
+		t.Fatalf("refund: %d", code)
+	}
+	s = waitSnap(t, a.Engine, func(s live.Snapshot) bool { return s.SessionTotals.RefundFen == 490 })
+	if s.SessionTotals.Refunds != 1 || s.SessionTotals.GMV != 1990 {
+		t.Fatalf("after refund: %+v", s.SessionTotals)
+	}
 }
 
 func waitSnap(t *testing.T, e *live.Engine, ok func(live.Snapshot) bool) live.Snapshot {
