@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -56,6 +57,14 @@ func TikTokAPISign(secret, path string, query url.Values, body []byte) string {
 func call(client *http.Client, req *http.Request, out any) error {
 	res, err := client.Do(req)
 	if err != nil {
+		// Not the *url.Error's text: its URL carries the app key and the call's signature.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			if ue.Timeout() {
+				return fmt.Errorf("order detail: no answer within the timeout: %w", ue.Err)
+			}
+			return fmt.Errorf("order detail: request failed: %w", ue.Err)
+		}
 		return fmt.Errorf("order detail: %w", err)
 	}
 	defer res.Body.Close()

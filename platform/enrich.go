@@ -190,7 +190,7 @@ func (e *Enricher) work(ctx context.Context, j enrichJob, member string) {
 		e.Redis.ZRem(bctx, enrichQueue, member)
 		e.Redis.HDel(bctx, enrichAttempts, member)
 		e.Redis.SAdd(bctx, unenrichedKey(j.Shop, j.Platform), j.Order)
-		e.Stats.Failed(bctx, j.Shop, j.Platform, fmt.Sprintf("order %s: enrichment gave up after %d attempts: %v", j.Order, n, err), now)
+		e.Stats.Failed(bctx, j.Shop, j.Platform, fmt.Sprintf("order %s: enrichment gave up after %d attempts: %s", j.Order, n, shown(err)), now)
 		e.Log.Warn("platform: enrichment gave up", "shop", j.Shop, "platform", j.Platform, "order", j.Order, "err", err)
 		return
 	}
@@ -208,9 +208,27 @@ func (e *Enricher) work(ctx context.Context, j enrichJob, member string) {
 		delay = rl.after
 	}
 	e.Redis.ZAdd(bctx, enrichQueue, redis.Z{Score: float64(now.Add(delay).UnixMilli()), Member: member})
-	e.Stats.Failed(bctx, j.Shop, j.Platform, fmt.Sprintf("order %s: enrichment attempt %d failed, retry in %s: %v", j.Order, n, delay.Round(time.Second), err), now)
+	e.Stats.Failed(bctx, j.Shop, j.Platform, fmt.Sprintf("order %s: enrichment attempt %d failed, retry in %s: %s", j.Order, n, delay.Round(time.Second), shown(err)), now)
 	e.Log.Info("platform: enrichment failed, retrying", "shop", j.Shop, "platform", j.Platform, "order", j.Order, "attempt", n, "err", err)
 }
+
+// shown is what the Integrations page may say about an enrichment error: the platform's side
+// (its answer, a timeout, a 429) or the setup; an internal failure (storage, Redis) is only
+// named, its details stay in the log.
+func shown(err error) string {
+	var rl *rateLimited
+	msg := err.Error()
+	switch {
+	case errors.As(err, &rl), strings.HasPrefix(msg, "order detail:"), msg == errIntegrationRemoved.Error(), msg == errNoAPIURL.Error():
+		return msg
+	}
+	return "internal error (details in the server log)"
+}
+
+var (
+	errIntegrationRemoved = errors.New("integration removed")
+	errNoAPIURL           = errors.New("no API URL configured (integration set --api-url)")
+)
 
 // rateLimited is a 429 answer.
 type rateLimited struct{ after time.Duration }
@@ -225,10 +243,10 @@ func (e *Enricher) Enrich(ctx context.Context, j enrichJob) error {
 		return err
 	}
 	if !ok {
-		return errors.New("integration removed")
+		return errIntegrationRemoved
 	}
 	if in.APIURL == "" {
-		return errors.New("no API URL configured (integration set --api-url)")
+		return errNoAPIURL
 	}
 	client := e.Client
 	if client == nil {

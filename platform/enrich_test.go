@@ -199,7 +199,8 @@ func TestEnrichTikTok(t *testing.T) {
 // Timeouts, 429 and a refused signature: the order stays stored (the recorder has nothing yet),
 // the error is recorded, and the order is retried with backoff until it works or gives up.
 func TestEnrichFailuresRetry(t *testing.T) {
-	for _, mode := range []string{"slow", "429", "badsign"} {
+	for mode, says := range map[string]string{"slow": "no answer within the timeout", "429": "rate limited by the platform (429)",
+		"badsign": "platform answered code 30002"} {
 		t.Run(mode, func(t *testing.T) {
 			api := &fakeAPI{secret: "secret-456"}
 			api.mode.Store(mode)
@@ -213,7 +214,8 @@ func TestEnrichFailuresRetry(t *testing.T) {
 				t.Fatal("events from a failed enrichment")
 			}
 			sum, _ := e.Stats.Summary(ctx, "shop1", Doudian)
-			if len(sum.Errors) != 1 || !strings.Contains(sum.Errors[0].Error, "order 42: enrichment attempt 1 failed") {
+			if len(sum.Errors) != 1 || !strings.Contains(sum.Errors[0].Error, "order 42: enrichment attempt 1 failed") ||
+				!strings.Contains(sum.Errors[0].Error, says) || strings.Contains(sum.Errors[0].Error, "sign=") {
 				t.Fatalf("errors: %+v", sum.Errors)
 			}
 			if n, _ := e.Redis.ZCard(ctx, enrichQueue).Result(); n != 1 {
