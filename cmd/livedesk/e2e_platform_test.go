@@ -335,3 +335,69 @@ func TestIntegrationsPage(t *testing.T) {
 		t.Fatalf("push after remove: %d", code)
 	}
 }
+
+// One signed push with every mapped 抖店 tag (the documented data objects) and unknown tags
+// between them: each mapped tag is stored once with its status, the unknown ones are counted as
+// ignored, and a record that cannot be mapped is reported while its neighbours are kept.
+func TestDoudianEveryTag(t *testing.T) {
+	a := startServer(t)
+	ctx := context.Background()
+	if err := a.Integrations.Put(ctx, platform.Integration{Shop: "shop1", Platform: platform.Doudian, AppKey: "app-123", Secret: "secret-456"}); err != nil {
+		t.Fatal(err)
+	}
+	const o = "4881995531871913482"
+	ts := time.Now().Unix()
+	recs := [][3]string{
+		{`"100"`, "1", fmt.Sprintf(`{"p_id":%s,"s_ids":[%s],"shop_id":1,"order_status":1,"order_type":0,"create_time":%d,"biz":2}`, o, o, ts)},
+		{`"101"`, "2", fmt.Sprintf(`{"pay_amount":1990,"s_ids":[%s],"order_status":2,"order_type":0,"pay_time":%d,"p_id":%s,"shop_id":1,"pay_type":1,"biz":2}`, o, ts, o)},
+		{`"110"`, "3", fmt.Sprintf(`{"p_id":%s}`, o)},
+		{`"102"`, "4", fmt.Sprintf(`{"biz":2,"logistics_msg":{"express_company_id":"7","logistics_code":"SF1"},"order_status":3,"order_type":0,"p_id":%s,"receiver_msg":{"addr":"a","name":"n","tel":"t"},"s_ids":[%s],"shop_id":1,"update_time":%d}`, o, o, ts)},
+		{`"108"`, "5", fmt.Sprintf(`{"p_id":%s,"s_ids":[%s],"update_time":%d}`, o, o, ts+1)},
+		{`"103"`, "6", fmt.Sprintf(`{"biz":2,"complete_time":%d,"order_status":5,"order_type":0,"p_id":%s,"s_ids":[%s],"shop_id":1}`, ts, o, o)},
+		{`"104"`, "7", fmt.Sprintf(`{"p_id":%s}`, o)},
+		{`"106"`, "8", fmt.Sprintf(`{"biz":2,"cancel_reason":"不想要了","cancel_time":%d,"order_status":4,"order_type":0,"p_id":%s,"s_ids":[%s],"shop_id":1}`, ts, o, o)},
+		{`"109"`, "9", fmt.Sprintf(`{"p_id":%s,"total_amount":2990,"post_amount":0,"update_time":%d}`, o, ts)},
+		{`"200"`, "10", fmt.Sprintf(`{"refund_amount":8900,"refund_voucher_num":0,"shop_id":1,"aftersale_id":7000893114000949517,"aftersale_status":6,"aftersale_type":1,"apply_time":%d,"s_id":%s,"p_id":%s,"refund_post_amount":0,"reason_code":15,"update_time":"2022-09-02T10:27:50+08:00"}`, ts, o, o)},
+		{`"201"`, "11", fmt.Sprintf(`{"p_id":%s,"aftersale_id":"7"}`, o)},
+		{`"204"`, "12", fmt.Sprintf(`{"p_id":%s,"aftersale_id":"7000893114000949517","refuse_time":%d}`, o, ts)},
+		{`"205"`, "13", fmt.Sprintf(`{"p_id":%s,"aftersale_id":"7000893114000949518","refuse_time":%d}`, o, ts)},
+		{`"206"`, "14", fmt.Sprintf(`{"p_id":%s,"s_id":%s,"shop_id":95250,"aftersale_id":"7000893114000949519","aftersale_status":12,"aftersale_type":1,"refund_amount":13200,"refund_post_amount":0,"reason_code":15,"success_time":%d,"refund_voucher_num":0}`, o, o, ts)},
+		{`"207"`, "15", fmt.Sprintf(`{"p_id":%s,"aftersale_id":"7000893114000949520","close_time":%d}`, o, ts)},
+		{`"101"`, "16", `{"pay_amount":"abc","p_id":1}`}, // cannot be mapped: reported, skipped
+	}
+	push := ddPush(recs...)
+	code, body := a.hook("doudian", "shop1", push, "app-id", "app-123", "event-sign", strings.ToUpper(platform.DoudianSign("app-123", "secret-456", push)))
+	if code != 200 || body != `{"code":0,"msg":"success"}` {
+		t.Fatalf("push: %d %s", code, body)
+	}
+	want := map[string]string{"100": "created", "101": "paid", "102": "shipped", "108": "shipped", "103": "delivered",
+		"106": "cancelled", "109": "created", "200": "refund_requested", "204": "refund_rejected", "205": "refund_rejected",
+		"206": "refunded", "207": "refund_rejected"}
+	for tag, st := range want {
+		if n := a.count("SELECT count() FROM events WHERE shop = 'shop1' AND order_id = ? AND status = ? AND id LIKE ?", o, st, "dd:"+o+":"+tag+":%"); n != 1 {
+			t.Errorf("tag %s: %d events with status %s", tag, n, st)
+		}
+	}
+	if n := a.count("SELECT count() FROM events WHERE shop = 'shop1'"); n != uint64(len(want)) {
+		t.Fatalf("%d events stored, want %d", n, len(want))
+	}
+	for q, n := range map[string]uint64{
+		"SELECT count() FROM events WHERE id LIKE 'dd:%:200:%' AND amount = 8900":                1,
+		"SELECT count() FROM events WHERE id LIKE 'dd:%:206:%' AND amount = 13200":               1,
+		"SELECT count() FROM events WHERE id LIKE 'dd:%:109:%' AND amount = 2990":                1,
+		"SELECT count() FROM events WHERE extra LIKE '%\"tag\":\"102\"%' AND extra LIKE '%SF1%'": 1,
+	} {
+		if got := a.count(q); got != n {
+			t.Fatalf("%s: %d", q, got)
+		}
+	}
+	sum, _ := (&platform.Stats{Redis: a.Redis}).Summary(ctx, "shop1", platform.Doudian)
+	for _, k := range []string{"110", "104", "201"} {
+		if sum.CountOf(k, true) != 1 {
+			t.Errorf("tag %s not counted as ignored: %+v", k, sum.Counts)
+		}
+	}
+	if sum.CountOf("101", false) != 1 || sum.CountOf("101", true) != 1 || len(sum.Errors) != 1 || !strings.Contains(sum.Errors[0].Error, "pay_amount") {
+		t.Fatalf("counts %+v errors %+v", sum.Counts, sum.Errors)
+	}
+}
