@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -36,15 +37,30 @@ type Integration struct {
 // MaskedSecret is what List shows for a stored secret.
 const MaskedSecret = "••••••"
 
-// Integrations stores integrations in ClickHouse (table integrations), secrets sealed.
+// Integrations stores integrations in ClickHouse (table integrations), secrets sealed. Get
+// keeps what it read for CacheTTL (found or not), so a burst of pushes — or of forged requests
+// for unknown shops — costs one ClickHouse query per shop and platform; Put and Remove on this
+// instance drop the entry at once, another instance's change is seen within CacheTTL.
 type Integrations struct {
 	ch     driver.Conn
 	sealer *Sealer
+
+	mu    sync.Mutex
+	cache map[string]cachedIntegration
+}
+
+// CacheTTL is how long Get trusts what it read.
+const CacheTTL = 5 * time.Second
+
+type cachedIntegration struct {
+	in  Integration
+	ok  bool
+	exp time.Time
 }
 
 // NewIntegrations returns the store; sealer encrypts the app secrets.
 func NewIntegrations(ch driver.Conn, sealer *Sealer) *Integrations {
-	return &Integrations{ch: ch, sealer: sealer}
+	return &Integrations{ch: ch, sealer: sealer, cache: map[string]cachedIntegration{}}
 }
 
 // ValidPlatform reports a user-facing error unless p is a supported platform.
@@ -114,6 +130,11 @@ func (s *Integrations) Remove(ctx context.Context, shop, platform, by string) er
 }
 
 func (s *Integrations) write(ctx context.Context, in Integration, sealed string, removed bool) error {
+	defer func() {
+		s.mu.Lock()
+		delete(s.cache, aad(in.Shop, in.Platform))
+		s.mu.Unlock()
+	}()
 	batch, err := s.ch.PrepareBatch(ctx, "INSERT INTO integrations (shop, platform, app_key, secret, api_url, removed, updated, by_user, version)")
 	if err != nil {
 		return fmt.Errorf("platform: store integration: %w", err)
@@ -135,17 +156,35 @@ func (s *Integrations) write(ctx context.Context, in Integration, sealed string,
 
 // Get returns the integration of shop on platform with its secret opened.
 func (s *Integrations) Get(ctx context.Context, shop, platform string) (Integration, bool, error) {
-	list, err := s.read(ctx, shop, platform)
-	if err != nil || len(list) == 0 {
-		return Integration{}, false, err
+	k := aad(shop, platform)
+	now := time.Now()
+	s.mu.Lock()
+	c, hit := s.cache[k]
+	s.mu.Unlock()
+	if hit && now.Before(c.exp) {
+		return c.in, c.ok, nil
 	}
-	in := list[0]
-	sec, err := s.sealer.Open(in.Secret, aad(in.Shop, in.Platform))
+	list, err := s.read(ctx, shop, platform)
 	if err != nil {
 		return Integration{}, false, err
 	}
-	in.Secret = sec
-	return in, true, nil
+	var in Integration
+	ok := len(list) > 0
+	if ok {
+		in = list[0]
+		sec, err := s.sealer.Open(in.Secret, aad(in.Shop, in.Platform))
+		if err != nil {
+			return Integration{}, false, err
+		}
+		in.Secret = sec
+	}
+	s.mu.Lock()
+	if len(s.cache) > 10000 { // bounded: forged shop names cannot grow it without limit
+		clear(s.cache)
+	}
+	s.cache[k] = cachedIntegration{in: in, ok: ok, exp: now.Add(CacheTTL)}
+	s.mu.Unlock()
+	return in, ok, nil
 }
 
 // List returns the integrations of shop (every shop when ""), secrets masked.
