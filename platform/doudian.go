@@ -133,6 +133,7 @@ func mapDoudian(shop string, r doudianRecord, now time.Time) (Message, error) {
 			return Message{}, fmt.Errorf("data: must be a JSON object (as a string): %v", err)
 		}
 	}
+	dataRaw = redact(data, dataRaw)
 	m.Raw = string(dataRaw)
 	status, ok := doudianStatus[tag]
 	if !ok {
@@ -186,6 +187,29 @@ func mapDoudian(shop string, r doudianRecord, now time.Time) (Message, error) {
 		m.Enrich = order
 	}
 	return m, nil
+}
+
+// piiFields are the buyer's address and phone some pushes carry (102: receiver_msg); they are
+// needed by no livedesk feature, so the audit copy in extra and the page drop them.
+var piiFields = []string{"receiver_msg", "post_receiver", "post_tel", "post_addr", "encrypt_post_receiver", "encrypt_post_tel"}
+
+// redact returns raw without the buyer's personal fields (raw itself when it has none).
+func redact(data map[string]json.RawMessage, raw []byte) []byte {
+	found := false
+	for _, k := range piiFields {
+		if _, ok := data[k]; ok {
+			delete(data, k)
+			found = true
+		}
+	}
+	if !found {
+		return raw
+	}
+	b, err := json.Marshal(data) // RawMessage values: numbers keep their digits
+	if err != nil {
+		return nil
+	}
+	return b
 }
 
 // scalar returns a JSON string's value or a JSON number's literal digits (never via float64).

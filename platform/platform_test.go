@@ -135,6 +135,18 @@ func TestDoudianTagMapping(t *testing.T) {
 	}
 }
 
+func TestDoudianRedactsBuyer(t *testing.T) {
+	msgs, err := ParseDoudian("s1", doudianPush([3]string{`"102"`, "1",
+		`{"p_id":4881995531871913482,"receiver_msg":{"addr":"北京市某路1号","name":"张三","tel":"13800000000"},"update_time":1630373600}`}), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := msgs[0].Events[0]
+	if strings.Contains(e.Extra, "13800000000") || strings.Contains(msgs[0].Raw, "张三") || !strings.Contains(e.Extra, "4881995531871913482") {
+		t.Fatalf("extra %s raw %s", e.Extra, msgs[0].Raw)
+	}
+}
+
 func TestDoudianPingAndMalformed(t *testing.T) {
 	msgs, err := ParseDoudian("s1", []byte(`[{"tag":"0","msg_id":"0","data":"2020-09-10T16:27:56.52842897+08:00"}]`), time.Now())
 	if err != nil || len(msgs) != 1 || !msgs[0].Ping || len(msgs[0].Events) != 0 {
