@@ -257,6 +257,9 @@ func TestEnrichGivesUp(t *testing.T) {
 	if api.calls.Load() != 3 {
 		t.Fatalf("calls %d, want MaxAttempts=3", api.calls.Load())
 	}
+	if sum, _ := e.Stats.Summary(ctx, "shop1", Doudian); sum.Unenriched != 1 || !strings.Contains(sum.Errors[0].Error, "gave up after 3 attempts") {
+		t.Fatalf("summary: %+v", sum)
+	}
 }
 
 // An order claimed by a worker that died mid-call comes due again once the lease ends.

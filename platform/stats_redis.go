@@ -97,6 +97,8 @@ type Summary struct {
 	LastRaw  string
 	Counts   []Count
 	Errors   []ErrorEntry
+	// Unenriched counts paid orders whose enrichment gave up (stored, without product or room).
+	Unenriched int64
 }
 
 // Summary reads the stats of shop on platform.
@@ -124,6 +126,9 @@ func (s *Stats) Summary(ctx context.Context, shop, platform string) (Summary, er
 	})
 	out.LastAt, _ = time.Parse(time.RFC3339, h["last_at"])
 	out.LastKind, out.LastRaw = h["last_kind"], h["last_raw"]
+	if out.Unenriched, err = s.Redis.SCard(ctx, unenrichedKey(shop, platform)).Result(); err != nil {
+		return out, fmt.Errorf("platform: stats: %w", err)
+	}
 	list, err := s.Redis.LRange(ctx, errorsKey(shop, platform), 0, keepErrors-1).Result()
 	if err != nil {
 		return out, fmt.Errorf("platform: stats: %w", err)

@@ -28,6 +28,7 @@ func init() {
 		"integrations.mapped":           "已映射",
 		"integrations.errors":           "最近的错误",
 		"integrations.errors.none":      "没有错误。",
+		"integrations.unenriched":       "补全失败的已付款订单（已保存，缺商品和直播间）",
 	})
 	AddStrings(LangEN, map[string]string{
 		"nav.integrations":              "Integrations",
@@ -55,5 +56,6 @@ func init() {
 		"integrations.mapped":           "mapped",
 		"integrations.errors":           "Last errors",
 		"integrations.errors.none":      "No errors.",
+		"integrations.unenriched":       "Paid orders whose enrichment gave up (stored, without product or room)",
 	})
 }
