@@ -131,8 +131,10 @@ func (h *Hooks) integration(ctx context.Context, shop, platform string) (Integra
 }
 
 // store persists the messages' events (one ingest round), then counts them and queues their
-// enrichment. Counting and queueing failures are logged, never fail the push: the events are
-// durable and the sweep re-queues unenriched paid orders.
+// enrichment. Counting and queueing failures are logged (a queueing failure is also shown on the
+// page) and never fail the push: its events are durable, and an order that could not be queued
+// stays stored without items. (Both need the Redis that ingest's dedup needed a moment before,
+// so this is rare.)
 func (h *Hooks) store(ctx context.Context, in Integration, msgs []Message, ids []string, now time.Time) error {
 	shop, platform := in.Shop, in.Platform
 	var events []ingest.Event
@@ -161,6 +163,7 @@ func (h *Hooks) store(ctx context.Context, in Integration, msgs []Message, ids [
 		if m.Enrich != "" && h.Enricher != nil && in.APIURL != "" { // no API URL: stored, not enriched
 			if err := h.Enricher.Enqueue(ctx, shop, platform, m.Enrich, m.Events[0].TS); err != nil {
 				h.Log.Warn("platform: queue enrichment", "err", err, "shop", shop, "order", m.Enrich)
+				h.Stats.Failed(ctx, shop, platform, "order "+m.Enrich+": could not be queued for enrichment (stored without items)", now)
 			}
 		}
 	}
