@@ -309,6 +309,12 @@ func TestRecord(t *testing.T) {
 	if err := h.svc.Record(context.Background(), []Event{{Shop: "a", Type: TypePin}, {Shop: "b", Type: TypePin}}); err == nil {
 		t.Fatal("events of two shops recorded together")
 	}
+	// Submit says what was new: the platform adapters count a redelivered push once.
+	res, err := h.svc.Submit(context.Background(), []Event{{Shop: "s1", ID: "cue-1", Type: TypeCue, Room: "r1", Text: "讲尺码"},
+		{Shop: "s1", ID: "dd:1:101:5", Type: TypeOrder, Order: "1", Status: StatusPaid, Amount: 1990}})
+	if err != nil || res.Accepted != 1 || res.Duplicates != 1 {
+		t.Fatalf("submit: %+v %v", res, err)
+	}
 }
 
 // TestBackpressure: when the writer's queue or the in-flight bytes are full the answer is 429

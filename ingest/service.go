@@ -159,13 +159,21 @@ func (s *Service) store(ctx context.Context, claim *Claim) error {
 // go through the same dedup, durable write and observers as posted events. An event without an id
 // gets a random one; one without a time gets the received time.
 func (s *Service) Record(ctx context.Context, events []Event) error {
+	_, err := s.Submit(ctx, events)
+	return err
+}
+
+// Submit is Record returning how many events were new (Accepted) and how many were already
+// stored (Duplicates): the platform adapters build events with ids derived from the platform's
+// own ids, so a redelivered push is a duplicate and is counted once.
+func (s *Service) Submit(ctx context.Context, events []Event) (Result, error) {
 	if len(events) == 0 {
-		return nil
+		return Result{}, nil
 	}
 	shop := events[0].Shop
 	for i := range events {
 		if events[i].Shop != shop {
-			return errors.New("ingest: record: events of more than one shop")
+			return Result{}, errors.New("ingest: record: events of more than one shop")
 		}
 		if events[i].Received.IsZero() {
 			events[i].Received = s.now().UTC()
@@ -179,12 +187,12 @@ func (s *Service) Record(ctx context.Context, events []Event) error {
 	}
 	claim, err := s.Dedup.Claim(ctx, shop, events)
 	if err != nil {
-		return fmt.Errorf("ingest: record: %w", err)
+		return Result{}, fmt.Errorf("ingest: record: %w", err)
 	}
 	if err := s.store(ctx, claim); err != nil {
-		return fmt.Errorf("ingest: record: %w", err)
+		return Result{}, fmt.Errorf("ingest: record: %w", err)
 	}
-	return nil
+	return Result{Accepted: len(claim.Fresh), Duplicates: claim.Duplicates}, nil
 }
 
 func (s *Service) now() time.Time {

@@ -24,6 +24,7 @@ import (
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/jobs"
 	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/platform"
 	"github.com/livedesk/livedesk/report"
 	"github.com/livedesk/livedesk/schema"
 	"github.com/livedesk/livedesk/stage"
@@ -52,7 +53,11 @@ type Main struct {
 	Users     *account.Users   // logins and roles
 	Rooms     *live.Rooms      // which rooms a shop has
 	Pages     *views.Server    // the pages (and the sessions the API accepts)
-	Started   time.Time
+
+	Integrations *platform.Integrations // the shops' platform connections (sealed secrets)
+	Hooks        *platform.Hooks        // 抖店 push and TikTok Shop webhooks
+	Enricher     *platform.Enricher     // order-detail enrichment worker
+	Started      time.Time
 
 	ln      net.Listener
 	closers []func() // run in reverse order by Close, after the HTTP server stops

@@ -15,6 +15,7 @@ import (
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/jobs"
 	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/platform"
 	"github.com/livedesk/livedesk/report"
 	"github.com/livedesk/livedesk/stage"
 	"github.com/livedesk/livedesk/views"
@@ -42,6 +43,9 @@ func (m *Main) open(ctx context.Context) error {
 	m.openStage()
 	m.openEngine()
 	m.openReports()
+	if err := m.openPlatform(ctx); err != nil {
+		return err
+	}
 	if err := m.openJobs(ctx); err != nil {
 		return err
 	}
@@ -117,6 +121,29 @@ func (m *Main) openReports() {
 	m.onClose(goRun(r.Run))
 }
 
+// openPlatform mounts the platforms' webhooks (/hooks/doudian/:shop, /hooks/tiktok/:shop) and
+// starts the order enrichment worker. Pushes go through ingest like posted events, so every
+// observer above sees them; the worker is cancelled and awaited by Close before the observers
+// drain and the writer flushes.
+func (m *Main) openPlatform(ctx context.Context) error {
+	secret, err := account.Secret(ctx, m.CH, "integrations", m.secretLock)
+	if err != nil {
+		return err
+	}
+	sealer, err := platform.NewSealer(secret)
+	if err != nil {
+		return err
+	}
+	m.Integrations = platform.NewIntegrations(m.CH, sealer)
+	stats := &platform.Stats{Redis: m.Redis}
+	m.Enricher = &platform.Enricher{Integrations: m.Integrations, Events: m.Ingest, Redis: m.Redis, Stats: stats, Log: m.Log,
+		AllowPrivate: m.Config.OutboundPrivate}
+	m.Hooks = &platform.Hooks{Integrations: m.Integrations, Events: m.Ingest, Stats: stats, Enricher: m.Enricher, Log: m.Log}
+	m.Hooks.Register(m.App)
+	m.onClose(goRun(m.Enricher.Run))
+	return nil
+}
+
 // openJobs starts the daily-workflow scheduler. Notifications go to open pages through the hub
 // and to each shop's group-bot webhook; scheduled runs are locked in Redis so that each happens
 // on one instance. Close waits for running jobs.
@@ -163,6 +190,7 @@ func (m *Main) openViews(ctx context.Context) error {
 		Log:            m.Log,
 		Location:       m.Config.Location,
 		SecureCookies:  m.Config.SecureCookies,
+		Integrations:   &platform.Admin{Integrations: m.Integrations, Stats: m.Hooks.Stats},
 		BaseURL:        m.Config.BaseURL,
 		Secret:         secret,
 		TrustedProxies: m.Config.TrustedProxies,

@@ -1,0 +1,216 @@
+package platform
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/livedesk/livedesk"
+	"github.com/livedesk/livedesk/outbound"
+)
+
+// Platforms.
+const (
+	Doudian = "doudian"
+	TikTok  = "tiktok"
+)
+
+// Platforms lists the supported platforms in display order.
+var Platforms = []string{Doudian, TikTok}
+
+// Integration is one shop's connection to one platform. Secret is the plain app secret; it is
+// only filled by Get (for verifying pushes and signing API calls), never by List.
+type Integration struct {
+	Shop     string
+	Platform string
+	AppKey   string
+	Secret   string
+	APIURL   string
+	Updated  time.Time
+	By       string
+}
+
+// MaskedSecret is what List shows for a stored secret.
+const MaskedSecret = "••••••"
+
+// Integrations stores integrations in ClickHouse (table integrations), secrets sealed. Get
+// keeps what it read for CacheTTL (found or not), so a burst of pushes — or of forged requests
+// for unknown shops — costs one ClickHouse query per shop and platform; Put and Remove on this
+// instance drop the entry at once, another instance's change is seen within CacheTTL.
+type Integrations struct {
+	ch     driver.Conn
+	sealer *Sealer
+
+	mu    sync.Mutex
+	cache map[string]cachedIntegration
+}
+
+// CacheTTL is how long Get trusts what it read.
+const CacheTTL = 5 * time.Second
+
+type cachedIntegration struct {
+	in  Integration
+	ok  bool
+	exp time.Time
+}
+
+// NewIntegrations returns the store; sealer encrypts the app secrets.
+func NewIntegrations(ch driver.Conn, sealer *Sealer) *Integrations {
+	return &Integrations{ch: ch, sealer: sealer, cache: map[string]cachedIntegration{}}
+}
+
+// ValidPlatform reports a user-facing error unless p is a supported platform.
+func ValidPlatform(p string) error {
+	for _, q := range Platforms {
+		if p == q {
+			return nil
+		}
+	}
+	return livedesk.Invalid("platform", fmt.Sprintf("platform %q: must be doudian or tiktok", p),
+		fmt.Sprintf("平台 %q 不支持：只能是 doudian 或 tiktok", p))
+}
+
+// Validate checks the user's fields before storing.
+func (in *Integration) Validate() error {
+	if err := livedesk.ValidID(in.Shop); err != nil {
+		return livedesk.Invalid("shop", "shop: "+err.Error(), "店铺："+err.Error())
+	}
+	if err := ValidPlatform(in.Platform); err != nil {
+		return err
+	}
+	in.AppKey = strings.TrimSpace(in.AppKey)
+	if in.AppKey == "" || len(in.AppKey) > 128 || strings.ContainsAny(in.AppKey, " \t\r\n") {
+		return livedesk.Invalid("app_key", "app key: required, 1 to 128 characters without spaces",
+			"App Key：必填，1 到 128 个字符，不含空格")
+	}
+	if in.Secret == "" || len(in.Secret) > 256 {
+		return livedesk.Invalid("app_secret", "app secret: required, at most 256 characters",
+			"App Secret：必填，最多 256 个字符")
+	}
+	in.APIURL = strings.TrimRight(strings.TrimSpace(in.APIURL), "/")
+	if in.APIURL != "" {
+		if outbound.CheckURL(in.APIURL) != nil {
+			return livedesk.Invalid("api_url", "API URL: must be an http(s) URL such as https://openapi-fxg.jinritemai.com",
+				"API 地址：必须是 http(s) 地址，例如 https://openapi-fxg.jinritemai.com")
+		}
+	}
+	return nil
+}
+
+func aad(shop, platform string) string { return shop + "\x00" + platform }
+
+// Put stores (or replaces) an integration; the secret is sealed before it leaves the process.
+func (s *Integrations) Put(ctx context.Context, in Integration) error {
+	if err := in.Validate(); err != nil {
+		return err
+	}
+	sealed, err := s.sealer.Seal(in.Secret, aad(in.Shop, in.Platform))
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, in, sealed, false)
+}
+
+// Remove deletes the integration of shop on platform (a newer, removed version).
+func (s *Integrations) Remove(ctx context.Context, shop, platform, by string) error {
+	if err := ValidPlatform(platform); err != nil {
+		return err
+	}
+	if _, ok, err := s.Get(ctx, shop, platform); err != nil {
+		return err
+	} else if !ok {
+		return livedesk.Errorf(livedesk.ENOTFOUND, "no %s integration for shop %s", platform, shop)
+	}
+	return s.write(ctx, Integration{Shop: shop, Platform: platform, By: by}, "", true)
+}
+
+func (s *Integrations) write(ctx context.Context, in Integration, sealed string, removed bool) error {
+	defer func() {
+		s.mu.Lock()
+		delete(s.cache, aad(in.Shop, in.Platform))
+		s.mu.Unlock()
+	}()
+	batch, err := s.ch.PrepareBatch(ctx, "INSERT INTO integrations (shop, platform, app_key, secret, api_url, removed, updated, by_user, version)")
+	if err != nil {
+		return fmt.Errorf("platform: store integration: %w", err)
+	}
+	defer batch.Close()
+	var rm uint8
+	if removed {
+		rm = 1
+	}
+	now := time.Now().UTC()
+	if err := batch.Append(in.Shop, in.Platform, in.AppKey, sealed, in.APIURL, rm, now, in.By, uint64(now.UnixNano())); err != nil {
+		return fmt.Errorf("platform: store integration: %w", err)
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("platform: store integration: %w", err)
+	}
+	return nil
+}
+
+// Get returns the integration of shop on platform with its secret opened.
+func (s *Integrations) Get(ctx context.Context, shop, platform string) (Integration, bool, error) {
+	k := aad(shop, platform)
+	now := time.Now()
+	s.mu.Lock()
+	c, hit := s.cache[k]
+	s.mu.Unlock()
+	if hit && now.Before(c.exp) {
+		return c.in, c.ok, nil
+	}
+	list, err := s.read(ctx, shop, platform)
+	if err != nil {
+		return Integration{}, false, err
+	}
+	var in Integration
+	ok := len(list) > 0
+	if ok {
+		in = list[0]
+		sec, err := s.sealer.Open(in.Secret, aad(in.Shop, in.Platform))
+		if err != nil {
+			return Integration{}, false, err
+		}
+		in.Secret = sec
+	}
+	s.mu.Lock()
+	if len(s.cache) > 10000 { // bounded: forged shop names cannot grow it without limit
+		clear(s.cache)
+	}
+	s.cache[k] = cachedIntegration{in: in, ok: ok, exp: now.Add(CacheTTL)}
+	s.mu.Unlock()
+	return in, ok, nil
+}
+
+// List returns the integrations of shop (every shop when ""), secrets masked.
+func (s *Integrations) List(ctx context.Context, shop string) ([]Integration, error) {
+	list, err := s.read(ctx, shop, "")
+	for i := range list {
+		list[i].Secret = MaskedSecret
+	}
+	return list, err
+}
+
+func (s *Integrations) read(ctx context.Context, shop, platform string) ([]Integration, error) {
+	rows, err := s.ch.Query(ctx, `SELECT shop, platform, app_key, secret, api_url, updated, by_user
+		FROM integrations FINAL
+		WHERE removed = 0 AND (? = '' OR shop = ?) AND (? = '' OR platform = ?)
+		ORDER BY shop, platform`, shop, shop, platform, platform)
+	if err != nil {
+		return nil, fmt.Errorf("platform: read integrations: %w", err)
+	}
+	defer rows.Close()
+	var out []Integration
+	for rows.Next() {
+		var in Integration
+		if err := rows.Scan(&in.Shop, &in.Platform, &in.AppKey, &in.Secret, &in.APIURL, &in.Updated, &in.By); err != nil {
+			return nil, fmt.Errorf("platform: read integrations: %w", err)
+		}
+		out = append(out, in)
+	}
+	return out, rows.Err()
+}
