@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -154,5 +155,18 @@ func TestValidID(t *testing.T) {
 	}
 	if ValidUserName("ops@shop") != nil || ValidID("ops@shop") == nil {
 		t.Error("'@' is for user names only")
+	}
+}
+
+func TestValidRoom(t *testing.T) {
+	for _, ok := range []string{"r1", "直播间1", "女装-专场_2.0", "ライブ", "Live.Room"} {
+		if err := ValidRoom(ok); err != nil {
+			t.Errorf("ValidRoom(%q) = %v", ok, err)
+		}
+	}
+	for _, bad := range []string{"", "..", ".", "../../jobs", "a/b", `a\b`, "a b", "a?b", "a#b", "a%2F", "r\x00", "r\n", strings.Repeat("直", 65)} {
+		if ValidRoom(bad) == nil {
+			t.Errorf("ValidRoom(%q) accepted", bad)
+		}
 	}
 }

@@ -98,7 +98,7 @@ func page(c *fiber.Ctx, n int) (from, to int, next string, err error) {
 // roomParam returns the :room parameter when it is a room id, else an invalid error.
 func roomParam(c *fiber.Ctx) (string, error) {
 	room := c.Params("room")
-	if err := livedesk.ValidID(room); err != nil {
+	if err := livedesk.ValidRoom(room); err != nil {
 		return "", invalid("room", "not a room id", "不是有效的直播间 ID")
 	}
 	return room, nil

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 	"unsafe"
 
+	"github.com/livedesk/livedesk"
 	"github.com/valyala/fastjson"
 )
 
@@ -239,7 +240,11 @@ func (d *decoder) field(k []byte, fv *fastjson.Value) {
 		ev.TS, rej = tsField(fv, d.received)
 		d.haveTS = rej == nil
 	case "room":
-		ev.Room, rej = idField("room", fv, a)
+		if ev.Room, rej = idField("room", fv, a); rej == nil && ev.Room != "" {
+			if err := livedesk.ValidRoom(ev.Room); err != nil {
+				rej = &Reject{Field: "room", Reason: "must be 1 to 64 letters or digits (any script), '-', '_' or '.': no '/', spaces or control characters"}
+			}
+		}
 	case "user":
 		ev.User, rej = idField("user", fv, a)
 	case "product":

@@ -43,7 +43,7 @@ func (s *Server) requireRoom(c *fiber.Ctx) error {
 // actionRoom returns the :room parameter when it is a valid room id, else "".
 func actionRoom(c *fiber.Ctx) string {
 	room := c.Params("room")
-	if livedesk.ValidID(room) != nil {
+	if livedesk.ValidRoom(room) != nil {
 		return ""
 	}
 	return room

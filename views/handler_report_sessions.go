@@ -13,7 +13,7 @@ import (
 func (h *reportHandlers) sessions(c *fiber.Ctx) error {
 	u := CurrentUser(c)
 	room := c.Params("room")
-	if livedesk.ValidID(room) != nil {
+	if livedesk.ValidRoom(room) != nil {
 		return h.s.fail(c, fiber.StatusNotFound, "report.notfound")
 	}
 	list, err := h.store.List(c.UserContext(), u.Shop, room, 200)

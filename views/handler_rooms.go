@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -28,7 +29,7 @@ func (s *Server) roomsPage(c *fiber.Ctx) error {
 func (s *Server) roomCreate(c *fiber.Ctx) error {
 	u := CurrentUser(c)
 	room := strings.TrimSpace(c.FormValue("room"))
-	if livedesk.ValidID(room) != nil {
+	if livedesk.ValidRoom(room) != nil {
 		rooms, err := s.listRooms(c.UserContext(), u.Shop)
 		if err != nil {
 			return s.reply(c, fmt.Errorf("views: rooms page: %w", err))
@@ -40,5 +41,5 @@ func (s *Server) roomCreate(c *fiber.Ctx) error {
 	if err := s.Rooms.Create(c.UserContext(), u.Shop, room, s.now()); err != nil {
 		return s.reply(c, fmt.Errorf("views: create room: %w", err))
 	}
-	return c.Redirect("/rooms/"+room, fiber.StatusSeeOther)
+	return c.Redirect("/rooms/"+url.PathEscape(room), fiber.StatusSeeOther)
 }

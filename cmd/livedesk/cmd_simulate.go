@@ -34,7 +34,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *speed <= 0 || *speed > 10_000 {
 		problems = append(problems, errors.New("--speed must be between 0 and 10000"))
 	}
-	if err := livedesk.ValidID(*room); err != nil {
+	if err := livedesk.ValidRoom(*room); err != nil {
 		problems = append(problems, fmt.Errorf("--room: %w", err))
 	}
 	if *every < 10*time.Millisecond {
