@@ -22,6 +22,10 @@ const (
 // Roles that may change the stream (开播/下播, pins, cues, flags); anchors and viewers may not.
 var StreamRoles = []string{RoleAdmin, RoleOperator}
 
+// DeskRoles may read the console beyond the prompter (products, reports and their exports,
+// tasks); an anchor gets the prompter and the room list only.
+var DeskRoles = []string{RoleAdmin, RoleOperator, RoleViewer}
+
 // User is the logged-in user of a request. The zero value means nobody is logged in.
 type User struct {
 	Shop string

@@ -12,8 +12,8 @@ import (
 // change it or act on a room. Anchors may only acknowledge cues.
 func (s *Server) registerProducts(r fiber.Router) {
 	edit := s.RequireRole(StreamRoles...)
-	r.Get("/products", s.RequireRole(), s.productsPage)
-	r.Get("/products/export", s.RequireRole(), s.productsExport)
+	r.Get("/products", s.RequireRole(DeskRoles...), s.productsPage)
+	r.Get("/products/export", s.RequireRole(DeskRoles...), s.productsExport)
 	r.Post("/products", edit, s.productSave)
 	r.Post("/products/import", edit, s.productsImport)
 	r.Post("/products/cues", edit, s.cuePresetsSave)

@@ -16,10 +16,10 @@ func (s *Server) registerReports(r fiber.Router) {
 		return
 	}
 	h := &reportHandlers{s: s, store: s.Reports.Store, svc: s.Reports}
-	r.Get("/rooms/:room/sessions", s.RequireRole(), h.sessions)
-	r.Get("/sessions/:id/report", s.RequireRole(), h.page)
-	r.Get("/sessions/:id/report.xlsx", s.RequireRole(), h.xlsx)
-	r.Get("/sessions/:id/minutes.csv", s.RequireRole(), h.csv)
+	r.Get("/rooms/:room/sessions", s.RequireRole(DeskRoles...), h.sessions)
+	r.Get("/sessions/:id/report", s.RequireRole(DeskRoles...), h.page)
+	r.Get("/sessions/:id/report.xlsx", s.RequireRole(DeskRoles...), h.xlsx)
+	r.Get("/sessions/:id/minutes.csv", s.RequireRole(DeskRoles...), h.csv)
 	r.Post("/sessions/:id/report/rebuild", s.RequireRole(RoleAdmin, RoleOperator), h.rebuild)
 }
 

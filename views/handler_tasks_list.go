@@ -16,7 +16,7 @@ func (s *Server) registerTasks(r fiber.Router) {
 	if s.Jobs == nil {
 		return
 	}
-	r.Get("/tasks", s.RequireRole(), s.tasksPage)
+	r.Get("/tasks", s.RequireRole(DeskRoles...), s.tasksPage)
 	r.Post("/tasks/:id/done", s.RequireRole(RoleAdmin, RoleOperator), s.taskDone)
 	r.Post("/tasks/:id/snooze", s.RequireRole(RoleAdmin, RoleOperator), s.taskSnooze)
 	r.Get("/jobs", s.RequireRole(RoleAdmin, RoleOperator), s.jobsPage)

@@ -1,7 +1,7 @@
 package views
 
 func init() {
-	AddNav(NavItem{Key: "nav.products", Href: "/products", Order: 20})
+	AddNav(NavItem{Key: "nav.products", Href: "/products", Order: 20, Roles: DeskRoles})
 	AddStrings(LangZH, map[string]string{
 		"nav.products":            "商品",
 		"products.title":          "商品库",

@@ -1,7 +1,7 @@
 package views
 
 func init() {
-	AddNav(NavItem{Key: "nav.tasks", Href: "/tasks", Order: 40})
+	AddNav(NavItem{Key: "nav.tasks", Href: "/tasks", Order: 40, Roles: DeskRoles})
 	AddNav(NavItem{Key: "nav.jobs", Href: "/jobs", Order: 45, Roles: []string{RoleAdmin, RoleOperator}})
 	AddStrings(LangZH, map[string]string{
 		"nav.tasks":                  "待办",

@@ -396,6 +396,15 @@ func TestRoleAndShopScoping(t *testing.T) {
 	if code, _, _ := anchor.get("/rooms/ra"); code != http.StatusForbidden {
 		t.Fatalf("anchor opens the control room: %d", code)
 	}
+	// Nor the desk beyond the prompter: products, tasks, sessions, reports and their exports.
+	for _, p := range []string{"/products", "/products/export", "/tasks", "/rooms/ra/sessions", "/sessions/x/report", "/sessions/x/report.xlsx", "/sessions/x/minutes.csv"} {
+		if code, _, _ := anchor.get(p); code != http.StatusForbidden {
+			t.Errorf("anchor GET %s: %d, want 403", p, code)
+		}
+	}
+	if _, _, body := anchor.get("/"); strings.Contains(body, `href="/products"`) || strings.Contains(body, `href="/tasks"`) {
+		t.Errorf("anchor's nav links to pages it may not open")
+	}
 	if code, _ := anchor.dialSocket("/rooms/ra/ws"); code != http.StatusSwitchingProtocols {
 		t.Fatalf("anchor's room socket (for the prompter): %d", code)
 	}
