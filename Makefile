@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 BIN   := bin/livedesk
 
-.PHONY: help deps build run test templ check-templ vet bench fuzz
+.PHONY: help deps build run test templ check-templ check-fmt vet bench fuzz
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -23,10 +23,13 @@ templ: ## regenerate templ files
 check-templ: ## fail when committed *_templ.go files are stale
 	@bash .ci/check-templ
 
+check-fmt: ## fail when a hand-written Go file is not gofmt'ed
+	@bash .ci/check-fmt
+
 vet:
 	$(GO) vet ./...
 
-test: deps vet check-templ ## vet, templ freshness, every test on throwaway ClickHouse/Redis
+test: deps vet check-fmt check-templ ## vet, gofmt, templ freshness, every test on throwaway ClickHouse/Redis
 	$(GO) test -count=1 -timeout 20m ./...
 
 bench: deps build ## ingest, live and report figures (prints numbers; no pass/fail)

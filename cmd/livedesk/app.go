@@ -85,10 +85,10 @@ func (m *Main) Open(ctx context.Context) error {
 		// Route on the decoded path: /rooms/%E7%9B%B4%E6%92%AD%E9%97%B41 is room 直播间1, and an
 		// encoded '/' (%2F) cannot smuggle a slash into a parameter.
 		UnescapePath: true,
-		ErrorHandler:          m.errorHandler,
-		ReadTimeout:           60 * time.Second,
-		WriteTimeout:          60 * time.Second,
-		IdleTimeout:           2 * time.Minute,
+		ErrorHandler: m.errorHandler,
+		ReadTimeout:  60 * time.Second,
+		WriteTimeout: 60 * time.Second,
+		IdleTimeout:  2 * time.Minute,
 	})
 	m.App.Use(recover.New())
 	if err := m.open(ctx); err != nil {
