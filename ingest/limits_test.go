@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -35,5 +36,17 @@ func TestTooManyLines(t *testing.T) {
 	_, err := s.Ingest(context.Background(), "s", bytes.Repeat([]byte("\n"), MaxLines))
 	if !errors.Is(err, ErrTooManyLines) {
 		t.Fatalf("err = %v", err)
+	}
+}
+
+// TestExtraBounded: unknown fields are kept up to MaxExtraBytes per event; more is a reject
+// naming the field, and the neighbours are kept.
+func TestExtraBounded(t *testing.T) {
+	ts := time.Now().UnixMilli()
+	big := strings.Repeat("x", MaxExtraBytes)
+	body := fmt.Sprintf(`{"id":"a","type":"like","ts":%d,"room":"r","note":"small"}`+"\n"+`{"id":"b","type":"like","ts":%d,"room":"r","blob":"%s"}`, ts, ts, big)
+	events, rejects, rejected := parse([]byte(body), "s", time.Now(), maxErrors)
+	if len(events) != 1 || events[0].Extra != `{"note":"small"}` || rejected != 1 || rejects[0].Field != "blob" || rejects[0].Line != 2 {
+		t.Fatalf("events %+v rejects %+v", events, rejects)
 	}
 }

@@ -51,6 +51,10 @@ func Parse(body []byte, shop string, received time.Time) ([]Event, []Reject) {
 	return events, rejects
 }
 
+// MaxExtraBytes bounds what one event keeps of the fields livedesk does not know (stored as
+// JSON in extra, for audit): a 15 MB unknown field must not reach ClickHouse.
+const MaxExtraBytes = 16 << 10
+
 // MaxLines is the most lines (or array items) one request may hold; a larger body is refused
 // whole (413), before any line is parsed.
 const MaxLines = 200_000
@@ -288,6 +292,9 @@ func (d *decoder) field(k []byte, fv *fastjson.Value) {
 		// and copies them through; Extra must stay valid JSON.
 		if !json.Valid(d.extra[mark:]) {
 			rej = &Reject{Field: key, Reason: "not valid JSON"}
+		}
+		if len(d.extra) > MaxExtraBytes {
+			rej = &Reject{Field: key, Reason: "the fields livedesk does not know take more than " + strconv.Itoa(MaxExtraBytes) + " bytes in all"}
 		}
 	}
 	d.rej = rej
