@@ -50,3 +50,15 @@ func TestExtraBounded(t *testing.T) {
 		t.Fatalf("events %+v rejects %+v", events, rejects)
 	}
 }
+
+// TestIDsRefuseControlCharacters: ids (event, user, product, order, room) never carry C0 or DEL.
+func TestIDsRefuseControlCharacters(t *testing.T) {
+	ts := time.Now().UnixMilli()
+	for _, f := range []string{"id", "user", "product", "room"} {
+		body := fmt.Sprintf(`{"id":"a","type":"click","ts":%d,"room":"r","user":"u","product":"p","%s":"x\u0001y"}`, ts, f)
+		_, rejects, _ := parse([]byte(body), "s", time.Now(), maxErrors)
+		if len(rejects) != 1 || rejects[0].Field != f {
+			t.Errorf("%s with a control character: %+v", f, rejects)
+		}
+	}
+}

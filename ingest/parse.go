@@ -400,6 +400,11 @@ func idField(key string, v *fastjson.Value, a *strArena) (string, *Reject) {
 		}
 		return "", rej
 	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] == 0x7f {
+			return "", &Reject{Field: key, Reason: "must not hold control characters"}
+		}
+	}
 	return strings.TrimSpace(s), nil
 }
 
