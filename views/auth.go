@@ -60,18 +60,15 @@ func CurrentUser(c *fiber.Ctx) User {
 	return u
 }
 
-// revokedKey is the Redis key marking a logged-out session id until it would have expired.
-func revokedKey(shop, id string) string { return "ld:auth:revoked:{" + shop + "}:" + id }
-
 // authenticate resolves the session cookie to an active user: the signature and expiry, the
 // session not logged out, the user still enabled (read through a cache of at most a few seconds).
 // It returns the zero User when any check fails; err only for storage trouble.
 func (s *Server) authenticate(ctx context.Context, ss session) (User, error) {
-	n, err := s.Redis.Exists(ctx, revokedKey(ss.Shop, ss.ID)).Result()
+	revoked, err := s.Revocations.Revoked(ctx, ss.Shop, ss.ID)
 	if err != nil {
 		return User{}, err
 	}
-	if n > 0 {
+	if revoked {
 		return User{}, nil
 	}
 	u, err := s.Users.Active(ctx, ss.Shop, ss.User)
@@ -137,10 +134,9 @@ func wantsJSON(c *fiber.Ctx) bool {
 // so a logout or a disabled user ends them. Storage errors count as valid (a Redis blip must not
 // drop every screen); the next check decides.
 func (s *Server) stillValid(ctx context.Context, u User) bool {
-	n, err := s.Redis.Exists(ctx, revokedKey(u.Shop, u.sessionID)).Result()
-	if err == nil && n > 0 {
+	if revoked, err := s.Revocations.Revoked(ctx, u.Shop, u.sessionID); err == nil && revoked {
 		return false
 	}
-	_, err = s.Users.Active(ctx, u.Shop, u.Name)
+	_, err := s.Users.Active(ctx, u.Shop, u.Name)
 	return !errors.Is(err, account.ErrNoUser)
 }

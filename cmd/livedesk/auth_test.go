@@ -14,6 +14,7 @@ import (
 
 	"github.com/fasthttp/websocket"
 	"github.com/livedesk/livedesk/account"
+	"github.com/redis/go-redis/v9"
 )
 
 // webClient is a browser-like HTTP client: a cookie jar and no automatic redirects.
@@ -199,6 +200,15 @@ func TestLoginLogoutCSRF(t *testing.T) {
 	replay.c.Jar.SetCookies(u, stolen)
 	if code, loc, _ := replay.get("/"); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
 		t.Fatalf("revoked session still works: %d %q", code, loc)
+	}
+	// Redis restarted without persistence: the logout must not be undone.
+	rdb := redis.NewClient(&redis.Options{Addr: s.redis})
+	defer rdb.Close()
+	if err := rdb.FlushAll(context.Background()).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if code, loc, _ := replay.get("/"); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
+		t.Fatalf("a Redis restart undid the logout: %d %q", code, loc)
 	}
 }
 

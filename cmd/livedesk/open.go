@@ -179,6 +179,7 @@ func (m *Main) openViews(ctx context.Context) error {
 		Jobs:           m.Scheduler,
 		Reports:        m.Reports,
 		Users:          m.Users,
+		Revocations:    &account.Revocations{CH: m.CH, Redis: m.Redis},
 		Redis:          m.Redis,
 		Rooms:          m.Rooms,
 		Catalog:        m.Catalog,
