@@ -46,13 +46,26 @@ func ddPush(recs ...[3]string) []byte {
 	return []byte("[" + strings.Join(parts, ",") + "]")
 }
 
-// fakeDoudianAPI answers order.orderDetail like the documented API (checking the signature):
-// two SKU orders of the live room r1, product p1.
+// fakeDoudianAPI answers token.create (self-use app, shop id 7001) and order.orderDetail like
+// the documented API (checking the signature, and the access token it handed out): two SKU
+// orders of the live room r1, product p1.
 func fakeDoudianAPI(t *testing.T, secret string) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		if platform.DoudianAPISign(q.Get("app_key"), secret, q.Get("method"), q.Get("param_json"), q.Get("timestamp")) != q.Get("sign") {
 			io.WriteString(w, `{"code":30002,"msg":"sign error"}`)
+			return
+		}
+		if r.URL.Path == "/token/create" {
+			if q.Get("method") != "token.create" || q.Get("param_json") != `{"code":"","grant_type":"authorization_self","shop_id":"7001"}` {
+				io.WriteString(w, `{"code":30004,"msg":"param error"}`)
+				return
+			}
+			io.WriteString(w, `{"code":10000,"msg":"success","data":{"access_token":"e2e-access","expires_in":604800,"refresh_token":"e2e-refresh","shop_id":7001}}`)
+			return
+		}
+		if q.Get("access_token") != "e2e-access" {
+			io.WriteString(w, `{"code":30001,"msg":"access_token不存在","sub_code":"isv.access-token-no-existed"}`)
 			return
 		}
 		var p struct {
@@ -92,7 +105,7 @@ func TestDoudianPushEndToEnd(t *testing.T) {
 	a := startServer(t, func(c *Config) { c.outboundPrivate = "true" }) // the fake order API is on loopback
 	ctx := context.Background()
 	if err := a.Integrations.Put(ctx, platform.Integration{Shop: "shop1", Platform: platform.Doudian, AppKey: "app-123",
-		Secret: "secret-456", APIURL: api.URL}); err != nil {
+		Secret: "secret-456", APIURL: api.URL, ShopID: "7001"}); err != nil {
 		t.Fatal(err)
 	}
 	sign := func(b []byte) []string {
