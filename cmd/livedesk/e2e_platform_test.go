@@ -292,6 +292,48 @@ func TestIntegrationCommand(t *testing.T) {
 	if err := conn.QueryRow(ctx, "SELECT count() FROM integrations WHERE secret LIKE '%very-secret%'").Scan(&n); err != nil || n != 0 {
 		t.Fatalf("secret stored in the clear: %d %v", n, err)
 	}
+	// 抖店 with its platform shop id (token.create needs it); tokens on standard input are TikTok's only.
+	if code, out, errs := runCmd("very-secret-1\n", "set", "--shop", "shop1", "--platform", "doudian", "--app-key", "app-123",
+		"--api-url", "https://openapi-fxg.jinritemai.com", "--shop-id", "7001"); code != 0 || strings.Contains(out, "no --shop-id") {
+		t.Fatalf("set shop id: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := runCmd("very-secret-1\nsome-token\n", "set", "--shop", "shop1", "--platform", "doudian", "--app-key", "app-123"); code != 1 ||
+		!strings.Contains(errs, "only TikTok Shop takes tokens") {
+		t.Fatalf("doudian tokens: %d %q", code, errs)
+	}
+	// TikTok: the app secret, then the access token and the refresh token, one a line (no final newline).
+	code, out, errs = runCmd("tts-secret-9\r\nTTP_access_tok_123\nTTP_refresh_tok_456", "set", "--shop", "shop1", "--platform", "tiktok",
+		"--app-key", "tts-key", "--api-url", "https://open-api.tiktokglobalshop.com", "--shop-cipher", "GCP_XF90igAAAABh00qsWgtvOiGFNqyubMt3")
+	if code != 0 || !strings.Contains(out, "secret and tokens encrypted") {
+		t.Fatalf("set tiktok: %d %q %q", code, out, errs)
+	}
+	code, out, _ = runCmd("", "list", "--shop", "shop1")
+	if code != 0 || !strings.Contains(out, "GCP_XF90igAAAABh00qsWgtvOiGFNqyubMt3") || !strings.Contains(out, "7001") ||
+		strings.Contains(out, "TTP_") || strings.Contains(out, "tts-secret-9") || strings.Count(out, platform.MaskedSecret) != 3 {
+		t.Fatalf("list with tokens: %d %q", code, out)
+	}
+	if err := conn.QueryRow(ctx, "SELECT count() FROM integration_tokens WHERE access LIKE '%TTP_%' OR refresh LIKE '%TTP_%'").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("token stored in the clear: %d %v", n, err)
+	}
+	secret, err := account.Secret(ctx, conn, "integrations", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := platform.NewSealer(secret)
+	store := platform.NewIntegrations(conn, sealer)
+	if tok, ok, err := store.Token(ctx, "shop1", platform.TikTok); err != nil || !ok || tok.Access != "TTP_access_tok_123" || tok.Refresh != "TTP_refresh_tok_456" {
+		t.Fatalf("stored tokens: %+v %v %v", tok, ok, err)
+	}
+	if in, ok, err := store.Get(ctx, "shop1", platform.TikTok); err != nil || !ok || in.Secret != "tts-secret-9" || in.ShopCipher == "" {
+		t.Fatalf("stored tiktok: %+v %v %v", in, ok, err)
+	}
+	// Saved again without tokens: the stored ones stay.
+	if code, _, errs := runCmd("tts-secret-9\n", "set", "--shop", "shop1", "--platform", "tiktok", "--app-key", "tts-key"); code != 0 {
+		t.Fatalf("set again: %d %q", code, errs)
+	}
+	if tok, ok, _ := store.Token(ctx, "shop1", platform.TikTok); !ok || tok.Access != "TTP_access_tok_123" {
+		t.Fatalf("tokens lost: %+v", tok)
+	}
 	if code, out, _ := runCmd("", "remove", "--shop", "shop1", "--platform", "doudian"); code != 0 || !strings.Contains(out, "removed") {
 		t.Fatalf("remove: %d %q", code, out)
 	}
