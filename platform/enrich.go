@@ -194,7 +194,7 @@ func (e *Enricher) work(ctx context.Context, j enrichJob, member string) {
 		e.Redis.ZRem(bctx, enrichQueue, member)
 		e.Redis.HDel(bctx, enrichAttempts, member)
 		e.Redis.SAdd(bctx, unenrichedKey(j.Shop, j.Platform), j.Order)
-		e.Stats.Failed(bctx, j.Shop, j.Platform, fmt.Sprintf("order %s: enrichment gave up after %d attempts: %s", j.Order, n, shown(err)), now)
+		e.Stats.failed(bctx, j.Shop, j.Platform, errKind(err), fmt.Sprintf("order %s: enrichment gave up after %d attempts: %s", j.Order, n, shown(err)), now)
 		e.Log.Warn("platform: enrichment gave up", "shop", j.Shop, "platform", j.Platform, "order", j.Order, "err", err)
 		return
 	}
@@ -212,7 +212,7 @@ func (e *Enricher) work(ctx context.Context, j enrichJob, member string) {
 		delay = rl.after
 	}
 	e.Redis.ZAdd(bctx, enrichQueue, redis.Z{Score: float64(now.Add(delay).UnixMilli()), Member: member})
-	e.Stats.Failed(bctx, j.Shop, j.Platform, fmt.Sprintf("order %s: enrichment attempt %d failed, retry in %s: %s", j.Order, n, delay.Round(time.Second), shown(err)), now)
+	e.Stats.failed(bctx, j.Shop, j.Platform, errKind(err), fmt.Sprintf("order %s: enrichment attempt %d failed, retry in %s: %s", j.Order, n, delay.Round(time.Second), shown(err)), now)
 	e.Log.Info("platform: enrichment failed, retrying", "shop", j.Shop, "platform", j.Platform, "order", j.Order, "attempt", n, "err", err)
 }
 
@@ -227,6 +227,14 @@ func shown(err error) string {
 		return msg
 	}
 	return "internal error (details in the server log)"
+}
+
+// errKind is the ErrorEntry kind of an enrichment error.
+func errKind(err error) string {
+	if isTokenError(err) {
+		return ErrorToken
+	}
+	return ""
 }
 
 var (

@@ -305,7 +305,7 @@ func TestEnrichFailuresRetry(t *testing.T) {
 			}
 			sum, _ := e.Stats.Summary(ctx, "shop1", Doudian)
 			if len(sum.Errors) != 1 || !strings.Contains(sum.Errors[0].Error, "order 42: enrichment attempt 1 failed") ||
-				!strings.Contains(sum.Errors[0].Error, says) || strings.Contains(sum.Errors[0].Error, "sign=") {
+				!strings.Contains(sum.Errors[0].Error, says) || strings.Contains(sum.Errors[0].Error, "sign=") || sum.Errors[0].Kind != "" {
 				t.Fatalf("errors: %+v", sum.Errors)
 			}
 			if n, _ := e.Redis.ZCard(ctx, enrichQueue).Result(); n != 1 {
@@ -470,7 +470,7 @@ func TestDoudianTokenNoShopID(t *testing.T) {
 		t.Fatal("enriched without a token")
 	}
 	sum, _ := e.Stats.Summary(ctx, "shop1", Doudian)
-	if len(sum.Errors) != 1 || !strings.Contains(sum.Errors[0].Error, "token: no 抖店 shop id") {
+	if len(sum.Errors) != 1 || !strings.Contains(sum.Errors[0].Error, "token: no 抖店 shop id") || sum.Errors[0].Kind != ErrorToken {
 		t.Fatalf("errors %+v", sum.Errors)
 	}
 }
@@ -525,7 +525,7 @@ func TestTikTokToken(t *testing.T) {
 	_ = e.Enqueue(ctx, "shop1", TikTok, "704", time.Now())
 	e.round(ctx)
 	sum, _ := e.Stats.Summary(ctx, "shop1", TikTok)
-	if len(sum.Errors) != 1 || !strings.Contains(sum.Errors[0].Error, "token: refresh: platform answered code 36004004") ||
+	if len(sum.Errors) != 1 || !strings.Contains(sum.Errors[0].Error, "token: refresh: platform answered code 36004004") || sum.Errors[0].Kind != ErrorToken ||
 		strings.Contains(sum.Errors[0].Error, "tt-") || strings.Contains(sum.Errors[0].Error, "tts-secret") {
 		t.Fatalf("errors %+v", sum.Errors)
 	}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -146,7 +147,7 @@ func doudianToken(ctx context.Context, client *http.Client, in Integration, meth
 		} `json:"data"`
 	}
 	if err := call(client, req, &res); err != nil {
-		return Token{}, &tokenError{method + ": " + err.Error()}
+		return Token{}, unreached(method, err)
 	}
 	if res.Code.String() != "10000" || res.Data.AccessToken == "" {
 		return Token{}, &tokenError{fmt.Sprintf("%s: platform answered code %s: %s %s", method, res.Code, res.Msg, res.SubCode)}
@@ -179,7 +180,7 @@ func tiktokRefresh(ctx context.Context, client *http.Client, in Integration, ref
 		} `json:"data"`
 	}
 	if err := call(client, req, &res); err != nil {
-		return Token{}, &tokenError{"refresh: " + err.Error()}
+		return Token{}, unreached("token refresh", err)
 	}
 	if res.Code.String() != "0" || res.Data.AccessToken == "" {
 		return Token{}, &tokenError{fmt.Sprintf("refresh: platform answered code %s: %s", res.Code, res.Message)}
@@ -192,4 +193,14 @@ func tiktokRefresh(ctx context.Context, client *http.Client, in Integration, ref
 		t.Expires = time.Unix(n, 0).UTC()
 	}
 	return t, nil
+}
+
+// unreached is a token call that got no usable answer (timeout, 429, HTTP error): retried like
+// any order-detail failure, not a token refusal (a 401 stays one).
+func unreached(what string, err error) error {
+	var rl *rateLimited
+	if errors.As(err, &rl) || isTokenError(err) {
+		return err
+	}
+	return fmt.Errorf("order detail: %s: %s", what, strings.TrimPrefix(err.Error(), "order detail: "))
 }

@@ -382,6 +382,26 @@ func TestIntegrationsPage(t *testing.T) {
 	if code, _, body := w.postForm("/integrations/tiktok", form); code != http.StatusBadRequest || !strings.Contains(body, "API 地址") {
 		t.Fatalf("bad url: %d %.300s", code, body)
 	}
+	// TikTok tokens and shop_cipher given through the CLI: the page shows that a token is
+	// stored (masked) and the cipher, never the token; a save on the page keeps all of them.
+	ctx := context.Background()
+	if err := s.Integrations.Put(ctx, platform.Integration{Shop: "shopA", Platform: platform.TikTok, AppKey: "tts-key", Secret: "tts-secret",
+		ShopCipher: "GCP_cipher_1", AccessToken: "TTP_page_access", RefreshToken: "TTP_page_refresh"}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, body = w.get("/integrations")
+	if strings.Contains(body, "TTP_page") || !strings.Contains(body, "GCP_cipher_1") || !strings.Contains(body, "token-state") ||
+		!strings.Contains(body, "自用型应用按店铺 ID 自动获取") {
+		t.Fatalf("page with tokens: %.3000s", body)
+	}
+	form.Set("api_url", "")
+	if code, _, body := w.postForm("/integrations/tiktok", form); code != http.StatusSeeOther {
+		t.Fatalf("save tiktok: %d %.300s", code, body)
+	}
+	if list, err := s.Integrations.List(ctx, "shopA"); err != nil || len(list) != 2 || list[1].ShopCipher != "GCP_cipher_1" ||
+		list[1].AccessToken != platform.MaskedSecret || list[1].AppKey != "app-123" {
+		t.Fatalf("after the page's save: %+v %v", list, err)
+	}
 	rm := url.Values{"_csrf": {form.Get("_csrf")}}
 	if code, loc, _ := w.postForm("/integrations/doudian/remove", rm); code != http.StatusSeeOther || !strings.Contains(loc, "removed=doudian") {
 		t.Fatalf("remove: %d %q", code, loc)
