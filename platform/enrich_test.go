@@ -235,6 +235,9 @@ func TestIntegrationsStore(t *testing.T) {
 	if _, ok, _ := ints.Get(ctx, "shop1", TikTok); ok {
 		t.Fatal("removed integration still there")
 	}
+	if tok, ok, err := ints.Token(ctx, "shop1", TikTok); err != nil || ok || tok.Access != "" {
+		t.Fatalf("tokens of a removed integration: %+v %v %v", tok, ok, err)
+	}
 	if err := ints.Remove(ctx, "shop1", TikTok, "t"); err == nil {
 		t.Fatal("removed twice")
 	}

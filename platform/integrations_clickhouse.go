@@ -237,7 +237,11 @@ func (s *Integrations) Remove(ctx context.Context, shop, platform, by string) er
 	} else if !ok {
 		return livedesk.Errorf(livedesk.ENOTFOUND, "no %s integration for shop %s", platform, shop)
 	}
-	return s.write(ctx, Integration{Shop: shop, Platform: platform, By: by}, "", true)
+	if err := s.write(ctx, Integration{Shop: shop, Platform: platform, By: by}, "", true); err != nil {
+		return err
+	}
+	// Its tokens go too: connecting again later must not reuse a disconnected shop's tokens.
+	return s.PutToken(ctx, shop, platform, Token{})
 }
 
 func (s *Integrations) write(ctx context.Context, in Integration, sealed string, removed bool) error {
