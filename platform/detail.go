@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/livedesk/livedesk/ingest"
@@ -76,6 +77,9 @@ func call(client *http.Client, req *http.Request, out any) error {
 		after, _ := strconv.Atoi(res.Header.Get("Retry-After"))
 		return &rateLimited{after: time.Duration(after) * time.Second}
 	}
+	if res.StatusCode == http.StatusUnauthorized {
+		return &tokenError{"refused by the platform (HTTP 401)"}
+	}
 	if res.StatusCode != http.StatusOK {
 		return fmt.Errorf("order detail: HTTP %d", res.StatusCode)
 	}
@@ -88,13 +92,14 @@ func call(client *http.Client, req *http.Request, out any) error {
 }
 
 // doudianDetail calls order.orderDetail and returns one paid event per SKU order.
-func doudianDetail(ctx context.Context, client *http.Client, in Integration, j enrichJob, now time.Time) ([]ingest.Event, error) {
+// The access token travels as the access_token query parameter, outside the signature.
+func doudianDetail(ctx context.Context, client *http.Client, in Integration, token string, j enrichJob, now time.Time) ([]ingest.Event, error) {
 	const method = "order.orderDetail"
 	param, _ := json.Marshal(map[string]string{"shop_order_id": j.Order})
 	ts := now.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04:05")
 	q := url.Values{"app_key": {in.AppKey}, "method": {method}, "param_json": {string(param)},
 		"timestamp": {ts}, "v": {"2"}, "sign_method": {"hmac-sha256"},
-		"sign": {DoudianAPISign(in.AppKey, in.Secret, method, string(param), ts)}}
+		"sign": {DoudianAPISign(in.AppKey, in.Secret, method, string(param), ts)}, "access_token": {token}}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, in.APIURL+"/order/orderDetail?"+q.Encode(),
 		bytes.NewReader(param))
 	if err != nil {
@@ -102,9 +107,10 @@ func doudianDetail(ctx context.Context, client *http.Client, in Integration, j e
 	}
 	req.Header.Set("Content-Type", "application/json")
 	var res struct {
-		Code json.Number `json:"code"`
-		Msg  string      `json:"msg"`
-		Data struct {
+		Code    json.Number `json:"code"`
+		Msg     string      `json:"msg"`
+		SubCode string      `json:"sub_code"`
+		Data    struct {
 			Detail struct {
 				OrderID json.Number `json:"order_id"`
 				Items   []struct {
@@ -120,6 +126,9 @@ func doudianDetail(ctx context.Context, client *http.Client, in Integration, j e
 	}
 	if err := call(client, req, &res); err != nil {
 		return nil, err
+	}
+	if doudianTokenRefused(res.Code.String(), res.SubCode) {
+		return nil, &tokenError{fmt.Sprintf("refused by 抖店 (code %s %s): %s", res.Code, res.SubCode, res.Msg)}
 	}
 	if res.Code.String() != "10000" {
 		return nil, fmt.Errorf("order detail: platform answered code %s: %s", res.Code, res.Msg)
@@ -153,14 +162,20 @@ func doudianDetail(ctx context.Context, client *http.Client, in Integration, j e
 
 // tiktokDetail calls Get Order Detail (202309) and returns the order's paid total (no room, no
 // product: the job totals' amount) and one paid event per line item.
-func tiktokDetail(ctx context.Context, client *http.Client, in Integration, j enrichJob, now time.Time) ([]ingest.Event, error) {
+// The access token travels as the x-tts-access-token header; shop_cipher (cross-border shops)
+// is a signed query parameter.
+func tiktokDetail(ctx context.Context, client *http.Client, in Integration, token string, j enrichJob, now time.Time) ([]ingest.Event, error) {
 	const path = "/order/202309/orders"
 	q := url.Values{"app_key": {in.AppKey}, "timestamp": {strconv.FormatInt(now.Unix(), 10)}, "ids": {j.Order}}
+	if in.ShopCipher != "" {
+		q.Set("shop_cipher", in.ShopCipher)
+	}
 	q.Set("sign", TikTokAPISign(in.Secret, path, q, nil))
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, in.APIURL+path+"?"+q.Encode(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("order detail: %w", err)
 	}
+	req.Header.Set("x-tts-access-token", token)
 	var res struct {
 		Code    json.Number `json:"code"`
 		Message string      `json:"message"`
@@ -182,6 +197,9 @@ func tiktokDetail(ctx context.Context, client *http.Client, in Integration, j en
 	}
 	if err := call(client, req, &res); err != nil {
 		return nil, err
+	}
+	if tiktokTokenRefused[res.Code.String()] {
+		return nil, &tokenError{fmt.Sprintf("refused by TikTok Shop (code %s): %s", res.Code, res.Message)}
 	}
 	if res.Code.String() != "0" {
 		return nil, fmt.Errorf("order detail: platform answered code %s: %s", res.Code, res.Message)
@@ -214,3 +232,13 @@ func tiktokDetail(ctx context.Context, client *http.Client, in Integration, j en
 	}
 	return out, nil
 }
+
+// doudianTokenRefused reports a 抖店 answer refusing the access token: code 30001 (access_token
+// invalid or expired) or a sub_code naming the access token (isv.access-token-expired,
+// isv.access-token-no-existed).
+func doudianTokenRefused(code, subCode string) bool {
+	return code == "30001" || strings.Contains(subCode, "access-token") || strings.Contains(subCode, "access_token")
+}
+
+// tiktokTokenRefused are TikTok Shop answer codes for an invalid or expired access token.
+var tiktokTokenRefused = map[string]bool{"105001": true, "105002": true}

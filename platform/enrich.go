@@ -45,6 +45,8 @@ type Enricher struct {
 	Backoff     time.Duration // first retry delay, doubled per attempt up to 1 h (default 10 s)
 	MaxAttempts int           // default 8
 	Now         func() time.Time
+
+	tok tokens // access tokens per integration (token.go)
 }
 
 // claimScript moves a due entry's score to the end of its lease: 1 when this caller claimed it.
@@ -192,7 +194,7 @@ func (e *Enricher) work(ctx context.Context, j enrichJob, member string) {
 		e.Redis.ZRem(bctx, enrichQueue, member)
 		e.Redis.HDel(bctx, enrichAttempts, member)
 		e.Redis.SAdd(bctx, unenrichedKey(j.Shop, j.Platform), j.Order)
-		e.Stats.Failed(bctx, j.Shop, j.Platform, fmt.Sprintf("order %s: enrichment gave up after %d attempts: %s", j.Order, n, shown(err)), now)
+		e.Stats.failed(bctx, j.Shop, j.Platform, errKind(err), fmt.Sprintf("order %s: enrichment gave up after %d attempts: %s", j.Order, n, shown(err)), now)
 		e.Log.Warn("platform: enrichment gave up", "shop", j.Shop, "platform", j.Platform, "order", j.Order, "err", err)
 		return
 	}
@@ -210,7 +212,7 @@ func (e *Enricher) work(ctx context.Context, j enrichJob, member string) {
 		delay = rl.after
 	}
 	e.Redis.ZAdd(bctx, enrichQueue, redis.Z{Score: float64(now.Add(delay).UnixMilli()), Member: member})
-	e.Stats.Failed(bctx, j.Shop, j.Platform, fmt.Sprintf("order %s: enrichment attempt %d failed, retry in %s: %s", j.Order, n, delay.Round(time.Second), shown(err)), now)
+	e.Stats.failed(bctx, j.Shop, j.Platform, errKind(err), fmt.Sprintf("order %s: enrichment attempt %d failed, retry in %s: %s", j.Order, n, delay.Round(time.Second), shown(err)), now)
 	e.Log.Info("platform: enrichment failed, retrying", "shop", j.Shop, "platform", j.Platform, "order", j.Order, "attempt", n, "err", err)
 }
 
@@ -221,10 +223,18 @@ func shown(err error) string {
 	var rl *rateLimited
 	msg := err.Error()
 	switch {
-	case errors.As(err, &rl), strings.HasPrefix(msg, "order detail:"), msg == errIntegrationRemoved.Error(), msg == errNoAPIURL.Error():
+	case errors.As(err, &rl), isTokenError(err), strings.HasPrefix(msg, "order detail:"), msg == errIntegrationRemoved.Error(), msg == errNoAPIURL.Error():
 		return msg
 	}
 	return "internal error (details in the server log)"
+}
+
+// errKind is the ErrorEntry kind of an enrichment error.
+func errKind(err error) string {
+	if isTokenError(err) {
+		return ErrorToken
+	}
+	return ""
 }
 
 var (
@@ -254,14 +264,27 @@ func (e *Enricher) Enrich(ctx context.Context, j enrichJob) error {
 	if client == nil {
 		client = outbound.Client(10*time.Second, e.AllowPrivate)
 	}
-	var events []ingest.Event
-	switch j.Platform {
-	case Doudian:
-		events, err = doudianDetail(ctx, client, in, j, e.now())
-	case TikTok:
-		events, err = tiktokDetail(ctx, client, in, j, e.now())
-	default:
-		err = fmt.Errorf("unknown platform %q", j.Platform)
+	detail := func(token string) ([]ingest.Event, error) {
+		switch j.Platform {
+		case Doudian:
+			return doudianDetail(ctx, client, in, token, j, e.now())
+		case TikTok:
+			return tiktokDetail(ctx, client, in, token, j, e.now())
+		}
+		return nil, fmt.Errorf("unknown platform %q", j.Platform)
+	}
+	token, err := e.token(ctx, client, in, "")
+	if err != nil {
+		return err
+	}
+	events, err := detail(token)
+	if isTokenError(err) {
+		// Refused (expired, revoked, renewed elsewhere): renew once and retry.
+		e.forget(in)
+		if token, err = e.token(ctx, client, in, token); err != nil {
+			return err
+		}
+		events, err = detail(token)
 	}
 	if err != nil {
 		return err

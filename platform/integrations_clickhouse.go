@@ -2,6 +2,8 @@ package platform
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -24,14 +26,26 @@ var Platforms = []string{Doudian, TikTok}
 
 // Integration is one shop's connection to one platform. Secret is the plain app secret; it is
 // only filled by Get (for verifying pushes and signing API calls), never by List.
+//
+// ShopID is the platform's shop id (抖店 token.create of a self-use app needs it); ShopCipher
+// is TikTok's shop_cipher (cross-border shops); AuthURL overrides TikTok's token endpoint.
+// AccessToken and RefreshToken are only read by Put (TikTok tokens the operator gives; stored
+// sealed in integration_tokens), Get never fills them (the Enricher reads tokens itself), and
+// List shows MaskedSecret in AccessToken when a token is stored.
 type Integration struct {
-	Shop     string
-	Platform string
-	AppKey   string
-	Secret   string
-	APIURL   string
-	Updated  time.Time
-	By       string
+	Shop         string
+	Platform     string
+	AppKey       string
+	Secret       string
+	APIURL       string
+	ShopID       string
+	ShopCipher   string
+	AuthURL      string
+	AccessToken  string
+	RefreshToken string
+	TokenExpires time.Time // List: when the stored access token expires (zero: unknown)
+	Updated      time.Time
+	By           string
 }
 
 // MaskedSecret is what List shows for a stored secret.
@@ -98,12 +112,33 @@ func (in *Integration) Validate() error {
 				"API 地址：必须是 http(s) 地址，例如 https://openapi-fxg.jinritemai.com")
 		}
 	}
+	in.ShopID = strings.TrimSpace(in.ShopID)
+	if len(in.ShopID) > 64 || strings.ContainsAny(in.ShopID, " \t\r\n\"\\") {
+		return livedesk.Invalid("shop_id", "shop id: at most 64 characters without spaces or quotes",
+			"店铺 ID：最多 64 个字符，不含空格或引号")
+	}
+	in.ShopCipher = strings.TrimSpace(in.ShopCipher)
+	if len(in.ShopCipher) > 256 || strings.ContainsAny(in.ShopCipher, " \t\r\n") {
+		return livedesk.Invalid("shop_cipher", "shop cipher: at most 256 characters without spaces",
+			"shop_cipher：最多 256 个字符，不含空格")
+	}
+	in.AuthURL = strings.TrimRight(strings.TrimSpace(in.AuthURL), "/")
+	if in.AuthURL != "" && outbound.CheckURL(in.AuthURL) != nil {
+		return livedesk.Invalid("auth_url", "auth URL: must be an http(s) URL such as https://auth.tiktok-shops.com",
+			"授权地址：必须是 http(s) 地址，例如 https://auth.tiktok-shops.com")
+	}
+	if len(in.AccessToken) > 2048 || len(in.RefreshToken) > 2048 {
+		return livedesk.Invalid("access_token", "tokens: at most 2048 characters each", "令牌：每个最多 2048 个字符")
+	}
 	return nil
 }
 
 func aad(shop, platform string) string { return shop + "\x00" + platform }
 
 // Put stores (or replaces) an integration; the secret is sealed before it leaves the process.
+// Tokens given with it (TikTok) replace the stored ones; a 抖店 integration saved again drops
+// its stored token (the shop id or app may have changed; token.create makes a new one), a
+// TikTok one without tokens keeps them (the page edits the app fields only).
 func (s *Integrations) Put(ctx context.Context, in Integration) error {
 	if err := in.Validate(); err != nil {
 		return err
@@ -112,7 +147,84 @@ func (s *Integrations) Put(ctx context.Context, in Integration) error {
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, in, sealed, false)
+	if err := s.write(ctx, in, sealed, false); err != nil {
+		return err
+	}
+	if in.AccessToken != "" || in.RefreshToken != "" || in.Platform == Doudian {
+		return s.PutToken(ctx, in.Shop, in.Platform, Token{Access: in.AccessToken, Refresh: in.RefreshToken})
+	}
+	return nil
+}
+
+// Token is a shop's access token on a platform, with the token that renews it.
+type Token struct {
+	Access  string
+	Refresh string
+	Expires time.Time // zero: unknown (used until the platform refuses it)
+}
+
+func tokenAAD(shop, platform, which string) string { return aad(shop, platform) + "\x00token:" + which }
+
+// PutToken stores the token of shop on platform, sealed (an empty Token clears it).
+func (s *Integrations) PutToken(ctx context.Context, shop, platform string, t Token) error {
+	var access, refresh string
+	var err error
+	if t.Access != "" {
+		if access, err = s.sealer.Seal(t.Access, tokenAAD(shop, platform, "access")); err != nil {
+			return err
+		}
+	}
+	if t.Refresh != "" {
+		if refresh, err = s.sealer.Seal(t.Refresh, tokenAAD(shop, platform, "refresh")); err != nil {
+			return err
+		}
+	}
+	batch, err := s.ch.PrepareBatch(ctx, "INSERT INTO integration_tokens (shop, platform, access, refresh, expires, updated, version)")
+	if err != nil {
+		return fmt.Errorf("platform: store token: %w", err)
+	}
+	defer batch.Close()
+	now := time.Now().UTC()
+	exp := t.Expires.UTC()
+	if exp.Before(time.Unix(0, 0)) {
+		exp = time.Unix(0, 0).UTC()
+	}
+	if err := batch.Append(shop, platform, access, refresh, exp, now, uint64(now.UnixNano())); err != nil {
+		return fmt.Errorf("platform: store token: %w", err)
+	}
+	if err := batch.Send(); err != nil {
+		return fmt.Errorf("platform: store token: %w", err)
+	}
+	return nil
+}
+
+// Token reads the stored token of shop on platform, opened; ok is false when none is stored.
+func (s *Integrations) Token(ctx context.Context, shop, platform string) (Token, bool, error) {
+	var access, refresh string
+	var exp time.Time
+	err := s.ch.QueryRow(ctx, `SELECT access, refresh, expires FROM integration_tokens FINAL
+		WHERE shop = ? AND platform = ?`, shop, platform).Scan(&access, &refresh, &exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Token{}, false, nil
+	}
+	if err != nil {
+		return Token{}, false, fmt.Errorf("platform: read token: %w", err)
+	}
+	var t Token
+	if access != "" {
+		if t.Access, err = s.sealer.Open(access, tokenAAD(shop, platform, "access")); err != nil {
+			return Token{}, false, err
+		}
+	}
+	if refresh != "" {
+		if t.Refresh, err = s.sealer.Open(refresh, tokenAAD(shop, platform, "refresh")); err != nil {
+			return Token{}, false, err
+		}
+	}
+	if exp.Unix() > 0 {
+		t.Expires = exp
+	}
+	return t, t.Access != "" || t.Refresh != "", nil
 }
 
 // Remove deletes the integration of shop on platform (a newer, removed version).
@@ -125,7 +237,11 @@ func (s *Integrations) Remove(ctx context.Context, shop, platform, by string) er
 	} else if !ok {
 		return livedesk.Errorf(livedesk.ENOTFOUND, "no %s integration for shop %s", platform, shop)
 	}
-	return s.write(ctx, Integration{Shop: shop, Platform: platform, By: by}, "", true)
+	if err := s.write(ctx, Integration{Shop: shop, Platform: platform, By: by}, "", true); err != nil {
+		return err
+	}
+	// Its tokens go too: connecting again later must not reuse a disconnected shop's tokens.
+	return s.PutToken(ctx, shop, platform, Token{})
 }
 
 func (s *Integrations) write(ctx context.Context, in Integration, sealed string, removed bool) error {
@@ -134,7 +250,7 @@ func (s *Integrations) write(ctx context.Context, in Integration, sealed string,
 		delete(s.cache, aad(in.Shop, in.Platform))
 		s.mu.Unlock()
 	}()
-	batch, err := s.ch.PrepareBatch(ctx, "INSERT INTO integrations (shop, platform, app_key, secret, api_url, removed, updated, by_user, version)")
+	batch, err := s.ch.PrepareBatch(ctx, "INSERT INTO integrations (shop, platform, app_key, secret, api_url, shop_id, shop_cipher, auth_url, removed, updated, by_user, version)")
 	if err != nil {
 		return fmt.Errorf("platform: store integration: %w", err)
 	}
@@ -144,7 +260,7 @@ func (s *Integrations) write(ctx context.Context, in Integration, sealed string,
 		rm = 1
 	}
 	now := time.Now().UTC()
-	if err := batch.Append(in.Shop, in.Platform, in.AppKey, sealed, in.APIURL, rm, now, in.By, uint64(now.UnixNano())); err != nil {
+	if err := batch.Append(in.Shop, in.Platform, in.AppKey, sealed, in.APIURL, in.ShopID, in.ShopCipher, in.AuthURL, rm, now, in.By, uint64(now.UnixNano())); err != nil {
 		return fmt.Errorf("platform: store integration: %w", err)
 	}
 	if err := batch.Send(); err != nil {
@@ -189,14 +305,38 @@ func (s *Integrations) Get(ctx context.Context, shop, platform string) (Integrat
 // List returns the integrations of shop (every shop when ""), secrets masked.
 func (s *Integrations) List(ctx context.Context, shop string) ([]Integration, error) {
 	list, err := s.read(ctx, shop, "")
+	if err != nil {
+		return nil, err
+	}
 	for i := range list {
 		list[i].Secret = MaskedSecret
 	}
-	return list, err
+	rows, err := s.ch.Query(ctx, `SELECT shop, platform, expires FROM integration_tokens FINAL
+		WHERE (? = '' OR shop = ?) AND access != ''`, shop, shop)
+	if err != nil {
+		return nil, fmt.Errorf("platform: read tokens: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var sh, pl string
+		var exp time.Time
+		if err := rows.Scan(&sh, &pl, &exp); err != nil {
+			return nil, fmt.Errorf("platform: read tokens: %w", err)
+		}
+		for i := range list {
+			if list[i].Shop == sh && list[i].Platform == pl {
+				list[i].AccessToken = MaskedSecret
+				if exp.Unix() > 0 {
+					list[i].TokenExpires = exp
+				}
+			}
+		}
+	}
+	return list, rows.Err()
 }
 
 func (s *Integrations) read(ctx context.Context, shop, platform string) ([]Integration, error) {
-	rows, err := s.ch.Query(ctx, `SELECT shop, platform, app_key, secret, api_url, updated, by_user
+	rows, err := s.ch.Query(ctx, `SELECT shop, platform, app_key, secret, api_url, shop_id, shop_cipher, auth_url, updated, by_user
 		FROM integrations FINAL
 		WHERE removed = 0 AND (? = '' OR shop = ?) AND (? = '' OR platform = ?)
 		ORDER BY shop, platform`, shop, shop, platform, platform)
@@ -207,7 +347,7 @@ func (s *Integrations) read(ctx context.Context, shop, platform string) ([]Integ
 	var out []Integration
 	for rows.Next() {
 		var in Integration
-		if err := rows.Scan(&in.Shop, &in.Platform, &in.AppKey, &in.Secret, &in.APIURL, &in.Updated, &in.By); err != nil {
+		if err := rows.Scan(&in.Shop, &in.Platform, &in.AppKey, &in.Secret, &in.APIURL, &in.ShopID, &in.ShopCipher, &in.AuthURL, &in.Updated, &in.By); err != nil {
 			return nil, fmt.Errorf("platform: read integrations: %w", err)
 		}
 		out = append(out, in)

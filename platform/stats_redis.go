@@ -70,7 +70,12 @@ func (s *Stats) Received(ctx context.Context, shop, platform, id string, m Messa
 
 // Failed records an error shown on the Integrations page (never a secret).
 func (s *Stats) Failed(ctx context.Context, shop, platform, msg string, at time.Time) {
-	b, _ := json.Marshal(ErrorEntry{At: at.UTC(), Error: msg})
+	s.failed(ctx, shop, platform, "", msg, at)
+}
+
+// failed records an error of kind ("" or ErrorToken).
+func (s *Stats) failed(ctx context.Context, shop, platform, kind, msg string, at time.Time) {
+	b, _ := json.Marshal(ErrorEntry{At: at.UTC(), Error: msg, Kind: kind})
 	pipe := s.Redis.TxPipeline()
 	pipe.LPush(ctx, errorsKey(shop, platform), b)
 	pipe.LTrim(ctx, errorsKey(shop, platform), 0, keepErrors-1)
@@ -81,7 +86,11 @@ func (s *Stats) Failed(ctx context.Context, shop, platform, msg string, at time.
 type ErrorEntry struct {
 	At    time.Time `json:"at"`
 	Error string    `json:"error"`
+	Kind  string    `json:"kind,omitempty"` // ErrorToken: the platform refused or could not give the access token
 }
+
+// ErrorToken is the kind of an access-token error (its text names no token).
+const ErrorToken = "token"
 
 // Count is the number of messages of one kind.
 type Count struct {

@@ -20,6 +20,17 @@ func (s *Server) integrationSave(c *fiber.Ctx) error {
 	}
 	in := platform.Integration{Shop: u.Shop, Platform: name, AppKey: strings.TrimSpace(c.FormValue("app_key")),
 		Secret: c.FormValue("app_secret"), APIURL: c.FormValue("api_url"), By: u.Name}
+	// The platform shop id, shop_cipher and auth URL are set with livedesk integration set; the
+	// form does not carry them, so a page edit keeps them (its tokens are kept by Put).
+	list, err := s.Integrations.List(c.UserContext(), u.Shop)
+	if err != nil {
+		return s.reply(c, fmt.Errorf("views: save integration: %w", err))
+	}
+	for _, old := range list {
+		if old.Platform == name {
+			in.ShopID, in.ShopCipher, in.AuthURL = old.ShopID, old.ShopCipher, old.AuthURL
+		}
+	}
 	if err := s.Integrations.Put(c.UserContext(), in); err != nil {
 		if livedesk.ErrorCode(err) != livedesk.EINVALID {
 			return s.reply(c, fmt.Errorf("views: save integration: %w", err))

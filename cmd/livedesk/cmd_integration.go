@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -18,7 +19,9 @@ var integrationStdin io.Reader // nil: os.Stdin
 
 func runIntegration(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || (args[0] != "set" && args[0] != "list" && args[0] != "remove") {
-		fmt.Fprintln(stderr, "usage: livedesk integration set --shop S --platform doudian|tiktok --app-key K [--api-url U]  (app secret on standard input)")
+		fmt.Fprintln(stderr, "usage: livedesk integration set --shop S --platform doudian --app-key K [--api-url U] [--shop-id ID]  (app secret on standard input)")
+		fmt.Fprintln(stderr, "       livedesk integration set --shop S --platform tiktok --app-key K [--api-url U] [--shop-cipher C] [--auth-url U]")
+		fmt.Fprintln(stderr, "           (standard input: the app secret, then optionally the access token and the refresh token, one a line)")
 		fmt.Fprintln(stderr, "       livedesk integration list [--shop S]")
 		fmt.Fprintln(stderr, "       livedesk integration remove --shop S --platform P")
 		return errUsage
@@ -29,6 +32,9 @@ func runIntegration(ctx context.Context, args []string, stdout, stderr io.Writer
 	plat := fs.String("platform", "", "doudian (抖店) or tiktok (TikTok Shop)")
 	appKey := fs.String("app-key", "", "the platform app's key (抖店 app_key / TikTok Shop app key)")
 	apiURL := fs.String("api-url", "", "the platform's open-API base URL, for order enrichment (e.g. https://openapi-fxg.jinritemai.com)")
+	shopID := fs.String("shop-id", "", "抖店: the platform shop id; a self-use app creates its access token (token.create) for it")
+	shopCipher := fs.String("shop-cipher", "", "TikTok Shop: the shop_cipher of a cross-border shop, sent with order-detail calls")
+	authURL := fs.String("auth-url", "", "TikTok Shop: the token endpoint's base URL (default "+platform.DefaultTikTokAuthURL+")")
 	cfg, err := configFromFlags(fs, args[1:])
 	if err != nil {
 		return err
@@ -58,15 +64,35 @@ func runIntegration(ctx context.Context, args []string, stdout, stderr io.Writer
 		if in == nil {
 			in = os.Stdin
 		}
-		sec, err := readPassword(in)
-		if err != nil {
+		lines, err := readLines(in, 3)
+		if err != nil || len(lines) == 0 || lines[0] == "" {
 			return errors.New("no app secret on standard input (e.g. printf '%s\\n' \"$APP_SECRET\" | livedesk integration set …)")
 		}
-		if err := store.Put(ctx, platform.Integration{Shop: *shop, Platform: *plat, AppKey: *appKey, Secret: sec,
-			APIURL: *apiURL, By: "cli"}); err != nil {
+		it := platform.Integration{Shop: *shop, Platform: *plat, AppKey: *appKey, Secret: lines[0],
+			APIURL: *apiURL, ShopID: *shopID, ShopCipher: *shopCipher, AuthURL: *authURL, By: "cli"}
+		if len(lines) > 1 {
+			if *plat != platform.TikTok {
+				return errors.New("only TikTok Shop takes tokens on standard input; 抖店 self-use apps create theirs (--shop-id)")
+			}
+			it.AccessToken = lines[1]
+			if len(lines) > 2 {
+				it.RefreshToken = lines[2]
+			}
+		}
+		if err := store.Put(ctx, it); err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "%s integration of shop %s saved (secret encrypted; it is not shown again)\n", *plat, *shop)
+		what := "secret"
+		if it.AccessToken != "" || it.RefreshToken != "" {
+			what = "secret and tokens"
+		}
+		fmt.Fprintf(stdout, "%s integration of shop %s saved (%s encrypted; not shown again)\n", *plat, *shop, what)
+		if *plat == platform.Doudian && *shopID == "" && *apiURL != "" {
+			fmt.Fprintln(stdout, "no --shop-id: order enrichment cannot create its access token until it is set")
+		}
+		if *plat == platform.TikTok && it.AccessToken == "" && it.RefreshToken == "" && *apiURL != "" {
+			fmt.Fprintln(stdout, "no tokens given: order enrichment keeps the stored ones, if any (standard input lines 2 and 3)")
+		}
 		fmt.Fprintf(stdout, "register this push URL with the platform: %s\n", platform.HookURL(cfg.BaseURL, *plat, *shop))
 	case "list":
 		list, err := store.List(ctx, *shop)
@@ -74,14 +100,21 @@ func runIntegration(ctx context.Context, args []string, stdout, stderr io.Writer
 			return err
 		}
 		tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "SHOP\tPLATFORM\tAPP KEY\tSECRET\tAPI URL\tPUSH URL\tUPDATED")
-		for _, in := range list {
-			api := in.APIURL
-			if api == "" {
-				api = "-"
+		fmt.Fprintln(tw, "SHOP\tPLATFORM\tAPP KEY\tSECRET\tTOKEN\tAPI URL\tSHOP ID/CIPHER\tPUSH URL\tUPDATED")
+		dash := func(s string) string {
+			if s == "" {
+				return "-"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.Shop, in.Platform, in.AppKey, in.Secret, api,
-				platform.HookURL(cfg.BaseURL, in.Platform, in.Shop), in.Updated.In(cfg.Location).Format("2006-01-02 15:04"))
+			return s
+		}
+		for _, in := range list {
+			tok := in.AccessToken // masked or empty
+			if tok != "" && !in.TokenExpires.IsZero() {
+				tok += " (until " + in.TokenExpires.In(cfg.Location).Format("2006-01-02 15:04") + ")"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.Shop, in.Platform, in.AppKey, in.Secret, dash(tok),
+				dash(in.APIURL), dash(in.ShopID+in.ShopCipher), platform.HookURL(cfg.BaseURL, in.Platform, in.Shop),
+				in.Updated.In(cfg.Location).Format("2006-01-02 15:04"))
 		}
 		return tw.Flush()
 	case "remove":
@@ -94,4 +127,26 @@ func runIntegration(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stdout, "removed the %s integration of shop %s; its pushes are refused from now on\n", *plat, strings.TrimSpace(*shop))
 	}
 	return nil
+}
+
+// readLines reads up to n lines (without their line ends) from r; the last may lack its "\n".
+func readLines(r io.Reader, n int) ([]string, error) {
+	br := bufio.NewReader(r)
+	var out []string
+	for len(out) < n {
+		line, err := br.ReadString('\n')
+		if line != "" {
+			out = append(out, strings.TrimRight(line, "\r\n"))
+		}
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read standard input: %w", err)
+		}
+	}
+	for len(out) > 0 && out[len(out)-1] == "" {
+		out = out[:len(out)-1]
+	}
+	return out, nil
 }

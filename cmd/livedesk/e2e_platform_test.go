@@ -46,13 +46,26 @@ func ddPush(recs ...[3]string) []byte {
 	return []byte("[" + strings.Join(parts, ",") + "]")
 }
 
-// fakeDoudianAPI answers order.orderDetail like the documented API (checking the signature):
-// two SKU orders of the live room r1, product p1.
+// fakeDoudianAPI answers token.create (self-use app, shop id 7001) and order.orderDetail like
+// the documented API (checking the signature, and the access token it handed out): two SKU
+// orders of the live room r1, product p1.
 func fakeDoudianAPI(t *testing.T, secret string) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
 		if platform.DoudianAPISign(q.Get("app_key"), secret, q.Get("method"), q.Get("param_json"), q.Get("timestamp")) != q.Get("sign") {
 			io.WriteString(w, `{"code":30002,"msg":"sign error"}`)
+			return
+		}
+		if r.URL.Path == "/token/create" {
+			if q.Get("method") != "token.create" || q.Get("param_json") != `{"code":"","grant_type":"authorization_self","shop_id":"7001"}` {
+				io.WriteString(w, `{"code":30004,"msg":"param error"}`)
+				return
+			}
+			io.WriteString(w, `{"code":10000,"msg":"success","data":{"access_token":"e2e-access","expires_in":604800,"refresh_token":"e2e-refresh","shop_id":7001}}`)
+			return
+		}
+		if q.Get("access_token") != "e2e-access" {
+			io.WriteString(w, `{"code":30001,"msg":"access_token不存在","sub_code":"isv.access-token-no-existed"}`)
 			return
 		}
 		var p struct {
@@ -92,7 +105,7 @@ func TestDoudianPushEndToEnd(t *testing.T) {
 	a := startServer(t, func(c *Config) { c.outboundPrivate = "true" }) // the fake order API is on loopback
 	ctx := context.Background()
 	if err := a.Integrations.Put(ctx, platform.Integration{Shop: "shop1", Platform: platform.Doudian, AppKey: "app-123",
-		Secret: "secret-456", APIURL: api.URL}); err != nil {
+		Secret: "secret-456", APIURL: api.URL, ShopID: "7001"}); err != nil {
 		t.Fatal(err)
 	}
 	sign := func(b []byte) []string {
@@ -279,6 +292,48 @@ func TestIntegrationCommand(t *testing.T) {
 	if err := conn.QueryRow(ctx, "SELECT count() FROM integrations WHERE secret LIKE '%very-secret%'").Scan(&n); err != nil || n != 0 {
 		t.Fatalf("secret stored in the clear: %d %v", n, err)
 	}
+	// 抖店 with its platform shop id (token.create needs it); tokens on standard input are TikTok's only.
+	if code, out, errs := runCmd("very-secret-1\n", "set", "--shop", "shop1", "--platform", "doudian", "--app-key", "app-123",
+		"--api-url", "https://openapi-fxg.jinritemai.com", "--shop-id", "7001"); code != 0 || strings.Contains(out, "no --shop-id") {
+		t.Fatalf("set shop id: %d %q %q", code, out, errs)
+	}
+	if code, _, errs := runCmd("very-secret-1\nsome-token\n", "set", "--shop", "shop1", "--platform", "doudian", "--app-key", "app-123"); code != 1 ||
+		!strings.Contains(errs, "only TikTok Shop takes tokens") {
+		t.Fatalf("doudian tokens: %d %q", code, errs)
+	}
+	// TikTok: the app secret, then the access token and the refresh token, one a line (no final newline).
+	code, out, errs = runCmd("tts-secret-9\r\nTTP_access_tok_123\nTTP_refresh_tok_456", "set", "--shop", "shop1", "--platform", "tiktok",
+		"--app-key", "tts-key", "--api-url", "https://open-api.tiktokglobalshop.com", "--shop-cipher", "GCP_XF90igAAAABh00qsWgtvOiGFNqyubMt3")
+	if code != 0 || !strings.Contains(out, "secret and tokens encrypted") {
+		t.Fatalf("set tiktok: %d %q %q", code, out, errs)
+	}
+	code, out, _ = runCmd("", "list", "--shop", "shop1")
+	if code != 0 || !strings.Contains(out, "GCP_XF90igAAAABh00qsWgtvOiGFNqyubMt3") || !strings.Contains(out, "7001") ||
+		strings.Contains(out, "TTP_") || strings.Contains(out, "tts-secret-9") || strings.Count(out, platform.MaskedSecret) != 3 {
+		t.Fatalf("list with tokens: %d %q", code, out)
+	}
+	if err := conn.QueryRow(ctx, "SELECT count() FROM integration_tokens WHERE access LIKE '%TTP_%' OR refresh LIKE '%TTP_%'").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("token stored in the clear: %d %v", n, err)
+	}
+	secret, err := account.Secret(ctx, conn, "integrations", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealer, _ := platform.NewSealer(secret)
+	store := platform.NewIntegrations(conn, sealer)
+	if tok, ok, err := store.Token(ctx, "shop1", platform.TikTok); err != nil || !ok || tok.Access != "TTP_access_tok_123" || tok.Refresh != "TTP_refresh_tok_456" {
+		t.Fatalf("stored tokens: %+v %v %v", tok, ok, err)
+	}
+	if in, ok, err := store.Get(ctx, "shop1", platform.TikTok); err != nil || !ok || in.Secret != "tts-secret-9" || in.ShopCipher == "" {
+		t.Fatalf("stored tiktok: %+v %v %v", in, ok, err)
+	}
+	// Saved again without tokens: the stored ones stay.
+	if code, _, errs := runCmd("tts-secret-9\n", "set", "--shop", "shop1", "--platform", "tiktok", "--app-key", "tts-key"); code != 0 {
+		t.Fatalf("set again: %d %q", code, errs)
+	}
+	if tok, ok, _ := store.Token(ctx, "shop1", platform.TikTok); !ok || tok.Access != "TTP_access_tok_123" {
+		t.Fatalf("tokens lost: %+v", tok)
+	}
 	if code, out, _ := runCmd("", "remove", "--shop", "shop1", "--platform", "doudian"); code != 0 || !strings.Contains(out, "removed") {
 		t.Fatalf("remove: %d %q", code, out)
 	}
@@ -326,6 +381,26 @@ func TestIntegrationsPage(t *testing.T) {
 	form.Set("api_url", "ftp://nope")
 	if code, _, body := w.postForm("/integrations/tiktok", form); code != http.StatusBadRequest || !strings.Contains(body, "API 地址") {
 		t.Fatalf("bad url: %d %.300s", code, body)
+	}
+	// TikTok tokens and shop_cipher given through the CLI: the page shows that a token is
+	// stored (masked) and the cipher, never the token; a save on the page keeps all of them.
+	ctx := context.Background()
+	if err := s.Integrations.Put(ctx, platform.Integration{Shop: "shopA", Platform: platform.TikTok, AppKey: "tts-key", Secret: "tts-secret",
+		ShopCipher: "GCP_cipher_1", AccessToken: "TTP_page_access", RefreshToken: "TTP_page_refresh"}); err != nil {
+		t.Fatal(err)
+	}
+	_, _, body = w.get("/integrations")
+	if strings.Contains(body, "TTP_page") || !strings.Contains(body, "GCP_cipher_1") || !strings.Contains(body, "token-state") ||
+		!strings.Contains(body, "自用型应用按店铺 ID 自动获取") {
+		t.Fatalf("page with tokens: %.3000s", body)
+	}
+	form.Set("api_url", "")
+	if code, _, body := w.postForm("/integrations/tiktok", form); code != http.StatusSeeOther {
+		t.Fatalf("save tiktok: %d %.300s", code, body)
+	}
+	if list, err := s.Integrations.List(ctx, "shopA"); err != nil || len(list) != 2 || list[1].ShopCipher != "GCP_cipher_1" ||
+		list[1].AccessToken != platform.MaskedSecret || list[1].AppKey != "app-123" {
+		t.Fatalf("after the page's save: %+v %v", list, err)
 	}
 	rm := url.Values{"_csrf": {form.Get("_csrf")}}
 	if code, loc, _ := w.postForm("/integrations/doudian/remove", rm); code != http.StatusSeeOther || !strings.Contains(loc, "removed=doudian") {
