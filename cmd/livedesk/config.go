@@ -63,7 +63,7 @@ func BindConfig(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.BaseURL, "base-url", envDefault("LIVEDESK_BASE_URL", ""), "public URL of this server (LIVEDESK_BASE_URL)")
 	fs.StringVar(&c.MetricsAddr, "metrics-addr", envDefault("LIVEDESK_METRICS_ADDR", ""), "separate listener for /metrics, unauthenticated, for a private network (LIVEDESK_METRICS_ADDR)")
 	fs.StringVar(&c.maxBody, "max-body", envDefault("LIVEDESK_MAX_BODY", "16777216"), "largest request body in bytes (LIVEDESK_MAX_BODY)")
-	fs.StringVar(&c.secureCookies, "secure-cookies", envDefault("LIVEDESK_SECURE_COOKIES", "false"), "mark session cookies Secure: true behind HTTPS (LIVEDESK_SECURE_COOKIES)")
+	fs.StringVar(&c.secureCookies, "secure-cookies", envDefault("LIVEDESK_SECURE_COOKIES", ""), "mark session cookies Secure: true or false; default true when the base URL is https (LIVEDESK_SECURE_COOKIES)")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", envDefault("LIVEDESK_TRUSTED_PROXIES", ""), "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the client (LIVEDESK_TRUSTED_PROXIES)")
 	fs.StringVar(&c.outboundPrivate, "outbound-private", envDefault("LIVEDESK_OUTBOUND_PRIVATE", "false"), "let group-bot webhooks reach private and loopback addresses (LIVEDESK_OUTBOUND_PRIVATE)")
 }
@@ -78,7 +78,10 @@ func (c *Config) Validate() error {
 	}
 	if b, err := strconv.ParseBool(c.secureCookies); err == nil {
 		c.SecureCookies = b
-	} else if c.secureCookies != "" {
+	} else if c.secureCookies == "" {
+		// Behind HTTPS (the public URL says so) cookies must not travel over plain HTTP.
+		c.SecureCookies = strings.HasPrefix(strings.ToLower(c.BaseURL), "https://")
+	} else {
 		errs = append(errs, fmt.Errorf("LIVEDESK_SECURE_COOKIES / --secure-cookies: %q is not true or false", c.secureCookies))
 	}
 	if b, err := strconv.ParseBool(c.outboundPrivate); err == nil {
