@@ -15,7 +15,8 @@ import (
 
 // TestConsoleWhileClickHouseDown: an operator who reloads the control room mid-stream while
 // ClickHouse is down gets the console back from Redis (page with the "history unavailable"
-// notice, prompter, room socket), and another shop's room is still refused (issue 17, item 11).
+// notice, prompter, room socket), the products page says the catalog is unavailable, and
+// another shop's room is still refused (issue 17, item 11).
 func TestConsoleWhileClickHouseDown(t *testing.T) {
 	ch := localtest.ClickHouseServer(t)
 	raddr, _ := localtest.Redis(t)
@@ -78,6 +79,14 @@ func TestConsoleWhileClickHouseDown(t *testing.T) {
 	}
 	if code, _ := op.dialSocket("/rooms/ra/ws"); code != http.StatusSwitchingProtocols {
 		t.Fatalf("room socket while ClickHouse is down: %d", code)
+	}
+	// The products page renders with its own notice, no list and no forms.
+	code, _, body = op.get("/products")
+	if code != http.StatusOK {
+		t.Fatalf("products page while ClickHouse is down: %d %.500s", code, body)
+	}
+	if !strings.Contains(body, `id="products-down"`) || strings.Contains(body, `id="products-empty"`) {
+		t.Errorf("products page without the notice, or claiming an empty catalog: %.3000s", body)
 	}
 	// The cross-shop guard: shopB's room ticks too, yet shopA's operator is never let in. The
 	// engine does not know a shopA room "rb" and ClickHouse cannot say, so the answer is 503
