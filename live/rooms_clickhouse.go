@@ -8,12 +8,20 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/livedesk/livedesk"
 )
 
 // Rooms knows which rooms a shop has: those created in the console (ClickHouse table rooms,
 // which only this type writes) and those named by its events.
 type Rooms struct {
 	ch driver.Conn
+
+	// Live, when set, says whether the engine has a live room of the shop right now (from
+	// Redis: the hub's latest tick). ExistsLive asks it only when ClickHouse fails, so the
+	// console keeps working for a streaming room while the history database is down. It is
+	// asked with the user's own shop, so it can only ever admit that shop's room.
+	Live func(ctx context.Context, shop, room string) (bool, error)
 
 	mu    sync.Mutex
 	known map[string]time.Time // shop\x00room → until when "it exists" may be answered from memory
@@ -115,6 +123,24 @@ func (r *Rooms) Exists(ctx context.Context, shop, room string) (bool, error) {
 	r.known[key] = time.Now().Add(roomKnownTTL)
 	r.mu.Unlock()
 	return true, nil
+}
+
+// ExistsLive is Exists that survives ClickHouse being down: when the query fails and Live says
+// the shop's room is live in the engine, it answers true with historyDown set (the page shows
+// "history unavailable"). When ClickHouse fails and Live does not know the room, the error is
+// an unavailable one (503: the room may exist, nobody can tell now). historyDown is true
+// whenever ClickHouse failed.
+func (r *Rooms) ExistsLive(ctx context.Context, shop, room string) (ok, historyDown bool, err error) {
+	ok, err = r.Exists(ctx, shop, room)
+	if err == nil {
+		return ok, false, nil
+	}
+	if r.Live != nil {
+		if live, lerr := r.Live(ctx, shop, room); lerr == nil && live {
+			return true, true, nil
+		}
+	}
+	return false, true, &livedesk.Error{Code: livedesk.EUNAVAILABLE, Message: "live: room unknown while ClickHouse is down", Err: err}
 }
 
 // Create records a room made in the console, titled with its id, unless the console has it

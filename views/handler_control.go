@@ -61,7 +61,7 @@ func flagParam(c *fiber.Ctx) string {
 func (s *Server) controlRoom(c *fiber.Ctx) error {
 	u := CurrentUser(c)
 	room := c.Params("room")
-	ok, err := s.Rooms.Exists(c.UserContext(), u.Shop, room)
+	ok, historyDown, err := s.Rooms.ExistsLive(c.UserContext(), u.Shop, room)
 	if err != nil {
 		return s.reply(c, fmt.Errorf("views: control room: %w", err))
 	}
@@ -72,11 +72,13 @@ func (s *Server) controlRoom(c *fiber.Ctx) error {
 	if s.Titles != nil {
 		if t, err := s.Titles.Titles(c.UserContext(), u.Shop); err != nil {
 			s.Log.Warn("views: product titles", "shop", u.Shop, "err", err) // ids still identify products
+			historyDown = true
 		} else {
 			titles = t
 		}
 	}
 	p := s.page(c, "cr.title")
+	p.HistoryDown = historyDown
 	p.Title = room + " · " + p.Title
 	p.Room = room
 	p.Body = "wide"

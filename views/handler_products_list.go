@@ -1,7 +1,6 @@
 package views
 
 import (
-	"fmt"
 	"net/url"
 
 	"github.com/gofiber/fiber/v2"
@@ -25,9 +24,14 @@ func (s *Server) registerProducts(r fiber.Router) {
 
 // productsPage lists the shop's products with the add form, import and cue presets.
 func (s *Server) productsPage(c *fiber.Ctx) error {
+	p := s.page(c, "products.title")
 	d, err := s.productsData(c)
 	if err != nil {
-		return s.reply(c, fmt.Errorf("views: products page: %w", err))
+		// The catalog is in ClickHouse. While it is down the page still renders (the top bar
+		// leads back to the console) with a notice, no list and no forms: nothing can be saved.
+		s.Log.Warn("views: products page", "shop", CurrentUser(c).Shop, "err", err)
+		p.HistoryDown = true
+		return s.render(c, ProductsPage(p, ProductsData{Form: ProductForm{Errors: map[string]string{}}}))
 	}
 	switch c.Query("done") {
 	case "saved":
@@ -37,7 +41,7 @@ func (s *Server) productsPage(c *fiber.Ctx) error {
 	case "cues":
 		d.Notice = T(LangOf(c), "cues.saved")
 	}
-	return s.render(c, ProductsPage(s.page(c, "products.title"), d))
+	return s.render(c, ProductsPage(p, d))
 }
 
 // productID is the :id path parameter, unescaped.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/livedesk/livedesk/stage"
 )
 
 // registerPrompter mounts the prompter page and its two actions, "got it" on a cue and
@@ -23,7 +24,7 @@ func (s *Server) prompterPage(c *fiber.Ctx) error {
 	if room == "" {
 		return s.fail(c, fiber.StatusNotFound, "error.notfound")
 	}
-	ok, err := s.Rooms.Exists(c.UserContext(), u.Shop, room)
+	ok, historyDown, err := s.Rooms.ExistsLive(c.UserContext(), u.Shop, room)
 	if err != nil {
 		return s.reply(c, fmt.Errorf("views: prompter: %w", err))
 	}
@@ -32,9 +33,13 @@ func (s *Server) prompterPage(c *fiber.Ctx) error {
 	}
 	st, err := s.Actions.Stage(c.UserContext(), u.Shop, room)
 	if err != nil {
-		return s.reply(c, fmt.Errorf("views: prompter: %w", err))
+		// The stored stage is in ClickHouse; the socket replays the latest published stage from
+		// Redis, so the prompter starts empty and fills in rather than failing mid-stream.
+		s.Log.Warn("views: prompter stage", "shop", u.Shop, "room", room, "err", err)
+		st, historyDown = stage.Stage{Room: room}, true
 	}
 	p := s.page(c, "prompter.title")
 	p.Room, p.Bare, p.Body = room, true, "prompter-page"
+	p.HistoryDown = historyDown
 	return s.render(c, PrompterPage(p, st, u.Can(RoleAdmin, RoleOperator, RoleAnchor)))
 }

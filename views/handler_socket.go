@@ -27,11 +27,13 @@ func (s *Server) registerSockets(r fiber.Router) {
 	r.Get("/ws", s.RequireRole(), s.shopSocketUpgrade, serve)
 }
 
-// roomSocketUpgrade admits a socket of a room of the user's shop (404 for any other room).
+// roomSocketUpgrade admits a socket of a room of the user's shop (404 for any other room). While
+// ClickHouse is down a room the engine is streaming is still admitted: the socket carries only
+// what Redis holds.
 func (s *Server) roomSocketUpgrade(c *fiber.Ctx) error {
 	u := CurrentUser(c)
 	room := c.Params("room")
-	ok, err := s.Rooms.Exists(c.UserContext(), u.Shop, room)
+	ok, _, err := s.Rooms.ExistsLive(c.UserContext(), u.Shop, room)
 	if err != nil {
 		s.Log.Error("views: room socket", "err", err)
 		return c.SendStatus(fiber.StatusServiceUnavailable)

@@ -21,6 +21,7 @@ func jsStrings(lang string) map[string]string {
 func init() {
 	AddStrings(LangZH, map[string]string{
 		"cr.title":              "中控台",
+		"history.down":          "历史数据暂不可用（数据库连接中断），实时数字照常更新",
 		"cr.waiting":            "等待实时数据……直播间收到事件或开播后，每秒更新一次。",
 		"cr.state.idle":         "未开播",
 		"cr.clock":              "本场时长",
@@ -138,6 +139,7 @@ func init() {
 	})
 	AddStrings(LangEN, map[string]string{
 		"cr.title":              "Control room",
+		"history.down":          "History is unavailable for now (database unreachable); live numbers keep updating",
 		"cr.waiting":            "Waiting for live data… it updates every second once the room gets events or goes live.",
 		"cr.state.idle":         "Not live",
 		"cr.clock":              "Session time",

@@ -5,6 +5,7 @@ func init() {
 	AddStrings(LangZH, map[string]string{
 		"nav.products":            "商品",
 		"products.title":          "商品库",
+		"products.down":           "商品库暂不可用（数据库连接中断），恢复后即可查看和修改；直播间的实时数字照常更新",
 		"products.empty":          "还没有商品。可以在下面添加，或导入 Excel / CSV。",
 		"products.count":          "件商品",
 		"products.id":             "商品ID",
@@ -54,6 +55,7 @@ func init() {
 	AddStrings(LangEN, map[string]string{
 		"nav.products":            "Products",
 		"products.title":          "Product catalog",
+		"products.down":           "The catalog is unavailable for now (database unreachable); it can be viewed and changed once it is back. Live numbers keep updating",
 		"products.empty":          "No products yet. Add one below or import Excel / CSV.",
 		"products.count":          "products",
 		"products.id":             "Product ID",

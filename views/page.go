@@ -13,6 +13,9 @@ type Page struct {
 	Loc   *time.Location
 	Body  string // extra class on <body>, e.g. "wide" for the control room
 	Bare  bool   // no top bar (full-screen pages such as the prompter)
+	// HistoryDown: ClickHouse could not be read, so the page shows "history unavailable" and
+	// lives on what Redis knows (the live numbers keep arriving over the socket).
+	HistoryDown bool
 }
 
 // otherLang is the language the switch offers.

@@ -99,6 +99,12 @@ func (m *Main) openEngine() {
 	e.Catalog = m.Catalog // stock of products no stock event reported yet
 	m.Engine = e
 	m.Rooms = live.NewRooms(m.CH)
+	// While ClickHouse is down the console pages still open a room the engine is streaming
+	// (its latest tick is in Redis); the hub's key is per shop, so no other shop's room passes.
+	m.Rooms.Live = func(ctx context.Context, shop, room string) (bool, error) {
+		b, err := e.Snapshot(ctx, shop, room)
+		return b != nil, err
+	}
 	m.onClose(goRun(e.Run))
 }
 
