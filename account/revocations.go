@@ -2,7 +2,6 @@ package account
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -54,8 +53,19 @@ func (r *Revocations) Revoke(ctx context.Context, shop, id string, until time.Ti
 
 // Revoked reports whether the session id of shop was logged out. An error means storage could not
 // answer.
+// Every request calls it, so the epoch and the session are checked in one round trip; only a
+// Redis found empty costs the restore (and a second look).
 func (r *Revocations) Revoked(ctx context.Context, shop, id string) (bool, error) {
-	if err := r.ensureLoaded(ctx); err != nil {
+	pipe := r.Redis.Pipeline()
+	epoch := pipe.Exists(ctx, revocationEpochKey)
+	revoked := pipe.Exists(ctx, revokedKey(shop, id))
+	if _, err := pipe.Exec(ctx); err != nil {
+		return false, fmt.Errorf("account: session revoked: %w", err)
+	}
+	if epoch.Val() > 0 {
+		return revoked.Val() > 0, nil
+	}
+	if err := r.restore(ctx); err != nil {
 		return false, err
 	}
 	n, err := r.Redis.Exists(ctx, revokedKey(shop, id)).Result()
@@ -65,17 +75,10 @@ func (r *Revocations) Revoked(ctx context.Context, shop, id string) (bool, error
 	return n > 0, nil
 }
 
-// ensureLoaded restores the revocations in force from ClickHouse when Redis has lost them. The
+// restore puts the revocations in force back from ClickHouse into a Redis that lost them. The
 // epoch key is set only after they are all back, so a check never answers from a half-restored
 // set (two instances restoring at once write the same keys).
-func (r *Revocations) ensureLoaded(ctx context.Context) error {
-	err := r.Redis.Get(ctx, revocationEpochKey).Err()
-	if err == nil {
-		return nil
-	}
-	if !errors.Is(err, redis.Nil) {
-		return fmt.Errorf("account: revocation epoch: %w", err)
-	}
+func (r *Revocations) restore(ctx context.Context) error {
 	now := r.now().UTC()
 	rows, err := r.CH.Query(ctx, "SELECT shop, id, max(until) FROM session_revocations WHERE until > ? GROUP BY shop, id", now)
 	if err != nil {

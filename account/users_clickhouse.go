@@ -36,6 +36,12 @@ var ErrNoUser = errors.New("live: no such active user")
 // instance: every request re-reads the user at most this long after the last read.
 const userCacheTTL = 2 * time.Second
 
+// staleUserMax is how long the last answer read for a user may stand in for ClickHouse while it
+// is unreachable (Active only): users live only in ClickHouse, so nobody can be disabled or
+// changed meanwhile, and the bound keeps an instance from trusting a very old answer. It lets a
+// logged-in operator keep the console (whose pages live on Redis) through an outage.
+const staleUserMax = 30 * time.Minute
+
 // bcryptCost is the bcrypt work factor for new hashes.
 const bcryptCost = 11
 
@@ -63,6 +69,7 @@ type userEntry struct {
 	user    User
 	hash    string
 	found   bool
+	read    time.Time // when it was read from ClickHouse
 	expires time.Time
 }
 
@@ -189,7 +196,7 @@ func (u *Users) cached(ctx context.Context, shop, name string) (userEntry, error
 	if err != nil {
 		return userEntry{}, err
 	}
-	e = userEntry{user: user, hash: hash, found: found, expires: now.Add(userCacheTTL)}
+	e = userEntry{user: user, hash: hash, found: found, read: now, expires: now.Add(userCacheTTL)}
 	u.mu.Lock()
 	if len(u.cache) > 10_000 {
 		u.cache = map[string]userEntry{}
@@ -200,11 +207,19 @@ func (u *Users) cached(ctx context.Context, shop, name string) (userEntry, error
 }
 
 // Active returns the user when it exists and is enabled, else ErrNoUser. It reads through the
-// short cache, so a disable or role change is seen within userCacheTTL.
+// short cache, so a disable or role change is seen within userCacheTTL. When ClickHouse cannot
+// answer, the last answer read within staleUserMax stands in; only without one is the error
+// returned.
 func (u *Users) Active(ctx context.Context, shop, name string) (User, error) {
 	e, err := u.cached(ctx, shop, name)
 	if err != nil {
-		return User{}, err
+		u.mu.Lock()
+		last, ok := u.cache[shop+"\x00"+name]
+		u.mu.Unlock()
+		if !ok || u.now().Sub(last.read) > staleUserMax {
+			return User{}, err
+		}
+		e = last
 	}
 	if !e.found || e.user.Disabled {
 		return User{}, ErrNoUser

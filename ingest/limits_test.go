@@ -15,7 +15,7 @@ import (
 func TestParseCostBounded(t *testing.T) {
 	const n = 150_000
 	body := bytes.Repeat([]byte("x\n"), n)
-	events, rejects, rejected := parse(body, "s", time.Now(), maxErrors)
+	events, rejects, rejected := parse(body, "s", time.Now(), maxErrors, -1)
 	if rejected != n || len(rejects) != maxErrors || len(events) != 0 || cap(events) > reserveEvents {
 		t.Fatalf("rejected %d, kept %d rejects, events cap %d", rejected, len(rejects), cap(events))
 	}
@@ -24,7 +24,7 @@ func TestParseCostBounded(t *testing.T) {
 	}
 	// Valid lines among bad ones are all kept, whatever the number of bad ones.
 	body = append(bytes.Repeat([]byte("{}\n"), 1000), fmt.Sprintf(`{"id":"a","type":"like","ts":%d,"room":"r"}`, time.Now().UnixMilli())...)
-	events, rejects, rejected = parse(body, "s", time.Now(), maxErrors)
+	events, rejects, rejected = parse(body, "s", time.Now(), maxErrors, -1)
 	if len(events) != 1 || rejected != 1000 || len(rejects) != maxErrors {
 		t.Fatalf("events %d rejected %d kept %d", len(events), rejected, len(rejects))
 	}
@@ -45,7 +45,7 @@ func TestExtraBounded(t *testing.T) {
 	ts := time.Now().UnixMilli()
 	big := strings.Repeat("x", MaxExtraBytes)
 	body := fmt.Sprintf(`{"id":"a","type":"like","ts":%d,"room":"r","note":"small"}`+"\n"+`{"id":"b","type":"like","ts":%d,"room":"r","blob":"%s"}`, ts, ts, big)
-	events, rejects, rejected := parse([]byte(body), "s", time.Now(), maxErrors)
+	events, rejects, rejected := parse([]byte(body), "s", time.Now(), maxErrors, -1)
 	if len(events) != 1 || events[0].Extra != `{"note":"small"}` || rejected != 1 || rejects[0].Field != "blob" || rejects[0].Line != 2 {
 		t.Fatalf("events %+v rejects %+v", events, rejects)
 	}
@@ -56,7 +56,7 @@ func TestIDsRefuseControlCharacters(t *testing.T) {
 	ts := time.Now().UnixMilli()
 	for _, f := range []string{"id", "user", "product", "room"} {
 		body := fmt.Sprintf(`{"id":"a","type":"click","ts":%d,"room":"r","user":"u","product":"p","%s":"x\u0001y"}`, ts, f)
-		_, rejects, _ := parse([]byte(body), "s", time.Now(), maxErrors)
+		_, rejects, _ := parse([]byte(body), "s", time.Now(), maxErrors, -1)
 		if len(rejects) != 1 || rejects[0].Field != f {
 			t.Errorf("%s with a control character: %+v", f, rejects)
 		}

@@ -47,7 +47,7 @@ var parserPool fastjson.ParserPool
 // event is returned, stamped with shop and received; every invalid one yields a Reject naming its
 // line and field. Parse never fails as a whole: a broken line only rejects that line.
 func Parse(body []byte, shop string, received time.Time) ([]Event, []Reject) {
-	events, rejects, _ := parse(body, shop, received, -1)
+	events, rejects, _ := parse(body, shop, received, -1, -1)
 	return events, rejects
 }
 
@@ -64,8 +64,9 @@ const MaxLines = 200_000
 const reserveEvents = 16_384
 
 // parse is Parse keeping at most keep rejects (all when keep < 0) and counting the rest, so a
-// body of millions of bad lines costs a counter, not a Reject each.
-func parse(body []byte, shop string, received time.Time, keep int) ([]Event, []Reject, int) {
+// body of millions of bad lines costs a counter, not a Reject each. newlines is the body's count
+// of '\n' when the caller has it (-1: parse counts them), for the events' reservation.
+func parse(body []byte, shop string, received time.Time, keep, newlines int) ([]Event, []Reject, int) {
 	p := parserPool.Get()
 	defer parserPool.Put(p)
 	received = received.UTC().Truncate(time.Millisecond)
@@ -75,7 +76,10 @@ func parse(body []byte, shop string, received time.Time, keep int) ([]Event, []R
 		return parseArray(p, trimmed, shop, received, keep)
 	}
 	d := newDecoder(shop, received)
-	events := make([]Event, 0, min(bytes.Count(body, []byte{'\n'})+1, reserveEvents))
+	if newlines < 0 {
+		newlines = bytes.Count(body, []byte{'\n'})
+	}
+	events := make([]Event, 0, min(newlines+1, reserveEvents))
 	var rj rejectList
 	rj.keep = keep
 	line := 0

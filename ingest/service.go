@@ -71,11 +71,12 @@ func (s *Service) Ingest(ctx context.Context, shop string, body []byte) (Result,
 	}
 	defer s.inflight.Add(-size)
 	s.stats.requests.Add(1)
-	if bytes.Count(body, []byte{'\n'}) >= MaxLines {
+	newlines := bytes.Count(body, []byte{'\n'})
+	if newlines >= MaxLines {
 		return Result{}, ErrTooManyLines
 	}
 	began := time.Now()
-	events, rejects, rejected := parse(body, shop, s.now(), maxErrors)
+	events, rejects, rejected := parse(body, shop, s.now(), maxErrors, newlines)
 	s.stats.parse.Add(int64(time.Since(began)))
 	res := Result{Rejected: rejected, Errors: rejects}
 	if len(events) == 0 {

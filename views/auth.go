@@ -76,16 +76,7 @@ func (s *Server) authenticate(ctx context.Context, ss session) (User, error) {
 		return User{}, nil
 	}
 	if err != nil {
-		// Users live in ClickHouse; while it is down a user this instance saw active recently
-		// keeps its session (the console pages work from Redis) instead of every page failing.
-		known, ok := s.known.get(ss.Shop, ss.User, s.now())
-		if !ok {
-			return User{}, err
-		}
-		s.Log.Warn("views: users unreachable, using the last known user", "shop", ss.Shop, "user", ss.User, "err", err)
-		u = known
-	} else {
-		s.known.put(u, s.now())
+		return User{}, err
 	}
 	return User{Shop: u.Shop, Name: u.Name, Role: u.Role, sessionID: ss.ID}, nil
 }

@@ -49,8 +49,6 @@ type Server struct {
 	// count per client address; behind a proxy every user would share its address).
 	TrustedProxies []netip.Prefix
 	Now            func() time.Time
-
-	known knownUsers // last active answer per user, for authenticating while ClickHouse is down
 }
 
 // now returns the current time from the server's clock.
