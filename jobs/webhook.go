@@ -86,6 +86,17 @@ func (w *Webhooks) init() {
 	}
 }
 
+// client returns Client, or one outbound client made on first use and kept (a Transport per
+// post would keep each post's idle connection open until it timed out).
+func (w *Webhooks) client() *http.Client {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.Client == nil {
+		w.Client = outbound.Client(10*time.Second, w.AllowPrivate)
+	}
+	return w.Client
+}
+
 // Send delivers n to shop's webhook, if one is configured; it returns at once.
 func (w *Webhooks) Send(ctx context.Context, shop string, n Notification) {
 	w.init()
@@ -151,11 +162,7 @@ func (w *Webhooks) post(u string, body []byte, shop string) {
 // postOnce posts once. Both bots answer HTTP 200 with a JSON error code on failure
 // (飞书 "code", 企业微信 "errcode"); a non-zero code counts as a failure.
 func (w *Webhooks) postOnce(u string, body []byte) error {
-	client := w.Client
-	if client == nil {
-		client = outbound.Client(10*time.Second, w.AllowPrivate)
-	}
-	resp, err := client.Post(u, "application/json", bytes.NewReader(body))
+	resp, err := w.client().Post(u, "application/json", bytes.NewReader(body))
 	if err != nil {
 		return err
 	}

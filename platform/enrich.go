@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -47,6 +48,8 @@ type Enricher struct {
 	Now         func() time.Time
 
 	tok tokens // access tokens per integration (token.go)
+
+	clientOnce sync.Once // makes the outbound client when Client is nil
 }
 
 // claimScript moves a due entry's score to the end of its lease: 1 when this caller claimed it.
@@ -260,10 +263,12 @@ func (e *Enricher) Enrich(ctx context.Context, j enrichJob) error {
 	if in.APIURL == "" {
 		return errNoAPIURL
 	}
+	e.clientOnce.Do(func() {
+		if e.Client == nil { // one client kept: a Transport per call would leak idle connections
+			e.Client = outbound.Client(10*time.Second, e.AllowPrivate)
+		}
+	})
 	client := e.Client
-	if client == nil {
-		client = outbound.Client(10*time.Second, e.AllowPrivate)
-	}
 	detail := func(token string) ([]ingest.Event, error) {
 		switch j.Platform {
 		case Doudian:
