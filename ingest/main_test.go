@@ -55,6 +55,7 @@ func newHarness(t *testing.T, maxBody int) *harness {
 	w := NewWriter(conn, spool, log, WriterConfig{})
 	dedup := NewDedup(rdb)
 	dedup.Stored = StoredIDs(conn)
+	dedup.Quiet = QuietSince(conn)
 	h := &harness{t: t, conn: conn, rdb: rdb, redis: rs, writer: w, keys: NewKeys(conn),
 		svc: &Service{Dedup: dedup, Writer: w, Log: log}}
 	app := fiber.New(fiber.Config{DisableStartupMessage: true, BodyLimit: maxBody + 1<<20})

@@ -201,6 +201,7 @@ func (m *Main) openIngest(ctx context.Context) error {
 	m.Writer = ingest.NewWriter(m.CH, spool, m.Log, ingest.WriterConfig{})
 	dedup := ingest.NewDedup(m.Redis)
 	dedup.Stored = ingest.StoredIDs(m.CH)
+	dedup.Quiet = ingest.QuietSince(m.CH)
 	m.Ingest = &ingest.Service{Dedup: dedup, Writer: m.Writer, Log: m.Log}
 	h := &ingest.Handler{Service: m.Ingest, Keys: m.Keys, MaxBody: m.Config.MaxBody, Log: m.Log}
 	health := &ingest.Health{Checks: map[string]ingest.Check{
