@@ -44,6 +44,11 @@ var (
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	})
 
+	deadRows = promauto.NewCounter(prometheus.CounterOpts{
+		Name: "livedesk_ingest_dead_letter_rows_total",
+		Help: "Acknowledged events ClickHouse refused for their content, moved to the dead letters (livedesk dead-letter list).",
+	})
+
 	insertRows = promauto.NewCounter(prometheus.CounterOpts{
 		Name: "livedesk_clickhouse_insert_rows_total",
 		Help: "Event rows inserted into ClickHouse, directly or replayed from the spool.",

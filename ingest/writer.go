@@ -20,6 +20,8 @@ var ErrBusy = errors.New("ingest: writer queue full")
 // ErrClosed means the writer is shutting down.
 var ErrClosed = errors.New("ingest: writer closed")
 
+var errNoDeadLetters = errors.New("ingest: clickhouse refused rows and no dead-letter directory is set")
+
 // WriterConfig tunes the group-commit writer.
 type WriterConfig struct {
 	MaxBatch   int           // most events in one INSERT (default 100,000)
@@ -74,8 +76,11 @@ type Writer struct {
 	memMu     sync.Mutex
 	mem       map[string]parts // spilled batches by id: in memory, never attempted, so no check needed
 
+	dead *DeadLetters // nil: content refusals wait in the spool like outages
+
 	hooksMu  sync.Mutex
 	onReplay []func(context.Context, [][]Event)
+	onDead   []func(context.Context, DeadBatch)
 
 	mu      sync.RWMutex
 	closed  bool
@@ -90,6 +95,7 @@ type Writer struct {
 type WriterStats struct {
 	Inserts, InsertedRows, SpooledBatches, SpooledRows, ReplayedRows, Failures int64
 	SpilledBatches, SpilledRows, ReplayInserts                                 int64
+	DeadRows                                                                   int64         // moved to the dead letters
 	InsertTime                                                                 time.Duration // spent in successful INSERTs
 }
 
@@ -98,7 +104,8 @@ type writeReq struct {
 	done   chan error
 }
 
-// NewWriter starts the flushers and the spool replayer.
+// NewWriter starts the flushers and the spool replayer. Rows ClickHouse refuses for their content
+// go to the dead letters beside the spool (DeadLetterDir), so the rest keeps flowing.
 func NewWriter(conn driver.Conn, spool *Spool, log *slog.Logger, cfg WriterConfig) *Writer {
 	if cfg.MaxBatch <= 0 {
 		cfg.MaxBatch = 100_000
@@ -126,6 +133,11 @@ func NewWriter(conn driver.Conn, spool *Spool, log *slog.Logger, cfg WriterConfi
 	}
 	w := &Writer{conn: conn, spool: spool, log: log, cfg: cfg, queue: make(chan *writeReq, 8192),
 		stop: make(chan struct{}), kick: make(chan struct{}, 1), mem: map[string]parts{}}
+	if dead, err := OpenDeadLetters(spool.dir); err != nil {
+		log.Error("ingest: no dead letters; refused rows will wait in the spool", "err", err)
+	} else {
+		w.dead = dead
+	}
 	for i := 0; i < cfg.Flushers; i++ {
 		w.wg.Add(1)
 		go w.flusher()
@@ -310,9 +322,14 @@ func (w *Writer) commit(ps parts) error {
 			insertRows.Add(float64(n))
 			return nil
 		}
-		w.log.Warn("ingest: clickhouse insert failed; spooling", "err", err, "rows", n)
-		w.down.Store(true)
 		w.count(func(s *WriterStats) { s.Failures++ })
+		if refusedForContent(err) {
+			// ClickHouse is up and refused some of these rows: the replayer finds them.
+			w.log.Warn("ingest: clickhouse refused a batch; spooling it to isolate the refused rows", "err", err, "rows", n)
+		} else {
+			w.log.Warn("ingest: clickhouse insert failed; spooling", "err", err, "rows", n)
+			w.down.Store(true)
+		}
 	}
 	if err := w.spool.Write(id, ps...); err != nil {
 		return fmt.Errorf("ingest: clickhouse down and spool failed: %w", err)

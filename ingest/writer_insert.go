@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
@@ -26,9 +27,65 @@ func chunksOf(batch string, ps parts) []chunk {
 	return out
 }
 
-// insertChunks sends one columnar native INSERT of every chunk's events, each row under its
-// chunk's batch id.
+// maxInsertPartitions is the most months (the events table's partitions) one INSERT may touch.
+// ClickHouse refuses an INSERT block spanning more than max_partitions_per_insert_block (100 by
+// default on current releases) partitions, so a batch that spans more (events accepted from 2010
+// onwards: ~200 months) is sent as several INSERTs. Not atomic across them: a failure part way
+// spools the whole batch under its batch id, and the replay skips the rows already stored.
+const maxInsertPartitions = 90
+
+// insertChunks stores every chunk's events, each row under its chunk's batch id, in one columnar
+// native INSERT, or one per group of maxInsertPartitions months when the rows span more.
 func insertChunks(ctx context.Context, conn driver.Conn, chunks []chunk) error {
+	for _, g := range byPartitions(chunks, maxInsertPartitions) {
+		if err := insertOne(ctx, conn, g); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// month is the events table's partition key of t (toYYYYMM(ts)) as a comparable number.
+func month(t time.Time) int { return t.Year()*12 + int(t.Month()) }
+
+// byPartitions splits chunks into groups of rows touching at most max months, keeping each row's
+// batch id. The common case (one month) returns chunks as they are.
+func byPartitions(chunks []chunk, max int) [][]chunk {
+	months := map[int]int{} // month → group
+	for _, c := range chunks {
+		for i := range c.events {
+			months[month(c.events[i].TS)] = 0
+		}
+	}
+	if len(months) <= max {
+		return [][]chunk{chunks}
+	}
+	keys := make([]int, 0, len(months))
+	for m := range months {
+		keys = append(keys, m)
+	}
+	slices.Sort(keys)
+	for i, m := range keys {
+		months[m] = i / max
+	}
+	groups := make([][]chunk, (len(keys)+max-1)/max)
+	for _, c := range chunks {
+		split := make([][]Event, len(groups))
+		for _, e := range c.events {
+			g := months[month(e.TS)]
+			split[g] = append(split[g], e)
+		}
+		for g, evs := range split {
+			if len(evs) > 0 {
+				groups[g] = append(groups[g], chunk{batch: c.batch, events: evs})
+			}
+		}
+	}
+	return groups
+}
+
+// insertOne sends one columnar native INSERT of every chunk's events.
+func insertOne(ctx context.Context, conn driver.Conn, chunks []chunk) error {
 	b, err := conn.PrepareBatch(ctx, insertColumns)
 	if err != nil {
 		return fmt.Errorf("ingest: prepare insert: %w", err)

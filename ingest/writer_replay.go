@@ -171,7 +171,15 @@ func (w *Writer) replayGroup(ids []string) error {
 		w.inserting.Add(1)
 		err := insertChunks(ctx, w.conn, chunks)
 		w.inserting.Add(-1)
+		if err != nil && refusedForContent(err) {
+			chunks, err = w.isolate(chunks)
+			total = rowsOf(chunks)
+		}
 		if err != nil {
+			// Some rows may be in ClickHouse now (a batch spanning many months is several
+			// INSERTs; isolation stores what it can): from here on the batches are checked
+			// against the stored rows like any batch left on disk.
+			w.forget(ids)
 			return err
 		}
 		w.count(func(s *WriterStats) { s.ReplayedRows += int64(total); s.ReplayInserts++ })
@@ -203,6 +211,19 @@ func (w *Writer) replayGroup(ids []string) error {
 		}
 	}
 	return nil
+}
+
+// forget drops spilled batches from memory, leaving them to their spool files: their next replay
+// checks which rows are stored already instead of trusting that none is.
+func (w *Writer) forget(ids []string) {
+	w.memMu.Lock()
+	defer w.memMu.Unlock()
+	for _, id := range ids {
+		if ps, ok := w.mem[id]; ok {
+			delete(w.mem, id)
+			w.spilled.Add(-int64(ps.len()))
+		}
+	}
 }
 
 // storedIDs returns the batch, shop and id (joined by NUL) of the rows already stored under the

@@ -166,6 +166,14 @@ func (m *Main) openJobs(ctx context.Context) error {
 		return err
 	}
 	m.Scheduler = sc
+	// Events ClickHouse refused for their content: each shop's admin hears of it at once.
+	m.Writer.OnDeadLetter(func(ctx context.Context, b ingest.DeadBatch) {
+		for _, shop := range b.Shops {
+			if err := runner.RaiseDeadLetter(ctx, shop, b.ID, b.ShopRows[shop]); err != nil {
+				m.Log.Error("raise dead-letter task", "shop", shop, "err", err)
+			}
+		}
+	})
 	m.onClose(func() {
 		sc.Stop()
 		hooks.Close()
