@@ -349,7 +349,13 @@ func (d *Dedup) Commit(ctx context.Context, c *Claim) error {
 	if c == nil || len(c.keys) == 0 {
 		return nil
 	}
-	if err := d.rdb.Set(ctx, commitKey(c.shop, c.token), strconv.Itoa(len(c.keys)), d.ttl).Err(); err != nil {
+	// The commit marker, and the hour's count of remembered ids (the shop's Redis quota reads it).
+	count := idCountKey(c.shop, d.clock().Unix()/3600)
+	pipe := d.rdb.Pipeline()
+	pipe.Set(ctx, commitKey(c.shop, c.token), strconv.Itoa(len(c.keys)), d.ttl)
+	pipe.IncrBy(ctx, count, int64(len(c.keys)))
+	pipe.Expire(ctx, count, d.ttl+time.Hour)
+	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("ingest: dedup commit: %w", err)
 	}
 	return nil

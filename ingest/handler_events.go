@@ -3,6 +3,7 @@ package ingest
 import (
 	"errors"
 	"strconv"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -25,6 +26,10 @@ func (h *Handler) postEvents(c *fiber.Ctx) error {
 	res, err := h.Service.Ingest(c.UserContext(), ShopOf(c), body)
 	if errors.Is(err, ErrTooManyLines) {
 		return ErrorJSON(c, fiber.StatusRequestEntityTooLarge, ErrTooManyLines.Error())
+	}
+	if qe := (*QuotaError)(nil); errors.As(err, &qe) {
+		c.Set(fiber.HeaderRetryAfter, strconv.Itoa(max(1, int(qe.RetryAfter.Round(time.Second)/time.Second))))
+		return ErrorJSON(c, fiber.StatusTooManyRequests, qe.Message)
 	}
 	if errors.Is(err, ErrBusy) {
 		h.Log.Debug("ingest: busy", "err", err)

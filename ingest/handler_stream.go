@@ -53,7 +53,10 @@ func (h *Handler) stream() fiber.Handler {
 			} else {
 				res, err := h.Service.Ingest(context.Background(), shop, msg)
 				reply.Result = res
+				var qe *QuotaError
 				switch {
+				case errors.As(err, &qe):
+					reply.Error = qe.Message
 				case errors.Is(err, ErrBusy):
 					reply.Error = "ingest queue full, resend this frame shortly"
 				case err != nil:

@@ -44,6 +44,11 @@ var (
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
 	})
 
+	quotaRejections = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "livedesk_ingest_quota_rejections_total",
+		Help: "Requests refused (429) because their shop was over an ingest quota, by limit: rate (events per second) or memory (Redis held for the shop's dedup).",
+	}, []string{"limit"})
+
 	deadRows = promauto.NewCounter(prometheus.CounterOpts{
 		Name: "livedesk_ingest_dead_letter_rows_total",
 		Help: "Acknowledged events ClickHouse refused for their content, moved to the dead letters (livedesk dead-letter list).",

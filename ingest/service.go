@@ -35,6 +35,8 @@ type Service struct {
 	Observers []Observer
 	Log       *slog.Logger
 	Now       func() time.Time
+	// Quota holds each shop to its events per second and Redis memory (nil: no quotas).
+	Quota *Quota
 	// MaxInflight bounds the body bytes being parsed, deduplicated and written at once (default
 	// 256 MB); past it requests get ErrBusy (429 + Retry-After) so memory stays bounded. The
 	// writer's queue bounds the events waiting for ClickHouse the same way.
@@ -82,6 +84,9 @@ func (s *Service) Ingest(ctx context.Context, shop string, body []byte) (Result,
 	if len(events) == 0 {
 		countResult(res)
 		return res, nil
+	}
+	if err := s.Quota.Take(ctx, shop, len(events)); err != nil {
+		return res, err
 	}
 	if s.Writer.Full(len(events)) {
 		// Refused before claiming: a refusal under load costs no Redis round trips (claiming
@@ -185,6 +190,9 @@ func (s *Service) Submit(ctx context.Context, events []Event) (Result, error) {
 		if events[i].TS.IsZero() {
 			events[i].TS = events[i].Received
 		}
+	}
+	if err := s.Quota.Take(ctx, shop, len(events)); err != nil {
+		return Result{}, fmt.Errorf("ingest: record: %w", err)
 	}
 	claim, err := s.Dedup.Claim(ctx, shop, events)
 	if err != nil {

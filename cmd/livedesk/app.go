@@ -202,7 +202,8 @@ func (m *Main) openIngest(ctx context.Context) error {
 	dedup := ingest.NewDedup(m.Redis)
 	dedup.Stored = ingest.StoredIDs(m.CH)
 	dedup.Quiet = ingest.QuietSince(m.CH)
-	m.Ingest = &ingest.Service{Dedup: dedup, Writer: m.Writer, Log: m.Log}
+	m.Ingest = &ingest.Service{Dedup: dedup, Writer: m.Writer, Log: m.Log,
+		Quota: ingest.NewQuota(m.Redis, m.Config.ShopEventsPerSec, int64(m.Config.ShopRedisMB)<<20)}
 	h := &ingest.Handler{Service: m.Ingest, Keys: m.Keys, MaxBody: m.Config.MaxBody, Log: m.Log}
 	health := &ingest.Health{Checks: map[string]ingest.Check{
 		"clickhouse": func(ctx context.Context) error { return m.CH.Ping(ctx) },

@@ -84,7 +84,8 @@ func (env *benchEnv) start(ctx context.Context, f benchFlags, stderr io.Writer) 
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	serveArgs := []string{"--addr", addr, "--clickhouse-addr", chSrv.Addr, "--clickhouse-db", "bench",
-		"--redis-url", "redis://" + redisSrv.Addr + "/0", "--data-dir", filepath.Join(dir, "livedesk"), "--log-level", "warn"}
+		"--redis-url", "redis://" + redisSrv.Addr + "/0", "--data-dir", filepath.Join(dir, "livedesk"), "--log-level", "warn",
+		"--shop-events-per-sec", "0"} // one shop takes the whole bench: no per-shop quota
 	pid, err := env.startServer(ctx, serveArgs, f.cpuProfile, filepath.Join(dir, "serve.log"), stderr)
 	if err != nil {
 		return err

@@ -35,10 +35,15 @@ type Config struct {
 	// TrustedProxies: LIVEDESK_TRUSTED_PROXIES, --trusted-proxies (comma-separated addresses or
 	// CIDRs of reverse proxies whose X-Forwarded-For names the client).
 	TrustedProxies []netip.Prefix
+	// ShopEventsPerSec and ShopRedisMB are every shop's ingest quotas (0: off):
+	// LIVEDESK_SHOP_EVENTS_PER_SEC, --shop-events-per-sec; LIVEDESK_SHOP_REDIS_MB, --shop-redis-mb.
+	ShopEventsPerSec int
+	ShopRedisMB      int
 
 	Location *time.Location // parsed TZ
 
 	maxBody, secureCookies, outboundPrivate, trustedProxies string // raw flag values, parsed by Validate
+	shopRate, shopRedis                                     string
 }
 
 // envDefault returns the environment value of key, or def.
@@ -65,6 +70,8 @@ func BindConfig(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.maxBody, "max-body", envDefault("LIVEDESK_MAX_BODY", "16777216"), "largest request body in bytes (LIVEDESK_MAX_BODY)")
 	fs.StringVar(&c.secureCookies, "secure-cookies", envDefault("LIVEDESK_SECURE_COOKIES", ""), "mark session cookies Secure: true or false; default true when the base URL is https (LIVEDESK_SECURE_COOKIES)")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", envDefault("LIVEDESK_TRUSTED_PROXIES", ""), "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the client (LIVEDESK_TRUSTED_PROXIES)")
+	fs.StringVar(&c.shopRate, "shop-events-per-sec", envDefault("LIVEDESK_SHOP_EVENTS_PER_SEC", "20000"), "events per second one shop may send, bursts up to 10 s of it (0: no limit) (LIVEDESK_SHOP_EVENTS_PER_SEC)")
+	fs.StringVar(&c.shopRedis, "shop-redis-mb", envDefault("LIVEDESK_SHOP_REDIS_MB", "2048"), "Redis megabytes one shop's remembered event ids may take, 200 bytes per event for 48 h (0: no limit) (LIVEDESK_SHOP_REDIS_MB)")
 	fs.StringVar(&c.outboundPrivate, "outbound-private", envDefault("LIVEDESK_OUTBOUND_PRIVATE", "false"), "let group-bot webhooks reach private and loopback addresses (LIVEDESK_OUTBOUND_PRIVATE)")
 }
 
@@ -89,6 +96,18 @@ func (c *Config) Validate() error {
 	} else if c.outboundPrivate != "" {
 		errs = append(errs, fmt.Errorf("LIVEDESK_OUTBOUND_PRIVATE / --outbound-private: %q is not true or false", c.outboundPrivate))
 	}
+	quota := func(raw, def, name string) int {
+		if raw == "" {
+			raw = def
+		}
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("%s: %q is not a whole number of at least 0 (0 turns the limit off)", name, raw))
+		}
+		return n
+	}
+	c.ShopEventsPerSec = quota(c.shopRate, "20000", "LIVEDESK_SHOP_EVENTS_PER_SEC / --shop-events-per-sec")
+	c.ShopRedisMB = quota(c.shopRedis, "2048", "LIVEDESK_SHOP_REDIS_MB / --shop-redis-mb")
 	c.TrustedProxies = nil
 	for _, p := range strings.Split(c.trustedProxies, ",") {
 		if p = strings.TrimSpace(p); p == "" {
