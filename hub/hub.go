@@ -87,6 +87,17 @@ func (h *Hub) Publish(ctx context.Context, shop, room, kind string, body []byte)
 	return h.publish(ctx, tag, room, kind, body, channelRoom(shop, room))
 }
 
+// PublishPrompter sends a message to the room's prompter sockets (ServePrompter): the anchor's,
+// which must not see the control room's data. It has its own sequence and latest-of-kind keys,
+// so a prompter page sees a gapless sequence of only what it may see. Publishers send the
+// prompter its own, smaller body (the prompter's tick, the stage).
+func (h *Hub) PublishPrompter(ctx context.Context, shop, room, kind string, body []byte) error {
+	if room == "" {
+		return errors.New("hub: publish prompter: empty room")
+	}
+	return h.publish(ctx, prompterTag(shop, room), room, kind, body, channelPrompter(shop, room))
+}
+
 // PublishShop sends a message of kind to every page of the shop (every room socket and the
 // shop-wide socket). The envelope's room is "".
 func (h *Hub) PublishShop(ctx context.Context, shop, kind string, body []byte) error {

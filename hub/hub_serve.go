@@ -56,18 +56,30 @@ func (c *client) kill() bool {
 // ping/pong; a slow client is dropped without delaying others. It returns only once the
 // connection is no longer used (the contrib websocket recycles conn after the handler returns).
 func (h *Hub) Serve(conn *websocket.Conn, shop, room string) {
-	h.serve(conn.Conn, shop, room)
+	srcs := []source{{channelShop(shop), livedesk.ShopTag(shop)}}
+	if room != "" {
+		srcs = append(srcs, source{channelRoom(shop, room), livedesk.RoomTag(shop, room)})
+	}
+	h.serve(conn.Conn, srcs)
 }
 
-func (h *Hub) serve(conn *fws.Conn, shop, room string) {
+// ServePrompter is Serve for an anchor's prompter: only the room's prompter stream
+// (PublishPrompter), not the room's control-room messages nor the shop's notifications.
+func (h *Hub) ServePrompter(conn *websocket.Conn, shop, room string) {
+	h.serve(conn.Conn, []source{{channelPrompter(shop, room), prompterTag(shop, room)}})
+}
+
+// source is a channel a socket follows and the tag of its latest-of-kind keys.
+type source struct{ channel, tag string }
+
+func (h *Hub) serve(conn *fws.Conn, srcs []source) {
 	n := h.ClientBuffer
 	if n <= 0 {
 		n = 64
 	}
-	c := &client{send: make(chan frame, n), closed: make(chan struct{}), conn: conn,
-		channels: []string{channelShop(shop)}}
-	if room != "" {
-		c.channels = append(c.channels, channelRoom(shop, room))
+	c := &client{send: make(chan frame, n), closed: make(chan struct{}), conn: conn}
+	for _, s := range srcs {
+		c.channels = append(c.channels, s.channel)
 	}
 	// Register before reading the latest messages so nothing published in between is missed;
 	// the writer skips live frames already covered by the latest ones.
@@ -75,7 +87,7 @@ func (h *Hub) serve(conn *fws.Conn, shop, room string) {
 	defer h.remove(c)
 	readDone := make(chan struct{})
 	go c.read(readDone)
-	c.write(h.latest(shop, room))
+	c.write(h.latest(srcs))
 	c.kill()
 	<-readDone
 }
@@ -139,28 +151,24 @@ func (c *client) write(latest []frame) {
 	}
 }
 
-// latest reads the latest envelope of each kind for the shop and the room, oldest seq first per
-// channel. A Redis error only means the client waits for the next live message.
-func (h *Hub) latest(shop, room string) []frame {
+// latest reads the latest envelope of each kind of every source, oldest seq first per channel. A
+// Redis error only means the client waits for the next live message.
+func (h *Hub) latest(srcs []source) []frame {
 	ctx, cancel := context.WithTimeout(context.Background(), latestWait)
 	defer cancel()
-	type src struct {
-		channel string
-		cmd     *redis.MapStringStringCmd
-	}
 	pipe := h.rdb.Pipeline()
-	srcs := []src{{channelShop(shop), pipe.HGetAll(ctx, latestKey(livedesk.ShopTag(shop)))}}
-	if room != "" {
-		srcs = append(srcs, src{channelRoom(shop, room), pipe.HGetAll(ctx, latestKey(livedesk.RoomTag(shop, room)))})
+	cmds := make([]*redis.MapStringStringCmd, len(srcs))
+	for i, s := range srcs {
+		cmds[i] = pipe.HGetAll(ctx, latestKey(s.tag))
 	}
 	if _, err := pipe.Exec(ctx); err != nil && err != redis.Nil {
-		h.log.Warn("hub:  latest", "err", err, "shop", shop, "room", room)
+		h.log.Warn("hub:  latest", "err", err, "channel", srcs[len(srcs)-1].channel)
 		return nil
 	}
 	var out []frame
-	for _, s := range srcs {
+	for i, s := range srcs {
 		var fs []frame
-		for _, v := range s.cmd.Val() {
+		for _, v := range cmds[i].Val() {
 			b := []byte(v)
 			fs = append(fs, frame{channel: s.channel, seq: EnvelopeSeq(b), b: b})
 		}

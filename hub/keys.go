@@ -8,6 +8,13 @@ import "github.com/livedesk/livedesk"
 // channelRoom is the pub/sub channel of a room's messages.
 func channelRoom(shop, room string) string { return "ld:live:ch:" + livedesk.RoomTag(shop, room) }
 
+// prompterTag is the tag of a room's prompter stream: the room's hash tag (same slot) with its
+// own sequence and latest-of-kind keys.
+func prompterTag(shop, room string) string { return livedesk.RoomTag(shop, room) + ":prompter" }
+
+// channelPrompter is the pub/sub channel of what a room's prompter may see.
+func channelPrompter(shop, room string) string { return "ld:live:ch:" + prompterTag(shop, room) }
+
 // channelShop is the pub/sub channel of shop-wide messages.
 func channelShop(shop string) string { return "ld:live:ch:" + livedesk.ShopTag(shop) }
 

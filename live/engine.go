@@ -24,6 +24,8 @@ type SessionEndedFunc func(ctx context.Context, shop, room, sessionID string, st
 // to every screen of the room, and read back the latest message of a kind.
 type RoomPublisher interface {
 	Publish(ctx context.Context, shop, room, kind string, body []byte) error
+	// PublishPrompter sends to the room's prompter sockets only (an anchor's).
+	PublishPrompter(ctx context.Context, shop, room, kind string, body []byte) error
 	Latest(ctx context.Context, shop, room, kind string) ([]byte, error)
 }
 

@@ -223,7 +223,10 @@ func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now t
 	if e.Hub == nil {
 		return nil
 	}
-	return e.Hub.Publish(ctx, shop, room, "tick", b)
+	if err := e.Hub.Publish(ctx, shop, room, "tick", b); err != nil {
+		return err
+	}
+	return e.publishPrompter(ctx, shop, room, snap)
 }
 
 // ensureComplete makes sure d comes from a complete set of the room's Redis keys and returns

@@ -27,6 +27,7 @@ type Recorder interface {
 // Publisher sends a message to every screen of a room; *Hub satisfies it.
 type Publisher interface {
 	Publish(ctx context.Context, shop, room, kind string, body []byte) error
+	PublishPrompter(ctx context.Context, shop, room, kind string, body []byte) error
 }
 
 // FlagResponder records that the operator answered a flag with one of its suggested responses
@@ -181,6 +182,10 @@ func (a *Actions) store(ctx context.Context, shop string, st Stage, now time.Tim
 	if a.Publisher != nil {
 		if err := a.Publisher.Publish(ctx, shop, st.Room, KindStage, body); err != nil {
 			a.log().Error("stage: publish stage", "shop", shop, "room", st.Room, "err", err)
+		}
+		// The stage is the prompter's own data: the anchor's stream gets it as it is.
+		if err := a.Publisher.PublishPrompter(ctx, shop, st.Room, KindStage, body); err != nil {
+			a.log().Error("stage: publish stage to the prompter", "shop", shop, "room", st.Room, "err", err)
 		}
 	}
 	return nil

@@ -20,7 +20,7 @@ const (
 )
 
 // registerSockets mounts the room socket and the shop-wide socket. Both need a session; every
-// role may read (the prompter of an anchor uses the room socket too).
+// role may read, an anchor only the room's prompter stream (Sockets.ServePrompter).
 func (s *Server) registerSockets(r fiber.Router) {
 	serve := websocket.New(s.serveSocket, websocket.Config{RecoverHandler: s.socketRecover})
 	r.Get("/rooms/:room/ws", s.RequireRole(), s.roomSocketUpgrade, serve)
@@ -45,7 +45,11 @@ func (s *Server) roomSocketUpgrade(c *fiber.Ctx) error {
 }
 
 // shopSocketUpgrade admits the shop-wide socket (task notifications and other shop messages).
+// An anchor has none: the shop's notifications are the team's, not the prompter's.
 func (s *Server) shopSocketUpgrade(c *fiber.Ctx) error {
+	if CurrentUser(c).Role == RoleAnchor {
+		return c.SendStatus(fiber.StatusForbidden)
+	}
 	return s.admitSocket(c, CurrentUser(c).Shop, "")
 }
 
@@ -74,6 +78,11 @@ func (s *Server) serveSocket(conn *websocket.Conn) {
 	done := make(chan struct{})
 	defer close(done)
 	go s.watchSession(conn, u, done)
+	if u.Role == RoleAnchor {
+		// An anchor sees the prompter's data only (shopSocketUpgrade refuses its /ws).
+		s.Hub.ServePrompter(conn, shop, room)
+		return
+	}
 	s.Hub.Serve(conn, shop, room)
 }
 

@@ -22,6 +22,8 @@ import (
 // Sockets runs one authenticated websocket until it closes (hub.Hub implements it).
 type Sockets interface {
 	Serve(conn *websocket.Conn, shop, room string)
+	// ServePrompter serves only the room's prompter stream (an anchor's socket).
+	ServePrompter(conn *websocket.Conn, shop, room string)
 }
 
 // Server holds what the pages need. cmd/livedesk/wire_views.go fills it; each area adds the one
