@@ -39,6 +39,24 @@ func TestTooManyLines(t *testing.T) {
 	}
 }
 
+// TestArrayBounded: a JSON array of more than MaxLines elements (one line, so no newline count
+// catches it) is refused whole, and parsing an array holds one element at a time: the
+// amplification body of 16 MB of "{}," costs rejects counted, not kept.
+func TestArrayBounded(t *testing.T) {
+	s := &Service{}
+	body := append([]byte("["), bytes.Repeat([]byte("{},"), MaxLines)...)
+	body = append(body, "{}]"...)
+	if _, err := s.Ingest(context.Background(), "s", body); !errors.Is(err, ErrTooManyLines) {
+		t.Fatalf("err = %v", err)
+	}
+	body = append([]byte("["), bytes.Repeat([]byte("{},"), MaxLines-1)...)
+	body = append(body, "{}]"...)
+	events, rejects, rejected := parse(body, "s", time.Now(), maxErrors, -1)
+	if len(events) != 0 || rejected != MaxLines || len(rejects) != maxErrors || cap(events) > reserveEvents {
+		t.Fatalf("events %d (cap %d), rejected %d, kept %d", len(events), cap(events), rejected, len(rejects))
+	}
+}
+
 // TestExtraBounded: unknown fields are kept up to MaxExtraBytes per event; more is a reject
 // naming the field, and the neighbours are kept.
 func TestExtraBounded(t *testing.T) {

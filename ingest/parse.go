@@ -8,6 +8,7 @@ package ingest
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"strconv"
@@ -65,7 +66,9 @@ const reserveEvents = 16_384
 
 // parse is Parse keeping at most keep rejects (all when keep < 0) and counting the rest, so a
 // body of millions of bad lines costs a counter, not a Reject each. newlines is the body's count
-// of '\n' when the caller has it (-1: parse counts them), for the events' reservation.
+// of '\n' when the caller has it (-1: parse counts them), for the events' reservation. A JSON
+// array of more than MaxLines elements returns a count of -1 (the caller answers
+// ErrTooManyLines; NDJSON bodies are counted by the caller before parsing).
 func parse(body []byte, shop string, received time.Time, keep, newlines int) ([]Event, []Reject, int) {
 	p := parserPool.Get()
 	defer parserPool.Put(p)
@@ -73,7 +76,11 @@ func parse(body []byte, shop string, received time.Time, keep, newlines int) ([]
 	body = bytes.TrimPrefix(body, []byte("\ufeff")) // a UTF-8 byte order mark from Windows editors
 	trimmed := bytes.TrimLeft(body, " \t\r\n")
 	if len(trimmed) > 0 && trimmed[0] == '[' {
-		return parseArray(p, trimmed, shop, received, keep)
+		events, rejects, n, tooMany := parseArray(p, bytes.TrimRight(trimmed, " \t\r\n"), shop, received, keep)
+		if tooMany {
+			return nil, nil, -1
+		}
+		return events, rejects, n
 	}
 	d := newDecoder(shop, received)
 	if newlines < 0 {
@@ -113,24 +120,113 @@ func parse(body []byte, shop string, received time.Time, keep, newlines int) ([]
 	return events, rj.list, rj.n
 }
 
-func parseArray(p *fastjson.Parser, body []byte, shop string, received time.Time, keep int) ([]Event, []Reject, int) {
-	v, err := p.ParseBytes(body)
-	if err != nil {
-		return nil, []Reject{{Line: 1, Reason: "invalid JSON array: " + shortErr(err)}}, 1
-	}
-	items, _ := v.Array()
-	events := make([]Event, 0, min(len(items), reserveEvents))
+// parseArray parses a JSON array body one element at a time, like lines: each element is cut
+// out by splitArray and parsed on its own, so memory follows the largest element rather than
+// the body (a whole-body parse of 16 MB of "{}," held ~5 million values at once), a broken
+// element rejects only itself, and more than MaxLines elements stop the parse (tooMany).
+func parseArray(p *fastjson.Parser, body []byte, shop string, received time.Time, keep int) (events []Event, rejects []Reject, n int, tooMany bool) {
+	events = make([]Event, 0, reserveEvents/4)
 	rj := rejectList{keep: keep}
 	d := newDecoder(shop, received)
-	for i, it := range items {
-		ev, rej := d.decode(it)
+	count := 0
+	err := splitArray(body, func(i int, raw []byte) bool {
+		count = i
+		if i > MaxLines {
+			tooMany = true
+			return false
+		}
+		v, err := p.ParseBytes(raw)
+		if err != nil {
+			rj.n++
+			if rj.wants() {
+				rj.list = append(rj.list, Reject{Line: i, Reason: "invalid JSON: " + shortErr(err)})
+			}
+			return true
+		}
+		ev, rej := d.decode(v)
 		if rej != nil {
-			rj.add(i+1, rej)
-			continue
+			rj.add(i, rej)
+			return true
 		}
 		events = append(events, ev)
+		return true
+	})
+	if err != nil && !tooMany {
+		rj.n++
+		if rj.wants() {
+			rj.list = append(rj.list, Reject{Line: count + 1, Reason: "invalid JSON array: " + err.Error()})
+		}
 	}
-	return events, rj.list, rj.n
+	return events, rj.list, rj.n, tooMany
+}
+
+// splitArray calls f with the 1-based index and the raw bytes of each top-level element of the
+// JSON array body (which starts with '['), until f returns false. It tracks only strings and
+// nesting; each element is validated by its own parse. It fails on a body that is not one
+// array (an unterminated one, or something after its ']').
+func splitArray(body []byte, f func(i int, raw []byte) bool) error {
+	i, n := 1, 0
+	skip := func() {
+		for i < len(body) && (body[i] == ' ' || body[i] == '\t' || body[i] == '\r' || body[i] == '\n') {
+			i++
+		}
+	}
+	skip()
+	if i < len(body) && body[i] == ']' {
+		i++
+		skip()
+		if i != len(body) {
+			return errors.New("text after the closing ]")
+		}
+		return nil
+	}
+	for {
+		start, depth, inStr := i, 0, false
+	scan:
+		for ; i < len(body); i++ {
+			c := body[i]
+			if inStr {
+				switch c {
+				case '\\':
+					i++
+				case '"':
+					inStr = false
+				}
+				continue
+			}
+			switch c {
+			case '"':
+				inStr = true
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth == 0 {
+					break scan
+				}
+				depth--
+			case ',':
+				if depth == 0 {
+					break scan
+				}
+			}
+		}
+		if i >= len(body) {
+			return errors.New("the array is not closed with ]")
+		}
+		n++
+		if !f(n, bytes.TrimSpace(body[start:i])) {
+			return nil
+		}
+		if body[i] == ']' {
+			i++
+			skip()
+			if i != len(body) {
+				return errors.New("text after the closing ]")
+			}
+			return nil
+		}
+		i++ // the comma
+	}
 }
 
 // rejectList counts rejected lines and keeps the first keep of them (all when keep < 0).

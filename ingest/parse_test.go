@@ -138,9 +138,21 @@ func TestParseBodies(t *testing.T) {
 			t.Fatalf("events %d, rejects %+v", len(evs), rejects)
 		}
 	})
-	t.Run("broken array is one reject", func(t *testing.T) {
+	t.Run("a truncated array keeps its complete elements", func(t *testing.T) {
 		evs, rejects := Parse([]byte("["+line("a")+","), "s", now)
-		if len(evs) != 0 || len(rejects) != 1 || rejects[0].Line != 1 || !strings.Contains(rejects[0].Reason, "invalid JSON array") {
+		if len(evs) != 1 || len(rejects) != 1 || rejects[0].Line != 2 || !strings.Contains(rejects[0].Reason, "not closed") {
+			t.Fatalf("events %d, rejects %+v", len(evs), rejects)
+		}
+	})
+	t.Run("a broken element rejects only itself", func(t *testing.T) {
+		evs, rejects := Parse([]byte("[\n"+line("a")+",\n{bad},\n"+line("b")+", [1,{\"x\":\"],\"}]\n]\n"), "s", now)
+		if len(evs) != 2 || len(rejects) != 2 || rejects[0].Line != 2 || rejects[1].Line != 4 {
+			t.Fatalf("events %d, rejects %+v", len(evs), rejects)
+		}
+	})
+	t.Run("text after the array", func(t *testing.T) {
+		evs, rejects := Parse([]byte("["+line("a")+"] x"), "s", now)
+		if len(evs) != 1 || len(rejects) != 1 || !strings.Contains(rejects[0].Reason, "after the closing") {
 			t.Fatalf("events %d, rejects %+v", len(evs), rejects)
 		}
 	})

@@ -80,6 +80,9 @@ func (s *Service) Ingest(ctx context.Context, shop string, body []byte) (Result,
 	began := time.Now()
 	events, rejects, rejected := parse(body, shop, s.now(), maxErrors, newlines)
 	s.stats.parse.Add(int64(time.Since(began)))
+	if rejected < 0 {
+		return Result{}, ErrTooManyLines
+	}
 	res := Result{Rejected: rejected, Errors: rejects}
 	if len(events) == 0 {
 		countResult(res)
