@@ -528,6 +528,15 @@ func intField(key string, v *fastjson.Value, min, max int64) (int64, *Reject) {
 // earliest is the oldest timestamp accepted (the Taobao sample starts in 2017).
 var earliest = time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC)
 
+// InWindow reports whether t is inside the event time window every event must fall in, for an
+// event received at received: from 2010 (earliest) to an hour after received (clock skew).
+// The parser applies it to posted events; adapters that build events from other formats (the
+// platforms' pushes, relays) apply it too, so no path stores a time ClickHouse or the reports
+// would misread (1970 from a zero, 2106 from a wrap).
+func InWindow(t, received time.Time) bool {
+	return !t.Before(earliest) && !t.After(received.Add(maxFutureT))
+}
+
 func tsField(v *fastjson.Value, received time.Time) (time.Time, *Reject) {
 	var t time.Time
 	switch v.Type() {

@@ -150,7 +150,7 @@ func mapDoudian(shop string, r doudianRecord, now time.Time) (Message, error) {
 	ts, stamp := time.Time{}, ""
 	for _, k := range doudianTime[tag] {
 		if v := field(data, k); v != "" {
-			if t, ok := parseTime(v); ok {
+			if t, ok := parseTime(v, now); ok {
 				ts, stamp = t, v
 				break
 			}
@@ -249,16 +249,20 @@ func intField(m map[string]json.RawMessage, k string) (int64, error) {
 	return n, nil
 }
 
-// parseTime reads unix seconds (or milliseconds) or RFC 3339.
-func parseTime(v string) (time.Time, bool) {
+// parseTime reads unix seconds (or milliseconds) or RFC 3339; a time outside the event window
+// (ingest.InWindow, for a message received at now) is no time.
+func parseTime(v string, now time.Time) (time.Time, bool) {
+	var t time.Time
 	if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
 		if n > 1e12 {
-			return time.UnixMilli(n), true
+			t = time.UnixMilli(n)
+		} else {
+			t = time.Unix(n, 0)
 		}
-		return time.Unix(n, 0), true
+	} else if p, err := time.Parse(time.RFC3339, v); err == nil {
+		t = p
+	} else {
+		return time.Time{}, false
 	}
-	if t, err := time.Parse(time.RFC3339, v); err == nil {
-		return t, true
-	}
-	return time.Time{}, false
+	return t, ingest.InWindow(t, now)
 }

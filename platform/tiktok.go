@@ -95,13 +95,13 @@ func ParseTikTok(shop string, body []byte, now time.Time) (Message, error) {
 	m := Message{Kind: typ, ID: "tt:" + id, Raw: string(n.Data)}
 	ts := now
 	for _, k := range []string{"update_time", "create_time"} {
-		if t, ok := parseTime(field(data, k)); ok {
+		if t, ok := parseTime(field(data, k), now); ok {
 			ts = t
 			break
 		}
 	}
 	if ts.Equal(now) {
-		if t, ok := parseTime(n.Timestamp.String()); ok {
+		if t, ok := parseTime(n.Timestamp.String(), now); ok {
 			ts = t
 		}
 	}
