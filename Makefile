@@ -37,5 +37,5 @@ bench: deps build ## ingest, live and report figures (prints numbers; no pass/fa
 	$(BIN) bench-live
 	$(BIN) bench-report
 
-fuzz: ## fuzz the body parser for 60 s
-	$(GO) test ./ingest -run '^$$' -fuzz FuzzParse -fuzztime 60s
+fuzz: ## fuzz every parser (events, relay lines, platform pushes, CSV/XLSX import) for FUZZ_EXECS (10M) executions each
+	@bash .ci/fuzz
