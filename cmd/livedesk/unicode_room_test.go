@@ -1,10 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/livedesk/livedesk/account"
 )
@@ -49,4 +51,33 @@ func TestUnicodeRoomEndToEnd(t *testing.T) {
 	if code, body := w.postJSON(esc+"/actions/cue", tok, `{"text":"讲讲面料"}`); code != 200 {
 		t.Errorf("cue to %s: %d %s", room, code, body)
 	}
+}
+
+// TestUnicodeRoomInBrowser: in a real browser, the room list's link to a room named in Chinese
+// opens its control room, whose socket connects; the prompter of the same
+// room connects too, and neither page has a script error.
+func TestUnicodeRoomInBrowser(t *testing.T) {
+	s := startServer(t)
+	room := "直播间二号"
+	s.addRoom("shopA", room)
+	s.addUser("shopA", "op", account.RoleOperator, "op-password-1")
+	b := newBrowser(t)
+	p := b.page(t, s.URL())
+	login(t, p, "shopA", "op", "op-password-1")
+	p.open("/", "main")
+	href := evalIn[string](p, `(() => { const a = Array.from(document.querySelectorAll('a')).find(a => decodeURIComponent(a.pathname) === '/rooms/直播间二号'); return a ? a.getAttribute('href') : '' })()`)
+	if href == "" {
+		t.Fatal("the room list has no link to the room")
+	}
+	p.open(href, "#tiles")
+	p.waitJS(`window.livedesk && livedesk.online`, 10*time.Second)
+	key := s.apiKey("shopA")
+	ts := time.Now().Add(-2 * time.Second).UnixMilli()
+	if code, res := s.post(key, []byte(fmt.Sprintf(`{"id":"u-e1","type":"enter","ts":%d,"room":%q,"user":"v9"}`, ts, room))); code != 200 {
+		t.Fatalf("post: %d %v", code, res)
+	}
+	p.waitJS(`document.body.textContent.includes('直播间二号') && livedesk.stats && livedesk.stats.connects >= 1`, 10*time.Second)
+	p.open(href+"/prompter", "#prompter")
+	p.waitJS(`window.livedesk && livedesk.online`, 10*time.Second)
+	p.noJSErrors()
 }
