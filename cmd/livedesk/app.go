@@ -150,6 +150,20 @@ func (m *Main) Close() error {
 	return nil
 }
 
+// checkEviction warns when Redis may evict keys: every livedesk key has a TTL, so any eviction
+// policy but noeviction can drop the dedup memory of single events (a resent event is then stored
+// twice — a Redis restart is detected, see ingest.Dedup, single evictions are not) or a room's
+// live windows. Managed Redis that refuses CONFIG gets no warning.
+func (m *Main) checkEviction(ctx context.Context) {
+	v, err := m.Redis.ConfigGet(ctx, "maxmemory-policy").Result()
+	if err != nil {
+		return
+	}
+	if p := v["maxmemory-policy"]; p != "" && p != "noeviction" {
+		m.Log.Warn("livedesk: Redis may evict keys; set maxmemory-policy noeviction (the per-shop quota LIVEDESK_SHOP_REDIS_MB keeps shops within memory)", "maxmemory-policy", p)
+	}
+}
+
 func (m *Main) openStorage(ctx context.Context) error {
 	opts, err := redis.ParseURL(m.Config.RedisURL)
 	if err != nil {
@@ -160,6 +174,7 @@ func (m *Main) openStorage(ctx context.Context) error {
 	if err := m.Redis.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("redis %s: %w", opts.Addr, err)
 	}
+	m.checkEviction(ctx)
 	m.CH, err = schema.Open(ctx, m.schemaOptions())
 	if err != nil {
 		return err
