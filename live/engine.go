@@ -55,16 +55,16 @@ type Engine struct {
 	flagLog  flagLog
 	reader   roomReader
 
-	rules    rulesStore
-	changes  changeLog
+	rules   rulesStore
+	changes changeLog
 	// Notifier sends raised flags of rules with Notify to the shop's group bot (optional).
 	Notifier FlagNotifier
 
-	mu        sync.Mutex
-	ended     []SessionEndedFunc
-	rooms     map[string]*roomState // leader state per room id
-	lastLoad  time.Time             // when the leader last reloaded sessions from ClickHouse
-	tickTook  atomic.Int64          // duration of the last leader tick, ns
+	mu       sync.Mutex
+	ended    []SessionEndedFunc
+	rooms    map[string]*roomState // leader state per room id
+	lastLoad time.Time             // when the leader last reloaded sessions from ClickHouse
+	tickTook atomic.Int64          // duration of the last leader tick, ns
 }
 
 // NewEngine returns an engine on Redis and ClickHouse. Start the tick with Run.
