@@ -74,19 +74,19 @@ var responses = map[string][]Response{
 func DefaultRules(s Settings) []Rule {
 	w := s.WindowS
 	rs := []Rule{
-		{ID: RuleNoSale, Name: "有点击没成交", Scope: ScopeProduct, WindowS: w,
+		{ID: RuleNoSale, Name: RuleNames[RuleNoSale][0], Scope: ScopeProduct, WindowS: w,
 			When: []Cond{{Metric: MClicks, Op: ">", Value: float64(s.NoSaleClicks)}, {Metric: MPaidOrders, Op: "=", Value: 0}}},
-		{ID: RuleOnlineDrop, Name: "在线人数下滑", Scope: ScopeRoom, WindowS: w,
+		{ID: RuleOnlineDrop, Name: RuleNames[RuleOnlineDrop][0], Scope: ScopeRoom, WindowS: w,
 			When: []Cond{{Metric: MOnlineChangePct, Op: "<", Value: -float64(s.OnlineDropPct)}}},
-		{ID: RuleLowROI, Name: "投产比偏低", Scope: ScopeRoom, WindowS: w, Enabled: s.TargetROI > 0,
+		{ID: RuleLowROI, Name: RuleNames[RuleLowROI][0], Scope: ScopeRoom, WindowS: w, Enabled: s.TargetROI > 0,
 			When: []Cond{{Metric: MROI, Op: "<", Value: s.TargetROI}}},
-		{ID: RuleLowStock, Name: "讲解商品库存紧张", Scope: ScopePinned, WindowS: w,
+		{ID: RuleLowStock, Name: RuleNames[RuleLowStock][0], Scope: ScopePinned, WindowS: w,
 			When: []Cond{{Metric: MStock, Op: "<", Value: float64(s.LowStock)}}},
-		{ID: RuleStockout, Name: "讲解结束前会售罄", Scope: ScopePinned, WindowS: 300,
+		{ID: RuleStockout, Name: RuleNames[RuleStockout][0], Scope: ScopePinned, WindowS: 300,
 			When: []Cond{{Metric: MStockoutMinutes, Op: "<", Value: 10}}},
-		{ID: RuleCTRFalling, Name: "讲解中点击率下滑", Scope: ScopePinned, WindowS: 120,
+		{ID: RuleCTRFalling, Name: RuleNames[RuleCTRFalling][0], Scope: ScopePinned, WindowS: 120,
 			When: []Cond{{Metric: MMinutesPresent, Op: ">=", Value: 4}, {Metric: MCTRVsStartPct, Op: "<", Value: 50}}},
-		{ID: RuleQuestionsPiling, Name: "同类提问堆积", Scope: ScopeTopic, WindowS: 120,
+		{ID: RuleQuestionsPiling, Name: RuleNames[RuleQuestionsPiling][0], Scope: ScopeTopic, WindowS: 120,
 			When: []Cond{{Metric: MUnanswered, Op: ">=", Value: 5}}},
 	}
 	for i := range rs {
@@ -101,10 +101,10 @@ func DefaultRules(s Settings) []Rule {
 // RuleNames are the default rules' names in English (pages show a default rule by its id in the
 // user's language; an operator's own rule by the name they gave it).
 var RuleNames = map[string][2]string{
-	RuleNoSale:          {"有点击没成交", "Clicks but no sale"},
+	RuleNoSale:          {"高点击无成交", "Clicks but no sale"},
 	RuleOnlineDrop:      {"在线人数下滑", "Online viewers dropping"},
-	RuleLowROI:          {"投产比偏低", "ROI below target"},
-	RuleLowStock:        {"讲解商品库存紧张", "Presented product low on stock"},
+	RuleLowROI:          {"ROI 低于目标", "ROI below target"},
+	RuleLowStock:        {"讲解商品库存不足", "Presented product low on stock"},
 	RuleStockout:        {"讲解结束前会售罄", "Sells out before the presentation ends"},
 	RuleCTRFalling:      {"讲解中点击率下滑", "CTR falling during presentation"},
 	RuleQuestionsPiling: {"同类提问堆积", "Questions piling up"},

@@ -200,6 +200,7 @@ func (m *Main) openViews(ctx context.Context) error {
 		Hub:            m.Hub,
 		Actions:        m.Stage,
 		Control:        roomControl{m.Engine},
+		LiveRules:      m.Engine,
 		States:         m.Engine,
 		Titles:         catalogTitles{m.Catalog},
 		Log:            m.Log,
