@@ -81,7 +81,7 @@
       var inp = el("input");
       inp.name = x.key;
       inp.id = "setting-" + x.key;
-      if (x.bool) { inp.type = "checkbox"; inp.checked = !!s[x.key]; lab.appendChild(inp); lab.appendChild(el("span", "", t(x.label))); }
+      if (x.bool) { inp.type = "checkbox"; inp.checked = !!s[x.key]; lab.className += " check"; lab.appendChild(inp); lab.appendChild(el("span", "", t(x.label))); }
       else {
         inp.type = "number";
         inp.step = x.step || "1";
