@@ -26,11 +26,20 @@ type ruleMeta struct {
 	Names   map[string][2]string `json:"names"` // default rule id → [zh, en]
 	Topics  map[string]string    `json:"topics"`
 	Ops     []string             `json:"ops"`
+	// Responses are the default rules' cue texts by response key: a response still worded so is
+	// shown translated (js.resp.<key>); any other text is the operator's own.
+	Responses map[string]string `json:"responses"`
 }
 
 // newRuleMeta returns the labels for lang.
 func newRuleMeta(lang string) ruleMeta {
-	m := ruleMeta{Metrics: live.RuleMetrics, Names: live.RuleNames, Topics: map[string]string{}, Ops: live.Ops}
+	m := ruleMeta{Metrics: live.RuleMetrics, Names: live.RuleNames, Topics: map[string]string{}, Ops: live.Ops,
+		Responses: map[string]string{}}
+	for id := range live.RuleNames {
+		for _, r := range live.Responses(id) {
+			m.Responses[r.Key] = r.Text
+		}
+	}
 	for _, t := range livedesk.Topics {
 		m.Topics[t.Key] = livedesk.TopicLabel(t.Key, lang)
 	}

@@ -323,9 +323,15 @@
         return rt("rules.flash.will", { product: product, price: (r.price_fen / 100).toFixed(2), qty: r.qty, duration: duration(r.duration_s) });
       case "coupon": return rt("rules.coupon.will", { text: r.text, qty: r.qty });
       case "pin": return rt("rules.pin.will", { product: productName(r.product) });
-      case "pin_next": return r.text;
+      case "pin_next": return rt("rules.pin_next.will");
     }
     return rt("rules.cue.will", { text: r.text });
+  }
+  // responseLabel is a response's button text: a default response still worded as shipped is
+  // translated; an operator's own text is shown as written.
+  function responseLabel(r) {
+    if (meta.responses && meta.responses[r.key] === r.text && t.has("resp." + r.key)) return t("resp." + r.key);
+    return r.text;
   }
   function snapPinned() { return (lastSnap && lastSnap.pinned) || ""; }
   function renderFlags(snap) {
@@ -358,7 +364,7 @@
             // static/js/actions.js handles every .js-flag-respond click: the first tap shows
             // data-will, the second runs the response (an action on the stage and/or a cue to
             // the prompter) and records it against the flag.
-            var b = el("button", "response js-flag-respond" + (f.responded === r.key ? " chosen" : ""), r.text);
+            var b = el("button", "response js-flag-respond" + (f.responded === r.key ? " chosen" : ""), responseLabel(r));
             b.setAttribute("data-kind", r.kind || "cue");
             b.setAttribute("data-will", responseWill(r, f));
             b.type = "button";
@@ -369,7 +375,7 @@
             b.setAttribute("data-text", r.text);
             rs.appendChild(b);
           } else {
-            rs.appendChild(el("span", "tag", r.text));
+            rs.appendChild(el("span", "tag", responseLabel(r)));
           }
         });
         card.appendChild(rs);
