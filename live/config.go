@@ -28,17 +28,17 @@ const configCacheTTL = time.Hour
 // settingsKey caches a room's own settings (JSON, or noDoc); room "" the shop's defaults.
 func settingsKey(shop, room string) string {
 	if room == ShopDefaults {
-		return "ld:live:settings:" + shopTag(shop)
+		return "ld:live:cfg:settings:" + shopTag(shop)
 	}
-	return "ld:live:settings:" + roomTag(shop, room)
+	return "ld:live:cfg:settings:" + roomTag(shop, room)
 }
 
 // rulesKey caches a room's own rule set (JSON, or noDoc); room "" the shop's defaults.
 func rulesKey(shop, room string) string {
 	if room == ShopDefaults {
-		return "ld:live:rules:" + shopTag(shop)
+		return "ld:live:cfg:rules:" + shopTag(shop)
 	}
-	return "ld:live:rules:" + roomTag(shop, room)
+	return "ld:live:cfg:rules:" + roomTag(shop, room)
 }
 
 // docs are the cached documents of a room and its shop.

@@ -35,7 +35,7 @@ func (e *Engine) Preview(ctx context.Context, shop, room string, r Rule) ([]Prev
 	if live {
 		from = sess.Started
 	}
-	st := newRoomState("preview")
+	st := newRoomState("idle") // counts minute keys as they are: a preview writes nothing
 	if from.Before(now.Add(-MaxPreviewSpan)) {
 		from = now.Add(-MaxPreviewSpan) // the minute series is not needed; the windows are
 	}

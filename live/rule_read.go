@@ -108,12 +108,12 @@ func (r *roomReader) readRuleInput(ctx context.Context, shop, room string, in *r
 	now := in.Now
 	settled := bucketStart(now, spanMinute) - recentMinutes*spanMinute
 	pipe := r.rdb.Pipeline()
-	used := map[string]bool{}
+	used := map[string]int64{} // key → its bucket's end
 	hashes := map[string]*redis.MapStringStringCmd{}
 	get := func(key string, end int64) {
-		used[key] = true
-		if _, ok := st.ruleHash[key]; ok && end <= settled {
-			return
+		used[key] = end
+		if _, ok := st.ruleHash[key]; ok {
+			return // cached only once settled (see below)
 		}
 		if _, ok := hashes[key]; !ok {
 			hashes[key] = pipe.HGetAll(ctx, key)
@@ -175,10 +175,14 @@ func (r *roomReader) readRuleInput(ctx context.Context, shop, room string, in *r
 		}
 		return st.ruleHash[key]
 	}
-	for key := range used {
+	cache := map[string]map[string]string{}
+	for key, end := range used {
 		fresh[key] = hashOf(key)
+		if end <= settled {
+			cache[key] = fresh[key] // settled when read: reused by later ticks
+		}
 	}
-	st.ruleHash = fresh // closed buckets are reused next tick, the rest re-read
+	st.ruleHash = cache
 	for w, p := range plans {
 		v := &ruleView{Products: map[string]*prodView{}}
 		var bs []int64
