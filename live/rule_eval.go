@@ -20,6 +20,8 @@ type ruleView struct {
 	// Unanswered counts the window's questions per topic asked after the topic was last
 	// marked answered on the prompter.
 	Unanswered map[string]int64
+	// subjects are the products in id order, made once per tick for the product-scope rules.
+	subjects []subject
 }
 
 // prodView is one product's counters over a window.
@@ -43,11 +45,13 @@ type ruleInput struct {
 // subject is what a rule is evaluated for: a product, the room, or a question topic.
 type subject struct{ product, topic string }
 
-// evalRules evaluates every enabled rule over in and returns the conditions that hold.
+// evalRules evaluates every enabled rule over in and returns the conditions that hold. It
+// allocates only for the subjects a rule fires for.
 func evalRules(rules []Rule, in ruleInput) []candidate {
 	var out []candidate
+	var seen [MaxConds]float64
 	for _, r := range rules {
-		if !r.Enabled {
+		if !r.Enabled || len(r.When) > MaxConds {
 			continue
 		}
 		v := in.Views[r.WindowS]
@@ -55,22 +59,27 @@ func evalRules(rules []Rule, in ruleInput) []candidate {
 			continue
 		}
 		for _, sub := range subjects(r, in, v) {
-			when := make([]FiredCond, 0, len(r.When))
-			detail := map[string]int64{"window_s": int64(r.WindowS)}
 			ok := true
-			for _, c := range r.When {
+			for i, c := range r.When {
 				x, defined := metricValue(c, sub, r, in, v)
 				if !defined || !compare(x, c.Op, c.Value) {
 					ok = false
 					break
 				}
-				when = append(when, FiredCond{Metric: c.Metric, Op: c.Op, Value: c.Value, Actual: round3(x), Topic: c.Topic})
-				detail[c.Metric] = int64(math.Round(x))
+				seen[i] = x
 			}
-			if ok {
-				out = append(out, candidate{Rule: r.ID, Product: sub.product, Topic: sub.topic, Detail: detail,
-					Name: r.Name, When: when, WindowS: r.WindowS, Responses: r.Responses, CooldownS: r.CooldownS, Notify: r.Notify})
+			if !ok {
+				continue
 			}
+			when := make([]FiredCond, len(r.When))
+			detail := make(map[string]int64, len(r.When)+1)
+			detail["window_s"] = int64(r.WindowS)
+			for i, c := range r.When {
+				when[i] = FiredCond{Metric: c.Metric, Op: c.Op, Value: c.Value, Actual: round3(seen[i]), Topic: c.Topic}
+				detail[c.Metric] = int64(math.Round(seen[i]))
+			}
+			out = append(out, candidate{Rule: r.ID, Product: sub.product, Topic: sub.topic, Detail: detail,
+				Name: r.Name, When: when, WindowS: r.WindowS, Responses: r.Responses, CooldownS: r.CooldownS, Notify: r.Notify})
 		}
 	}
 	return out
@@ -93,16 +102,18 @@ func subjects(r Rule, in ruleInput, v *ruleView) []subject {
 		}
 		return out
 	case ScopeProduct:
-		ids := make([]string, 0, len(v.Products))
-		for p := range v.Products {
-			ids = append(ids, p)
+		if v.subjects == nil || len(v.subjects) != len(v.Products) {
+			ids := make([]string, 0, len(v.Products))
+			for p := range v.Products {
+				ids = append(ids, p)
+			}
+			sort.Strings(ids)
+			v.subjects = make([]subject, len(ids))
+			for i, p := range ids {
+				v.subjects[i] = subject{product: p}
+			}
 		}
-		sort.Strings(ids)
-		out := make([]subject, len(ids))
-		for i, p := range ids {
-			out[i] = subject{product: p}
-		}
-		return out
+		return v.subjects
 	}
 	return []subject{{product: r.Scope}}
 }

@@ -2,6 +2,7 @@ package live
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -245,5 +246,27 @@ func TestCover(t *testing.T) {
 	total += int64(len(mins)) * spanMinute
 	if total != 3600 || len(mins) != 59 {
 		t.Errorf("60 minutes: %d fine, %d minutes, %d s", len(fine), len(mins), total)
+	}
+}
+
+// BenchmarkEvalRules: the seven default rules and one operator rule over a room with 200 active
+// products (the pure part of a tick's rule work; the Redis reads are in the tick's pipeline).
+func BenchmarkEvalRules(b *testing.B) {
+	in := ruleTestInput()
+	v := in.Views[300]
+	for i := 0; i < 200; i++ {
+		v.Products[fmt.Sprintf("p%03d", i)] = &prodView{c: counts{Impressions: int64(100 + i), Clicks: int64(i), Orders: int64(i % 3)}}
+	}
+	in.Views[120] = v
+	in.Views[60] = v
+	rules := append(DefaultRules(DefaultSettings()), Rule{ID: "mine", Name: "mine", Scope: ScopeProduct, WindowS: 60, Enabled: true,
+		When: []Cond{{Metric: MClicks, Op: ">", Value: 20}, {Metric: MPaidOrders, Op: "=", Value: 0}}})
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		n += len(evalRules(rules, in))
+	}
+	if n == 0 {
+		b.Fatal("nothing fired")
 	}
 }
