@@ -62,8 +62,11 @@ func TestE2EOperatorRule(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#rule-resps .resp-price`), "9.90"),
 		chromedp.SetValue(chromedp.CSS(`#rule-resps .resp-qty`), "50"),
 		chromedp.SetValue(chromedp.CSS(`#rule-resps .resp-duration`), "120"),
-		chromedp.Click(chromedp.CSS(`#rule-save`)),
 	)
+	ctl.run(chromedp.Click(chromedp.CSS(`#rule-preview`)))
+	ctl.waitText("#rule-preview-out", "当前不会触发", 5*time.Second) // no clicks yet
+	ctl.screenshot("rules-editor.png")
+	ctl.run(chromedp.Click(chromedp.CSS(`#rule-save`)))
 	ctl.waitText("#rules-list", name, 10*time.Second)
 	ctl.waitText("#rules-changes", "op", 5*time.Second)
 	if n := s.count("SELECT count() FROM live_config_changes WHERE shop = 'shopA' AND room = 'r1' AND kind = 'rules' AND actor = 'op'"); n != 1 {
