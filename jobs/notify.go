@@ -15,7 +15,7 @@ type Publisher interface {
 
 // Notification is something people should hear about now: a new urgent task, a recap.
 type Notification struct {
-	Kind     string    `json:"kind"` // "task", "recap", "report"
+	Kind     string    `json:"kind"` // "task", "recap", "report", KindFlag
 	Job      string    `json:"job"`
 	Severity string    `json:"severity"`
 	Title    string    `json:"title"`
@@ -25,6 +25,10 @@ type Notification struct {
 	Due      time.Time `json:"due,omitzero"`
 	At       time.Time `json:"at"`
 }
+
+// KindFlag is a notification of a live rule's flag (a rule with notify on); like a task's, it is
+// sent whatever the recaps setting says.
+const KindFlag = "flag"
 
 // Publication is a live message a job wants on every page (kind and JSON body).
 type Publication struct {

@@ -109,7 +109,7 @@ func (w *Webhooks) Send(ctx context.Context, shop string, n Notification) {
 	if !ok || !st.Enabled || strings.TrimSpace(st.Params["url"]) == "" {
 		return
 	}
-	if n.Kind != "task" && st.Params["recaps"] == "no" {
+	if n.Kind != "task" && n.Kind != KindFlag && st.Params["recaps"] == "no" {
 		return
 	}
 	body, err := WebhookBody(st.Params["format"], n.Text)

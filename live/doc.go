@@ -39,7 +39,10 @@
 //	e.AckFlag(ctx, shop, room, flagID, by)       // ErrNoFlag when no longer active
 //	e.SnoozeFlag(ctx, shop, room, flagID, d, by) // 1 min … 2 h
 //	e.RespondFlag(ctx, shop, room, flagID, responseKey, by)  // records a suggested response
-//	e.Settings / UpdateSettings(ctx, shop, room, Settings)   // thresholds per room
+//	e.Settings / UpdateSettings(ctx, shop, room, Settings)   // thresholds per room ("" = shop defaults)
+//	e.Config / SaveSettings / SaveRules / ResetRules / Changes  // settings and rules as data, logged
+//	e.Preview(ctx, shop, room, Rule)             // what a rule would fire for now
+//	e.Flag(ctx, shop, room, id)                  // one active flag (its responses)
 //	e.Snapshot(ctx, shop, room)                  // latest "tick" envelope bytes (nil: none yet)
 //	e.Minutes(ctx, shop, room)                   // latest "minutes" envelope bytes (nil: none yet)
 //	e.Rooms(ctx, shop)                           // rooms with sessions or recent events
@@ -51,7 +54,8 @@
 // # Storage
 //
 // ClickHouse: stream_sessions (ReplacingMergeTree, FINAL), flag_events (append-only: raised,
-// acknowledged, snoozed, responded, cleared), room_settings and rooms (ReplacingMergeTree).
+// acknowledged, snoozed, responded, cleared), room_settings, room_rules and rooms
+// (ReplacingMergeTree; room "" = the shop's defaults), live_config_changes (append-only).
 // Redis holds only what can be rebuilt: when the epoch key "ld:live:epoch" is missing (Redis new or lost), the
 // next tick restores live sessions from ClickHouse and rebuilds every ticked room's buckets from
 // the events table.

@@ -57,22 +57,17 @@ type Engine struct {
 	flagLog  flagLog
 	reader   roomReader
 
-	mu        sync.Mutex
-	ended     []SessionEndedFunc
-	settingsC map[string]cachedSettings
-	rooms     map[string]*roomState // leader state per room id
-	lastLoad  time.Time             // when the leader last reloaded sessions from ClickHouse
-	tickTook  atomic.Int64          // duration of the last leader tick, ns
-}
+	rules   rulesStore
+	changes changeLog
+	// Notifier sends raised flags of rules with Notify to the shop's group bot (optional).
+	Notifier FlagNotifier
 
-// cachedSettings keeps a room's settings for a few seconds (they change rarely, on any instance).
-type cachedSettings struct {
-	s  Settings
-	at time.Time
+	mu       sync.Mutex
+	ended    []SessionEndedFunc
+	rooms    map[string]*roomState // leader state per room id
+	lastLoad time.Time             // when the leader last reloaded sessions from ClickHouse
+	tickTook atomic.Int64          // duration of the last leader tick, ns
 }
-
-// settingsTTL is how long an instance trusts its cached settings.
-const settingsTTL = 5 * time.Second
 
 // NewEngine returns an engine on Redis and ClickHouse. Start the tick with Run.
 func NewEngine(rdb redis.UniversalClient, ch driver.Conn, hub RoomPublisher, log *slog.Logger) *Engine {
@@ -81,7 +76,7 @@ func NewEngine(rdb redis.UniversalClient, ch driver.Conn, hub RoomPublisher, log
 	}
 	return &Engine{rdb: rdb, ch: ch, Hub: hub, Log: log, Tick: time.Second,
 		settings: settingsStore{ch}, sessions: sessionStore{ch}, flagLog: flagLog{ch}, reader: roomReader{rdb},
-		settingsC: map[string]cachedSettings{}, rooms: map[string]*roomState{}}
+		rules: rulesStore{ch}, changes: changeLog{ch}, rooms: map[string]*roomState{}}
 }
 
 // Counters returns the ingest observer that feeds this engine's Redis buckets.
@@ -111,60 +106,6 @@ func (e *Engine) OnSessionEnded(f SessionEndedFunc) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.ended = append(e.ended, f)
-}
-
-// settingsKey caches a room's settings (JSON) so the tick never waits on ClickHouse for them.
-func settingsKey(shop, room string) string { return "ld:live:settings:" + roomTag(shop, room) }
-
-// settingsCacheTTL bounds how long Redis keeps a room's settings before reloading them.
-const settingsCacheTTL = time.Hour
-
-// Settings returns the room's settings (defaults when never saved): from this instance's cache
-// (a few seconds), else Redis, else ClickHouse (then cached in Redis).
-func (e *Engine) Settings(ctx context.Context, shop, room string) (Settings, error) {
-	id := roomID(shop, room)
-	e.mu.Lock()
-	c, ok := e.settingsC[id]
-	e.mu.Unlock()
-	if ok && e.now().Sub(c.at) < settingsTTL && !e.now().Before(c.at) {
-		return c.s, nil
-	}
-	var s Settings
-	b, err := e.rdb.Get(ctx, settingsKey(shop, room)).Bytes()
-	switch {
-	case err == nil && json.Unmarshal(b, &s) == nil:
-	case err != nil && !errors.Is(err, redis.Nil):
-		return Settings{}, fmt.Errorf("live: settings %s/%s: %w", shop, room, err)
-	default:
-		if s, err = e.settings.load(ctx, shop, room); err != nil {
-			return Settings{}, err
-		}
-		b, _ := json.Marshal(s)
-		e.warnRedis(e.rdb.Set(ctx, settingsKey(shop, room), b, settingsCacheTTL).Err(), "live: cache settings", shop, room)
-	}
-	e.mu.Lock()
-	e.settingsC[id] = cachedSettings{s, e.now()}
-	e.mu.Unlock()
-	return s, nil
-}
-
-// UpdateSettings validates and stores the room's settings (ClickHouse, then the Redis cache);
-// every instance uses them within settingsTTL. A validation error's message is safe to show.
-func (e *Engine) UpdateSettings(ctx context.Context, shop, room string, s Settings) error {
-	if err := s.Validate(); err != nil {
-		return err
-	}
-	if err := e.settings.save(ctx, shop, room, s, e.now()); err != nil {
-		return err
-	}
-	b, _ := json.Marshal(s)
-	if err := e.rdb.Set(ctx, settingsKey(shop, room), b, settingsCacheTTL).Err(); err != nil {
-		return fmt.Errorf("live: settings %s/%s: %w", shop, room, err)
-	}
-	e.mu.Lock()
-	e.settingsC[roomID(shop, room)] = cachedSettings{s, e.now()}
-	e.mu.Unlock()
-	return nil
 }
 
 // sessionKey holds the room's live session as JSON (the fast copy of stream_sessions).

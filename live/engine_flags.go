@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"strconv"
 	"time"
@@ -45,7 +46,8 @@ func (e *Engine) SnoozeFlag(ctx context.Context, shop, room, flagID string, d ti
 }
 
 // RespondFlag records that the operator answered an active flag with one of its suggested
-// responses (response is the Response.Key); the flag counts as acknowledged.
+// responses (response is the Response.Key): the flag's state becomes FlagResponded (it stays
+// until its condition clears) and flag_events gets the response's key, kind and text.
 func (e *Engine) RespondFlag(ctx context.Context, shop, room, flagID, response, by string) error {
 	f, err := findFlag(ctx, e.rdb, shop, room, flagID)
 	if err != nil {
@@ -58,12 +60,23 @@ func (e *Engine) RespondFlag(ctx context.Context, shop, room, flagID, response, 
 	if !known {
 		return livedesk.Invalid("response", "not a suggested response of this flag", "不是该提醒的建议操作")
 	}
-	f, err = updateFlag(ctx, e.rdb, shop, room, flagID, func(f *Flag) { f.State, f.SnoozedUntil = FlagAcknowledged, 0 })
+	var chosen Response
+	for _, r := range f.Responses {
+		if r.Key == response {
+			chosen = r
+		}
+	}
+	f, err = updateFlag(ctx, e.rdb, shop, room, flagID, func(f *Flag) {
+		f.State, f.SnoozedUntil, f.Responded = FlagResponded, 0, response
+	})
 	if err != nil && !errors.Is(err, ErrNoFlag) {
 		return err
 	}
-	return e.logFlag(ctx, shop, room, flagChange{Flag: f, Action: FlagResponded, TS: e.now(), Actor: by,
-		Detail: `{"response":"` + response + `"}`})
+	if chosen.Kind == "" {
+		chosen.Kind = RespCue
+	}
+	d, _ := json.Marshal(map[string]string{"response": response, "kind": chosen.Kind, "text": chosen.Text})
+	return e.logFlag(ctx, shop, room, flagChange{Flag: f, Action: FlagResponded, TS: e.now(), Actor: by, Detail: string(d)})
 }
 
 // logFlag stores one flag change against the room's current session.

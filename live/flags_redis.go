@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/livedesk/livedesk"
@@ -16,6 +17,33 @@ func flagsKey(shop, room string) string { return "ld:live:flags:" + roomTag(shop
 
 // ErrNoFlag means the flag is not active (cleared, or never raised in this room).
 var ErrNoFlag = &livedesk.Error{Code: livedesk.ENOTFOUND, Key: "error.notfound", Message: "live: no such active flag"}
+
+// cooldownKey is a hash flag key → unix ms when its last flag cleared (the rules' cooldown).
+func cooldownKey(shop, room string) string { return "ld:live:flagcool:" + roomTag(shop, room) }
+
+// RaisedDetail is the detail stored with a raised flag in flag_events: the numbers (as in
+// Flag.Detail), the rule's name, its topic and the conditions with the values they saw, so the
+// report and the XLSX can say which rule fired and why.
+type RaisedDetail struct {
+	Name    string      `json:"name"`
+	Topic   string      `json:"topic,omitempty"`
+	WindowS int         `json:"window_s"`
+	When    []FiredCond `json:"when"`
+}
+
+// raisedDetail encodes a raised flag's detail: Flag.Detail's numbers plus RaisedDetail's fields.
+func raisedDetail(f Flag) string {
+	m := map[string]any{}
+	for k, v := range f.Detail {
+		m[k] = v
+	}
+	m["name"], m["window_s"], m["when"] = f.Name, f.WindowS, f.When
+	if f.Topic != "" {
+		m["topic"] = f.Topic
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
 
 // flagChange is one lifecycle step to store in flag_events.
 type flagChange struct {
@@ -31,11 +59,13 @@ type flagChange struct {
 // It only adds (HSETNX), deletes, or rewrites snoozed flags, so an operator's acknowledgement
 // written meanwhile is not overwritten.
 func reconcile(ctx context.Context, rdb redis.UniversalClient, shop, room string, cands []candidate, now time.Time) ([]Flag, []flagChange, error) {
-	key := flagsKey(shop, room)
-	cur, err := rdb.HGetAll(ctx, key).Result()
-	if err != nil {
+	key, coolKey := flagsKey(shop, room), cooldownKey(shop, room)
+	rp := rdb.Pipeline()
+	curC, coolC := rp.HGetAll(ctx, key), rp.HGetAll(ctx, coolKey)
+	if _, err := rp.Exec(ctx); err != nil && err != redis.Nil {
 		return nil, nil, fmt.Errorf("live: flags %s/%s: %w", shop, room, err)
 	}
+	cur, cool := curC.Val(), coolC.Val()
 	active := map[string]Flag{}
 	for k, v := range cur {
 		var f Flag
@@ -52,6 +82,7 @@ func reconcile(ctx context.Context, rdb redis.UniversalClient, shop, room string
 	for k, f := range active {
 		if _, ok := holds[k]; !ok {
 			pipe.HDel(ctx, key, k)
+			pipe.HSet(ctx, coolKey, k, now.UnixMilli())
 			delete(active, k)
 			changes = append(changes, flagChange{Flag: f, Action: FlagCleared, TS: now})
 			continue
@@ -67,15 +98,24 @@ func reconcile(ctx context.Context, rdb redis.UniversalClient, shop, room string
 		if _, ok := active[k]; ok {
 			continue
 		}
-		f := Flag{ID: flagID(c, now.UnixMilli()), Rule: c.Rule, Product: c.Product, State: FlagRaised,
-			Raised: now.UnixMilli(), Detail: c.Detail, Responses: responses[c.Rule]}
+		if cleared, err := strconv.ParseInt(cool[k], 10, 64); err == nil && c.CooldownS > 0 &&
+			now.UnixMilli()-cleared < int64(c.CooldownS)*1000 {
+			continue // the rule's cooldown after its last flag for this subject cleared
+		}
+		rs := c.Responses
+		if rs == nil {
+			rs = []Response{}
+		}
+		f := Flag{ID: flagID(c, now.UnixMilli()), Rule: c.Rule, Product: c.Product, Topic: c.Topic, State: FlagRaised,
+			Raised: now.UnixMilli(), Detail: c.Detail, Responses: rs, Name: c.Name, When: c.When, WindowS: c.WindowS,
+			Notify: c.Notify}
 		b, _ := json.Marshal(f)
 		pipe.HSetNX(ctx, key, k, b)
 		active[k] = f
-		d, _ := json.Marshal(c.Detail)
-		changes = append(changes, flagChange{Flag: f, Action: FlagRaised, TS: now, Detail: string(d)})
+		changes = append(changes, flagChange{Flag: f, Action: FlagRaised, TS: now, Detail: raisedDetail(f)})
 	}
 	pipe.Expire(ctx, key, BucketTTL)
+	pipe.Expire(ctx, coolKey, BucketTTL)
 	if _, err := pipe.Exec(ctx); err != nil {
 		return nil, nil, fmt.Errorf("live: flags %s/%s: %w", shop, room, err)
 	}

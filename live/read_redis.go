@@ -3,6 +3,8 @@ package live
 import (
 	"context"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -38,6 +40,16 @@ type roomData struct {
 	Stock     map[string]int64
 	// StockChecked lists products the catalog cache has an answer for (even "not in catalog").
 	StockChecked map[string]bool
+	// PinnedAt is when Pinned was pinned (zero when unknown); Answered is when each question
+	// topic was last answered on the prompter (unix ms).
+	PinnedAt time.Time
+	Answered map[string]int64
+	// fine and fineCounts are the 10-second buckets read (from the minute holding the previous
+	// window's start), lastFrom the last window's first bucket: the rules count unanswered
+	// questions from them.
+	fine       []int64
+	fineCounts []counts
+	lastFrom   int64
 	// Complete is false when the room's marker key is missing (Redis lost): rebuild first.
 	Complete bool
 }
@@ -59,6 +71,9 @@ type roomState struct {
 	lateAt map[int64]time.Time
 	// published is the closed-minute series last published as KindMinutes (nil: none yet).
 	published []Metrics
+	// ruleHash caches the bucket hashes the rules read for windows other than the settings
+	// window (closed ones are not read again; see readRuleInput).
+	ruleHash map[string]map[string]string
 }
 
 // newRoomState returns the empty state of a room's session (or idle look-back).
@@ -164,7 +179,20 @@ func (r *roomReader) read(ctx context.Context, shop, room string, now, from time
 	r.windows(&out, p.minutes, st, p.fine, fineCounts, p.last, p.prev, toDistincts(q.lastDistinct), toDistincts(q.prevDistinct))
 	out.PrevFull = !p.prev.empty() && p.prev.To-p.prev.From == p.last.To-p.last.From && !from.After(time.Unix(p.prev.From, 0))
 
-	out.Pinned = q.state.Val()["pinned"]
+	state := q.state.Val()
+	out.Pinned = state["pinned"]
+	if ms, err := strconv.ParseInt(state["pinned_at"], 10, 64); err == nil && ms > 0 && out.Pinned != "" {
+		out.PinnedAt = time.UnixMilli(ms).UTC()
+	}
+	out.Answered = map[string]int64{}
+	for f, v := range state {
+		if t, ok := strings.CutPrefix(f, "answered:"); ok {
+			if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
+				out.Answered[t] = ms
+			}
+		}
+	}
+	out.fine, out.fineCounts, out.lastFrom = p.fine, fineCounts, p.last.From
 	out.Stock, out.StockChecked = mergeStock(q.catalogStock.Val(), q.stock.Val())
 	out.Comments = sessionComments(q.comments.Val(), from)
 	out.Questions = questionCounts(sessionQuestions(st, p.minutes), windowQuestions(p.fine, fineCounts, p.last.From), out.Comments)

@@ -1,76 +1,134 @@
 package live
 
 import (
-	"math"
 	"strconv"
+	"time"
 )
 
 // candidate is a flag condition that holds at this tick.
 type candidate struct {
-	Rule    string
-	Product string
-	Detail  map[string]int64
+	Rule      string
+	Product   string
+	Topic     string
+	Detail    map[string]int64
+	Name      string
+	When      []FiredCond
+	WindowS   int
+	Responses []Response
+	CooldownS int
+	Notify    bool
 }
 
-// key identifies the flag of a rule (and product): at most one active flag per key.
-func (c candidate) key() string { return c.Rule + ":" + c.Product }
+// key identifies the flag of a rule (and product or topic): at most one active flag per key.
+func (c candidate) key() string {
+	if c.Topic != "" {
+		return c.Rule + ":" + c.Product + ":" + c.Topic
+	}
+	return c.Rule + ":" + c.Product
+}
 
-// minOnlineForDrop keeps the online-drop rule quiet in a nearly empty room.
+// minOnlineForDrop keeps the online-change metric undefined in a nearly empty room.
 const minOnlineForDrop = 10
 
-// evaluate runs every rule on one tick's data. It is pure: tests feed it roomData directly.
-//   - no_sale: a product with MORE than NoSaleClicks clicks and no paid order in the window;
-//   - online_drop: average online in the window below (100 − OnlineDropPct)% of the previous
-//     window's, when the previous window lies wholly in the session and averaged ≥ 10;
-//   - low_roi: the window had ad spend and its ROI is below TargetROI (> 0);
-//   - low_stock: the pinned product's known stock is below LowStock.
-func evaluate(d roomData, s Settings) []candidate {
-	var out []candidate
-	for _, p := range d.Products {
-		if p.Clicks > int64(s.NoSaleClicks) && p.Orders == 0 {
-			out = append(out, candidate{Rule: RuleNoSale, Product: p.Product, Detail: map[string]int64{
-				"clicks": p.Clicks, "orders": 0, "threshold": int64(s.NoSaleClicks), "window_s": int64(s.WindowS)}})
-		}
-	}
-	if d.PrevFull && d.OnlinePrev >= minOnlineForDrop &&
-		d.OnlineLast < d.OnlinePrev*(1-float64(s.OnlineDropPct)/100) {
-		out = append(out, candidate{Rule: RuleOnlineDrop, Detail: map[string]int64{
-			"online_last": int64(math.Round(d.OnlineLast)), "online_prev": int64(math.Round(d.OnlinePrev)),
-			"drop_pct": int64(math.Round((1 - d.OnlineLast/d.OnlinePrev) * 100)), "threshold_pct": int64(s.OnlineDropPct),
-			"window_s": int64(s.WindowS)}})
-	}
-	if s.TargetROI > 0 && d.Last.AdSpend > 0 {
-		roi := float64(d.Last.GMV) / float64(d.Last.AdSpend)
-		if roi < s.TargetROI {
-			out = append(out, candidate{Rule: RuleLowROI, Detail: map[string]int64{
-				"gmv": d.Last.GMV, "ad_spend": d.Last.AdSpend, "roi_milli": int64(math.Round(roi * 1000)),
-				"target_milli": int64(math.Round(s.TargetROI * 1000)), "window_s": int64(s.WindowS)}})
-		}
-	}
-	if d.Pinned != "" {
-		if n, ok := d.Stock[d.Pinned]; ok && n < int64(s.LowStock) {
-			out = append(out, candidate{Rule: RuleLowStock, Product: d.Pinned, Detail: map[string]int64{
-				"stock": n, "threshold": int64(s.LowStock)}})
-		}
-	}
-	return out
-}
+// Built-in and default rule ids. The first four were the fixed rules; the last three are the
+// default rules no console had.
+const (
+	RuleStockout        = "stockout_soon"    // the pinned product sells out within 10 minutes at the window's rate
+	RuleCTRFalling      = "ctr_falling"      // the last 2 minutes' CTR under half the first 2 minutes' of the presentation
+	RuleQuestionsPiling = "questions_piling" // ≥ 5 unanswered questions of one topic in 2 minutes
+)
 
-// responses are the suggested responses of each rule (wording from seeds/000: 调整讲解话术,
+// cue is a cue response.
+func cue(key, text string) Response { return Response{Key: key, Text: text, Kind: RespCue} }
+
+// responses are the suggested responses of the default rules (wording from seeds/000: 调整讲解话术,
 // 临时加赠 "下单送…"; plus switching product and checking price and stock).
 var responses = map[string][]Response{
 	RuleNoSale: {
-		{"pitch", "调整讲解话术"}, {"gift", "加赠：下单送…"}, {"next", "换下一款"}, {"check", "检查价格和库存"},
+		cue("pitch", "调整讲解话术"), cue("gift", "加赠：下单送…"), {Key: "next", Text: "换下一款", Kind: RespPinNext},
+		cue("check", "检查价格和库存"),
 	},
 	RuleOnlineDrop: {
-		{"pitch", "调整讲解话术"}, {"gift", "加赠：下单送…"}, {"next", "换下一款"},
+		cue("pitch", "调整讲解话术"), cue("gift", "加赠：下单送…"), {Key: "next", Text: "换下一款", Kind: RespPinNext},
 	},
 	RuleLowROI: {
-		{"ads", "检查投放计划和出价"}, {"pitch", "调整讲解话术"}, {"next", "换下一款"},
+		cue("ads", "检查投放计划和出价"), cue("pitch", "调整讲解话术"), {Key: "next", Text: "换下一款", Kind: RespPinNext},
 	},
 	RuleLowStock: {
-		{"restock", "库存紧张，提醒补货"}, {"next", "换下一款"}, {"check", "检查价格和库存"},
+		cue("restock", "库存紧张，提醒补货"), {Key: "next", Text: "换下一款", Kind: RespPinNext}, cue("check", "检查价格和库存"),
 	},
+	RuleStockout: {
+		cue("restock", "库存快卖完了，提醒补货或准备下一款"), {Key: "next", Text: "换下一款", Kind: RespPinNext},
+	},
+	RuleCTRFalling: {
+		cue("pitch", "点击在下降：换个卖点讲"), {Key: "next", Text: "换下一款", Kind: RespPinNext},
+	},
+	RuleQuestionsPiling: {
+		cue("answer", "很多人在问同一个问题，请集中回答"),
+	},
+}
+
+// DefaultRules are the rules a room starts with: the four built-in rules with the thresholds of
+// s (the seed rule is {scope: product, window_s: 300, when: [clicks > 100, paid_orders = 0]}) and
+// the three new ones. Every one is an ordinary, editable rule.
+func DefaultRules(s Settings) []Rule {
+	w := s.WindowS
+	rs := []Rule{
+		{ID: RuleNoSale, Name: RuleNames[RuleNoSale][0], Scope: ScopeProduct, WindowS: w,
+			When: []Cond{{Metric: MClicks, Op: ">", Value: float64(s.NoSaleClicks)}, {Metric: MPaidOrders, Op: "=", Value: 0}}},
+		{ID: RuleOnlineDrop, Name: RuleNames[RuleOnlineDrop][0], Scope: ScopeRoom, WindowS: w,
+			When: []Cond{{Metric: MOnlineChangePct, Op: "<", Value: -float64(s.OnlineDropPct)}}},
+		{ID: RuleLowROI, Name: RuleNames[RuleLowROI][0], Scope: ScopeRoom, WindowS: w, Enabled: s.TargetROI > 0,
+			When: []Cond{{Metric: MROI, Op: "<", Value: s.TargetROI}}},
+		{ID: RuleLowStock, Name: RuleNames[RuleLowStock][0], Scope: ScopePinned, WindowS: w,
+			When: []Cond{{Metric: MStock, Op: "<", Value: float64(s.LowStock)}}},
+		{ID: RuleStockout, Name: RuleNames[RuleStockout][0], Scope: ScopePinned, WindowS: 300,
+			When: []Cond{{Metric: MStockoutMinutes, Op: "<", Value: 10}}},
+		{ID: RuleCTRFalling, Name: RuleNames[RuleCTRFalling][0], Scope: ScopePinned, WindowS: 120,
+			When: []Cond{{Metric: MMinutesPresent, Op: ">=", Value: 4}, {Metric: MCTRVsStartPct, Op: "<", Value: 50}}},
+		{ID: RuleQuestionsPiling, Name: RuleNames[RuleQuestionsPiling][0], Scope: ScopeTopic, WindowS: 120,
+			When: []Cond{{Metric: MUnanswered, Op: ">=", Value: 5}}},
+	}
+	for i := range rs {
+		if rs[i].ID != RuleLowROI {
+			rs[i].Enabled = true
+		}
+		rs[i].Responses = append([]Response(nil), responses[rs[i].ID]...)
+	}
+	return rs
+}
+
+// RuleNames are the default rules' names in English (pages show a default rule by its id in the
+// user's language; an operator's own rule by the name they gave it).
+var RuleNames = map[string][2]string{
+	RuleNoSale:          {"高点击无成交", "Clicks but no sale"},
+	RuleOnlineDrop:      {"在线人数下滑", "Online viewers dropping"},
+	RuleLowROI:          {"ROI 低于目标", "ROI below target"},
+	RuleLowStock:        {"讲解商品库存不足", "Presented product low on stock"},
+	RuleStockout:        {"讲解结束前会售罄", "Sells out before the presentation ends"},
+	RuleCTRFalling:      {"讲解中点击率下滑", "CTR falling during presentation"},
+	RuleQuestionsPiling: {"同类提问堆积", "Questions piling up"},
+}
+
+// RuleName returns the name of a flag's rule in lang: a default rule whose stored name is still
+// the default is translated; any other name is the operator's own.
+func RuleName(rule, name, lang string) string {
+	if n, ok := RuleNames[rule]; ok && (name == "" || name == n[0] || name == n[1]) {
+		if lang == "en" {
+			return n[1]
+		}
+		return n[0]
+	}
+	if name == "" {
+		return rule
+	}
+	return name
+}
+
+// evaluate runs the four built-in rules with the thresholds of s over one tick's data (the
+// settings window). Pure: tests feed it roomData directly.
+func evaluate(d roomData, s Settings) []candidate {
+	return evalRules(DefaultRules(s)[:4], inputFromRoom(d, s.WindowS, time.Time{}))
 }
 
 // flagID names one raising of a flag.
@@ -78,5 +136,5 @@ func flagID(c candidate, raisedMS int64) string {
 	return c.key() + ":" + strconv.FormatInt(raisedMS, 10)
 }
 
-// Responses returns the suggested responses of a rule (nil for an unknown rule).
+// Responses returns the suggested responses of a default rule (nil for an unknown rule).
 func Responses(rule string) []Response { return responses[rule] }

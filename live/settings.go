@@ -62,25 +62,27 @@ func (s Settings) window() time.Duration { return time.Duration(s.WindowS) * tim
 // settingsStore keeps room settings in ClickHouse table room_settings.
 type settingsStore struct{ ch driver.Conn }
 
-// load returns the room's settings, or the defaults when it has none.
-func (st settingsStore) load(ctx context.Context, shop, room string) (Settings, error) {
+// load returns the room's stored settings (room "" = the shop's defaults); found is false when
+// none were stored (s is then DefaultSettings).
+func (st settingsStore) load(ctx context.Context, shop, room string) (s Settings, found bool, err error) {
 	rows, err := st.ch.Query(ctx, `SELECT auto_start, quiet_s, window_s, no_sale_clicks, online_drop_pct,
 		target_roi_milli, low_stock FROM room_settings FINAL WHERE shop = ? AND room = ?`, shop, room)
 	if err != nil {
-		return Settings{}, fmt.Errorf("live: load settings %s/%s: %w", shop, room, err)
+		return Settings{}, false, fmt.Errorf("live: load settings %s/%s: %w", shop, room, err)
 	}
 	defer rows.Close()
-	s := DefaultSettings()
+	s = DefaultSettings()
 	for rows.Next() {
 		var auto uint8
 		var quiet, window, clicks, drop, roi, stock uint32
 		if err := rows.Scan(&auto, &quiet, &window, &clicks, &drop, &roi, &stock); err != nil {
-			return Settings{}, fmt.Errorf("live: load settings %s/%s: %w", shop, room, err)
+			return Settings{}, false, fmt.Errorf("live: load settings %s/%s: %w", shop, room, err)
 		}
+		found = true
 		s = Settings{AutoStart: auto == 1, QuietS: int(quiet), WindowS: int(window), NoSaleClicks: int(clicks),
 			OnlineDropPct: int(drop), TargetROI: float64(roi) / 1000, LowStock: int(stock)}
 	}
-	return s, rows.Err()
+	return s, found, rows.Err()
 }
 
 // save stores the room's settings as a new version.

@@ -198,19 +198,50 @@ type Flag struct {
 	ID           string `json:"id"`
 	Rule         string `json:"rule"`
 	Product      string `json:"product,omitempty"`
-	State        string `json:"state"`  // FlagRaised, FlagAcknowledged or FlagSnoozed
+	State        string `json:"state"`  // FlagRaised, FlagAcknowledged, FlagSnoozed or FlagResponded
 	Raised       int64  `json:"raised"` // unix ms
 	SnoozedUntil int64  `json:"snoozed_until,omitempty"`
 	// Detail holds the numbers that made the rule fire (e.g. clicks, orders, window_s,
 	// threshold; online_last, online_prev; roi_milli, target_milli; stock).
 	Detail    map[string]int64 `json:"detail"`
 	Responses []Response       `json:"responses"`
+	// Name is the rule's name as the operator wrote it (built-in rules: their zh-CN name; pages
+	// show built-in rules by Rule in the user's language).
+	Name string `json:"name"`
+	// Topic is the question topic of a ScopeTopic rule's flag.
+	Topic string `json:"topic,omitempty"`
+	// When are the conditions with the numbers that made the rule fire.
+	When []FiredCond `json:"when"`
+	// WindowS is the rule's window.
+	WindowS int `json:"window_s"`
+	// Responded is the key of the response chosen (state FlagResponded).
+	Responded string `json:"responded,omitempty"`
+	// Notify says the rule sends its flags to the shop's group bot.
+	Notify bool `json:"notify,omitempty"`
 }
 
-// Response is a suggested response to a flag; Text is the zh-CN cue sent to the prompter.
+// FiredCond is one condition of a raised flag with the value it saw.
+type FiredCond struct {
+	Metric string  `json:"metric"`
+	Op     string  `json:"op"`
+	Value  float64 `json:"value"`
+	Actual float64 `json:"actual"`
+	Topic  string  `json:"topic,omitempty"`
+}
+
+// Response is a suggested response to a flag: a cue (Text goes to the prompter) or an action
+// with its parameters (pin the next or a named product, a flash sale, a coupon) whose Text is
+// also cued. Product "" means the flag's product (or the pinned one).
 type Response struct {
-	Key  string `json:"key"` // pitch, gift, next, check, restock, ads
-	Text string `json:"text"`
+	Key          string `json:"key"` // unique in the rule: pitch, gift, next, check, restock, ads, …
+	Text         string `json:"text"`
+	Kind         string `json:"kind,omitempty"` // RespCue ("" = cue), RespPinNext, RespPin, RespFlashSale, RespCoupon
+	Product      string `json:"product,omitempty"`
+	PriceFen     int64  `json:"price_fen,omitempty"`
+	Qty          int64  `json:"qty,omitempty"`
+	DurationS    int64  `json:"duration_s,omitempty"`
+	DiscountFen  int64  `json:"discount_fen,omitempty"`
+	ThresholdFen int64  `json:"threshold_fen,omitempty"`
 }
 
 // Comment is one viewer comment. Topic is the buyer-question topic, "" when it is not a question.

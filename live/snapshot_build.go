@@ -50,7 +50,7 @@ func flagRank(state string) int {
 		return 3
 	case FlagSnoozed:
 		return 2
-	case FlagAcknowledged:
+	case FlagAcknowledged, FlagResponded:
 		return 1
 	}
 	return 0

@@ -27,6 +27,22 @@ func (e *Engine) SetPinned(ctx context.Context, shop, room, product string) erro
 	return nil
 }
 
+// SetStage implements stage.StageSink: the pinned product with when it was pinned, and when each
+// question topic was last answered (unix ms), for the rules.
+func (e *Engine) SetStage(ctx context.Context, shop, room, product string, pinnedAt int64, answered map[string]int64) error {
+	k := stateKey(shop, room)
+	pipe := e.rdb.TxPipeline()
+	pipe.HSet(ctx, k, "pinned", product, "pinned_at", pinnedAt)
+	for t, at := range answered {
+		pipe.HSet(ctx, k, "answered:"+t, at)
+	}
+	pipe.Expire(ctx, k, pinnedTTL)
+	if _, err := pipe.Exec(ctx); err != nil {
+		return fmt.Errorf("live: set stage %s/%s: %w", shop, room, err)
+	}
+	return nil
+}
+
 // restorePinned copies the pinned product of the room's stored stage into Redis (after a rebuild).
 func (e *Engine) restorePinned(ctx context.Context, shop, room string) error {
 	if e.Stages == nil {

@@ -171,10 +171,11 @@ func (e *Engine) restoreSessions(ctx context.Context, now time.Time) error {
 // rebuild says Redis was found empty this tick: rooms without a marker are rebuilt from
 // ClickHouse (otherwise such a room is new and its marker is simply set).
 func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now time.Time, rebuild bool) error {
-	s, err := e.Settings(ctx, shop, room)
+	docs, err := e.loadDocs(ctx, shop, room)
 	if err != nil {
 		return err
 	}
+	s, rules := docs.resolve()
 	sess, live, err := e.sessionRules(ctx, shop, room, s, lastAct, now)
 	if err != nil {
 		return err
@@ -202,11 +203,16 @@ func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now t
 	if err := e.fillStock(ctx, shop, &d); err != nil {
 		e.Log.Warn("live: stock from catalog", "err", err) // the rules run on what is known
 	}
-	flags, changes, err := reconcile(ctx, e.rdb, shop, room, evaluate(d, s), now)
+	in := inputFromRoom(d, s.WindowS, now)
+	if err := e.reader.readRuleInput(ctx, shop, room, &in, d, rules, from, st); err != nil {
+		return err
+	}
+	flags, changes, err := reconcile(ctx, e.rdb, shop, room, evalRules(rules, in), now)
 	if err != nil {
 		return err
 	}
 	e.storeFlagChanges(ctx, shop, room, sess.ID, changes)
+	e.notifyFlags(ctx, shop, room, changes)
 	snap := buildSnapshot(room, sess, live, now, d, flags, s)
 	b, err := json.Marshal(snap)
 	if err != nil {

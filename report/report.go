@@ -108,6 +108,8 @@ type Marker struct {
 	Kind    string    `json:"kind"`
 	Product string    `json:"product,omitempty"`
 	Text    string    `json:"text,omitempty"`
+	// Rule is a flag marker's rule id (Text is then the rule's name as stored).
+	Rule string `json:"rule,omitempty"`
 }
 
 // ProductRow is one product's session figures.
@@ -147,6 +149,8 @@ type Segment struct {
 type FlagRow struct {
 	ID      string       `json:"id"`
 	Rule    string       `json:"rule"`
+	Name    string       `json:"name,omitempty"`  // the rule's name when it fired (operator rules)
+	Topic   string       `json:"topic,omitempty"` // the question topic of a per-topic rule
 	Product string       `json:"product,omitempty"`
 	Raised  time.Time    `json:"raised"`
 	Detail  string       `json:"detail,omitempty"`

@@ -211,7 +211,7 @@ func (a *assembly) markers() {
 		r.Markers = append(r.Markers, Marker{T: x.ts, Kind: x.typ, Product: x.product, Text: x.text})
 	}
 	for _, fl := range r.Flags {
-		r.Markers = append(r.Markers, Marker{T: fl.Raised, Kind: MarkerFlag, Product: fl.Product, Text: fl.Rule})
+		r.Markers = append(r.Markers, Marker{T: fl.Raised, Kind: MarkerFlag, Product: fl.Product, Text: fl.Name, Rule: fl.Rule})
 	}
 	sort.SliceStable(r.Markers, func(i, j int) bool { return r.Markers[i].T.Before(r.Markers[j].T) })
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/livedesk/livedesk"
+	"github.com/livedesk/livedesk/live"
 	"github.com/xuri/excelize/v2"
 )
 
@@ -278,7 +280,7 @@ func (x *xlsxWriter) flagsSheet(s string) error {
 		return err
 	}
 	for i, fl := range x.r.Flags {
-		if err := x.put(s, i+2, []any{x.tf(fl.Raised), fl.Rule, x.title(fl.Product), FlagActionsText(fl.Actions, x.loc), "",
+		if err := x.put(s, i+2, []any{x.tf(fl.Raised), FlagRuleText(fl, x.lang), x.title(fl.Product), FlagActionsText(fl.Actions, x.loc, x.lang), "",
 			fl.Before.Clicks, fl.Before.Orders, money(fl.Before.GMV), "", fl.After.Clicks, fl.After.Orders, money(fl.After.GMV)},
 			[]int{8, 12}, nil); err != nil {
 			return err
@@ -287,17 +289,55 @@ func (x *xlsxWriter) flagsSheet(s string) error {
 	return nil
 }
 
-// FlagActionsText lists what was done about a flag: "15:04:05 acknowledged; 15:05:10 responded (加赠)".
-func FlagActionsText(actions []FlagAction, loc *time.Location) string {
+// FlagActionsText lists what was done about a flag in lang ("en", else zh-CN):
+// "15:04:05 已确认；15:05:10 已处理（加赠：下单送…）".
+func FlagActionsText(actions []FlagAction, loc *time.Location, lang string) string {
 	parts := make([]string, 0, len(actions))
 	for _, a := range actions {
-		p := a.At.In(loc).Format("15:04:05") + " " + a.Action
-		if a.Detail != "" && !strings.HasPrefix(a.Detail, "{") {
+		p := a.At.In(loc).Format("15:04:05") + " " + Label(lang, "flag_"+a.Action)
+		var d struct {
+			Response string `json:"response"`
+			Text     string `json:"text"`
+		}
+		switch {
+		case a.Detail == "":
+		case !strings.HasPrefix(a.Detail, "{"):
 			p += " (" + a.Detail + ")"
+		case json.Unmarshal([]byte(a.Detail), &d) == nil && d.Text != "":
+			p += " (" + d.Text + ")"
+		case d.Response != "":
+			p += " (" + d.Response + ")"
 		}
 		parts = append(parts, p)
 	}
-	return strings.Join(parts, "; ")
+	sep := "；"
+	if lang == "en" {
+		sep = "; "
+	}
+	return strings.Join(parts, sep)
+}
+
+// FlagRuleText names a flag's rule in lang (a default rule translated, an operator's rule by
+// its name), with its question topic and the numbers that made it fire when they were stored:
+// "高点击无成交：点击数 130 > 100，支付订单数 0 = 0".
+func FlagRuleText(fl FlagRow, lang string) string {
+	text := live.RuleName(fl.Rule, fl.Name, lang)
+	if fl.Topic != "" {
+		text += " · " + livedesk.TopicLabel(fl.Topic, lang)
+	}
+	var d live.RaisedDetail
+	if json.Unmarshal([]byte(fl.Detail), &d) != nil || len(d.When) == 0 {
+		return text
+	}
+	conds := make([]string, len(d.When))
+	for i, c := range d.When {
+		conds[i] = live.MetricLabel(c.Metric, lang) + " " + strconv.FormatFloat(c.Actual, 'f', -1, 64) + " " + c.Op + " " +
+			strconv.FormatFloat(c.Value, 'f', -1, 64)
+	}
+	if lang == "en" {
+		return text + ": " + strings.Join(conds, ", ")
+	}
+	return text + "：" + strings.Join(conds, "，")
 }
 
 // FormatDuration writes seconds as h:mm:ss (or m:ss under an hour).

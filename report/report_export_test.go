@@ -27,7 +27,9 @@ func TestReportExports(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.Flags = []FlagRow{{ID: "f1", Rule: "no_sale", Product: "p1", Raised: start.Add(time.Minute),
-		Actions: []FlagAction{{At: start.Add(2 * time.Minute), Action: "responded", Detail: "加赠"}}}}
+		Detail: `{"name":"高点击无成交","window_s":300,"when":[{"metric":"clicks","op":">","value":100,"actual":130},{"metric":"paid_orders","op":"=","value":0,"actual":0}]}`,
+		Actions: []FlagAction{{At: start.Add(2 * time.Minute), Action: "responded", Detail: `{"response":"gift","kind":"cue","text":"加赠：下单送…"}`},
+			{At: start.Add(3 * time.Minute), Action: "cleared"}}}}
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
 	var buf bytes.Buffer
 	if err := WriteXLSX(&buf, r, "zh", shanghai); err != nil {
@@ -59,8 +61,25 @@ func TestReportExports(t *testing.T) {
 	if v, _ := strconv.ParseFloat(gmv, 64); v*100 < float64(r.Headline.GMV)-0.5 || v*100 > float64(r.Headline.GMV)+0.5 {
 		t.Fatalf("summary GMV cell %q, headline %d fen", gmv, r.Headline.GMV)
 	}
-	if done, _ := f.GetCellValue("预警", "D2"); done != "20:02:00 responded (加赠)" {
+	if done, _ := f.GetCellValue("预警", "D2"); done != "20:02:00 已处理 (加赠：下单送…)；20:03:00 已解除" {
 		t.Fatalf("flag actions %q", done)
+	}
+	if rule, _ := f.GetCellValue("预警", "B2"); rule != "高点击无成交：点击数 130 > 100，支付订单数 0 = 0" {
+		t.Fatalf("flag rule %q", rule)
+	}
+	var en bytes.Buffer
+	if err := WriteXLSX(&en, r, "en", shanghai); err != nil {
+		t.Fatal(err)
+	}
+	fe, err := excelize.OpenReader(&en)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rule, _ := fe.GetCellValue("Flags", "B2"); rule != "Clicks but no sale: Clicks 130 > 100, Paid orders 0 = 0" {
+		t.Fatalf("English flag rule %q", rule)
+	}
+	if done, _ := fe.GetCellValue("Flags", "D2"); done != "20:02:00 responded (加赠：下单送…); 20:03:00 cleared" {
+		t.Fatalf("English flag actions %q", done)
 	}
 
 	buf.Reset()

@@ -2,10 +2,13 @@ package report
 
 import (
 	"context"
+	"encoding/json"
 	"sort"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/livedesk/livedesk/live"
 )
 
 // flagWindow is how far before and after a raised flag the report looks.
@@ -53,6 +56,10 @@ func flagRows(span SessionSpan, events []flagEvent, sec secondData, orders []ord
 		if e.action == "raised" {
 			if f.Raised.IsZero() || e.ts.Before(f.Raised) {
 				f.Raised, f.Detail = e.ts.UTC(), e.detail
+				var d live.RaisedDetail
+				if json.Unmarshal([]byte(e.detail), &d) == nil {
+					f.Name, f.Topic = d.Name, d.Topic
+				}
 			}
 			continue
 		}

@@ -175,7 +175,13 @@ func (a *Actions) store(ctx context.Context, shop string, st Stage, now time.Tim
 		if st.Product != nil {
 			pinned = st.Product.ID
 		}
-		if err := a.Pins.SetPinned(ctx, shop, st.Room, pinned); err != nil {
+		var err error
+		if ss, ok := a.Pins.(StageSink); ok {
+			err = ss.SetStage(ctx, shop, st.Room, pinned, st.PinnedAt, st.Answered)
+		} else {
+			err = a.Pins.SetPinned(ctx, shop, st.Room, pinned)
+		}
+		if err != nil {
 			a.log().Error("stage: pinned product to the tick", "shop", shop, "room", st.Room, "err", err)
 		}
 	}

@@ -23,6 +23,14 @@ type PinSink interface {
 	SetPinned(ctx context.Context, shop, room, product string) error
 }
 
+// StageSink is a PinSink that is also told when the product was pinned and when each question
+// topic was last answered (unix ms), for the live rules (minutes presented, unanswered
+// questions). The live engine implements it; a PinSink without it is told the pinned product only.
+type StageSink interface {
+	PinSink
+	SetStage(ctx context.Context, shop, room, product string, pinnedAt int64, answered map[string]int64) error
+}
+
 // recordingKey marks the context in which Actions record their own events: Observe then skips
 // them (they are already applied, and the room's lock is held).
 type recordingKey struct{}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/livedesk/livedesk"
+	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/report"
 )
 
@@ -57,7 +58,9 @@ func newReportView(r *report.Report, p Page) ReportView {
 		if mk.Product != "" {
 			label += " " + v.Title(mk.Product)
 		}
-		if mk.Text != "" && mk.Kind != report.MarkerPin {
+		if mk.Kind == report.MarkerFlag {
+			label += " · " + live.RuleName(mk.Rule, mk.Text, v.Lang)
+		} else if mk.Text != "" && mk.Kind != report.MarkerPin {
 			label += " · " + mk.Text
 		}
 		ch.Markers = append(ch.Markers, ReportMarker{T: mk.T.Unix(), Kind: mk.Kind, Label: label})

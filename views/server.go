@@ -45,6 +45,7 @@ type Server struct {
 	Location      *time.Location       // the shop's time zone
 	SecureCookies bool                 // mark cookies Secure (behind HTTPS)
 	Integrations  Integrations         // the shops' platform connections (nil: no Integrations page)
+	LiveRules     LiveRules            // rooms' live settings and rules (the live engine); nil: no panel
 	BaseURL       string               // public URL; its host is an accepted Origin behind a proxy
 	Secret        []byte               // signs session cookies and CSRF tokens; the same on every instance
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client (login limits
@@ -81,6 +82,7 @@ func (s *Server) Register(app *fiber.App) {
 	s.registerTasks(app)
 	s.registerReports(app)
 	s.registerIntegrations(app)
+	s.registerRules(app)
 	// Other areas: one line each, e.g. s.registerTasks(app).
 }
 

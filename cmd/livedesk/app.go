@@ -50,6 +50,7 @@ type Main struct {
 	Engine    *live.Engine     // live counters, the tick, rules and flags, sessions
 	Reports   *report.Service  // post-stream reports
 	Scheduler *jobs.Scheduler  // the shop's daily jobs
+	flagHooks *flagNotifier    // the live rules' flags to the shop's group bot (jobs' webhook sender)
 	Users     *account.Users   // logins and roles
 	Rooms     *live.Rooms      // which rooms a shop has
 	Pages     *views.Server    // the pages (and the sessions the API accepts)

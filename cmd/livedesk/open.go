@@ -97,6 +97,8 @@ func (m *Main) openEngine() {
 	m.Stage.Pins = e
 	e.Stages = m.Stage
 	e.Catalog = m.Catalog // stock of products no stock event reported yet
+	m.flagHooks = &flagNotifier{}
+	e.Notifier = m.flagHooks // rules with notify on: raised flags to the shop's group bot
 	m.Engine = e
 	m.Rooms = live.NewRooms(m.CH)
 	// While ClickHouse is down the console pages still open a room the engine is streaming
@@ -156,6 +158,9 @@ func (m *Main) openPlatform(ctx context.Context) error {
 func (m *Main) openJobs(ctx context.Context) error {
 	store := jobs.NewStore(m.CH)
 	hooks := &jobs.Webhooks{Store: store, Log: m.Log, AllowPrivate: m.Config.OutboundPrivate}
+	if m.flagHooks != nil {
+		m.flagHooks.hooks.Store(hooks)
+	}
 	loc := m.Config.Location
 	runner := &jobs.Runner{Store: store, Registry: jobs.Default(), Publisher: m.Hub, Webhooks: hooks, Log: m.Log,
 		Location:  func(string) *time.Location { return loc },
@@ -176,6 +181,9 @@ func (m *Main) openJobs(ctx context.Context) error {
 	})
 	m.onClose(func() {
 		sc.Stop()
+		if m.flagHooks != nil {
+			m.flagHooks.hooks.Store(nil)
+		}
 		hooks.Close()
 	})
 	return nil
@@ -200,6 +208,7 @@ func (m *Main) openViews(ctx context.Context) error {
 		Hub:            m.Hub,
 		Actions:        m.Stage,
 		Control:        roomControl{m.Engine},
+		LiveRules:      m.Engine,
 		States:         m.Engine,
 		Titles:         catalogTitles{m.Catalog},
 		Log:            m.Log,

@@ -4,7 +4,8 @@
 // messages: the pinned product and how long it has been on, the flash-sale countdown, and whether
 // the anchor acknowledged the latest cue. Buttons POST to /rooms/<room>/actions/* with the CSRF
 // header (livedesk.post). Any element with class js-flag-respond (data-flag, data-rule,
-// data-response, data-product, data-text) sends that flag response as a cue.
+// data-response, data-product, data-text, data-will) answers that flag: one tap shows what will
+// happen, a second runs it.
 // User text (titles, cues) is only ever set with textContent.
 (function () {
   "use strict";
@@ -170,11 +171,23 @@
       qty: parseInt($("act-coupon-qty").value, 10) || 0
     });
   });
-  // Flag responses rendered anywhere on the page (one tap → cue + recorded against the flag).
+  // Flag responses rendered anywhere on the page: the first tap shows what will happen
+  // (data-will) and arms the button for 6 s; the second runs it (the server takes the response
+  // from the flag: an action on the stage, then the cue) and records it against the flag.
+  var armed = null, armedAt = 0;
+  var rt = livedesk.strings("rules-i18n");
   document.addEventListener("click", function (ev) {
     var b = ev.target.closest ? ev.target.closest(".js-flag-respond") : null;
     if (!b) return;
     var flag = b.getAttribute("data-flag");
+    var id = flag + "\x1f" + b.getAttribute("data-response");
+    if (armed !== id || Date.now() - armedAt > 6000) {
+      armed = id;
+      armedAt = Date.now();
+      say(rt("rules.will") + (b.getAttribute("data-will") || b.getAttribute("data-text") || b.textContent) + " — " + rt("rules.confirm"));
+      return;
+    }
+    armed = null;
     livedesk.post(base + "/flags/" + encodeURIComponent(flag) + "/respond", {
       response: b.getAttribute("data-response") || "",
       text: b.getAttribute("data-text") || b.textContent,

@@ -282,7 +282,30 @@
   }
 
   // ---- flags ----
+  // Rules are data (live.Rule): a flag names its rule (a default rule in the user's language, an
+  // operator's rule by the name they gave it) and carries the conditions with the values they saw.
+  var meta = livedesk.json("rule-meta") || { metrics: [], names: {}, topics: {} };
+  var rt = livedesk.strings("rules-i18n");
+  function metricLabel(k) {
+    for (var i = 0; i < meta.metrics.length; i++) {
+      if (meta.metrics[i].key === k) return lang === "en" ? meta.metrics[i].en : meta.metrics[i].zh;
+    }
+    return k;
+  }
+  function ruleName(f) {
+    var n = meta.names[f.rule];
+    if (n && (!f.name || f.name === n[0] || f.name === n[1])) return t.has("rule." + f.rule) ? t("rule." + f.rule) : n[lang === "en" ? 1 : 0];
+    return f.name || f.rule;
+  }
+  function numText(x) { return Math.round(x) === x ? nf.format(x) : String(Math.round(x * 100) / 100); }
   function flagDetail(f) {
+    if (f.when && f.when.length) {
+      var s = f.when.map(function (c) {
+        return metricLabel(c.metric) + (c.topic ? "（" + (meta.topics[c.topic] || c.topic) + "）" : "") + " " + numText(c.actual) + " " + c.op + " " + numText(c.value);
+      }).join(lang === "en" ? ", " : "，");
+      if (f.window_s) s += " · " + t("flag.window", { window: numText(Math.round(f.window_s / 6) / 10) });
+      return s;
+    }
     var d = f.detail || {};
     var vars = {};
     for (var k in d) vars[k] = int(d[k]);
@@ -292,6 +315,25 @@
     var key = "flag." + f.rule;
     return t.has(key) ? t(key, vars) : "";
   }
+  // responseWill says what a response will do (the first tap shows it, the second confirms).
+  function responseWill(r, f) {
+    var product = productName(r.product || f.product || snapPinned());
+    switch (r.kind) {
+      case "flash_sale":
+        return rt("rules.flash.will", { product: product, price: (r.price_fen / 100).toFixed(2), qty: r.qty, duration: duration(r.duration_s) });
+      case "coupon": return rt("rules.coupon.will", { text: r.text, qty: r.qty });
+      case "pin": return rt("rules.pin.will", { product: productName(r.product) });
+      case "pin_next": return rt("rules.pin_next.will");
+    }
+    return rt("rules.cue.will", { text: r.text });
+  }
+  // responseLabel is a response's button text: a default response still worded as shipped is
+  // translated; an operator's own text is shown as written.
+  function responseLabel(r) {
+    if (meta.responses && meta.responses[r.key] === r.text && t.has("resp." + r.key)) return t("resp." + r.key);
+    return r.text;
+  }
+  function snapPinned() { return (lastSnap && lastSnap.pinned) || ""; }
   function renderFlags(snap) {
     var box = $("flags");
     clear(box);
@@ -306,8 +348,9 @@
       card.setAttribute("data-raised", String(f.raised));
       if (f.product) card.setAttribute("data-product", f.product);
       var head = el("div", "flag-head");
-      head.appendChild(el("span", "flag-rule", t("rule." + f.rule)));
+      head.appendChild(el("span", "flag-rule", ruleName(f)));
       if (f.product) head.appendChild(el("span", "flag-product", productName(f.product)));
+      if (f.topic) head.appendChild(el("span", "flag-product", meta.topics[f.topic] || f.topic));
       head.appendChild(el("span", "tag flag-" + f.state, t("flag." + f.state)));
       card.appendChild(head);
       var det = flagDetail(f);
@@ -318,9 +361,12 @@
         rs.appendChild(el("span", "muted small", t("flag.responses")));
         f.responses.forEach(function (r) {
           if (canChange) {
-            // One tap: static/js/actions.js (the actions panel) handles every .js-flag-respond
-            // click — the text goes to the prompter as a cue and is recorded against the flag.
-            var b = el("button", "response js-flag-respond", r.text);
+            // static/js/actions.js handles every .js-flag-respond click: the first tap shows
+            // data-will, the second runs the response (an action on the stage and/or a cue to
+            // the prompter) and records it against the flag.
+            var b = el("button", "response js-flag-respond" + (f.responded === r.key ? " chosen" : ""), responseLabel(r));
+            b.setAttribute("data-kind", r.kind || "cue");
+            b.setAttribute("data-will", responseWill(r, f));
             b.type = "button";
             b.setAttribute("data-flag", f.id);
             b.setAttribute("data-rule", f.rule);
@@ -329,7 +375,7 @@
             b.setAttribute("data-text", r.text);
             rs.appendChild(b);
           } else {
-            rs.appendChild(el("span", "tag", r.text));
+            rs.appendChild(el("span", "tag", responseLabel(r)));
           }
         });
         card.appendChild(rs);
