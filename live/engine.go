@@ -86,6 +86,11 @@ func NewEngine(rdb redis.UniversalClient, ch driver.Conn, hub RoomPublisher, log
 func (e *Engine) Counters() *Counters {
 	c := NewCounters(e.rdb, e.Log)
 	c.Now = e.now
+	// The catalog is read when a batch needs it: cmd sets e.Catalog after taking the counters.
+	c.names = &productNames{list: func() ProductLister {
+		l, _ := e.Catalog.(ProductLister)
+		return l
+	}}
 	return c
 }
 

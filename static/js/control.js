@@ -121,8 +121,9 @@
         card.setAttribute("data-estimate", "true");
       }
       card.appendChild(label);
-      var val = el("div", "tile-value", tileValue(tile, tile.value));
-      val.setAttribute("data-value", String(tile.value));
+      var val = el("div", "tile-value", tile.na ? t("tile.na") : tileValue(tile, tile.value));
+      val.setAttribute("data-value", tile.na ? "na" : String(tile.value));
+      if (tile.na) { val.title = t("tile.na_why"); card.setAttribute("data-na", "true"); }
       card.appendChild(val);
       // what the rate is divided by, from the session totals
       if (rateOf[k] && snap.session_totals) {
@@ -405,6 +406,9 @@
       if (c.topic) li.appendChild(el("span", "tag topic", topicLabel(c.topic)));
       li.appendChild(el("span", "c-user", c.user));
       li.appendChild(el("span", "c-text", c.text));
+      // The product a question is about: its title, or "on air" for the pinned one.
+      if (c.product_title) li.appendChild(el("span", "c-product", "→ " + c.product_title));
+      else if (c.product && c.on_pinned) li.appendChild(el("span", "c-product", "→ " + t("cr.on_pinned")));
       box.appendChild(li);
     });
   }
