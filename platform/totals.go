@@ -82,6 +82,8 @@ type reading struct {
 	kind    string // one of the tot* constants
 	product string
 	value   int64
+	// baseline: when no total is stored yet, this reading is where counting starts (no events).
+	baseline bool
 }
 
 func productKey(product, what string) string { return "p\x1f" + product + "\x1f" + what }

@@ -114,7 +114,11 @@ func (t *Totals) apply(ctx context.Context, shop, room string, at time.Time, rea
 		if r.kind == totGMV {
 			continue
 		}
-		p := prev[r.key]
+		p, had := prev[r.key]
+		if !had && r.baseline {
+			next[r.key] = previous{value: r.value} // the first reading: where counting starts
+			continue
+		}
 		if r.value < p.value {
 			p = previous{epoch: p.epoch + 1}
 			res.Resets = append(res.Resets, readingName(r))
@@ -125,7 +129,7 @@ func (t *Totals) apply(ctx context.Context, shop, room string, at time.Time, rea
 			continue
 		}
 		if r.kind == totAdSpend {
-			events = append(events, t.event(shop, room, at, ingest.TypeAdSpend, "", p.epoch, r.kind, strconv.FormatInt(p.value, 10)+"-"+strconv.FormatInt(r.value, 10), d))
+			events = append(events, t.event(shop, room, at, ingest.TypeAdSpend, "", p.epoch, r.key, strconv.FormatInt(p.value, 10)+"-"+strconv.FormatInt(r.value, 10), d))
 			next[r.key] = previous{value: r.value, epoch: p.epoch}
 			continue
 		}

@@ -46,6 +46,7 @@ func (m *Main) open(ctx context.Context) error {
 	if err := m.openPlatform(ctx); err != nil {
 		return err
 	}
+	m.openQianchuan()
 	if err := m.openJobs(ctx); err != nil {
 		return err
 	}
