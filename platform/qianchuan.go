@@ -32,7 +32,7 @@ const DefaultQianchuanURL = "https://ad.oceanengine.com/open_api"
 
 // Qianchuan report endpoints (paths under the API URL).
 const (
-	QianchuanLiveGet = "/v1.0/qianchuan/report/live/get/"                                // 获取今日直播数据
+	QianchuanLiveGet = "/v1.0/qianchuan/report/live/get/"                              // 获取今日直播数据
 	QianchuanUniRoom = "/v1.0/qianchuan/report/uni_promotion/dimension_data/room/get/" // 全域推广直播间维度数据
 )
 
