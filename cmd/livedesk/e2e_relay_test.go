@@ -1,0 +1,158 @@
+package main
+
+// e2e_relay_test.go: live-room relay lines, running totals and the stream's relay format
+// through the running server, into the control room's numbers and the prompter's questions.
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/fasthttp/websocket"
+
+	"github.com/livedesk/livedesk"
+	"github.com/livedesk/livedesk/catalog"
+	"github.com/livedesk/livedesk/live"
+)
+
+// liveSnapshot reads the room's latest snapshot from the engine until ok accepts it.
+func liveSnapshot(t *testing.T, s *testServer, shop, room string, ok func(live.Snapshot) bool) live.Snapshot {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	var last []byte
+	for {
+		raw, err := s.Engine.Snapshot(context.Background(), shop, room)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if raw != nil {
+			last = raw
+			var env struct {
+				Data live.Snapshot `json:"data"`
+			}
+			if err := json.Unmarshal(raw, &env); err != nil {
+				t.Fatal(err)
+			}
+			if ok(env.Data) {
+				return env.Data
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the snapshot never got there: %.3000s", last)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func TestRelayEndToEnd(t *testing.T) {
+	s := startServer(t)
+	ctx := context.Background()
+	if err := s.Catalog.Save(ctx, "shopR", []catalog.Product{
+		{ID: "coat", Title: "23号 双面羊毛大衣", Price: 59900, Stock: 10},
+		{ID: "down", Title: "3号 轻薄羽绒服", Price: 29900, Stock: 10},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c := newAPIClient(t, s, keyOf(t, s, "shopR", livedesk.ScopeIngest))
+	ms := time.Now().UnixMilli()
+	common := func(method string, id int) string {
+		return fmt.Sprintf(`"common":{"method":"%s","msgId":"72920269037314%05d","roomId":"7291917675155180297","createTime":"%d"}`, method, id, ms)
+	}
+	user := func(id int, nick string) string {
+		return fmt.Sprintf(`"user":{"id":"36851754708642%02d","nickname":%q,"secUid":"MS4wLjABAAAApseudo%02d"}`, id, nick, id)
+	}
+	lines := []string{
+		`{` + common("WebcastMemberMessage", 1) + `,` + user(1, "<i>小王</i>") + `,"memberCount":"180","method":"WebcastMemberMessage"}`,
+		`{` + common("WebcastMemberMessage", 2) + `,` + user(2, "阿某") + `,"memberCount":"181","method":"WebcastMemberMessage"}`,
+		`{` + common("WebcastMemberMessage", 3) + `,` + user(3, "路人") + `,"memberCount":"182","method":"WebcastMemberMessage"}`,
+		`{` + common("WebcastRoomUserSeqMessage", 4) + `,"total":"250","totalUser":"9000","method":"WebcastRoomUserSeqMessage"}`,
+		`{` + common("WebcastChatMessage", 5) + `,` + user(1, "<i>小王</i>") + `,"content":"23号大衣还有吗","method":"WebcastChatMessage"}`,
+		`{` + common("WebcastChatMessage", 6) + `,` + user(2, "阿某") + `,"content":"666","method":"WebcastChatMessage"}`,
+		`{` + common("WebcastGiftMessage", 7) + `,` + user(3, "路人") + `,"giftId":"2002","method":"WebcastGiftMessage"}`,
+		`{"this is":"not a relay message"}`,
+		`{` + common("WebcastLikeMessage", 8) + `,` + user(2, "阿某") + `,"count":"4","method":"WebcastLikeMessage"}`,
+	}
+	body := strings.Join(lines, "\n") + "\n"
+	code, res := c.do("POST", "/relay/douyin?room=relayroom", body)
+	if code != 200 || res["accepted"] != 3.0*2+1+1+1+4 || res["raw"] != 1.0 || res["rejected"] != 1.0 {
+		t.Fatalf("relay: %d %v", code, res)
+	}
+	if errs := res["errors"].([]any); errs[0].(map[string]any)["line"] != 8.0 {
+		t.Fatalf("errors: %v", errs)
+	}
+	// The relay reconnects and sends everything again: nothing counts twice.
+	if code, res := c.do("POST", "/relay/douyin?room=relayroom", body); code != 200 || res["accepted"] != 0.0 || res["duplicates"] != 13.0 {
+		t.Fatalf("resent: %d %v", code, res)
+	}
+	snap := liveSnapshot(t, s, "shopR", "relayroom", func(x live.Snapshot) bool {
+		return x.SessionTotals.Views == 3 && x.SessionTotals.Online == 250 && x.SessionTotals.Likes == 4 && len(x.Comments) == 2
+	})
+	if snap.SessionTotals.Viewers != 3 {
+		t.Errorf("viewers %d", snap.SessionTotals.Viewers)
+	}
+	var stock live.TopicCount
+	for _, q := range snap.Questions {
+		if q.Topic == livedesk.TopicStock {
+			stock = q
+		}
+	}
+	if stock.Count != 1 || stock.Example != "23号大衣还有吗" || stock.Product != "coat" || stock.ProductTitle != "23号 双面羊毛大衣" {
+		t.Fatalf("the prompter's stock question: %+v", stock)
+	}
+	for _, cm := range snap.Comments {
+		if strings.Contains(cm.User, "3685175470") || (cm.User != "<i>小王</i>" && cm.User != "阿某") {
+			t.Fatalf("a comment shows %q, not the nickname", cm.User)
+		}
+	}
+	// The prompter's data through the API: the same question, attached to the coat.
+	read := newAPIClient(t, s, keyOf(t, s, "shopR", livedesk.ScopeRead))
+	if code, res := read.do("GET", "/rooms/relayroom/live", ""); code != 200 || !strings.Contains(fmt.Sprint(res["snapshot"]), "product_title:23号 双面羊毛大衣") {
+		t.Fatalf("live: %d %v", code, res)
+	}
+
+	// Running totals: clicks without users; the clickers are then not available.
+	tb := fmt.Sprintf(`{"at":%d,"room":{"ad_spend":"1500"},"products":[{"product":"coat","impressions":400,"clicks":"25"}]}`, ms)
+	if code, res := c.do("POST", "/totals?room=relayroom", tb); code != 200 || res["accepted"] != 426.0 {
+		t.Fatalf("totals: %d %v", code, res)
+	}
+	if code, res := c.do("POST", "/totals?room=relayroom", tb); code != 200 || res["accepted"] != 0.0 {
+		t.Fatalf("totals again: %d %v", code, res)
+	}
+	snap = liveSnapshot(t, s, "shopR", "relayroom", func(x live.Snapshot) bool { return x.SessionTotals.Clicks == 25 })
+	if snap.SessionTotals.AdSpend != 1500 || strings.Join(snap.SessionTotals.PeopleNA, ",") != "clickers" || snap.SessionTotals.CVR.OK {
+		t.Fatalf("totals in the snapshot: %+v", snap.SessionTotals)
+	}
+	if code, _ := c.do("POST", "/totals?room=relayroom", `{"room":{"views":-3}}`); code != 400 {
+		t.Fatalf("negative total: %d", code)
+	}
+
+	// The stream socket takes the same lines with format=relay.
+	h := http.Header{"Authorization": {"Bearer " + c.key}}
+	d := websocket.Dialer{HandshakeTimeout: 5 * time.Second}
+	conn, _, err := d.Dial("ws://"+s.Addr()+"/api/v1/stream?format=relay&platform=tiktok&room=ttroom", h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	frame := fmt.Sprintf(`{"event":"chat","data":{"comment":"link 3 还有吗","userId":"6506646277295882242","nickname":"Shîñ","msgId":"7301234567890123456","createTime":"%d"}}`+"\n"+
+		`{"event":"roomUser","data":{"viewerCount":77}}`+"\n"+`nonsense`, ms)
+	if err := conn.WriteMessage(websocket.TextMessage, []byte(frame)); err != nil {
+		t.Fatal(err)
+	}
+	_, reply, err := conn.ReadMessage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got struct{ Accepted, Rejected int }
+	if json.Unmarshal(reply, &got) != nil || got.Accepted != 2 || got.Rejected != 1 {
+		t.Fatalf("stream reply %s", reply)
+	}
+	snap = liveSnapshot(t, s, "shopR", "ttroom", func(x live.Snapshot) bool { return x.SessionTotals.Online == 77 && len(x.Comments) == 1 })
+	if snap.Comments[0].User != "Shîñ" || snap.Comments[0].Product != "down" {
+		t.Fatalf("tiktok comment %+v", snap.Comments[0])
+	}
+}
