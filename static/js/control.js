@@ -268,9 +268,11 @@
       ctr.title = t("den.ctr");
       tr.appendChild(ctr);
       tr.appendChild(el("td", "num", int(p.orders)));
-      var cvr = el("td", "num", rateValue(p.cvr));
-      cvr.appendChild(el("div", "den", rateDen(p.cvr)));
-      cvr.title = t("den.cvr");
+      // Clickers or buyers from running totals have no users: the rate is not available.
+      var cvrNA = (p.people_na || []).length > 0;
+      var cvr = el("td", "num", cvrNA ? t("tile.na") : rateValue(p.cvr));
+      if (!cvrNA) cvr.appendChild(el("div", "den", rateDen(p.cvr)));
+      cvr.title = cvrNA ? t("tile.na_why") : t("den.cvr");
       tr.appendChild(cvr);
       tr.appendChild(el("td", "num", money(p.gmv)));
       var stock = el("td", "num" + (p.stock !== null && p.stock !== undefined && p.stock < 10 ? " bad" : ""), p.stock === null || p.stock === undefined ? "—" : int(p.stock));
