@@ -4,6 +4,7 @@ package main
 // through the running server, into the control room's numbers and the prompter's questions.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -17,6 +18,8 @@ import (
 	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/platform"
+	"github.com/livedesk/livedesk/schema/localdb/localtest"
 )
 
 // liveSnapshot reads the room's latest snapshot from the engine until ok accepts it.
@@ -154,5 +157,43 @@ func TestRelayEndToEnd(t *testing.T) {
 	snap = liveSnapshot(t, s, "shopR", "ttroom", func(x live.Snapshot) bool { return x.SessionTotals.Online == 77 && len(x.Comments) == 1 })
 	if snap.Comments[0].User != "Shîñ" || snap.Comments[0].Product != "down" {
 		t.Fatalf("tiktok comment %+v", snap.Comments[0])
+	}
+}
+
+func TestQianchuanIntegrationCommand(t *testing.T) {
+	opts, conn := localtest.Database(t)
+	ctx := context.Background()
+	common := []string{"--clickhouse-addr", opts.Addr, "--clickhouse-db", opts.Database}
+	runCmd := func(stdin string, args ...string) (int, string, string) {
+		integrationStdin = strings.NewReader(stdin)
+		defer func() { integrationStdin = nil }()
+		var out, errb bytes.Buffer
+		code := run(ctx, append(append([]string{"integration"}, args...), common...), &out, &errb)
+		return code, out.String(), errb.String()
+	}
+	if code, _, errs := runCmd("", "set", "--shop", "shop1", "--platform", "qianchuan", "--advertiser-id", "1700000000000001", "--aweme-id", "98765"); code != 1 ||
+		!strings.Contains(errs, "no access token") {
+		t.Fatalf("no token: %d %q", code, errs)
+	}
+	if code, _, errs := runCmd("tok\n", "set", "--shop", "shop1", "--platform", "qianchuan", "--advertiser-id", "abc", "--aweme-id", "98765"); code != 1 ||
+		!strings.Contains(errs, "advertiser id") {
+		t.Fatalf("bad advertiser: %d %q", code, errs)
+	}
+	code, out, errs := runCmd("QC_token_secret_1\n", "set", "--shop", "shop1", "--platform", "qianchuan", "--advertiser-id", "1700000000000001",
+		"--aweme-id", "98765", "--room", "main")
+	if code != 0 || !strings.Contains(out, "room main") {
+		t.Fatalf("set: %d %q %q", code, out, errs)
+	}
+	code, out, _ = runCmd("", "list", "--shop", "shop1")
+	if code != 0 || !strings.Contains(out, "advertiser 1700000000000001 aweme 98765 room main") || strings.Contains(out, "QC_token") ||
+		!strings.Contains(out, platform.DefaultQianchuanURL) {
+		t.Fatalf("list: %d %q", code, out)
+	}
+	var n uint64
+	if err := conn.QueryRow(ctx, "SELECT count() FROM integration_tokens WHERE access LIKE '%QC_token%'").Scan(&n); err != nil || n != 0 {
+		t.Fatalf("token stored in the clear: %d %v", n, err)
+	}
+	if code, out, _ := runCmd("", "remove", "--shop", "shop1", "--platform", "qianchuan"); code != 0 || !strings.Contains(out, "removed") {
+		t.Fatalf("remove: %d %q", code, out)
 	}
 }
