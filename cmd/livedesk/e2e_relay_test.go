@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,7 @@ import (
 	"github.com/fasthttp/websocket"
 
 	"github.com/livedesk/livedesk"
+	"github.com/livedesk/livedesk/account"
 	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/platform"
@@ -195,5 +197,41 @@ func TestQianchuanIntegrationCommand(t *testing.T) {
 	}
 	if code, out, _ := runCmd("", "remove", "--shop", "shop1", "--platform", "qianchuan"); code != 0 || !strings.Contains(out, "removed") {
 		t.Fatalf("remove: %d %q", code, out)
+	}
+}
+
+// The server's 千川 poller polls while the room is live; a refused token shows on the
+// Integrations page as a token error, escaped.
+func TestQianchuanTokenErrorOnPage(t *testing.T) {
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"code":40102,"message":"access_token已过期<script>","request_id":"r1","data":{}}`)
+	}))
+	t.Cleanup(api.Close)
+	s := startServer(t, func(c *Config) { c.OutboundPrivate = true })
+	ctx := context.Background()
+	if err := s.Integrations.Put(ctx, platform.Integration{Shop: "shopA", Platform: platform.Qianchuan, AdvertiserID: "1700000000000001",
+		AwemeID: "98765", Room: "main", APIURL: api.URL, AccessToken: "expired-token"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Engine.StartSession(ctx, "shopA", "main"); err != nil {
+		t.Fatal(err)
+	}
+	s.addUser("shopA", "boss", account.RoleAdmin, "boss-password-1")
+	w := newWebClient(t, s.URL())
+	w.login("shopA", "boss", "boss-password-1")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		code, _, body := w.get("/integrations")
+		if code == 200 && strings.Contains(body, `class="token-error"`) && strings.Contains(body, "40102") {
+			if strings.Contains(body, "<script>") || !strings.Contains(body, "98765") {
+				t.Fatalf("page: %.3000s", body)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no token error on the page: %d %.3000s", code, body)
+		}
+		time.Sleep(250 * time.Millisecond)
 	}
 }
