@@ -2,7 +2,10 @@ package api
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
+	"io"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -18,7 +21,10 @@ func (s *Server) postRelay(c *fiber.Ctx) error {
 	if s.Relay == nil {
 		return s.reply(c, notFound("relay intake"))
 	}
-	body := bytes.Clone(c.Body())
+	body, err := rawBody(c)
+	if err != nil {
+		return s.reply(c, err)
+	}
 	res, err := s.Relay.Ingest(c.UserContext(), callerOf(c).Shop, c.Params("platform"), c.Query("room"), body)
 	if err != nil {
 		return s.reply(c, storageError(err))
@@ -33,12 +39,49 @@ func (s *Server) postTotals(c *fiber.Ctx) error {
 	if s.Totals == nil {
 		return s.reply(c, notFound("totals intake"))
 	}
-	res, err := s.Totals.Apply(c.UserContext(), callerOf(c).Shop, c.Query("room"), bytes.Clone(c.Body()))
+	body, err := rawBody(c)
+	if err != nil {
+		return s.reply(c, err)
+	}
+	res, err := s.Totals.Apply(c.UserContext(), callerOf(c).Shop, c.Query("room"), body)
 	if err != nil {
 		return s.reply(c, storageError(err))
 	}
 	return s.ok(c, fiber.Map{"at": res.At, "accepted": res.Accepted, "duplicates": res.Duplicates,
 		"resets": nonNil(res.Resets), "deferred": nonNil(res.Deferred)})
+}
+
+// maxIntakeBody is the largest relay or totals body, after gzip decompression.
+const maxIntakeBody = 16 << 20
+
+// rawBody returns the request body, gunzipped when Content-Encoding says gzip, refusing more
+// than maxIntakeBody bytes (fiber's own decompression has no limit).
+func rawBody(c *fiber.Ctx) ([]byte, error) {
+	raw := c.Request().Body()
+	tooLarge := invalid("body", "the body is larger than 16 MiB; send smaller batches", "请求体超过 16 MiB，请分批发送")
+	if len(raw) > maxIntakeBody {
+		return nil, tooLarge
+	}
+	switch strings.ToLower(strings.TrimSpace(c.Get(fiber.HeaderContentEncoding))) {
+	case "", "identity":
+		return bytes.Clone(raw), nil
+	case "gzip":
+	default:
+		return nil, invalid("body", "Content-Encoding: only gzip or identity", "Content-Encoding 只支持 gzip 或 identity")
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, invalid("body", "the gzip body is broken", "gzip 请求体已损坏")
+	}
+	defer zr.Close()
+	out, err := io.ReadAll(io.LimitReader(zr, maxIntakeBody+1))
+	if err != nil {
+		return nil, invalid("body", "the gzip body is broken", "gzip 请求体已损坏")
+	}
+	if len(out) > maxIntakeBody {
+		return nil, tooLarge
+	}
+	return out, nil
 }
 
 // storageError answers storage trouble (ingest's "nothing was stored", Redis, ClickHouse) with 503

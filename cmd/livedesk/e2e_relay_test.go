@@ -5,6 +5,7 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -133,6 +134,25 @@ func TestRelayEndToEnd(t *testing.T) {
 	}
 	if code, _ := c.do("POST", "/totals?room=relayroom", `{"room":{"views":-3}}`); code != 400 {
 		t.Fatalf("negative total: %d", code)
+	}
+
+	// A gzip body (relays batch and compress) is read like the events endpoint reads it.
+	var zb bytes.Buffer
+	zw := gzip.NewWriter(&zb)
+	zw.Write([]byte(body))
+	zw.Close()
+	req, _ := http.NewRequest("POST", s.URL()+"/api/v1/relay/douyin?room=relayroom", &zb)
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	req.Header.Set("Content-Encoding", "gzip")
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("gzip relay body: %v %v", resp, err)
+	} else {
+		var got map[string]any
+		json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		if got["duplicates"] != 13.0 {
+			t.Fatalf("gzip relay body: %v", got)
+		}
 	}
 
 	// The stream socket takes the same lines with format=relay.
