@@ -255,3 +255,51 @@ func TestQianchuanTokenErrorOnPage(t *testing.T) {
 		time.Sleep(250 * time.Millisecond)
 	}
 }
+
+// In headless Chromium: relay comments reach the prompter's questions, the product a question
+// names is shown (escaped) when it is not the one on air, and 其他 never shows there.
+func TestRelayPrompterBrowser(t *testing.T) {
+	s := startServer(t)
+	ctx := context.Background()
+	if err := s.Catalog.Save(ctx, "shopA", []catalog.Product{
+		{ID: "coat", Title: "23号 <b>双面</b>羊毛大衣", Price: 59900, Stock: 10},
+		{ID: "tee", Title: "2号 纯棉T恤", Price: 1990, Stock: 10},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.addUser("shopA", "anchor", account.RoleAnchor, "anchor-password-1")
+	s.addRoom("shopA", "r1")
+	pr := newBrowser(t).page(t, s.URL())
+	login(t, pr, "shopA", "anchor", "anchor-password-1")
+	pr.open("/rooms/r1/prompter", "#prompter")
+	pr.waitJS(`window.livedesk && livedesk.online`, 10*time.Second)
+
+	key := keyOf(t, s, "shopA", livedesk.ScopeIngest)
+	ms := time.Now().Add(-5 * time.Second).UnixMilli()
+	var body strings.Builder
+	for i, text := range []string{"23号大衣还有吗", "23号还有货吗", "几点下播", "主播是哪里人", "福袋几点"} {
+		fmt.Fprintf(&body, `{"method":"WebcastChatMessage","msg_id":"69226363200996%05d","payload":{"content":%q,"user":{"uid":%d,"nickname":"观众%d"},"common":{"create_time":"%d"}}}`+"\n",
+			i, text, 60722721600+i, i, ms)
+	}
+	req, _ := http.NewRequest("POST", s.URL()+"/api/v1/relay/douyin?room=r1", strings.NewReader(body.String()))
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("relay: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	stock := `#q-list li[data-topic="stock"]`
+	pr.waitJS(`!!document.querySelector('`+stock+` .q-product')`, 10*time.Second)
+	if got := pr.text(stock + " .q-count"); got != "×2" {
+		t.Fatalf("stock count %q", got)
+	}
+	if got := pr.text(stock + " .q-product"); got != "→ 23号 <b>双面</b>羊毛大衣" {
+		t.Fatalf("question product %q", got)
+	}
+	if got := pr.text("#q-list"); strings.Contains(got, "其他") || strings.Contains(got, "下播") {
+		t.Fatalf("其他 on the prompter: %q", got)
+	}
+	if evalIn[bool](pr, `!!document.querySelector('#q-list li[data-topic="other"]')`) {
+		t.Fatal("the other topic is listed on the prompter")
+	}
+}
