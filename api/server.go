@@ -6,10 +6,13 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/livedesk/livedesk"
+
 	"github.com/livedesk/livedesk/catalog"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/jobs"
 	"github.com/livedesk/livedesk/live"
+	"github.com/livedesk/livedesk/platform"
 	"github.com/livedesk/livedesk/report"
 	"github.com/livedesk/livedesk/stage"
 	"github.com/livedesk/livedesk/views"
@@ -26,6 +29,8 @@ type Server struct {
 	Reports   *report.Service  // post-stream reports
 	Scheduler *jobs.Scheduler  // jobs: next runs
 	Runner    *jobs.Runner     // jobs: run, settings, runs, tasks
+	Relay     *platform.Relay  // live-room relay intake (nil: not mounted)
+	Totals    *platform.Totals // running-totals intake (nil: not mounted)
 	Location  *time.Location   // the shop's time zone (its name goes with every time)
 	Log       *slog.Logger
 	Now       func() time.Time
@@ -81,4 +86,8 @@ func (s *Server) Register(app *fiber.App) {
 	r.Get("/jobs", read, s.listJobs)
 	r.Get("/jobs/runs", read, s.listRuns)
 	r.Post("/jobs/:name/run", admin, s.runJob)
+
+	ingestScope := s.auth(livedesk.ScopeIngest) // relays and dashboards' totals (relay.go)
+	r.Post("/relay/:platform", ingestScope, s.postRelay)
+	r.Post("/totals", ingestScope, s.postTotals)
 }

@@ -21,8 +21,15 @@ func (h *Handler) streamUpgrade(c *fiber.Ctx) error {
 	if !websocket.IsWebSocketUpgrade(c) {
 		return ErrorJSON(c, fiber.StatusUpgradeRequired, "websocket upgrade required")
 	}
+	format := c.Query("format")
+	if format != "" && format != "events" && h.Formats[format] == nil {
+		return ErrorJSON(c, fiber.StatusBadRequest, "format "+format+": unknown (events or relay)")
+	}
+	params := map[string]string{}
+	c.Context().QueryArgs().VisitAll(func(k, v []byte) { params[string(k)] = string(v) })
 	c.Locals("ws.shop", ShopOf(c))
 	c.Locals("ws.key", c.Locals(keyLocal))
+	c.Locals("ws.params", params)
 	return c.Next()
 }
 
@@ -32,6 +39,8 @@ func (h *Handler) stream() fiber.Handler {
 	return websocket.New(func(conn *websocket.Conn) {
 		shop, _ := conn.Locals("ws.shop").(string)
 		key, _ := conn.Locals("ws.key").(string)
+		params, _ := conn.Locals("ws.params").(map[string]string)
+		foreign := h.Formats[params["format"]]
 		conn.SetReadLimit(int64(h.MaxBody))
 		for {
 			_ = conn.SetReadDeadline(time.Now().Add(10 * time.Minute))
@@ -50,6 +59,11 @@ func (h *Handler) stream() fiber.Handler {
 			}
 			if mt != websocket.TextMessage {
 				reply.Error = "send NDJSON in text frames"
+			} else if foreign != nil {
+				if !h.foreignFrame(conn, foreign, shop, params, msg) {
+					return
+				}
+				continue
 			} else {
 				res, err := h.Service.Ingest(context.Background(), shop, msg)
 				reply.Result = res
@@ -87,4 +101,24 @@ func (h *Handler) stillValid(key, shop string) bool {
 		return false
 	}
 	return err != nil || (got == shop && livedesk.ScopeAllows(scope, livedesk.ScopeIngest))
+}
+
+// foreignFrame answers one frame of a foreign format (relay lines) with its FrameFunc's result;
+// false when the socket is gone.
+func (h *Handler) foreignFrame(conn *websocket.Conn, f FrameFunc, shop string, params map[string]string, msg []byte) bool {
+	res, err := f(context.Background(), shop, params, msg)
+	var out any = res
+	if err != nil {
+		var le *livedesk.Error
+		switch {
+		case errors.As(err, &le) && le.Code == livedesk.EINVALID:
+			out = streamReply{Error: livedesk.ErrorMessage(err, "en")}
+		default:
+			h.Log.Error("ingest: stream frame", "err", err, "shop", shop, "format", params["format"])
+			out = streamReply{Error: "storage unavailable, nothing was stored; resend this frame"}
+		}
+	}
+	b, _ := json.Marshal(out)
+	_ = conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
+	return conn.WriteMessage(websocket.TextMessage, b) == nil
 }

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"errors"
 	"io"
 	"log/slog"
@@ -18,7 +19,15 @@ type Handler struct {
 	Keys    *Keys
 	MaxBody int // largest body accepted, after gzip decompression (bytes)
 	Log     *slog.Logger
+	// Formats takes the stream's frames of other formats (?format=relay), by format name; ingest
+	// knows nothing of them (the platform adapters map relay lines, cmd/livedesk connects them).
+	Formats map[string]FrameFunc
 }
+
+// FrameFunc stores one websocket text frame of a foreign format for shop; params are the
+// socket's query parameters. The answer is written back as JSON; an error is storage trouble
+// (nothing stored, resend) unless it is a livedesk.Error, whose text is shown.
+type FrameFunc func(ctx context.Context, shop string, params map[string]string, frame []byte) (any, error)
 
 // shopLocal is the fiber.Ctx Locals key holding the authenticated shop.
 const shopLocal = "ingest.shop"

@@ -29,6 +29,11 @@ const (
 	fAdSpend   = "ad"
 	fOnline    = "on" // last online gauge in the bucket (HSET, not HINCRBY)
 	fQuestion  = "q:" // + topic
+	// Entries, clicks and paid orders without a user (made from running totals): the numbers of
+	// people they would need are not available, not estimated (Metrics.PeopleNA).
+	fAnonEntries = "aen"
+	fAnonClicks  = "aclk"
+	fAnonOrders  = "aord"
 )
 
 // BucketTTL bounds Redis: buckets older than this expire (longer than any stream).
@@ -46,9 +51,10 @@ const maxComments = 50
 // Counters is the ingest.Observer that keeps the live Redis buckets. Each batch is first summed
 // in memory and then written with ONE pipeline, never per event.
 type Counters struct {
-	rdb redis.UniversalClient
-	log *slog.Logger
-	Now func() time.Time
+	rdb   redis.UniversalClient
+	log   *slog.Logger
+	names *productNames // the catalog, for the products questions name (nil: pinned only)
+	Now   func() time.Time
 }
 
 // NewCounters returns the observer.
@@ -67,6 +73,7 @@ func (c *Counters) Observe(ctx context.Context, shop string, events []ingest.Eve
 	for i := range events {
 		agg.add(shop, &events[i], now)
 	}
+	c.attachProducts(ctx, shop, &agg)
 	if err := c.flush(ctx, &agg); err != nil {
 		// The events are durable; a later rebuild from ClickHouse restores the windows.
 		c.log.Error("live: counters", "err", err, "shop", shop, "events", len(events))
@@ -130,10 +137,12 @@ type batchAgg struct {
 	hll      map[string][]any            // key → users
 	gauges   map[string]gauge            // bucket key → online gauge
 	comments map[string][]Comment        // list key → comments, oldest first
-	stock    map[string]map[string]any   // stock key → product → level
-	active   map[string]float64          // "shop\x1froom" → last live event (unix s)
-	first    map[string]int64            // burst key → first recent live event (unix s)
-	late     map[string]map[int64]bool   // late key → closed minutes that got events
+	// commentRooms is the room of each comments list key (for its pinned product).
+	commentRooms map[string]string
+	stock        map[string]map[string]any // stock key → product → level
+	active       map[string]float64        // "shop\x1froom" → last live event (unix s)
+	first        map[string]int64          // burst key → first recent live event (unix s)
+	late         map[string]map[int64]bool // late key → closed minutes that got events
 	// noLate: a rebuild replays stored events; they are not late arrivals.
 	noLate bool
 }
@@ -143,6 +152,7 @@ func (a *batchAgg) init() {
 	a.hll = map[string][]any{}
 	a.gauges = map[string]gauge{}
 	a.comments = map[string][]Comment{}
+	a.commentRooms = map[string]string{}
 	a.stock = map[string]map[string]any{}
 	a.active = map[string]float64{}
 	a.first = map[string]int64{}
@@ -238,6 +248,9 @@ func (a *batchAgg) add(shop string, e *ingest.Event, now time.Time) {
 	case ingest.TypeEnter:
 		a.count(shop, room, "", fEntries, 1, ts)
 		a.distinct(shop, room, "", hllViewers, e.User, ts)
+		if e.User == "" {
+			a.count(shop, room, "", fAnonEntries, 1, ts)
+		}
 	case ingest.TypeLeave:
 		a.count(shop, room, "", fLeaves, 1, ts)
 	case ingest.TypeOnline:
@@ -253,6 +266,9 @@ func (a *batchAgg) add(shop string, e *ingest.Event, now time.Time) {
 	case ingest.TypeClick:
 		a.count(shop, room, e.Product, fClicks, 1, ts)
 		a.distinct(shop, room, e.Product, hllClickers, e.User, ts)
+		if e.User == "" {
+			a.count(shop, room, e.Product, fAnonClicks, 1, ts)
+		}
 	case ingest.TypeOrder:
 		a.addOrder(shop, e)
 	case ingest.TypeComment:
@@ -262,7 +278,8 @@ func (a *batchAgg) add(shop string, e *ingest.Event, now time.Time) {
 			a.count(shop, room, "", fQuestion+topic, 1, ts)
 		}
 		k := commentsKey(shop, room)
-		a.comments[k] = append(a.comments[k], Comment{TS: ts.UnixMilli(), User: e.User, Text: e.Text, Topic: topic})
+		a.comments[k] = append(a.comments[k], Comment{TS: ts.UnixMilli(), User: commentUser(e.User, e.Extra), Text: e.Text, Topic: topic})
+		a.commentRooms[k] = room
 	case ingest.TypeFollow:
 		a.count(shop, room, "", fFollows, 1, ts)
 	case ingest.TypeLike:
@@ -284,6 +301,9 @@ func (a *batchAgg) addOrder(shop string, e *ingest.Event) {
 		a.count(shop, e.Room, e.Product, fOrders, 1, e.TS)
 		a.count(shop, e.Room, e.Product, fGMV, e.Amount, e.TS)
 		a.distinct(shop, e.Room, e.Product, hllBuyers, e.User, e.TS)
+		if e.User == "" {
+			a.count(shop, e.Room, e.Product, fAnonOrders, 1, e.TS)
+		}
 	case ingest.StatusRefunded:
 		a.count(shop, e.Room, "", fRefunds, 1, e.TS)
 		a.count(shop, e.Room, "", fRefundFen, e.Amount, e.TS)

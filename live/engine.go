@@ -32,8 +32,11 @@ type RoomPublisher interface {
 // Engine is the live engine: sessions, settings, flags and the 1-second room tick. Every
 // instance has one; only the leader (Redis lock) ticks, but every method works on any instance.
 type Engine struct {
-	rdb redis.UniversalClient
-	ch  driver.Conn
+	// names is the catalog cache the counters and rebuilds attach questions to products with.
+	names     *productNames
+	namesOnce sync.Once
+	rdb       redis.UniversalClient
+	ch        driver.Conn
 	// Hub publishes the ticks and keeps the latest of each kind; nil keeps them only in memory
 	// (tests).
 	Hub RoomPublisher
@@ -83,6 +86,14 @@ func NewEngine(rdb redis.UniversalClient, ch driver.Conn, hub RoomPublisher, log
 func (e *Engine) Counters() *Counters {
 	c := NewCounters(e.rdb, e.Log)
 	c.Now = e.now
+	// The catalog is read when a batch needs it: cmd sets e.Catalog after taking the counters.
+	e.namesOnce.Do(func() {
+		e.names = &productNames{list: func() ProductLister {
+			l, _ := e.Catalog.(ProductLister)
+			return l
+		}}
+	})
+	c.names = e.names
 	return c
 }
 

@@ -12,6 +12,8 @@ type counts struct {
 	Entries, Leaves, Impressions, Clicks, Orders, GMV int64
 	Refunds, RefundFen, Comments, Follows, Likes      int64
 	Shares, AdSpend                                   int64
+	// AnonEntries, AnonClicks, AnonOrders count those without a user (from running totals).
+	AnonEntries, AnonClicks, AnonOrders int64
 	// Online is the last gauge of the buckets added (in time order); HasOnline says one was seen.
 	Online    int64
 	HasOnline bool
@@ -55,6 +57,12 @@ func (c *counts) addHash(h map[string]string) {
 			c.Shares += n
 		case fAdSpend:
 			c.AdSpend += n
+		case fAnonEntries:
+			c.AnonEntries += n
+		case fAnonClicks:
+			c.AnonClicks += n
+		case fAnonOrders:
+			c.AnonOrders += n
 		case fOnline:
 			c.Online, c.HasOnline = n, true
 		default:
@@ -83,6 +91,9 @@ func (c *counts) add(o counts) {
 	c.Likes += o.Likes
 	c.Shares += o.Shares
 	c.AdSpend += o.AdSpend
+	c.AnonEntries += o.AnonEntries
+	c.AnonClicks += o.AnonClicks
+	c.AnonOrders += o.AnonOrders
 	if o.HasOnline {
 		c.Online, c.HasOnline = o.Online, true
 	}
@@ -100,7 +111,7 @@ func (c *counts) add(o counts) {
 // paid orders ÷ clicks; GPM = paid GMV ÷ views × 1000; UV value = paid GMV ÷ viewers;
 // ROI = paid GMV ÷ ad spend; views = entries.
 func metrics(c counts, d distincts, startMS, endMS, online int64) Metrics {
-	return Metrics{
+	m := Metrics{
 		Start: startMS, End: endMS,
 		Views: c.Entries, Viewers: d.Viewers, Online: online,
 		Entries: c.Entries, Leaves: c.Leaves,
@@ -118,6 +129,32 @@ func metrics(c counts, d distincts, startMS, endMS, online int64) Metrics {
 		UVValue:   livedesk.UVValue(c.GMV, d.Viewers),
 		ROI:       livedesk.ROI(c.GMV, c.AdSpend),
 	}
+	m.PeopleNA = peopleNA(c)
+	for _, k := range m.PeopleNA {
+		switch k {
+		case "viewers":
+			m.UVValue = livedesk.Ratio{}
+		case "clickers", "buyers":
+			m.CVR = livedesk.Ratio{}
+		}
+	}
+	return m
+}
+
+// peopleNA names the people counts that events without a user (running totals) leave unknown:
+// their distinct count would only count the events that had one.
+func peopleNA(c counts) []string {
+	var out []string
+	if c.AnonEntries > 0 {
+		out = append(out, "viewers")
+	}
+	if c.AnonClicks > 0 {
+		out = append(out, "clickers")
+	}
+	if c.AnonOrders > 0 {
+		out = append(out, "buyers")
+	}
+	return out
 }
 
 // tiles builds the headline tiles: session value, last window, previous window and deltas.
@@ -152,6 +189,20 @@ func tiles(session, last, prev Metrics, onlineNow, onlineLast, onlinePrev float6
 			t.DeltaPct = &pct
 		}
 		out[i] = t
+	}
+	na := map[string]bool{}
+	for _, k := range session.PeopleNA {
+		na[k] = true
+	}
+	for i := range out {
+		switch out[i].Key {
+		case "viewers", "buyers":
+			out[i].NA = na[out[i].Key]
+		case "cvr":
+			out[i].NA = na["clickers"] || na["buyers"]
+		case "uv_value":
+			out[i].NA = na["viewers"]
+		}
 	}
 	return out
 }

@@ -258,7 +258,8 @@ const exactQuery = `SELECT toUInt32(toStartOfMinute(t)) AS m,
 	countIf(ty = 'online'), argMaxIf(val, (t, tms, eid), ty = 'online'),
 	uniqExactIf(u, ty = 'enter' AND u != ''), uniqExactIf(u, ty = 'impression' AND u != ''),
 	uniqExactIf(u, ty = 'click' AND u != ''), uniqExactIf(u, ty = 'order' AND st = 'paid' AND u != ''),
-	groupArrayIf(x, ty = 'comment')
+	groupArrayIf(x, ty = 'comment'),
+	countIf(ty = 'enter' AND u = ''), countIf(ty = 'click' AND u = ''), countIf(ty = 'order' AND st = 'paid' AND u = '')
 FROM (SELECT id AS eid, type AS ty, ts AS t, ts_ms AS tms, user AS u, status AS st,
 		amount AS amt, value AS val, text AS x
 	FROM events FINAL WHERE shop = ? AND room = ? AND ts >= ? AND ts < ?)
@@ -277,13 +278,15 @@ func (e *Engine) exactFromClickHouse(ctx context.Context, shop, room string, lo,
 		var en, lv, imp, clk, ord, rf, cmt, fol, lik, shr, onN, vw, ex, ck, by uint64
 		var gmv, rff, ad, on int64
 		var texts []string
+		var aen, aclk, aord uint64
 		if err := rows.Scan(&m, &en, &lv, &imp, &clk, &ord, &gmv, &rf, &rff, &cmt, &fol, &lik, &shr, &ad,
-			&onN, &on, &vw, &ex, &ck, &by, &texts); err != nil {
+			&onN, &on, &vw, &ex, &ck, &by, &texts, &aen, &aclk, &aord); err != nil {
 			return nil, fmt.Errorf("live: exact minutes %s/%s: %w", shop, room, err)
 		}
 		c := counts{Entries: int64(en), Leaves: int64(lv), Impressions: int64(imp), Clicks: int64(clk),
 			Orders: int64(ord), GMV: gmv, Refunds: int64(rf), RefundFen: rff, Comments: int64(cmt),
-			Follows: int64(fol), Likes: int64(lik), Shares: int64(shr), AdSpend: ad}
+			Follows: int64(fol), Likes: int64(lik), Shares: int64(shr), AdSpend: ad,
+			AnonEntries: int64(aen), AnonClicks: int64(aclk), AnonOrders: int64(aord)}
 		if onN > 0 {
 			c.Online, c.HasOnline = on, true
 		}

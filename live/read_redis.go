@@ -195,6 +195,7 @@ func (r *roomReader) read(ctx context.Context, shop, room string, now, from time
 	out.fine, out.fineCounts, out.lastFrom = p.fine, fineCounts, p.last.From
 	out.Stock, out.StockChecked = mergeStock(q.catalogStock.Val(), q.stock.Val())
 	out.Comments = sessionComments(q.comments.Val(), from)
+	onPinned(out.Comments, out.Pinned)
 	out.Questions = questionCounts(sessionQuestions(st, p.minutes), windowQuestions(p.fine, fineCounts, p.last.From), out.Comments)
 	prods, err := r.products(ctx, shop, room, q.productHash, p.lastFine)
 	if err != nil {

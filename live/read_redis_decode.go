@@ -141,9 +141,13 @@ func (r *roomReader) products(ctx context.Context, shop, room string, hashes []*
 	for _, p := range ids {
 		c := byID[p]
 		clickers, buyers := hll[p][0].Val(), hll[p][1].Val()
-		out = append(out, ProductWindow{Product: p, Impressions: c.Impressions, Clicks: c.Clicks,
+		pw := ProductWindow{Product: p, Impressions: c.Impressions, Clicks: c.Clicks,
 			Clickers: clickers, Orders: c.Orders, Buyers: buyers, GMV: c.GMV,
-			CTR: livedesk.CTR(c.Clicks, c.Impressions), CVR: livedesk.CVR(buyers, clickers)})
+			CTR: livedesk.CTR(c.Clicks, c.Impressions), CVR: livedesk.CVR(buyers, clickers)}
+		if pw.PeopleNA = peopleNA(*c); len(pw.PeopleNA) > 0 {
+			pw.CVR = livedesk.Ratio{}
+		}
+		out = append(out, pw)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Clicks != out[j].Clicks {
@@ -162,7 +166,7 @@ func questionCounts(sess, last map[string]int64, recent []Comment) []TopicCount 
 		out[i] = TopicCount{Topic: t.Key, Label: t.ZH, Count: sess[t.Key], Last5: last[t.Key]}
 		for _, c := range recent {
 			if c.Topic == t.Key {
-				out[i].Example = c.Text
+				out[i].Example, out[i].Product, out[i].ProductTitle = c.Text, c.Product, c.ProductTitle
 				break
 			}
 		}

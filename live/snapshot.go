@@ -128,6 +128,11 @@ type Metrics struct {
 	UVValue   livedesk.Ratio `json:"uv_value"`   // GMV ÷ viewers, fen
 	ROI       livedesk.Ratio `json:"roi"`        // GMV ÷ ad spend
 
+	// PeopleNA names the people counts (viewers, clickers, buyers) that are not available in the
+	// span because some of its entries, clicks or orders came from running totals, which carry
+	// no user; those counts (and CVR, UV value) are then not shown rather than estimated.
+	PeopleNA []string `json:"people_na,omitempty"`
+
 	// Exact is true for a closed minute computed from ClickHouse over the raw events (each event
 	// id once, distinct users exact); false for the open minute, windows and totals, and for a
 	// closed minute still in its few seconds of grace (then read from Redis).
@@ -155,6 +160,9 @@ type Tile struct {
 	DeltaPct *float64 `json:"delta_pct"`
 	// Den is the denominator of Value for rate tiles (e.g. impressions for CTR), 0 otherwise.
 	Den int64 `json:"den,omitempty"`
+	// NA is true when the tile's people count is not available (Metrics.PeopleNA): the page
+	// shows "not available" instead of Value.
+	NA bool `json:"na,omitempty"`
 }
 
 // ProductWindow is one product over the sliding window.
@@ -168,6 +176,8 @@ type ProductWindow struct {
 	GMV         int64          `json:"gmv"` // fen
 	CTR         livedesk.Ratio `json:"ctr"` // clicks ÷ impressions
 	CVR         livedesk.Ratio `json:"cvr"` // buyers ÷ clickers
+	// PeopleNA names clickers and/or buyers when they are not available (running totals).
+	PeopleNA []string `json:"people_na,omitempty"`
 	// Stock is the last stock level reported by a stock event, nil when unknown.
 	Stock  *int64 `json:"stock"`
 	Pinned bool   `json:"pinned"`
@@ -247,9 +257,16 @@ type Response struct {
 // Comment is one viewer comment. Topic is the buyer-question topic, "" when it is not a question.
 type Comment struct {
 	TS    int64  `json:"ts"`
-	User  string `json:"user"`
+	User  string `json:"user"` // who wrote it: a relay's nickname, or the posted user
 	Text  string `json:"text"`
 	Topic string `json:"topic"`
+	// Product is the product a question is about (named by number or title words, else the
+	// pinned one; livedesk.ProductRef), "" when not clear; ProductTitle its catalog title.
+	Product      string `json:"product,omitempty"`
+	ProductTitle string `json:"product_title,omitempty"`
+	// OnPinned: the question names no product, so it is about the pinned one (set as Product
+	// when the tick reads it).
+	OnPinned bool `json:"on_pinned,omitempty"`
 }
 
 // TopicCount is how many buyer questions of one topic were asked in the session and in the window.
@@ -259,6 +276,9 @@ type TopicCount struct {
 	Count   int64  `json:"count"`
 	Last5   int64  `json:"last5"`
 	Example string `json:"example"` // the latest question of the topic, "" when none
+	// Product and ProductTitle are the product the example is about ("" when not clear).
+	Product      string `json:"product,omitempty"`
+	ProductTitle string `json:"product_title,omitempty"`
 }
 
 // Ads is the paid-traffic summary.

@@ -44,6 +44,11 @@ type Integration struct {
 	AccessToken  string
 	RefreshToken string
 	TokenExpires time.Time // List: when the stored access token expires (zero: unknown)
+	// 千川 (Platform Qianchuan): the advertiser and the Douyin account whose live report is
+	// polled, and the room the spend belongs to ("" = the shop's live room). qianchuan.go.
+	AdvertiserID string
+	AwemeID      string
+	Room         string
 	Updated      time.Time
 	By           string
 }
@@ -92,6 +97,9 @@ func ValidPlatform(p string) error {
 func (in *Integration) Validate() error {
 	if err := livedesk.ValidID(in.Shop); err != nil {
 		return livedesk.Invalid("shop", "shop: "+err.Error(), "店铺："+err.Error())
+	}
+	if in.Platform == Qianchuan {
+		return in.validateQianchuan()
 	}
 	if err := ValidPlatform(in.Platform); err != nil {
 		return err
@@ -150,7 +158,7 @@ func (s *Integrations) Put(ctx context.Context, in Integration) error {
 	if err := s.write(ctx, in, sealed, false); err != nil {
 		return err
 	}
-	if in.AccessToken != "" || in.RefreshToken != "" || in.Platform == Doudian {
+	if in.AccessToken != "" || in.RefreshToken != "" || in.Platform == Doudian || in.Platform == Qianchuan {
 		return s.PutToken(ctx, in.Shop, in.Platform, Token{Access: in.AccessToken, Refresh: in.RefreshToken})
 	}
 	return nil
@@ -229,7 +237,7 @@ func (s *Integrations) Token(ctx context.Context, shop, platform string) (Token,
 
 // Remove deletes the integration of shop on platform (a newer, removed version).
 func (s *Integrations) Remove(ctx context.Context, shop, platform, by string) error {
-	if err := ValidPlatform(platform); err != nil {
+	if err := ValidPlatform(platform); err != nil && platform != Qianchuan {
 		return err
 	}
 	if _, ok, err := s.Get(ctx, shop, platform); err != nil {
@@ -250,7 +258,7 @@ func (s *Integrations) write(ctx context.Context, in Integration, sealed string,
 		delete(s.cache, aad(in.Shop, in.Platform))
 		s.mu.Unlock()
 	}()
-	batch, err := s.ch.PrepareBatch(ctx, "INSERT INTO integrations (shop, platform, app_key, secret, api_url, shop_id, shop_cipher, auth_url, removed, updated, by_user, version)")
+	batch, err := s.ch.PrepareBatch(ctx, "INSERT INTO integrations (shop, platform, app_key, secret, api_url, shop_id, shop_cipher, auth_url, advertiser_id, aweme_id, room, removed, updated, by_user, version)")
 	if err != nil {
 		return fmt.Errorf("platform: store integration: %w", err)
 	}
@@ -260,7 +268,8 @@ func (s *Integrations) write(ctx context.Context, in Integration, sealed string,
 		rm = 1
 	}
 	now := time.Now().UTC()
-	if err := batch.Append(in.Shop, in.Platform, in.AppKey, sealed, in.APIURL, in.ShopID, in.ShopCipher, in.AuthURL, rm, now, in.By, uint64(now.UnixNano())); err != nil {
+	if err := batch.Append(in.Shop, in.Platform, in.AppKey, sealed, in.APIURL, in.ShopID, in.ShopCipher, in.AuthURL,
+		in.AdvertiserID, in.AwemeID, in.Room, rm, now, in.By, uint64(now.UnixNano())); err != nil {
 		return fmt.Errorf("platform: store integration: %w", err)
 	}
 	if err := batch.Send(); err != nil {
@@ -336,7 +345,7 @@ func (s *Integrations) List(ctx context.Context, shop string) ([]Integration, er
 }
 
 func (s *Integrations) read(ctx context.Context, shop, platform string) ([]Integration, error) {
-	rows, err := s.ch.Query(ctx, `SELECT shop, platform, app_key, secret, api_url, shop_id, shop_cipher, auth_url, updated, by_user
+	rows, err := s.ch.Query(ctx, `SELECT shop, platform, app_key, secret, api_url, shop_id, shop_cipher, auth_url, advertiser_id, aweme_id, room, updated, by_user
 		FROM integrations FINAL
 		WHERE removed = 0 AND (? = '' OR shop = ?) AND (? = '' OR platform = ?)
 		ORDER BY shop, platform`, shop, shop, platform, platform)
@@ -347,7 +356,8 @@ func (s *Integrations) read(ctx context.Context, shop, platform string) ([]Integ
 	var out []Integration
 	for rows.Next() {
 		var in Integration
-		if err := rows.Scan(&in.Shop, &in.Platform, &in.AppKey, &in.Secret, &in.APIURL, &in.ShopID, &in.ShopCipher, &in.AuthURL, &in.Updated, &in.By); err != nil {
+		if err := rows.Scan(&in.Shop, &in.Platform, &in.AppKey, &in.Secret, &in.APIURL, &in.ShopID, &in.ShopCipher, &in.AuthURL,
+			&in.AdvertiserID, &in.AwemeID, &in.Room, &in.Updated, &in.By); err != nil {
 			return nil, fmt.Errorf("platform: read integrations: %w", err)
 		}
 		out = append(out, in)

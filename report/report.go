@@ -57,6 +57,8 @@ type Headline struct {
 	PeakOnline   int64          `json:"peak_online"`   // highest online reading (or entries − leaves)
 	AvgOnline    float64        `json:"avg_online"`    // mean of the per-minute online values
 	OnlineSource string         `json:"online_source"` // "gauge" or "entries_minus_leaves" or "none"
+	Leaves       int64          `json:"leaves"`        // leave events, or derived from the gauge (report_leaves.go)
+	LeavesSource string         `json:"leaves_source"` // "events", "online_gauge" (derived: relays send none) or "none"
 	GPM          livedesk.Ratio `json:"gpm"`           // GMV ÷ views × 1000 (fen)
 	UVValue      livedesk.Ratio `json:"uv_value"`      // GMV ÷ viewers (fen)
 	AdSpend      int64          `json:"ad_spend"`      // fen

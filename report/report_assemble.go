@@ -172,6 +172,7 @@ func (a *assembly) headline() {
 	}
 	h.Viewers = int64(raw.users[0])
 	onlineSeries(r, raw.online, a.enters, a.leaves)
+	leavesOf(r, a.enters, a.leaves)
 	h.GPM = livedesk.GPM(h.GMV, h.Views)
 	h.UVValue = livedesk.UVValue(h.GMV, h.Viewers)
 	h.ROI = livedesk.ROI(h.GMV, h.AdSpend)

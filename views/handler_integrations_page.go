@@ -40,6 +40,7 @@ type IntegrationCard struct {
 // the card Focus.
 type IntegrationsView struct {
 	Cards []IntegrationCard
+	Ads   []IntegrationCard // ad platforms (千川): set on the command line, polled, no push URL
 	Focus string
 	Msg   string
 	Bad   string
@@ -80,6 +81,18 @@ func (s *Server) integrationsView(c *fiber.Ctx, p Page) (IntegrationsView, error
 			return IntegrationsView{}, err
 		}
 		v.Cards = append(v.Cards, card)
+	}
+	for _, name := range platform.AdPlatforms {
+		card := IntegrationCard{Platform: name}
+		for _, in := range list {
+			if in.Platform == name {
+				card.Connected, card.In = true, in
+			}
+		}
+		if card.Summary, err = s.Integrations.Summary(ctx, shop, name); err != nil {
+			return IntegrationsView{}, err
+		}
+		v.Ads = append(v.Ads, card)
 	}
 	return v, nil
 }

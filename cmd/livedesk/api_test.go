@@ -55,7 +55,7 @@ func (a *apiClient) do(method, path, body string) (int, map[string]any) {
 	}
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
-		if strings.HasPrefix(path, "/events") {
+		if strings.HasPrefix(path, "/events") || strings.HasPrefix(path, "/relay/") {
 			req.Header.Set("Content-Type", "application/x-ndjson")
 		}
 	}

@@ -58,6 +58,8 @@ type Main struct {
 	Integrations *platform.Integrations // the shops' platform connections (sealed secrets)
 	Hooks        *platform.Hooks        // 抖店 push and TikTok Shop webhooks
 	Enricher     *platform.Enricher     // order-detail enrichment worker
+	Relay        *platform.Relay        // live-room relay lines (POST /api/v1/relay, the stream's format=relay)
+	Totals       *platform.Totals       // dashboards' running totals (POST /api/v1/totals, 千川)
 	Started      time.Time
 
 	ln      net.Listener
@@ -220,7 +222,8 @@ func (m *Main) openIngest(ctx context.Context) error {
 	dedup.Quiet = ingest.QuietSince(m.CH)
 	m.Ingest = &ingest.Service{Dedup: dedup, Writer: m.Writer, Log: m.Log,
 		Quota: ingest.NewQuota(m.Redis, m.Config.ShopEventsPerSec, int64(m.Config.ShopRedisMB)<<20)}
-	h := &ingest.Handler{Service: m.Ingest, Keys: m.Keys, MaxBody: m.Config.MaxBody, Log: m.Log}
+	h := &ingest.Handler{Service: m.Ingest, Keys: m.Keys, MaxBody: m.Config.MaxBody, Log: m.Log,
+		Formats: map[string]ingest.FrameFunc{"relay": m.relayFrame}} // m.Relay is built with the platform part
 	health := &ingest.Health{Checks: map[string]ingest.Check{
 		"clickhouse": func(ctx context.Context) error { return m.CH.Ping(ctx) },
 		"redis":      func(ctx context.Context) error { return m.Redis.Ping(ctx).Err() },

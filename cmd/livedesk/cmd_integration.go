@@ -22,6 +22,7 @@ func runIntegration(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintln(stderr, "usage: livedesk integration set --shop S --platform doudian --app-key K [--api-url U] [--shop-id ID]  (app secret on standard input)")
 		fmt.Fprintln(stderr, "       livedesk integration set --shop S --platform tiktok --app-key K [--api-url U] [--shop-cipher C] [--auth-url U]")
 		fmt.Fprintln(stderr, "           (standard input: the app secret, then optionally the access token and the refresh token, one a line)")
+		fmt.Fprintln(stderr, "       livedesk integration set --shop S --platform qianchuan --advertiser-id A --aweme-id W [--room R] [--api-url U]  (access token on standard input)")
 		fmt.Fprintln(stderr, "       livedesk integration list [--shop S]")
 		fmt.Fprintln(stderr, "       livedesk integration remove --shop S --platform P")
 		return errUsage
@@ -35,6 +36,9 @@ func runIntegration(ctx context.Context, args []string, stdout, stderr io.Writer
 	shopID := fs.String("shop-id", "", "抖店: the platform shop id; a self-use app creates its access token (token.create) for it")
 	shopCipher := fs.String("shop-cipher", "", "TikTok Shop: the shop_cipher of a cross-border shop, sent with order-detail calls")
 	authURL := fs.String("auth-url", "", "TikTok Shop: the token endpoint's base URL (default "+platform.DefaultTikTokAuthURL+")")
+	advertiser := fs.String("advertiser-id", "", "千川: the advertiser account id whose live report is polled")
+	aweme := fs.String("aweme-id", "", "千川: the Douyin account id (aweme_id) that goes live")
+	room := fs.String("room", "", "千川: the livedesk room the spend belongs to (default: the shop's live room)")
 	cfg, err := configFromFlags(fs, args[1:])
 	if err != nil {
 		return err
@@ -57,6 +61,10 @@ func runIntegration(ctx context.Context, args []string, stdout, stderr io.Writer
 	store := platform.NewIntegrations(conn, sealer)
 	switch sub {
 	case "set":
+		if *plat == platform.Qianchuan {
+			return setQianchuan(ctx, store, platform.Integration{Shop: *shop, Platform: *plat, AdvertiserID: *advertiser,
+				AwemeID: *aweme, Room: *room, APIURL: *apiURL, By: "cli"}, stdout)
+		}
 		if *shop == "" || *plat == "" || *appKey == "" {
 			return errors.New("integration set needs --shop, --platform and --app-key, and the app secret on standard input")
 		}
@@ -112,9 +120,15 @@ func runIntegration(ctx context.Context, args []string, stdout, stderr io.Writer
 			if tok != "" && !in.TokenExpires.IsZero() {
 				tok += " (until " + in.TokenExpires.In(cfg.Location).Format("2006-01-02 15:04") + ")"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.Shop, in.Platform, in.AppKey, in.Secret, dash(tok),
-				dash(in.APIURL), dash(in.ShopID+in.ShopCipher), platform.HookURL(cfg.BaseURL, in.Platform, in.Shop),
-				in.Updated.In(cfg.Location).Format("2006-01-02 15:04"))
+			key, push, ids := in.AppKey, platform.HookURL(cfg.BaseURL, in.Platform, in.Shop), in.ShopID+in.ShopCipher
+			if in.Platform == platform.Qianchuan { // no app, no push: the polled accounts instead
+				key, push, ids = "-", "-", "advertiser "+in.AdvertiserID+" aweme "+in.AwemeID
+				if in.Room != "" {
+					ids += " room " + in.Room
+				}
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", in.Shop, in.Platform, key, in.Secret, dash(tok),
+				dash(in.APIURL), dash(ids), push, in.Updated.In(cfg.Location).Format("2006-01-02 15:04"))
 		}
 		return tw.Flush()
 	case "remove":
@@ -149,4 +163,31 @@ func readLines(r io.Reader, n int) ([]string, error) {
 		out = out[:len(out)-1]
 	}
 	return out, nil
+}
+
+// setQianchuan stores a 千川 integration: the accounts from the flags, the access token from
+// standard input.
+func setQianchuan(ctx context.Context, store *platform.Integrations, it platform.Integration, stdout io.Writer) error {
+	if it.Shop == "" || it.AdvertiserID == "" || it.AwemeID == "" {
+		return errors.New("integration set --platform qianchuan needs --shop, --advertiser-id and --aweme-id, and the access token on standard input")
+	}
+	in := integrationStdin
+	if in == nil {
+		in = os.Stdin
+	}
+	lines, err := readLines(in, 1)
+	if err != nil || len(lines) == 0 || strings.TrimSpace(lines[0]) == "" {
+		return errors.New("no access token on standard input (e.g. printf '%s\\n' \"$QIANCHUAN_TOKEN\" | livedesk integration set …)")
+	}
+	it.AccessToken = strings.TrimSpace(lines[0])
+	if err := store.Put(ctx, it); err != nil {
+		return err
+	}
+	where := "the shop's live room"
+	if it.Room != "" {
+		where = "room " + it.Room
+	}
+	fmt.Fprintf(stdout, "qianchuan integration of shop %s saved (access token encrypted; not shown again)\n", it.Shop)
+	fmt.Fprintf(stdout, "while a session of %s is live, the live report of advertiser %s is polled once a minute; stat_cost increases become ad spend\n", where, it.AdvertiserID)
+	return nil
 }

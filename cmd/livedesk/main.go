@@ -36,7 +36,7 @@ func commands() map[string]command {
 		"dead-letter":    {summary: "events ClickHouse refused for their content: dead-letter list | show ID | redrive ID... | redrive --all", run: runDeadLetter},
 		"dev":            {summary: "make run: private ClickHouse + Redis under .data/, the server and a simulated stream", run: runDev},
 		"eval-questions": {summary: "precision and recall of the buyer-question classifier per topic on a labelled corpus (default testdata/questions.tsv)", run: runEvalQuestions},
-		"integration":    {summary: "platform pushes: integration set --shop S --platform doudian|tiktok --app-key K [--api-url U] (secret on stdin) | integration list [--shop S] | integration remove --shop S --platform P", run: runIntegration},
+		"integration":    {summary: "platform pushes: integration set --shop S --platform doudian|tiktok --app-key K [--api-url U] (secret on stdin), or --platform qianchuan --advertiser-id A --aweme-id W (token on stdin) | integration list [--shop S] | integration remove --shop S --platform P", run: runIntegration},
 		"healthcheck":    {summary: "exit 0 when a server answers /readyz (for container health checks)", run: runHealthcheck},
 		"key":            {summary: "API keys: key create --shop S --name N [--scope S] | key list [--shop S] | key revoke --shop S PREFIX", run: runKey},
 		"migrate":        {summary: "apply the ClickHouse schema (serve also does this at start)", run: runMigrate},

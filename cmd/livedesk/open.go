@@ -46,6 +46,7 @@ func (m *Main) open(ctx context.Context) error {
 	if err := m.openPlatform(ctx); err != nil {
 		return err
 	}
+	m.openQianchuan()
 	if err := m.openJobs(ctx); err != nil {
 		return err
 	}
@@ -149,7 +150,14 @@ func (m *Main) openPlatform(ctx context.Context) error {
 	m.Hooks = &platform.Hooks{Integrations: m.Integrations, Events: m.Ingest, Stats: stats, Enricher: m.Enricher, Log: m.Log}
 	m.Hooks.Register(m.App)
 	m.onClose(goRun(m.Enricher.Run))
+	m.Relay = &platform.Relay{Events: m.Ingest, CH: m.CH, Log: m.Log}
+	m.Totals = &platform.Totals{Events: m.Ingest, CH: m.CH, Redis: m.Redis}
 	return nil
+}
+
+// relayFrame takes the stream socket's frames of ?format=relay&platform=P&room=R.
+func (m *Main) relayFrame(ctx context.Context, shop string, params map[string]string, frame []byte) (any, error) {
+	return m.Relay.Ingest(ctx, shop, params["platform"], params["room"], frame)
 }
 
 // openJobs starts the daily-workflow scheduler. Notifications go to open pages through the hub
@@ -229,7 +237,7 @@ func (m *Main) openViews(ctx context.Context) error {
 func (m *Main) openAPI() {
 	a := &api.Server{Keys: m.Keys, Sessions: m.Pages, Engine: m.Engine, Rooms: m.Rooms, Stage: m.Stage,
 		Catalog: m.Catalog, Reports: m.Reports, Scheduler: m.Scheduler, Runner: m.Scheduler.Runner,
-		Location: m.Config.Location, Log: m.Log}
+		Location: m.Config.Location, Log: m.Log, Relay: m.Relay, Totals: m.Totals}
 	a.Register(m.App)
 }
 

@@ -121,8 +121,9 @@
         card.setAttribute("data-estimate", "true");
       }
       card.appendChild(label);
-      var val = el("div", "tile-value", tileValue(tile, tile.value));
-      val.setAttribute("data-value", String(tile.value));
+      var val = el("div", "tile-value", tile.na ? t("tile.na") : tileValue(tile, tile.value));
+      val.setAttribute("data-value", tile.na ? "na" : String(tile.value));
+      if (tile.na) { val.title = t("tile.na_why"); card.setAttribute("data-na", "true"); }
       card.appendChild(val);
       // what the rate is divided by, from the session totals
       if (rateOf[k] && snap.session_totals) {
@@ -267,9 +268,11 @@
       ctr.title = t("den.ctr");
       tr.appendChild(ctr);
       tr.appendChild(el("td", "num", int(p.orders)));
-      var cvr = el("td", "num", rateValue(p.cvr));
-      cvr.appendChild(el("div", "den", rateDen(p.cvr)));
-      cvr.title = t("den.cvr");
+      // Clickers or buyers from running totals have no users: the rate is not available.
+      var cvrNA = (p.people_na || []).length > 0;
+      var cvr = el("td", "num", cvrNA ? t("tile.na") : rateValue(p.cvr));
+      if (!cvrNA) cvr.appendChild(el("div", "den", rateDen(p.cvr)));
+      cvr.title = cvrNA ? t("tile.na_why") : t("den.cvr");
       tr.appendChild(cvr);
       tr.appendChild(el("td", "num", money(p.gmv)));
       var stock = el("td", "num" + (p.stock !== null && p.stock !== undefined && p.stock < 10 ? " bad" : ""), p.stock === null || p.stock === undefined ? "—" : int(p.stock));
@@ -451,6 +454,9 @@
       if (c.topic) li.appendChild(el("span", "tag topic", topicLabel(c.topic)));
       li.appendChild(el("span", "c-user", c.user));
       li.appendChild(el("span", "c-text", c.text));
+      // The product a question is about: its title, or "on air" for the pinned one.
+      if (c.product_title) li.appendChild(el("span", "c-product", "→ " + c.product_title));
+      else if (c.product && c.on_pinned) li.appendChild(el("span", "c-product", "→ " + t("cr.on_pinned")));
       box.appendChild(li);
     });
   }

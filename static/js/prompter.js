@@ -126,18 +126,18 @@
   // after T.
   function unanswered(q) {
     var at = (stage && stage.answered && stage.answered[q.topic]) || 0;
-    if (!at) return { n: q.last5, example: q.example };
+    if (!at) return { n: q.last5, example: q.example, product: q.product, title: q.product_title };
     var cs = (tickData && tickData.comments) || [];
-    var n = 0, example = "";
+    var n = 0, example = "", product = "", title = "";
     for (var i = 0; i < cs.length; i++) {
       if (cs[i].ts <= at || cs[i].topic !== q.topic) continue;
       n++;
-      if (!example) example = cs[i].text; // comments are newest first
+      if (!example) { example = cs[i].text; product = cs[i].product; title = cs[i].product_title; } // newest first
     }
     var windowStart = ((tickData && tickData.server_time) || now()) - ((tickData && tickData.window_s) || 300) * 1000;
     if (at < windowStart) n = q.last5;
-    if (n > 0 && !example) example = q.example;
-    return { n: n, example: example };
+    if (n > 0 && !example) { example = q.example; product = q.product; title = q.product_title; }
+    return { n: n, example: example, product: product, title: title };
   }
 
   // A topic the prompter shows: "other" (a question of no known topic) tells the anchor nothing
@@ -145,12 +145,14 @@
   // mark it answered).
   function shownTopic(topic) { return topic !== "other"; }
 
+  function pinnedProduct() { return (stage && stage.product) ? stage.product.id : ""; }
+
   function topicLabel(q) { return t.has("prompter.topic." + q.topic) ? t("prompter.topic." + q.topic) : q.label; }
 
   function renderQuestions() {
     var qs = ((tickData && tickData.questions) || []).filter(function (q) { return shownTopic(q.topic); }).map(function (q) {
       var u = unanswered(q);
-      return { topic: q.topic, label: topicLabel(q), n: u.n, count: q.count, example: u.example };
+      return { topic: q.topic, label: topicLabel(q), n: u.n, count: q.count, example: u.example, product: u.product, title: u.title };
     }).filter(function (q) { return q.n > 0; });
     qs.sort(function (a, b) { return b.n - a.n || b.count - a.count; });
     qs = qs.slice(0, 3);
@@ -162,6 +164,12 @@
       li.appendChild(el("span", "q-label", q.label));
       li.appendChild(el("span", "q-count", "×" + q.n));
       if (q.example) li.appendChild(el("span", "q-example", "“" + q.example + "”"));
+      // The product the question names, when it is not the one on air (livedesk.ProductRef).
+      if (q.product && q.title && q.product !== pinnedProduct()) {
+        var qp = el("span", "q-product", "→ " + q.title);
+        qp.setAttribute("data-product", q.product);
+        li.appendChild(qp);
+      }
       if (canAck) {
         var b = el("button", "q-answered", t("prompter.answered"));
         b.type = "button";
