@@ -32,11 +32,13 @@ type PrompterProduct struct {
 	Orders  int64  `json:"orders"`
 }
 
-// PrompterComment is a recent buyer question without its author.
+// PrompterComment is a recent buyer question without its author, with the product it is about.
 type PrompterComment struct {
-	TS    int64  `json:"ts"`
-	Text  string `json:"text"`
-	Topic string `json:"topic"`
+	TS           int64  `json:"ts"`
+	Text         string `json:"text"`
+	Topic        string `json:"topic"`
+	Product      string `json:"product,omitempty"`
+	ProductTitle string `json:"product_title,omitempty"`
 }
 
 // prompterTick cuts the prompter's view out of a snapshot. Questions of no known topic ("other")
@@ -56,7 +58,8 @@ func prompterTick(s Snapshot) PrompterTick {
 	}
 	for _, c := range s.Comments {
 		if livedesk.PrompterTopic(c.Topic) {
-			p.Comments = append(p.Comments, PrompterComment{TS: c.TS, Text: c.Text, Topic: c.Topic})
+			p.Comments = append(p.Comments, PrompterComment{TS: c.TS, Text: c.Text, Topic: c.Topic,
+				Product: c.Product, ProductTitle: c.ProductTitle})
 		}
 	}
 	return p
