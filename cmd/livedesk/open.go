@@ -76,13 +76,14 @@ func (m *Main) openHub(ctx context.Context) error {
 func (m *Main) openStage() {
 	m.Catalog = catalog.NewCatalog(m.CH)
 	m.Stage = &stage.Actions{CH: m.CH, Catalog: m.Catalog, Recorder: m.Ingest, Publisher: m.Hub, Log: m.Log}
-	stock := ingest.NewAsyncObserver(&catalog.StockObserver{Catalog: m.Catalog, Listeners: []catalog.StockListener{m.Stage}, Log: m.Log},
-		ingest.AsyncOptions{Keep: func(_ context.Context, e *ingest.Event) bool { return e.Type == ingest.TypeStock && e.Product != "" },
+	// One worker for both, stock first: a round's stock levels are stored before the stage reads
+	// them for the round's pins, so the prompter never shows a level older than the tick's.
+	isStock := func(e *ingest.Event) bool { return e.Type == ingest.TypeStock && e.Product != "" }
+	obs := ingest.NewAsyncObserver(ingest.Chain{&catalog.StockObserver{Catalog: m.Catalog, Listeners: []catalog.StockListener{m.Stage}, Log: m.Log}, m.Stage},
+		ingest.AsyncOptions{Keep: func(ctx context.Context, e *ingest.Event) bool { return isStock(e) || m.Stage.Wants(ctx, e) },
 			Every: observeEvery, Log: m.Log})
-	stage := ingest.NewAsyncObserver(m.Stage, ingest.AsyncOptions{Keep: m.Stage.Wants, Every: observeEvery, Log: m.Log})
-	m.Ingest.Observers = append(m.Ingest.Observers, stock, stage)
-	m.onClose(stock.Close)
-	m.onClose(stage.Close)
+	m.Ingest.Observers = append(m.Ingest.Observers, obs)
+	m.onClose(obs.Close)
 }
 
 // openEngine starts the live engine: its counters observe every ingest batch (and the spool's
