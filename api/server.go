@@ -55,6 +55,7 @@ func (s *Server) Register(app *fiber.App) {
 	r.Get("/rooms/:room/minutes", read, s.roomMinutes)
 	r.Get("/rooms/:room/stage", stageRead, s.roomStage)
 	r.Get("/rooms/:room/sessions", read, s.roomSessions)
+	r.Post("/rooms/:room/sessions", admin, s.recordSession)
 	r.Get("/rooms/:room/settings", read, s.getSettings)
 	r.Put("/rooms/:room/settings", admin, s.putSettings)
 	r.Post("/rooms/:room/session/start", operate, s.sessionStart)

@@ -371,3 +371,24 @@ func (c *Catalog) Levels(ctx context.Context, shop string, ids []string) (map[st
 	}
 	return out, nil
 }
+
+// Titles returns the titles of the shop's products by id (the daily jobs name products by title).
+func (c *Catalog) Titles(ctx context.Context, shop string) (map[string]string, error) {
+	rows, err := c.CH.Query(ctx, "SELECT id, argMax(title, version), argMax(deleted, version) FROM products WHERE shop = ? GROUP BY id", shop)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: titles %s: %w", shop, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, title string
+		var deleted uint8
+		if err := rows.Scan(&id, &title, &deleted); err != nil {
+			return nil, fmt.Errorf("catalog: titles scan: %w", err)
+		}
+		if deleted == 0 {
+			out[id] = title
+		}
+	}
+	return out, rows.Err()
+}

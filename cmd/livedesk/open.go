@@ -160,6 +160,7 @@ func (m *Main) openJobs(ctx context.Context) error {
 	loc := m.Config.Location
 	runner := &jobs.Runner{Store: store, Registry: jobs.Default(), Publisher: m.Hub, Webhooks: hooks, Log: m.Log,
 		Location:  func(string) *time.Location { return loc },
+		Titles:    m.Catalog.Titles,
 		Serialize: jobs.RedisSerializer(m.Redis, "ld:jobs:run:", 2*time.Minute)}
 	sc := &jobs.Scheduler{Runner: runner, Locker: jobs.NewRedisLocker(m.Redis, "ld:jobs:lock:"), Log: m.Log,
 		Shops: m.Keys.Shops}
