@@ -63,7 +63,7 @@ func (s *Server) jobsView(c *fiber.Ctx, p Page) (JobsView, error) {
 		}
 		row := JobRow{Job: j, Setting: st}
 		if st.Enabled {
-			row.Next = jobs.NextRun(st.Schedule, s.Location, s.now())
+			row.Next = jobs.NextRun(st.Schedule, s.zone(c), s.now())
 		}
 		v.Jobs = append(v.Jobs, row)
 		v.Titles[j.Name] = j.Title
