@@ -105,12 +105,14 @@ func (s *Server) page(c *fiber.Ctx, titleKey string) Page {
 	u := CurrentUser(c)
 	lang := LangOf(c)
 	return Page{
-		Title: T(lang, titleKey),
-		Lang:  lang,
-		User:  u,
-		CSRF:  s.csrfToken(c, u.sessionID),
-		Path:  c.OriginalURL(),
-		Loc:   s.zone(c),
+		Title:        T(lang, titleKey),
+		Lang:         lang,
+		User:         u,
+		CSRF:         s.csrfToken(c, u.sessionID),
+		Path:         c.OriginalURL(),
+		Loc:          s.zone(c),
+		Origin:       c.BaseURL(),
+		Integrations: s.Integrations != nil,
 	}
 }
 
