@@ -29,3 +29,12 @@ func onboardingRoom(rooms []RoomRow) string {
 	}
 	return "live1"
 }
+
+// productLabel names a product by its title with the id as secondary text, "title（id）", or
+// the id alone when titles has none.
+func productLabel(titles map[string]string, id string) string {
+	if t := titles[id]; t != "" && t != id {
+		return t + "（" + id + "）"
+	}
+	return id
+}

@@ -195,7 +195,7 @@ func (m *Main) openViews(ctx context.Context) error {
 		Actions:        m.Stage,
 		Control:        roomControl{m.Engine},
 		States:         m.Engine,
-		Titles:         catalogTitles{m.Catalog},
+		Titles:         m.Catalog,
 		Log:            m.Log,
 		Location:       m.Config.Location,
 		SecureCookies:  m.Config.SecureCookies,
@@ -254,22 +254,6 @@ func (r roomControl) AcknowledgeFlag(ctx context.Context, shop, room, flagID, by
 
 func (r roomControl) SnoozeFlag(ctx context.Context, shop, room, flagID, by string, d time.Duration) error {
 	return r.e.SnoozeFlag(ctx, shop, room, flagID, d, by)
-}
-
-// catalogTitles gives the control room the catalog's product titles.
-type catalogTitles struct{ c *catalog.Catalog }
-
-// Titles returns id → title of every product of shop.
-func (t catalogTitles) Titles(ctx context.Context, shop string) (map[string]string, error) {
-	ps, err := t.c.List(ctx, shop)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]string, len(ps))
-	for _, p := range ps {
-		out[p.ID] = p.Title
-	}
-	return out, nil
 }
 
 // secretLock serialises the creation of shared secrets across instances.

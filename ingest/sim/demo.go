@@ -140,6 +140,10 @@ func (g *day) fulfil(past []ingest.Event) {
 		}
 	}
 	shippedToday := 0
+	// The first order of each kind the jobs look for is made so, whatever the dice say: one
+	// unshipped past the warning, one past the limit, one refund request, one unanswered
+	// complaint. The rest follow the odds.
+	needWarn, needLate, needRefund, needLow := true, true, true, true
 	for _, id := range order {
 		o := paid[id]
 		base := ingest.Event{Type: ingest.TypeOrder, Order: o.Order, Product: o.Product, User: o.User, Qty: o.Qty, Amount: o.Amount, Room: o.Room}
@@ -147,6 +151,12 @@ func (g *day) fulfil(past []ingest.Event) {
 		r := g.rng.IntN(100)
 		var shipped time.Time
 		switch {
+		case needWarn && age > 25*time.Hour && age < 47*time.Hour:
+			needWarn = false
+			continue
+		case needLate && age > 49*time.Hour:
+			needLate = false
+			continue
 		case r < 4 && age > 26*time.Hour:
 			continue // still waiting: the shipping job warns, or flags it late after 48 h
 		case r < 10 && age > 50*time.Hour && shippedToday < 6:
@@ -173,14 +183,26 @@ func (g *day) fulfil(past []ingest.Event) {
 		ev.Status, ev.TS = ingest.StatusDelivered, delivered
 		g.add(ev)
 		switch k := g.rng.IntN(100); {
-		case k < 4:
+		case needRefund || k < 4:
+			needRefund = false
 			ev = base
-			ev.Status, ev.TS = ingest.StatusRefundRequested, delivered.Add(g.minutes(60, 30*60))
+			ev.Status, ev.TS = ingest.StatusRefundRequested, minTime(delivered.Add(g.minutes(60, 30*60)), g.now.Add(-time.Minute))
 			g.add(ev)
+		case needLow:
+			needLow = false
+			g.add(ingest.Event{Type: ingest.TypeReview, Order: o.Order, Product: o.Product, User: o.User, Room: o.Room, Rating: 1,
+				Text: lowReviews[g.rng.IntN(len(lowReviews))], TS: minTime(delivered.Add(g.minutes(120, 40*60)), g.now.Add(-time.Minute))})
 		case k < 30:
 			g.review(base, delivered.Add(g.minutes(120, 40*60)))
 		}
 	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }
 
 // review posts one review: about one in six low (1–2 stars, a complaint), a few of those
