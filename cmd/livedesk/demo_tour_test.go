@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -150,7 +152,7 @@ func TestDemoTour(t *testing.T) {
 		t.Skip("browser tour of the demo shop")
 	}
 	start := time.Now()
-	s, d := demoShop(t, 30, 4*time.Minute)
+	s, d := demoShop(t, 20, 2*time.Minute)
 	t.Logf("demo shop built in %v", time.Since(start).Round(time.Millisecond))
 	loc := s.Main.Config.Location
 
@@ -214,9 +216,26 @@ func TestDemoTour(t *testing.T) {
 	pg := b.page(t, s.URL())
 	loads := failedLoads(t, pg)
 	login(t, pg, d.Shop, "admin", d.Pass)
+	// make screenshots: what a 1600×1000 window shows of each page, for the README.
 	shot := func(name string) {
-		if dir := strings.TrimSpace(envDefault("LIVEDESK_SCREENSHOTS", "")); dir != "" {
-			pg.screenshot(name)
+		dir := strings.TrimSpace(envDefault("LIVEDESK_SCREENSHOTS", ""))
+		if dir == "" {
+			return
+		}
+		buf, err := chromedp.Run(pg.ctx, chromedp.CaptureScreenshot())
+		if err != nil {
+			t.Fatalf("screenshot %s: %v", name, err)
+		}
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), buf, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if envDefault("LIVEDESK_SCREENSHOTS", "") != "" {
+		if err := chromedp.Do(pg.ctx, chromedp.EmulateViewport(1600, 1000)); err != nil {
+			t.Fatal(err)
 		}
 	}
 	tour := []struct {

@@ -56,9 +56,15 @@ func PastSessions(shop, room string, seed uint64, now time.Time, loc *time.Locat
 		}
 		s := New(Config{Shop: shop, Room: room, Seed: seed*1000 + uint64(i), Start: start, Speed: 1})
 		evs := s.Advance(length)
-		// Orders placed near the end are paid (or cancelled) after it, as in any stream.
+		// Orders placed during the stream may be paid (or cancelled) after it, as in any stream.
+		placed := map[string]bool{}
+		for _, e := range evs {
+			if e.Type == ingest.TypeOrder {
+				placed[e.Order] = true
+			}
+		}
 		for _, e := range s.Advance(length + 10*time.Minute) {
-			if e.Type == ingest.TypeOrder && !e.TS.After(now) {
+			if e.Type == ingest.TypeOrder && placed[e.Order] && !e.TS.After(now) {
 				evs = append(evs, e)
 			}
 		}

@@ -52,3 +52,31 @@ func TestDemoShop(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoPastOrdersSettle: every order placed in an earlier session is paid or cancelled (only
+// the shop day's deliberate few stay unpaid), so the unpaid job finds the demo's cases, not noise.
+func TestDemoPastOrdersSettle(t *testing.T) {
+	loc := time.UTC
+	now := time.Date(2026, 3, 10, 14, 30, 0, 0, loc)
+	settled, created := map[string]bool{}, map[string]bool{}
+	for _, p := range PastSessions("demo", "live1", 9, now, loc, 3, 5*time.Minute) {
+		for _, e := range p.Events {
+			if e.Type != ingest.TypeOrder {
+				continue
+			}
+			if e.Status == ingest.StatusCreated {
+				created[e.Order] = true
+			} else {
+				settled[e.Order] = true
+			}
+		}
+	}
+	for o := range created {
+		if !settled[o] {
+			t.Errorf("order %s of a past session was never paid or cancelled", o)
+		}
+	}
+	if len(created) == 0 {
+		t.Fatal("no orders in the past sessions")
+	}
+}
