@@ -152,7 +152,11 @@ func TestDemoTour(t *testing.T) {
 		t.Skip("browser tour of the demo shop")
 	}
 	start := time.Now()
-	s, d := demoShop(t, 20, 2*time.Minute)
+	past := 2 * time.Minute // enough for seven reports and their comparison, quick to post
+	if envDefault("LIVEDESK_SCREENSHOTS", "") != "" {
+		past = 15 * time.Minute // what make run posts: reports worth a picture
+	}
+	s, d := demoShop(t, 20, past)
 	t.Logf("demo shop built in %v", time.Since(start).Round(time.Millisecond))
 	loc := s.Main.Config.Location
 
@@ -193,17 +197,17 @@ func TestDemoTour(t *testing.T) {
 		}
 	}
 	apiGet(t, d, "/rooms/live1/sessions", &sessions)
-	var past []string
+	var recorded []string
 	for _, x := range sessions.Items {
 		if x.EndedBy == "recorded" {
-			past = append(past, x.ID)
+			recorded = append(recorded, x.ID)
 		}
 	}
-	if len(past) != 7 {
-		t.Fatalf("%d recorded earlier sessions, want 7: %+v", len(past), sessions.Items)
+	if len(recorded) != 7 {
+		t.Fatalf("%d recorded earlier sessions, want 7: %+v", len(recorded), sessions.Items)
 	}
 	deadline := time.Now().Add(60 * time.Second)
-	for _, id := range past {
+	for _, id := range recorded {
 		for apiGet(t, d, "/sessions/"+id+"/report", nil) != http.StatusOK {
 			if time.Now().After(deadline) {
 				t.Fatalf("report of %s not built in time", id)
@@ -245,7 +249,7 @@ func TestDemoTour(t *testing.T) {
 		{"/rooms/live1", "#products tbody tr", "control-room.png"},
 		{"/rooms/live1/prompter", "#p-stock", "prompter.png"},
 		{"/rooms/live1/sessions", "#sessions", "sessions.png"},
-		{"/sessions/" + past[0] + "/report", "#report-compare", "report.png"},
+		{"/sessions/" + recorded[0] + "/report", "#report-compare", "report.png"},
 		{"/products", "table", "products.png"},
 		{"/tasks", "#task-counts", "tasks.png"},
 		{"/jobs", "table", "jobs.png"},
