@@ -156,7 +156,7 @@ func TestDemoTour(t *testing.T) {
 	if envDefault("LIVEDESK_SCREENSHOTS", "") != "" {
 		past = 15 * time.Minute // what make run posts: reports worth a picture
 	}
-	s, d := demoShop(t, 20, past)
+	s, d := demoShop(t, 10, past)
 	t.Logf("demo shop built in %v", time.Since(start).Round(time.Millisecond))
 	loc := s.Main.Config.Location
 

@@ -320,7 +320,7 @@
           if (canChange) {
             // One tap: static/js/actions.js (the actions panel) handles every .js-flag-respond
             // click — the text goes to the prompter as a cue and is recorded against the flag.
-            var b = el("button", "response js-flag-respond", r.text);
+            var b = el("button", "response js-flag-respond", t.has("response." + r.key) ? t("response." + r.key) : r.text);
             b.type = "button";
             b.setAttribute("data-flag", f.id);
             b.setAttribute("data-rule", f.rule);
