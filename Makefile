@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 BIN   := bin/livedesk
 
-.PHONY: help deps build run test templ check-templ check-fmt vet bench fuzz
+.PHONY: help deps build run test templ check-templ check-fmt vet bench fuzz screenshots
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -16,6 +16,9 @@ build: ## build bin/livedesk
 
 run: deps build ## start ClickHouse + Redis (.data/), the server and a simulated stream; print URLs
 	$(BIN) dev
+
+screenshots: deps ## drive the demo shop's pages in headless Chromium and write docs/*.png (the README's pictures)
+	LIVEDESK_SCREENSHOTS=$(CURDIR)/docs $(GO) test -count=1 -timeout 5m -run '^TestDemoTour$$' ./cmd/livedesk
 
 templ: ## regenerate templ files
 	$(GO) tool templ generate

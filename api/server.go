@@ -60,6 +60,7 @@ func (s *Server) Register(app *fiber.App) {
 	r.Get("/rooms/:room/minutes", read, s.roomMinutes)
 	r.Get("/rooms/:room/stage", stageRead, s.roomStage)
 	r.Get("/rooms/:room/sessions", read, s.roomSessions)
+	r.Post("/rooms/:room/sessions", admin, s.recordSession)
 	r.Get("/rooms/:room/settings", read, s.getSettings)
 	r.Put("/rooms/:room/settings", operate, s.putSettings)
 	r.Get("/rooms/:room/rules", read, s.getRules)

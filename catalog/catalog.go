@@ -344,3 +344,51 @@ func (c *Catalog) SetStock(ctx context.Context, shop string, levels []StockLevel
 	}
 	return nil
 }
+
+// Levels returns the newest stored stock level of each of ids that has one, for products in the
+// catalog and products known only from `stock` events alike: product_stock is the one place stock
+// lives (catalog saves and stock events both write it), so every screen reads the same number.
+func (c *Catalog) Levels(ctx context.Context, shop string, ids []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := c.CH.Query(ctx, "SELECT product, stock FROM product_stock FINAL WHERE shop = ? AND has(?, product)", shop, ids)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: stock levels %s: %w", shop, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		var n int64
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, fmt.Errorf("catalog: stock levels scan: %w", err)
+		}
+		out[id] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("catalog: stock levels %s: %w", shop, err)
+	}
+	return out, nil
+}
+
+// Titles returns the titles of the shop's products by id (the daily jobs name products by title).
+func (c *Catalog) Titles(ctx context.Context, shop string) (map[string]string, error) {
+	rows, err := c.CH.Query(ctx, "SELECT id, argMax(title, version), argMax(deleted, version) FROM products WHERE shop = ? GROUP BY id", shop)
+	if err != nil {
+		return nil, fmt.Errorf("catalog: titles %s: %w", shop, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, title string
+		var deleted uint8
+		if err := rows.Scan(&id, &title, &deleted); err != nil {
+			return nil, fmt.Errorf("catalog: titles scan: %w", err)
+		}
+		if deleted == 0 {
+			out[id] = title
+		}
+	}
+	return out, rows.Err()
+}

@@ -47,7 +47,7 @@ func checkReviews(ctx context.Context, e *Env) (Findings, error) {
 			Severity: sev, Role: RoleOperator, Due: due,
 			Title:   fmt.Sprintf("回复差评：订单 %s（%d 星）", r.Order, r.Rating),
 			TitleEn: fmt.Sprintf("Reply to the %d-star review of order %s", r.Rating, r.Order),
-			Detail:  fmt.Sprintf("商品 %s · %s · “%s”", r.Product, clock(r.At, e.Loc), shorten(r.Text, 120))})
+			Detail:  fmt.Sprintf("商品 %s · %s · “%s”", e.Product(r.Product), clock(r.At, e.Loc), shorten(r.Text, 120))})
 	}
 	f.Summary = fmt.Sprintf("待回复差评 %d", len(f.Tasks))
 	return f, nil
@@ -89,7 +89,7 @@ func checkKeywords(ctx context.Context, e *Env) (Findings, error) {
 			fmt.Fprintf(&b, "\n…共 %d 项", len(counts))
 			break
 		}
-		fmt.Fprintf(&b, "\n%s · %s × %d", c.Product, c.Keyword, c.Count)
+		fmt.Fprintf(&b, "\n%s · %s × %d", e.Product(c.Product), c.Keyword, c.Count)
 	}
 	if len(counts) == 0 {
 		b.WriteString("\n未出现关键词")

@@ -61,8 +61,8 @@ func checkStock(ctx context.Context, e *Env) (Findings, error) {
 		}
 		f.Tasks = append(f.Tasks, Spec{Type: TypeRestock, SubjectKind: SubjectProduct, SubjectID: l.Product,
 			Severity: sev, Role: RoleAdmin,
-			Title:   fmt.Sprintf("补货：商品 %s 库存 %d，低于安全库存 %d", l.Product, l.Stock, safety),
-			TitleEn: fmt.Sprintf("Restock product %s: %d left, under the safety stock of %d", l.Product, l.Stock, safety),
+			Title:   fmt.Sprintf("补货：商品 %s 库存 %d，低于安全库存 %d", e.Product(l.Product), l.Stock, safety),
+			TitleEn: fmt.Sprintf("Restock %s: %d left, under the safety stock of %d", e.Product(l.Product), l.Stock, safety),
 			Detail:  fmt.Sprintf("最近库存上报 %s；低于 %d 时各屏显示“%s”", clock(l.At, e.Loc), soldout, SoldOutLabel)})
 	}
 	body, err := json.Marshal(msg)

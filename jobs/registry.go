@@ -46,6 +46,15 @@ type Env struct {
 	Now    time.Time // UTC
 	Params Values
 	Store  *Store
+	Titles map[string]string // product titles by id (may be nil)
+}
+
+// Product names a product for a task: "title（id）" when the catalog has its title, else the id.
+func (e *Env) Product(id string) string {
+	if t := e.Titles[id]; t != "" && t != id {
+		return t + "（" + id + "）"
+	}
+	return id
 }
 
 // Values are a job's parameter values (defaults filled in).

@@ -25,10 +25,13 @@ var ErrUnknownJob = errors.New("jobs: unknown job")
 // Runner runs one job for one shop: it loads the shop's setting, runs the check at the clock's
 // now, reconciles tasks, records the run in job_runs and delivers notifications.
 type Runner struct {
-	Store     *Store
-	Registry  *Registry
-	Clock     clockwork.Clock // real clock when nil
-	Location  func(shop string) *time.Location
+	Store    *Store
+	Registry *Registry
+	Clock    clockwork.Clock // real clock when nil
+	Location func(shop string) *time.Location
+	// Titles gives the titles of a shop's products by id, read once per run, so tasks name a
+	// product by its title with the id beside it (nil or an error: ids alone).
+	Titles    func(ctx context.Context, shop string) (map[string]string, error)
 	Publisher Publisher // may be nil
 	Webhooks  *Webhooks // may be nil
 	Log       *slog.Logger
@@ -92,6 +95,13 @@ func (r *Runner) Run(ctx context.Context, shop, job, trigger string) (Run, error
 		return run, err
 	}
 	env := &Env{Shop: shop, Loc: r.loc(shop), Now: now, Params: st.Params, Store: r.Store}
+	if r.Titles != nil {
+		titles, terr := r.Titles(ctx, shop)
+		if terr != nil {
+			r.log().Warn("jobs: product titles", "shop", shop, "err", terr)
+		}
+		env.Titles = titles
+	}
 	plan, f, err := r.check(ctx, j, env)
 	run.Ended, run.Version = r.Now(), 2
 	if run.Ended.Before(run.Started) {

@@ -100,9 +100,15 @@ func (a *Actions) applyEvents(ctx context.Context, shop, room string, evs []inge
 	if err != nil {
 		return err
 	}
+	// Products only seen in events take their stock from the same stored levels as catalog ones
+	// (the stock events the catalog stored, before this round when they came with it).
+	levels, err := a.Catalog.Levels(ctx, shop, ids)
+	if err != nil {
+		return err
+	}
 	changed := false
 	for i := range evs {
-		ok := applyEvent(&st, &evs[i], cat)
+		ok := applyEvent(&st, &evs[i], cat, levels)
 		changed = changed || ok
 	}
 	if !changed {
@@ -114,15 +120,15 @@ func (a *Actions) applyEvents(ctx context.Context, shop, room string, evs []inge
 }
 
 // applyEvent applies one event; it reports whether the stage changed. cat holds the catalog's
-// products among those the events name.
-func applyEvent(st *Stage, e *ingest.Event, cat map[string]catalog.Product) bool {
+// products among those the events name, levels their stored stock levels.
+func applyEvent(st *Stage, e *ingest.Event, cat map[string]catalog.Product, levels map[string]int64) bool {
 	at := ms(e.TS)
 	switch e.Type {
 	case ingest.TypePin:
 		if e.Product == "" || at < st.PinnedAt {
 			return false
 		}
-		st.Product, st.PinnedAt = pinnedProduct(e, cat), at
+		st.Product, st.PinnedAt = pinnedProduct(e, cat, levels), at
 	case ingest.TypeUnpin:
 		if st.Product == nil || at < st.PinnedAt || (e.Product != "" && e.Product != st.Product.ID) {
 			return false
@@ -180,9 +186,9 @@ func applyEvent(st *Stage, e *ingest.Event, cat map[string]catalog.Product) bool
 }
 
 // pinnedProduct is the stage product of a pin event: the catalog's product when it has it, else
-// what the event says (title in text, price in amount, stock in value; 0 = unknown, not shown as
-// low).
-func pinnedProduct(e *ingest.Event, cat map[string]catalog.Product) *StageProduct {
+// what the event says (title in text, price in amount) with the stored stock level, or the
+// event's value when no stock was ever reported (0 = unknown, not shown as low).
+func pinnedProduct(e *ingest.Event, cat map[string]catalog.Product, levels map[string]int64) *StageProduct {
 	if p, ok := cat[e.Product]; ok {
 		return stageProduct(p)
 	}
@@ -191,7 +197,11 @@ func pinnedProduct(e *ingest.Event, cat map[string]catalog.Product) *StageProduc
 		title = e.Product
 	}
 	sp := &StageProduct{ID: e.Product, Title: title, Price: e.Amount, PriceText: "¥" + livedesk.FormatYuan(e.Amount), Points: []string{}}
-	sp.Stock = e.Value
-	sp.LowStock = e.Value > 0 && e.Value < LowStock
+	n, ok := levels[e.Product]
+	if !ok {
+		n = e.Value
+	}
+	sp.Stock = n
+	sp.LowStock = ok && n < LowStock || n > 0 && n < LowStock
 	return sp
 }

@@ -11,5 +11,5 @@ import "embed"
 
 // FS is every asset, by path relative to this directory (e.g. "css/app.css").
 //
-//go:embed css js vendor
+//go:embed css js vendor img
 var FS embed.FS

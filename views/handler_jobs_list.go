@@ -24,6 +24,7 @@ type JobsView struct {
 	Titles      map[string]string   // job name → title in the page language
 	Keywords    []jobs.KeywordCount // complaint keywords per product over KeywordDays
 	KeywordDays int64
+	Products    map[string]string // product id → title (the keyword table names products by title)
 	Focus       string
 	Msg         string
 	Bad         string
@@ -63,7 +64,7 @@ func (s *Server) jobsView(c *fiber.Ctx, p Page) (JobsView, error) {
 		}
 		row := JobRow{Job: j, Setting: st}
 		if st.Enabled {
-			row.Next = jobs.NextRun(st.Schedule, s.Location, s.now())
+			row.Next = jobs.NextRun(st.Schedule, s.zone(c), s.now())
 		}
 		v.Jobs = append(v.Jobs, row)
 		v.Titles[j.Name] = j.Title
@@ -74,6 +75,11 @@ func (s *Server) jobsView(c *fiber.Ctx, p Page) (JobsView, error) {
 	v.Notify = notifySetting(shop, sts)
 	if v.Keywords, v.KeywordDays, err = r.KeywordCounts(ctx, shop, keywords); err != nil {
 		return JobsView{}, err
+	}
+	if len(v.Keywords) > 0 && s.Titles != nil {
+		if v.Products, err = s.Titles.Titles(ctx, shop); err != nil {
+			return JobsView{}, err
+		}
 	}
 	v.Runs, err = r.Store.Runs(ctx, shop, "", 50)
 	return v, err

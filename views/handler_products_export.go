@@ -17,7 +17,7 @@ func (s *Server) productsExport(c *fiber.Ctx) error {
 		return s.reply(c, fmt.Errorf("views: products export: %w", err))
 	}
 	var b bytes.Buffer
-	name := "products-" + u.Shop + "-" + s.now().In(s.Location).Format("20060102")
+	name := "products-" + u.Shop + "-" + s.now().In(s.zone(c)).Format("20060102")
 	if c.Query("format") == "xlsx" {
 		err = catalog.WriteXLSX(&b, ps)
 		name += ".xlsx"

@@ -65,7 +65,7 @@ func newReportView(r *report.Report, p Page) ReportView {
 		}
 		ch.Markers = append(ch.Markers, ReportMarker{T: mk.T.Unix(), Kind: mk.Kind, Label: label})
 	}
-	for _, k := range []string{"gmv", "online", "clicks", "orders", "marker_pin", "marker_unpin", "marker_cue",
+	for _, k := range []string{"minute", "gmv", "online", "clicks", "orders", "marker_pin", "marker_unpin", "marker_cue",
 		"marker_flash_sale", "marker_coupon", "marker_flag"} {
 		ch.Labels[k] = v.L(k)
 	}

@@ -12,7 +12,11 @@ type Page struct {
 	Room  string // the room the page is about, "" otherwise
 	Loc   *time.Location
 	Body  string // extra class on <body>, e.g. "wide" for the control room
-	Bare  bool   // no top bar (full-screen pages such as the prompter)
+	// Origin is this server's URL as the browser reached it (the empty states' examples);
+	// Integrations whether platform integrations exist on this server.
+	Origin       string
+	Integrations bool
+	Bare         bool // no top bar (full-screen pages such as the prompter)
 	// HistoryDown: ClickHouse could not be read, so the page shows "history unavailable" and
 	// lives on what Redis knows (the live numbers keep arriving over the socket).
 	HistoryDown bool

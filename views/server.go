@@ -42,7 +42,8 @@ type Server struct {
 	Reports       *report.Service      // post-stream reports: stored, built and rebuilt by the service cmd runs
 	Titles        TitleSource          // product titles for the control room (the catalog); may be nil
 	Log           *slog.Logger         //
-	Location      *time.Location       // the shop's time zone
+	Location      *time.Location       // the default time zone of shops (LIVEDESK_TZ)
+	Zones         ShopZones            // a shop's own time zone (nil: Location for every shop); read through zoneOf
 	SecureCookies bool                 // mark cookies Secure (behind HTTPS)
 	Integrations  Integrations         // the shops' platform connections (nil: no Integrations page)
 	LiveRules     LiveRules            // rooms' live settings and rules (the live engine); nil: no panel
@@ -71,6 +72,7 @@ func (s *Server) Register(app *fiber.App) {
 		s.Log = slog.Default()
 	}
 	app.Get("/static/*", s.staticAsset)
+	app.Get("/favicon.ico", func(c *fiber.Ctx) error { return c.Redirect(Asset("img/favicon.svg"), fiber.StatusMovedPermanently) })
 	app.Get("/lang", s.switchLang)
 	app.Get("/login", s.loginPage)
 	app.Post("/login", s.loginPost)
@@ -113,12 +115,14 @@ func (s *Server) page(c *fiber.Ctx, titleKey string) Page {
 	u := CurrentUser(c)
 	lang := LangOf(c)
 	return Page{
-		Title: T(lang, titleKey),
-		Lang:  lang,
-		User:  u,
-		CSRF:  s.csrfToken(c, u.sessionID),
-		Path:  c.OriginalURL(),
-		Loc:   s.Location,
+		Title:        T(lang, titleKey),
+		Lang:         lang,
+		User:         u,
+		CSRF:         s.csrfToken(c, u.sessionID),
+		Path:         c.OriginalURL(),
+		Loc:          s.zone(c),
+		Origin:       c.BaseURL(),
+		Integrations: s.Integrations != nil,
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/schema/localdb"
@@ -23,13 +24,15 @@ type devEnv struct {
 	User   string
 	Pass   string
 	Main   *Main
+	Empty  bool          // --empty: no demo catalog, history or stream
+	Past   time.Duration // length of each earlier demo session
 	out    io.Writer
 }
 
 // devSteps run after the server is up, in this order: the dev logins and room, then the
 // simulator. A step may start background work that stops when ctx ends.
 func devSteps() []func(ctx context.Context, d *devEnv) error {
-	return []func(ctx context.Context, d *devEnv) error{devLogin, devSimulate}
+	return []func(ctx context.Context, d *devEnv) error{devLogin, devCatalog, devSimulate, devDemo}
 }
 
 func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -41,6 +44,8 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	room := fs.String("room", "live1", "room the simulated stream goes to")
 	speed := fs.Float64("speed", 1, "simulated stream speed (1 = real time)")
 	seed := fs.Int64("seed", 0, "simulator seed (0 = a new one each run; --speed 0 = no simulator)")
+	empty := fs.Bool("empty", false, "start bare: no demo catalog, earlier sessions, shop day or stream")
+	past := fs.Duration("past-session", 15*time.Minute, "length of each of the demo's seven earlier sessions")
 	var cfg Config
 	BindConfig(fs, &cfg)
 	if err := parseFlags(fs, args); err != nil {
@@ -70,7 +75,13 @@ func runDev(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		return err
 	}
 	defer m.Close()
-	d := &devEnv{Dir: abs, Shop: *shop, Room: *room, Speed: *speed, Seed: *seed, Main: m, out: stdout}
+	d := &devEnv{Dir: abs, Shop: *shop, Room: *room, Speed: *speed, Seed: *seed, Main: m, Empty: *empty, Past: *past, out: stdout}
+	if d.Seed == 0 {
+		d.Seed = time.Now().Unix() // the same seed would replay the same event ids: all duplicates
+	}
+	if d.Empty {
+		d.Speed = 0
+	}
 	if d.APIKey, err = devAPIKey(ctx, d); err != nil {
 		return err
 	}
@@ -114,8 +125,15 @@ func printDevBanner(w io.Writer, d *devEnv) {
 	fmt.Fprintf(w, "  products       %s/products\n", base)
 	fmt.Fprintf(w, "  tasks          %s/tasks\n", base)
 	fmt.Fprintf(w, "  jobs           %s/jobs\n", base)
-	if d.User != "" {
-		fmt.Fprintf(w, "  login          %s / %s   (shop %s)\n", d.User, d.Pass, d.Shop)
+	if d.Pass != "" {
+		fmt.Fprintf(w, "\n  logins (shop %s, password %s for each):\n", d.Shop, d.Pass)
+		for _, l := range devLogins {
+			open := l.Open
+			if strings.Contains(open, "%s") {
+				open = fmt.Sprintf(open, d.Room)
+			}
+			fmt.Fprintf(w, "    %-9s %-9s open %s%s — %s\n", l.User, l.Role, base, open, l.Why)
+		}
 	}
 	fmt.Fprintf(w, "\n  ingest API     POST %s/api/v1/events\n", base)
 	fmt.Fprintf(w, "  JSON API       %s/api/v1/openapi.json\n", base)

@@ -121,11 +121,22 @@ func devLogin(ctx context.Context, d *devEnv) error {
 			return fmt.Errorf("save dev login: %w", err)
 		}
 	}
-	if _, err := account.NewUsers(d.Main.CH).Put(ctx, d.Shop, "operator", account.RoleOperator, pass); err != nil {
-		return err
+	users := account.NewUsers(d.Main.CH)
+	for _, l := range devLogins {
+		if _, err := users.Put(ctx, d.Shop, l.User, l.Role, pass); err != nil {
+			return err
+		}
 	}
 	d.User, d.Pass = "operator", pass
 	return devRoom(ctx, d)
+}
+
+// devLogins are the logins `make run` prints, one per role a new user should try, with the page
+// each should open first (%s is the room).
+var devLogins = []struct{ User, Role, Open, Why string }{
+	{"admin", account.RoleAdmin, "/jobs", "job settings, integrations, product import, everything"},
+	{"operator", account.RoleOperator, "/rooms/%s", "drives the stream: control room, pin, flash sale, cues, tasks"},
+	{"anchor", account.RoleAnchor, "/rooms/%s/prompter", "the prompter only, on the anchor's tablet"},
 }
 
 // devRoom creates the dev room as the room list's form would, so the printed control room link

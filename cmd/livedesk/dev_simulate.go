@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"time"
 )
 
 // devSimulate starts the simulated stream of `make run` in the background, as a real client of
@@ -17,9 +16,6 @@ func devSimulate(ctx context.Context, d *devEnv) error {
 		return nil
 	}
 	seed := d.Seed
-	if seed == 0 {
-		seed = time.Now().Unix()
-	}
 	args := []string{"--url", d.Main.URL(), "--key", d.APIKey, "--shop", d.Shop, "--room", d.Room,
 		"--speed", strconv.FormatFloat(d.Speed, 'g', -1, 64), "--seed", strconv.FormatInt(seed, 10)}
 	go func() {

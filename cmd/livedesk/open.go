@@ -77,13 +77,14 @@ func (m *Main) openHub(ctx context.Context) error {
 func (m *Main) openStage() {
 	m.Catalog = catalog.NewCatalog(m.CH)
 	m.Stage = &stage.Actions{CH: m.CH, Catalog: m.Catalog, Recorder: m.Ingest, Publisher: m.Hub, Log: m.Log}
-	stock := ingest.NewAsyncObserver(&catalog.StockObserver{Catalog: m.Catalog, Listeners: []catalog.StockListener{m.Stage}, Log: m.Log},
-		ingest.AsyncOptions{Keep: func(_ context.Context, e *ingest.Event) bool { return e.Type == ingest.TypeStock && e.Product != "" },
+	// One worker for both, stock first: a round's stock levels are stored before the stage reads
+	// them for the round's pins, so the prompter never shows a level older than the tick's.
+	isStock := func(e *ingest.Event) bool { return e.Type == ingest.TypeStock && e.Product != "" }
+	obs := ingest.NewAsyncObserver(ingest.Chain{&catalog.StockObserver{Catalog: m.Catalog, Listeners: []catalog.StockListener{m.Stage}, Log: m.Log}, m.Stage},
+		ingest.AsyncOptions{Keep: func(ctx context.Context, e *ingest.Event) bool { return isStock(e) || m.Stage.Wants(ctx, e) },
 			Every: observeEvery, Log: m.Log})
-	stage := ingest.NewAsyncObserver(m.Stage, ingest.AsyncOptions{Keep: m.Stage.Wants, Every: observeEvery, Log: m.Log})
-	m.Ingest.Observers = append(m.Ingest.Observers, stock, stage)
-	m.onClose(stock.Close)
-	m.onClose(stage.Close)
+	m.Ingest.Observers = append(m.Ingest.Observers, obs)
+	m.onClose(obs.Close)
 }
 
 // openEngine starts the live engine: its counters observe every ingest batch (and the spool's
@@ -172,6 +173,7 @@ func (m *Main) openJobs(ctx context.Context) error {
 	loc := m.Config.Location
 	runner := &jobs.Runner{Store: store, Registry: jobs.Default(), Publisher: m.Hub, Webhooks: hooks, Log: m.Log,
 		Location:  func(string) *time.Location { return loc },
+		Titles:    m.Catalog.Titles,
 		Serialize: jobs.RedisSerializer(m.Redis, "ld:jobs:run:", 2*time.Minute)}
 	sc := &jobs.Scheduler{Runner: runner, Locker: jobs.NewRedisLocker(m.Redis, "ld:jobs:lock:"), Log: m.Log,
 		Shops: m.Keys.Shops}
@@ -218,7 +220,7 @@ func (m *Main) openViews(ctx context.Context) error {
 		Control:        roomControl{m.Engine},
 		LiveRules:      m.Engine,
 		States:         m.Engine,
-		Titles:         catalogTitles{m.Catalog},
+		Titles:         m.Catalog,
 		Log:            m.Log,
 		Location:       m.Config.Location,
 		SecureCookies:  m.Config.SecureCookies,
@@ -277,22 +279,6 @@ func (r roomControl) AcknowledgeFlag(ctx context.Context, shop, room, flagID, by
 
 func (r roomControl) SnoozeFlag(ctx context.Context, shop, room, flagID, by string, d time.Duration) error {
 	return r.e.SnoozeFlag(ctx, shop, room, flagID, d, by)
-}
-
-// catalogTitles gives the control room the catalog's product titles.
-type catalogTitles struct{ c *catalog.Catalog }
-
-// Titles returns id → title of every product of shop.
-func (t catalogTitles) Titles(ctx context.Context, shop string) (map[string]string, error) {
-	ps, err := t.c.List(ctx, shop)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string]string, len(ps))
-	for _, p := range ps {
-		out[p.ID] = p.Title
-	}
-	return out, nil
 }
 
 // secretLock serialises the creation of shared secrets across instances.

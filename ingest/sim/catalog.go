@@ -11,6 +11,14 @@ type product struct {
 	CVR   int // ‰ of clicks that order
 }
 
+// listing is what the demo shop's catalog sheet says about a product beyond the stream's needs.
+type listing struct {
+	ListPrice int64 // fen
+	Tag       string
+	Points    []string
+	Script    string
+}
+
 // catalog is the simulated shop. The first product is the no-sale scenario: it is pinned first,
 // draws many clicks and converts none during its first slot (a broken detail page or a price
 // nobody accepts), which must raise the ">100 clicks in 5 min, no sale" flag within minutes.
@@ -24,6 +32,28 @@ var catalog = []product{
 	{ID: "p-1006", Name: "真丝睡衣套装", Price: 19900, Stock: 150, CTR: 50, CVR: 30},
 	{ID: "p-1007", Name: "儿童速干T恤", Price: 2990, Stock: 600, CTR: 90, CVR: 80},
 	{ID: "p-1008", Name: "运动袜(5双装)", Price: 2590, Stock: 700, CTR: 110, CVR: 100},
+}
+
+// listings are the catalog sheet's extra columns of the streamed products, by id, and shelf are
+// products of the shop that are not streamed (the last one nearly out of stock).
+var listings = map[string]listing{
+	"p-1001": {8990, "引流款", []string{"冰丝面料 凉感透气", "高腰垂感 显腿长", "S–XL 四码可选"}, "夏天穿不闷不粘，今天直播间到手价只要五十九块九。"},
+	"p-1002": {5990, "引流款", []string{"新疆长绒棉", "200g 厚实不透", "六色可选"}, "一件顶三件的基础款，洗了不变形不起球。"},
+	"p-1003": {19900, "利润款", []string{"30% 羊毛", "不扎身 软糯", "早秋通勤百搭"}, "羊毛混纺不扎人，直播间专享价一百二十九。"},
+	"p-1004": {2990, "活动款", []string{"UPF50+ 防晒", "冰感面料", "2 双装"}, "库存不多，拍下就发，防晒冰袖两双只要十九块九。"},
+	"p-1005": {12900, "利润款", []string{"高弹不勒", "显瘦直筒", "26–32 码"}, "梨形身材也能穿，显瘦不挑人。"},
+	"p-1006": {29900, "利润款", []string{"22 姆米真丝", "亲肤透气", "礼盒包装"}, "送妈妈送自己都合适，真丝睡衣一百九十九。"},
+	"p-1007": {4990, "活动款", []string{"速干透气", "100–160 码", "不掉色"}, "孩子出汗多也不怕，速干面料一冲就干。"},
+	"p-1008": {3990, "引流款", []string{"精梳棉", "防滑后跟", "5 双装"}, "五双二十五块九，一天不到一块钱。"},
+}
+
+var shelf = []struct {
+	product
+	listing
+}{
+	{product{ID: "p-2001", Name: "亚麻衬衫", Price: 15900, Stock: 220}, listing{22900, "利润款", []string{"法国亚麻", "宽松版型", "四色"}, "亚麻越洗越软，夏天的衬衫就它了。"}},
+	{product{ID: "p-2002", Name: "纯棉浴巾(2条装)", Price: 4990, Stock: 360}, listing{7990, "活动款", []string{"长绒棉", "吸水不掉毛", "70×140cm"}, "两条装四十九块九，吸水快。"}},
+	{product{ID: "p-2003", Name: "真丝眼罩", Price: 3990, Stock: 12}, listing{6990, "活动款", []string{"双面真丝", "遮光 99%", "可调松紧"}, "最后十几个，午休必备。"}},
 }
 
 // noSaleSlot is how long the first product is pinned, converting nothing (simulated seconds).

@@ -202,6 +202,11 @@
   on("tick", function (d) { if (d && d.server_time) clockOffset = d.server_time - Date.now(); });
   function now() { return Date.now() + clockOffset; }
   function pad2(n) { return (n < 10 ? "0" : "") + n; }
+  // Times are shown in the shop's zone (the server's resolver puts it in <meta name=livedesk-tz>),
+  // never the device's: clock(ms) is "15:04" there.
+  var tz = meta("livedesk-tz") || "Asia/Shanghai";
+  var clockFmt = new Intl.DateTimeFormat("en-GB", { timeZone: tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
+  function clock(ms) { return clockFmt.format(new Date(ms)); }
   function mmss(ms, hours) {
     if (ms < 0) ms = 0;
     var s = Math.floor(ms / 1000), m = Math.floor(s / 60), h = Math.floor(m / 60);
@@ -236,6 +241,8 @@
     $: function (id) { return document.getElementById(id); },
     el: el,
     now: now,
+    tz: tz,
+    clock: clock,
     mmss: mmss,
     pad2: pad2,
     money: money,

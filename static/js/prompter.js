@@ -14,7 +14,7 @@
   var canAck = root.getAttribute("data-can-ack") === "true" || root.getAttribute("data-can-ack") === "1";
   var $ = livedesk.$, el = livedesk.el;
   var t = livedesk.strings("prompter-i18n");
-  var now = livedesk.now, pad = livedesk.pad2; // server clock (offset from the ticks)
+  var now = livedesk.now; // server clock (offset from the ticks)
   function mmss(ms) { return livedesk.mmss(ms, true); } // h:mm:ss from one hour on
 
   var stage = null;
@@ -193,8 +193,7 @@
     if (stage && stage.product && stage.pinned_at) $("on-time").textContent = mmss(n - stage.pinned_at);
     renderFlash();
     renderCoupon();
-    var d = new Date(n);
-    $("clock").textContent = pad(d.getHours()) + ":" + pad(d.getMinutes());
+    $("clock").textContent = livedesk.clock(n); // the shop's zone, not the device's
   }
 
   function applyStage(st) {

@@ -52,7 +52,7 @@
       plugins: [markerPlugin()],
       scales: { y: { range: function (u, min, max) { return [0, Math.max(max * 1.1, 1)]; } } },
       series: [
-        { value: function (u, v) { return v === null ? "—" : hm(v); } },
+        { label: d.labels.minute, value: function (u, v) { return v === null ? "—" : hm(v); } },
         { label: label, stroke: color, width: 2, fill: color + "14", value: function (u, v) { return v === null ? "—" : fmt(v); } }
       ],
       axes: [

@@ -1,0 +1,34 @@
+package views
+
+import (
+	"context"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// ShopZones resolves a shop's time zone (nil: not known, the server's default applies). Today
+// the server has one zone (LIVEDESK_TZ); a per-shop setting plugs in here.
+type ShopZones interface {
+	Zone(ctx context.Context, shop string) *time.Location
+}
+
+// zoneOf is the one place a page, export or script learns the shop's time zone: every time the
+// server formats, and the zone it sends to the browser (<meta name=livedesk-tz>, which the page
+// scripts format with through Intl), comes from here.
+func (s *Server) zoneOf(ctx context.Context, shop string) *time.Location {
+	if s.Zones != nil && shop != "" {
+		if l := s.Zones.Zone(ctx, shop); l != nil {
+			return l
+		}
+	}
+	if s.Location == nil {
+		return time.UTC
+	}
+	return s.Location
+}
+
+// zone is zoneOf for the logged-in user's shop.
+func (s *Server) zone(c *fiber.Ctx) *time.Location {
+	return s.zoneOf(c.UserContext(), CurrentUser(c).Shop)
+}
