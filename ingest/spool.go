@@ -24,10 +24,10 @@ type Spool struct {
 // spoolEvent is Event as stored on disk.
 type spoolEvent struct {
 	Shop, ID, Type, Room, User, Product, Order, Status, Text, Conversation, Direction, Source, Extra string
-	TS, Received                                                                             int64
-	Amount, Value                                                                            int64
-	Qty                                                                                      int32
-	Rating                                                                                   uint8
+	TS, Received                                                                                     int64
+	Amount, Value                                                                                    int64
+	Qty                                                                                              int32
+	Rating                                                                                           uint8
 }
 
 // OpenSpool opens (creating) the spool directory and removes incomplete files left by a crash.

@@ -40,7 +40,7 @@ func insertChunks(ctx context.Context, conn driver.Conn, chunks []chunk) error {
 	}
 	var (
 		shop, room, id, typ, user, product, order, status = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		text, conv, dir, src, extra, batch               = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		text, conv, dir, src, extra, batch                = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		ts, received                                      = make([]time.Time, n), make([]time.Time, n)
 		tsMS                                              = make([]uint16, n)
 		amount, value                                     = make([]int64, n), make([]int64, n)

@@ -214,15 +214,15 @@ type ProductLine struct {
 
 // Service is the day's service figures against their targets.
 type Service struct {
-	ReplyIn      int     `json:"reply_in"`      // incoming messages judged
-	ReplyOnTime  int     `json:"reply_on_time"` // answered within ReplyMinutes
-	ReplyRate    float64 `json:"reply_rate"`    // percent (100 when nothing came in)
-	ReplyTarget  float64 `json:"reply_target"`
-	ReplyMinutes int     `json:"reply_minutes"`
-	ShipDue      int     `json:"ship_due"`
-	ShipOnTime   int     `json:"ship_on_time"`
-	ShipRate     float64 `json:"ship_rate"`
-	ShipTarget   float64 `json:"ship_target"`
+	ReplyIn      int      `json:"reply_in"`      // incoming messages judged
+	ReplyOnTime  int      `json:"reply_on_time"` // answered within ReplyMinutes
+	ReplyRate    float64  `json:"reply_rate"`    // percent (100 when nothing came in)
+	ReplyTarget  float64  `json:"reply_target"`
+	ReplyMinutes int      `json:"reply_minutes"`
+	ShipDue      int      `json:"ship_due"`
+	ShipOnTime   int      `json:"ship_on_time"`
+	ShipRate     float64  `json:"ship_rate"`
+	ShipTarget   float64  `json:"ship_target"`
 	LowReviews   []Review `json:"low_reviews"` // new reviews at or under the negative rating
 	LowRating    int      `json:"low_rating"`
 }

@@ -49,8 +49,8 @@ type Env struct {
 	Now      time.Time         // UTC
 	Params   Values
 	Store    *Store
-	Catalog  Catalog            // products and preset cues (nil: the checks that need them skip)
-	Words    WordSource         // the shop's banned words (nil: the compliance checks skip)
+	Catalog  Catalog    // products and preset cues (nil: the checks that need them skip)
+	Words    WordSource // the shop's banned words (nil: the compliance checks skip)
 }
 
 // Money formats an amount of the shop's currency for people ("¥1,234.56", "12,000₫").

@@ -27,13 +27,13 @@ var ErrUnknownJob = errors.New("jobs: unknown job")
 type Runner struct {
 	Store     *Store
 	Registry  *Registry
-	Clock     clockwork.Clock // real clock when nil
+	Clock     clockwork.Clock                     // real clock when nil
 	Location  func(shop string) *time.Location    // the shop's zone (shops.Settings.Zone); UTC when nil
 	Currency  func(shop string) livedesk.Currency // the shop's currency (shops.Settings.Currency); CNY when nil
 	Catalog   Catalog                             // products and preset cues for the recaps and the compliance scan; may be nil
 	Words     WordSource                          // banned words and qualifications (compliance.Store); may be nil
-	Publisher Publisher // may be nil
-	Webhooks  *Webhooks // may be nil
+	Publisher Publisher                           // may be nil
+	Webhooks  *Webhooks                           // may be nil
 	Log       *slog.Logger
 	// Serialize, when set, makes runs of the same (shop, job) wait for each other across
 	// instances (a "run now" during a scheduled run), so the second sees the first's tasks and

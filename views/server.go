@@ -13,9 +13,11 @@ import (
 
 	"github.com/livedesk/livedesk/account"
 	"github.com/livedesk/livedesk/catalog"
+	"github.com/livedesk/livedesk/compliance"
 	"github.com/livedesk/livedesk/jobs"
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/report"
+	"github.com/livedesk/livedesk/shops"
 	"github.com/livedesk/livedesk/stage"
 )
 
@@ -43,6 +45,8 @@ type Server struct {
 	Location      *time.Location       // the shop's time zone
 	SecureCookies bool                 // mark cookies Secure (behind HTTPS)
 	Integrations  Integrations         // the shops' platform connections (nil: no Integrations page)
+	Shops         *shops.Settings      // each shop's zone and currency (nil: Location and CNY)
+	Compliance    *compliance.Store    // banned words and qualifications (nil: no cue warning, no 合规 page)
 	BaseURL       string               // public URL; its host is an accepted Origin behind a proxy
 	Secret        []byte               // signs session cookies and CSRF tokens; the same on every instance
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client (login limits
@@ -79,6 +83,7 @@ func (s *Server) Register(app *fiber.App) {
 	s.registerTasks(app)
 	s.registerReports(app)
 	s.registerIntegrations(app)
+	s.registerDay(app)
 	// Other areas: one line each, e.g. s.registerTasks(app).
 }
 
@@ -108,7 +113,7 @@ func (s *Server) page(c *fiber.Ctx, titleKey string) Page {
 		User:  u,
 		CSRF:  s.csrfToken(c, u.sessionID),
 		Path:  c.OriginalURL(),
-		Loc:   s.Location,
+		Loc:   s.shopZone(c, u.Shop),
 	}
 }
 

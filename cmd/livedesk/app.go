@@ -20,6 +20,7 @@ import (
 	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/account"
 	"github.com/livedesk/livedesk/catalog"
+	"github.com/livedesk/livedesk/compliance"
 	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/jobs"
@@ -27,6 +28,7 @@ import (
 	"github.com/livedesk/livedesk/platform"
 	"github.com/livedesk/livedesk/report"
 	"github.com/livedesk/livedesk/schema"
+	"github.com/livedesk/livedesk/shops"
 	"github.com/livedesk/livedesk/stage"
 	"github.com/livedesk/livedesk/views"
 )
@@ -57,6 +59,8 @@ type Main struct {
 	Integrations *platform.Integrations // the shops' platform connections (sealed secrets)
 	Hooks        *platform.Hooks        // 抖店 push and TikTok Shop webhooks
 	Enricher     *platform.Enricher     // order-detail enrichment worker
+	Shops        *shops.Settings        // each shop's time zone and currency (the one resolver)
+	Compliance   *compliance.Store      // banned words and qualifications
 	Started      time.Time
 
 	ln      net.Listener

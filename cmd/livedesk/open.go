@@ -8,15 +8,18 @@ import (
 
 	"github.com/bsm/redislock"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/account"
 	"github.com/livedesk/livedesk/api"
 	"github.com/livedesk/livedesk/catalog"
+	"github.com/livedesk/livedesk/compliance"
 	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/jobs"
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/platform"
 	"github.com/livedesk/livedesk/report"
+	"github.com/livedesk/livedesk/shops"
 	"github.com/livedesk/livedesk/stage"
 	"github.com/livedesk/livedesk/views"
 )
@@ -156,9 +159,14 @@ func (m *Main) openPlatform(ctx context.Context) error {
 func (m *Main) openJobs(ctx context.Context) error {
 	store := jobs.NewStore(m.CH)
 	hooks := &jobs.Webhooks{Store: store, Log: m.Log, AllowPrivate: m.Config.OutboundPrivate}
-	loc := m.Config.Location
+	m.Shops = shops.New(m.CH, m.Config.Location)
+	m.Shops.Log = m.Log
+	m.Compliance = compliance.NewStore(m.CH)
 	runner := &jobs.Runner{Store: store, Registry: jobs.Default(), Publisher: m.Hub, Webhooks: hooks, Log: m.Log,
-		Location:  func(string) *time.Location { return loc },
+		Location:  func(shop string) *time.Location { return m.Shops.Zone(context.Background(), shop) },
+		Currency:  func(shop string) livedesk.Currency { return m.Shops.Currency(context.Background(), shop) },
+		Catalog:   jobsCatalog{m.Catalog, m.Stage},
+		Words:     m.Compliance,
 		Serialize: jobs.RedisSerializer(m.Redis, "ld:jobs:run:", 2*time.Minute)}
 	sc := &jobs.Scheduler{Runner: runner, Locker: jobs.NewRedisLocker(m.Redis, "ld:jobs:lock:"), Log: m.Log,
 		Shops: m.Keys.Shops}
@@ -197,6 +205,8 @@ func (m *Main) openViews(ctx context.Context) error {
 		Log:            m.Log,
 		Location:       m.Config.Location,
 		SecureCookies:  m.Config.SecureCookies,
+		Shops:          m.Shops,
+		Compliance:     m.Compliance,
 		Integrations:   &platform.Admin{Integrations: m.Integrations, Stats: m.Hooks.Stats},
 		BaseURL:        m.Config.BaseURL,
 		Secret:         secret,
