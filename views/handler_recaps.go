@@ -23,7 +23,9 @@ type RecapsView struct {
 func (v RecapsView) Money(minor int64) string { return v.Currency.Format(minor) }
 
 // Metric formats a metric value.
-func (v RecapsView) Metric(key string, val *float64) string { return jobs.FormatMetric(key, val, v.Currency) }
+func (v RecapsView) Metric(key string, val *float64) string {
+	return jobs.FormatMetric(key, val, v.Currency)
+}
 
 // recapsPage shows the shop's recaps: ?kind=&day= picks one, else the newest.
 func (s *Server) recapsPage(c *fiber.Ctx) error {
