@@ -237,6 +237,9 @@ func (a *batchAgg) add(shop string, e *ingest.Event, now time.Time) {
 	switch e.Type {
 	case ingest.TypeEnter:
 		a.count(shop, room, "", fEntries, 1, ts)
+		if e.Source != "" {
+			a.count(shop, room, "", fSource+e.Source, 1, ts)
+		}
 		a.distinct(shop, room, "", hllViewers, e.User, ts)
 	case ingest.TypeLeave:
 		a.count(shop, room, "", fLeaves, 1, ts)

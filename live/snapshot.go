@@ -63,6 +63,8 @@ type Snapshot struct {
 	Comments []Comment `json:"comments"`
 	// Questions counts buyer questions by topic over the session, in fixed topic order.
 	Questions []TopicCount `json:"questions"`
+	// Sources are the shares of entries by traffic source over Last5 and the session.
+	Sources SourceShares `json:"sources"`
 	Ads       Ads          `json:"ads"`
 	// Pinned is the product being presented (讲解), "" when none.
 	Pinned string `json:"pinned"`
