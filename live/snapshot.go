@@ -65,7 +65,7 @@ type Snapshot struct {
 	Questions []TopicCount `json:"questions"`
 	// Sources are the shares of entries by traffic source over Last5 and the session.
 	Sources SourceShares `json:"sources"`
-	Ads       Ads          `json:"ads"`
+	Ads     Ads          `json:"ads"`
 	// Pinned is the product being presented (讲解), "" when none.
 	Pinned string `json:"pinned"`
 	// WindowS is the length of the sliding window in seconds (room setting).

@@ -1,6 +1,10 @@
 package views
 
-import "time"
+import (
+	"time"
+
+	"github.com/livedesk/livedesk"
+)
 
 // Page is what every page component gets: the language, the user, the CSRF token, the title.
 type Page struct {
@@ -11,8 +15,10 @@ type Page struct {
 	Path  string // the current URL path and query, for the language switch and login redirects
 	Room  string // the room the page is about, "" otherwise
 	Loc   *time.Location
-	Body  string // extra class on <body>, e.g. "wide" for the control room
-	Bare  bool   // no top bar (full-screen pages such as the prompter)
+	// Currency is the shop's (shops.Settings): pages and the control room's money format in it.
+	Currency livedesk.Currency
+	Body     string // extra class on <body>, e.g. "wide" for the control room
+	Bare     bool   // no top bar (full-screen pages such as the prompter)
 	// HistoryDown: ClickHouse could not be read, so the page shows "history unavailable" and
 	// lives on what Redis knows (the live numbers keep arriving over the socket).
 	HistoryDown bool

@@ -108,12 +108,13 @@ func (s *Server) page(c *fiber.Ctx, titleKey string) Page {
 	u := CurrentUser(c)
 	lang := LangOf(c)
 	return Page{
-		Title: T(lang, titleKey),
-		Lang:  lang,
-		User:  u,
-		CSRF:  s.csrfToken(c, u.sessionID),
-		Path:  c.OriginalURL(),
-		Loc:   s.shopZone(c, u.Shop),
+		Title:    T(lang, titleKey),
+		Lang:     lang,
+		User:     u,
+		CSRF:     s.csrfToken(c, u.sessionID),
+		Path:     c.OriginalURL(),
+		Loc:      s.shopZone(c, u.Shop),
+		Currency: s.shopCurrency(c, u.Shop),
 	}
 }
 
