@@ -11,6 +11,7 @@ import (
 	"github.com/livedesk/livedesk/jobs"
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/report"
+	"github.com/livedesk/livedesk/shops"
 	"github.com/livedesk/livedesk/stage"
 	"github.com/livedesk/livedesk/views"
 )
@@ -27,6 +28,7 @@ type Server struct {
 	Scheduler *jobs.Scheduler  // jobs: next runs
 	Runner    *jobs.Runner     // jobs: run, settings, runs, tasks
 	Location  *time.Location   // the shop's time zone (its name goes with every time)
+	Shops     *shops.Settings  // each shop's zone and currency for the exports (nil: Location and CNY)
 	Log       *slog.Logger
 	Now       func() time.Time
 }

@@ -70,6 +70,7 @@ type rawData struct {
 	texts     []textCount
 	flags     []flagEvent
 	perSecond secondData
+	sources   sourceData
 	capped    bool
 	// rows stored in the span (copies included), distinct events with a copy received after
 	// the span ended, and the latest receive time.
@@ -116,6 +117,7 @@ func (b *Builder) Build(ctx context.Context, span SessionSpan) (*Report, error) 
 	r := &Report{Span: span, Built: b.now(), Steps: steps.ms}
 	t := time.Now()
 	assemble(r, &raw)
+	r.Sources = buildSources(raw.sources, raw.orders, r.Headline.GMV)
 	b.enrich(ctx, r, &raw)
 	steps.ms["assemble"] = time.Since(t).Milliseconds()
 	r.BuildMillis = time.Since(started).Milliseconds()
@@ -239,6 +241,7 @@ func secondLevel(q reportQueries, raw *rawData, dupMinutes []int64, rawMinutes m
 			raw.perSecond, err = q.perSecond(ctx, sortedKeys(watched), edges, dupMinutes, rawMinutes)
 			return
 		}},
+		{"sources", func(ctx context.Context) (err error) { raw.sources, err = q.sources(ctx); return }},
 		{"comments", func(ctx context.Context) (err error) {
 			if rawMinutes == nil {
 				raw.texts, raw.capped, err = q.commentTexts(ctx, dupMinutes)

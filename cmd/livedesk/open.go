@@ -222,7 +222,7 @@ func (m *Main) openViews(ctx context.Context) error {
 func (m *Main) openAPI() {
 	a := &api.Server{Keys: m.Keys, Sessions: m.Pages, Engine: m.Engine, Rooms: m.Rooms, Stage: m.Stage,
 		Catalog: m.Catalog, Reports: m.Reports, Scheduler: m.Scheduler, Runner: m.Scheduler.Runner,
-		Location: m.Config.Location, Log: m.Log}
+		Location: m.Config.Location, Shops: m.Shops, Log: m.Log}
 	a.Register(m.App)
 }
 
