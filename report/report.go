@@ -39,8 +39,8 @@ type Report struct {
 	Compare     Compare          `json:"compare"`
 	Quality     Quality          `json:"quality"`
 	Sources     *Sources         `json:"sources,omitempty"` // traffic sources (nil in reports built before them)
-	Notes       []string         `json:"notes,omitempty"` // parts that could not be built, in words
-	Titles      ProductTitles    `json:"titles"`          // product id → title from the catalog
+	Notes       []string         `json:"notes,omitempty"`   // parts that could not be built, in words
+	Titles      ProductTitles    `json:"titles"`            // product id → title from the catalog
 }
 
 // ProductTitles maps a product id to its catalog title.

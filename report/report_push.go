@@ -17,7 +17,8 @@ const (
 // what sold today. Stock unknown to the catalog does not exclude a product, but the reason says
 // so. When fewer than three qualify, hot sellers short of stock fill the list with "restock
 // first" as the reason, so the manager sees them rather than a shorter list.
-func pickPush(products []ProductRow, stock map[string]int64) []PushPick {
+// Amounts in the reasons are written in cur, the shop's currency.
+func pickPush(products []ProductRow, stock map[string]int64, cur livedesk.Currency) []PushPick {
 	sales := make([]livedesk.PushSales, 0, len(products))
 	for _, p := range products {
 		sales = append(sales, livedesk.PushSales{Product: p.Product, GMV: p.GMV, Orders: p.Orders, Units: p.Units})
@@ -25,8 +26,8 @@ func pickPush(products []ProductRow, stock map[string]int64) []PushPick {
 	out := []PushPick{}
 	for _, c := range livedesk.PickPush(sales, stock, PushSafetyStock, PushPicks) {
 		pick := PushPick{Product: c.Product, GMV: c.GMV, Orders: c.Orders, Units: c.Units, Stock: c.Stock, StockKnown: c.StockKnown}
-		sales := fmt.Sprintf("本场成交 ¥%s，第 %d 名，%d 单 %d 件", livedesk.FormatYuan(c.GMV), c.Rank, c.Orders, c.Units)
-		salesEN := fmt.Sprintf("sold ¥%s today (#%d), %d orders, %d items", livedesk.FormatYuan(c.GMV), c.Rank, c.Orders, c.Units)
+		sales := fmt.Sprintf("本场成交 %s，第 %d 名，%d 单 %d 件", cur.Format(c.GMV), c.Rank, c.Orders, c.Units)
+		salesEN := fmt.Sprintf("sold %s today (#%d), %d orders, %d items", cur.Format(c.GMV), c.Rank, c.Orders, c.Units)
 		switch {
 		case !c.StockKnown:
 			pick.ReasonZH = sales + "；库存未知，开播前请核对"

@@ -43,6 +43,9 @@ func (m *Main) open(ctx context.Context) error {
 	if err := m.openHub(ctx); err != nil {
 		return err
 	}
+	// The one zone and currency resolver: reports, jobs, pages and the API ask it.
+	m.Shops = shops.New(m.CH, m.Config.Location)
+	m.Shops.Log = m.Log
 	m.openStage()
 	m.openEngine()
 	m.openReports()
@@ -117,7 +120,8 @@ func (m *Main) openEngine() {
 func (m *Main) openReports() {
 	store := &report.Store{CH: m.CH}
 	r := &report.Service{
-		Builder:  &report.Builder{CH: m.CH, Products: m.Catalog, Store: store, Log: m.Log},
+		Builder: &report.Builder{CH: m.CH, Products: m.Catalog, Store: store, Log: m.Log,
+			Currency: func(shop string) livedesk.Currency { return m.Shops.Currency(context.Background(), shop) }},
 		Store:    store,
 		Sessions: m.Engine,
 		Redis:    m.Redis,
@@ -159,8 +163,6 @@ func (m *Main) openPlatform(ctx context.Context) error {
 func (m *Main) openJobs(ctx context.Context) error {
 	store := jobs.NewStore(m.CH)
 	hooks := &jobs.Webhooks{Store: store, Log: m.Log, AllowPrivate: m.Config.OutboundPrivate}
-	m.Shops = shops.New(m.CH, m.Config.Location)
-	m.Shops.Log = m.Log
 	m.Compliance = compliance.NewStore(m.CH)
 	runner := &jobs.Runner{Store: store, Registry: jobs.Default(), Publisher: m.Hub, Webhooks: hooks, Log: m.Log,
 		Location:  func(shop string) *time.Location { return m.Shops.Zone(context.Background(), shop) },

@@ -1,29 +1,9 @@
-// livedesk traffic sources in the control room (views/control_sources.templ).
-//
-// 1. Money in the shop's currency: #shop-currency is the shop's livedesk.Currency ({Code,
-//    Digits, Symbol, Suffix}); livedesk.money(minor) is replaced by a formatter for it before
-//    control.js (later in the page, deferred) reads it: 123456 → "¥1,234.56", "$1,234.56",
-//    VND 123456 → "123,456₫". Amounts on the wire are integers in the currency's minor unit.
-// 2. The share of entries by source over the sliding window and the session from each "tick"
+// livedesk traffic sources in the control room (views/control_sources.templ): the share of entries by source over the sliding window and the session from each "tick"
 //    (live.SourceShares: {last:[{source, entries, share:{value,num,den}}], session:[…]}).
 // User text never goes through innerHTML: labels are set with textContent.
 (function () {
   "use strict";
   if (!window.livedesk) return;
-  var cur = livedesk.json("shop-currency");
-  if (cur && cur.Code) {
-    var nf = new Intl.NumberFormat("en-US");
-    var digits = cur.Digits || 0, unit = Math.pow(10, digits);
-    livedesk.money = function (minor) {
-      if (minor === null || minor === undefined || isNaN(minor)) return "—";
-      var neg = minor < 0;
-      var v = Math.round(Math.abs(minor));
-      var s = nf.format(Math.floor(v / unit));
-      if (digits > 0) s += "." + String(v % unit).padStart(digits, "0");
-      s = cur.Suffix ? s + cur.Symbol : cur.Symbol + s;
-      return neg ? "-" + s : s;
-    };
-  }
   var root = document.getElementById("sources");
   if (!root) return;
   var labels = livedesk.json("source-labels") || {};
