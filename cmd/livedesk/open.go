@@ -81,7 +81,8 @@ func (m *Main) openHub(ctx context.Context) error {
 // events); Close drains them before the writer closes.
 func (m *Main) openStage() {
 	m.Catalog = catalog.NewCatalog(m.CH)
-	m.Stage = &stage.Actions{CH: m.CH, Catalog: m.Catalog, Recorder: m.Ingest, Publisher: m.Hub, Log: m.Log}
+	m.Stage = &stage.Actions{CH: m.CH, Catalog: m.Catalog, Recorder: m.Ingest, Publisher: m.Hub, Log: m.Log,
+		Currency: func(ctx context.Context, shop string) livedesk.Currency { return m.Shops.Currency(ctx, shop) }}
 	stock := ingest.NewAsyncObserver(&catalog.StockObserver{Catalog: m.Catalog, Listeners: []catalog.StockListener{m.Stage}, Log: m.Log},
 		ingest.AsyncOptions{Keep: func(_ context.Context, e *ingest.Event) bool { return e.Type == ingest.TypeStock && e.Product != "" },
 			Every: observeEvery, Log: m.Log})
