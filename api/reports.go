@@ -59,7 +59,7 @@ func (s *Server) sessionMinutesCSV(c *fiber.Ctx) error {
 }
 
 // export writes the report through write as a download named report-<room>-<start>.<ext>.
-func (s *Server) export(c *fiber.Ctx, ext, mime string, write func(io.Writer, *report.Report, string, *time.Location) error) error {
+func (s *Server) export(c *fiber.Ctx, ext, mime string, write func(io.Writer, *report.Report, string, *time.Location, livedesk.Currency) error) error {
 	r, err := s.report(c)
 	if err != nil {
 		return s.reply(c, err)
@@ -69,10 +69,15 @@ func (s *Server) export(c *fiber.Ctx, ext, mime string, write func(io.Writer, *r
 		lang = "en"
 	}
 	var buf bytes.Buffer
-	if err := write(&buf, r, lang, s.Location); err != nil {
+	loc, cur := s.Location, livedesk.CurrencyOf("")
+	if s.Shops != nil {
+		sh := s.Shops.Resolve(c.UserContext(), callerOf(c).Shop)
+		loc, cur = sh.Zone, sh.Currency
+	}
+	if err := write(&buf, r, lang, loc, cur); err != nil {
 		return s.reply(c, err)
 	}
-	name := "report-" + r.Span.Room + "-" + r.Span.Start.In(s.Location).Format("20060102-1504") + "." + ext
+	name := "report-" + r.Span.Room + "-" + r.Span.Start.In(loc).Format("20060102-1504") + "." + ext
 	c.Set(fiber.HeaderContentType, mime)
 	c.Set(fiber.HeaderContentDisposition, "attachment; filename*=UTF-8''"+url.PathEscape(name))
 	return c.Send(buf.Bytes())

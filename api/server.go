@@ -14,6 +14,7 @@ import (
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/platform"
 	"github.com/livedesk/livedesk/report"
+	"github.com/livedesk/livedesk/shops"
 	"github.com/livedesk/livedesk/stage"
 	"github.com/livedesk/livedesk/views"
 )
@@ -32,6 +33,7 @@ type Server struct {
 	Relay     *platform.Relay  // live-room relay intake (nil: not mounted)
 	Totals    *platform.Totals // running-totals intake (nil: not mounted)
 	Location  *time.Location   // the shop's time zone (its name goes with every time)
+	Shops     *shops.Settings  // each shop's zone and currency for the exports (nil: Location and CNY)
 	Log       *slog.Logger
 	Now       func() time.Time
 }

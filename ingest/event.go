@@ -68,6 +68,7 @@ type Event struct {
 	Rating       uint8
 	Conversation string
 	Direction    string
+	Source       string // traffic source (livedesk.Sources), enter and order events; "" = not given
 	Extra        string
 }
 

@@ -375,6 +375,8 @@ func (d *decoder) field(k []byte, fv *fastjson.Value) {
 		ev.Conversation, rej = idField("conversation", fv, a)
 	case "direction":
 		ev.Direction, rej = stringField("direction", fv, 8, a)
+	case "source":
+		ev.Source, rej = sourceField(fv, a)
 	default:
 		// Unknown fields are kept, as a JSON object, in Extra.
 		if len(d.extra) == 0 {
@@ -443,6 +445,9 @@ func check(ev *Event, haveTS bool) *Reject {
 	case r.text && strings.TrimSpace(ev.Text) == "":
 		return &Reject{Field: "text", Reason: "required for " + ev.Type}
 	}
+	if ev.Source != "" && ev.Type != TypeEnter && ev.Type != TypeOrder {
+		return &Reject{Field: "source", Reason: "only enter and order events carry a traffic source"}
+	}
 	switch ev.Type {
 	case TypeOrder:
 		if !validStatus[ev.Status] {
@@ -468,6 +473,19 @@ func check(ev *Event, haveTS bool) *Reject {
 		}
 	}
 	return nil
+}
+
+// sourceField reads the traffic source: a livedesk.Sources code or its Chinese label.
+func sourceField(v *fastjson.Value, a *strArena) (string, *Reject) {
+	s, rej := stringField("source", v, 32, a)
+	if rej != nil || s == "" {
+		return "", rej
+	}
+	src, ok := livedesk.ParseSource(s)
+	if !ok {
+		return "", &Reject{Field: "source", Reason: "must be one of " + strings.Join(livedesk.Sources, ", ") + " (or 推荐, 短视频, 关注, 搜索, 千川, 广告, 店铺, 其他); relays map platform values with livedesk.MapSource"}
+	}
+	return src, nil
 }
 
 func stringField(key string, v *fastjson.Value, max int, a *strArena) (string, *Reject) {

@@ -164,7 +164,7 @@ func TestParseBodies(t *testing.T) {
 		}
 	})
 	t.Run("unknown fields kept in Extra, shop in body ignored", func(t *testing.T) {
-		body := `{"id":"a","type":"like",` + okTS + `,"room":"r","shop":"someone-else","source":"douyin","meta":{"k":[1,"二"]},"bad\u0001key":null}`
+		body := `{"id":"a","type":"like",` + okTS + `,"room":"r","shop":"someone-else","origin":"douyin","meta":{"k":[1,"二"]},"bad\u0001key":null}`
 		evs, rejects := Parse([]byte(body), "mine", now)
 		if len(rejects) != 0 || len(evs) != 1 {
 			t.Fatalf("%v %v", evs, rejects)
@@ -177,7 +177,7 @@ func TestParseBodies(t *testing.T) {
 		if err := json.Unmarshal([]byte(e.Extra), &extra); err != nil {
 			t.Fatalf("Extra %q is not JSON: %v", e.Extra, err)
 		}
-		if extra["source"] != "douyin" || extra["meta"] == nil || len(extra) != 3 {
+		if extra["origin"] != "douyin" || extra["meta"] == nil || len(extra) != 3 {
 			t.Fatalf("Extra %s", e.Extra)
 		}
 		if _, ok := extra["shop"]; ok {

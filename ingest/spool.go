@@ -23,11 +23,11 @@ type Spool struct {
 
 // spoolEvent is Event as stored on disk.
 type spoolEvent struct {
-	Shop, ID, Type, Room, User, Product, Order, Status, Text, Conversation, Direction, Extra string
-	TS, Received                                                                             int64
-	Amount, Value                                                                            int64
-	Qty                                                                                      int32
-	Rating                                                                                   uint8
+	Shop, ID, Type, Room, User, Product, Order, Status, Text, Conversation, Direction, Source, Extra string
+	TS, Received                                                                                     int64
+	Amount, Value                                                                                    int64
+	Qty                                                                                              int32
+	Rating                                                                                           uint8
 }
 
 // OpenSpool opens (creating) the spool directory and removes incomplete files left by a crash.
@@ -106,6 +106,7 @@ func appendSpoolLine(b []byte, e *Event) []byte {
 	b = str(b, `,"Text":`, e.Text)
 	b = str(b, `,"Conversation":`, e.Conversation)
 	b = str(b, `,"Direction":`, e.Direction)
+	b = str(b, `,"Source":`, e.Source)
 	b = str(b, `,"Extra":`, e.Extra)
 	b = strconv.AppendInt(append(b, `,"TS":`...), e.TS.UnixMilli(), 10)
 	b = strconv.AppendInt(append(b, `,"Received":`...), e.Received.UnixMilli(), 10)
@@ -192,7 +193,7 @@ func (s *Spool) Read(batchID string) ([]Event, error) {
 		}
 		out = append(out, Event{Shop: se.Shop, ID: se.ID, Type: se.Type, Room: se.Room, User: se.User,
 			Product: se.Product, Order: se.Order, Status: se.Status, Text: se.Text, Conversation: se.Conversation,
-			Direction: se.Direction, Extra: se.Extra, TS: time.UnixMilli(se.TS).UTC(),
+			Direction: se.Direction, Source: se.Source, Extra: se.Extra, TS: time.UnixMilli(se.TS).UTC(),
 			Received: time.UnixMilli(se.Received).UTC(), Amount: se.Amount, Value: se.Value, Qty: se.Qty, Rating: se.Rating})
 	}
 	return out, nil

@@ -10,7 +10,7 @@ import (
 )
 
 // insertColumns is the events table's column list; PrepareBatch must name it on 18.16.
-const insertColumns = "INSERT INTO events (shop, room, ts, ts_ms, id, type, user, product, order_id, status, amount, qty, value, text, rating, conversation, direction, extra, received, batch)"
+const insertColumns = "INSERT INTO events (shop, room, ts, ts_ms, id, type, user, product, order_id, status, amount, qty, value, text, rating, conversation, direction, source, extra, received, batch)"
 
 // chunk is a run of events stored under one batch id.
 type chunk struct {
@@ -97,7 +97,7 @@ func insertOne(ctx context.Context, conn driver.Conn, chunks []chunk) error {
 	}
 	var (
 		shop, room, id, typ, user, product, order, status = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		text, conv, dir, extra, batch                     = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+		text, conv, dir, src, extra, batch                = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		ts, received                                      = make([]time.Time, n), make([]time.Time, n)
 		tsMS                                              = make([]uint16, n)
 		amount, value                                     = make([]int64, n), make([]int64, n)
@@ -109,13 +109,13 @@ func insertOne(ctx context.Context, conn driver.Conn, chunks []chunk) error {
 		for k := range c.events {
 			e := &c.events[k]
 			shop[i], room[i], id[i], typ[i], user[i], product[i], order[i], status[i] = e.Shop, e.Room, e.ID, e.Type, e.User, e.Product, e.Order, e.Status
-			text[i], conv[i], dir[i], extra[i], batch[i] = e.Text, e.Conversation, e.Direction, e.Extra, c.batch
+			text[i], conv[i], dir[i], src[i], extra[i], batch[i] = e.Text, e.Conversation, e.Direction, e.Source, e.Extra, c.batch
 			ts[i], tsMS[i], received[i] = e.TS, uint16(e.TS.Nanosecond()/1e6), e.Received
 			amount[i], value[i], qty[i], rating[i] = e.Amount, e.Value, e.Qty, e.Rating
 			i++
 		}
 	}
-	cols := []any{shop, room, ts, tsMS, id, typ, user, product, order, status, amount, qty, value, text, rating, conv, dir, extra, received, batch}
+	cols := []any{shop, room, ts, tsMS, id, typ, user, product, order, status, amount, qty, value, text, rating, conv, dir, src, extra, received, batch}
 	for i, c := range cols {
 		if err := b.Column(i).Append(c); err != nil {
 			return fmt.Errorf("ingest: insert column %d: %w", i, err)

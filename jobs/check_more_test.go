@@ -211,7 +211,7 @@ func TestRecapsSumTheDay(t *testing.T) {
 		t.Fatalf("notifications %d", len(ns))
 	}
 	for _, n := range ns {
-		if !strings.Contains(n.Text, "GMV（已付款）¥119.90 · 付款订单 2") || !strings.Contains(n.Text, "已退款 ¥100.00") {
+		if !strings.Contains(n.Text, "GMV ¥119.90") || !strings.Contains(n.Text, "付款订单 2") || !strings.Contains(n.Text, "退款金额 ¥100.00") {
 			t.Fatalf("recap %q", n.Text)
 		}
 	}

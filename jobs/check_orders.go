@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"time"
-
-	"github.com/livedesk/livedesk"
 )
 
 // Task types of the order checks.
@@ -61,13 +59,13 @@ func checkUnpaid(ctx context.Context, e *Env) (Findings, error) {
 				Severity: SeverityWarn, Role: RoleOperator, Due: o.Created.Add(closeAfter),
 				Title:   fmt.Sprintf("关闭超时未付款订单 %s，释放库存", o.Order),
 				TitleEn: fmt.Sprintf("Close unpaid order %s and release its stock", o.Order),
-				Detail:  fmt.Sprintf("下单 %s · 商品 %s ×%s · 买家 %s · 超过 %d 小时未付款，库存释放", clock(o.Created, e.Loc), e.Product(o.Product), livedesk.Money(o.Amount), o.User, int(closeAfter.Hours()))})
+				Detail:  fmt.Sprintf("下单 %s · 商品 %s ×%s · 买家 %s · 超过 %d 小时未付款，库存释放", clock(o.Created, e.Loc), e.Product(o.Product), e.Money(o.Amount), o.User, int(closeAfter.Hours()))})
 		case age >= remind:
 			f.Tasks = append(f.Tasks, Spec{Type: TypeUnpaidRemind, SubjectKind: SubjectOrder, SubjectID: o.Order,
 				Severity: SeverityInfo, Role: RoleOperator, Due: o.Created.Add(closeAfter),
 				Title:   fmt.Sprintf("催付：订单 %s 下单后未付款", o.Order),
 				TitleEn: fmt.Sprintf("Remind buyer to pay order %s", o.Order),
-				Detail:  fmt.Sprintf("下单 %s · 商品 %s · 金额 %s · 买家 %s", clock(o.Created, e.Loc), e.Product(o.Product), livedesk.Money(o.Amount), o.User)})
+				Detail:  fmt.Sprintf("下单 %s · 商品 %s · 金额 %s · 买家 %s", clock(o.Created, e.Loc), e.Product(o.Product), e.Money(o.Amount), o.User)})
 		}
 	}
 	f.Summary = fmt.Sprintf("未付款待催 %d，超时关单（释放库存）%d", len(f.Tasks)-releasing, releasing)
@@ -155,7 +153,7 @@ func checkShipping(ctx context.Context, e *Env) (Findings, error) {
 		f.Tasks = append(f.Tasks, Spec{Type: TypeShip, SubjectKind: SubjectOrder, SubjectID: o.Order, Severity: sev,
 			Role: RoleOperator, Due: o.Paid.Add(breach),
 			Title: fmt.Sprintf(title, o.Order, hours), TitleEn: fmt.Sprintf(titleEn, o.Order, hours),
-			Detail: fmt.Sprintf("付款 %s · 商品 %s · 金额 %s · 最晚发货 %s", clock(o.Paid, e.Loc), e.Product(o.Product), livedesk.Money(o.Amount), clock(o.Paid.Add(breach), e.Loc))})
+			Detail: fmt.Sprintf("付款 %s · 商品 %s · 金额 %s · 最晚发货 %s", clock(o.Paid, e.Loc), e.Product(o.Product), e.Money(o.Amount), clock(o.Paid.Add(breach), e.Loc))})
 	}
 	start := StartOfDay(e.Now, e.Loc)
 	day := ShipRate(orders, start, e.Now, breach)
@@ -207,7 +205,7 @@ func checkRefunds(ctx context.Context, e *Env) (Findings, error) {
 			Role: RoleOperator, Due: due,
 			Title:   fmt.Sprintf("处理退款申请：订单 %s（今日 24:00 前）", o.Order),
 			TitleEn: fmt.Sprintf("Handle the refund request of order %s by midnight", o.Order),
-			Detail:  fmt.Sprintf("申请 %s · 商品 %s · 金额 %s · 拒绝时需备注原因", clock(o.RefundReq, e.Loc), e.Product(o.Product), livedesk.Money(o.Amount))}
+			Detail:  fmt.Sprintf("申请 %s · 商品 %s · 金额 %s · 拒绝时需备注原因", clock(o.RefundReq, e.Loc), e.Product(o.Product), e.Money(o.Amount))}
 		if !e.Now.Before(due) {
 			overdue++
 			s.Severity, s.Role = SeverityUrgent, RoleAdmin

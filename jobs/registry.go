@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/livedesk/livedesk"
 )
 
 // Param is one editable threshold of a job. Values are strings; Kind says how they parse.
@@ -41,12 +43,15 @@ type Findings struct {
 // Env is what a check gets: the shop, its zone, the instant it runs at, its parameters and
 // storage. Checks take time only from Now.
 type Env struct {
-	Shop   string
-	Loc    *time.Location
-	Now    time.Time // UTC
-	Params Values
-	Store  *Store
-	Titles map[string]string // product titles by id (may be nil)
+	Shop     string
+	Loc      *time.Location
+	Currency livedesk.Currency // the shop's currency: amounts are in its minor unit
+	Now      time.Time         // UTC
+	Params   Values
+	Store    *Store
+	Catalog  Catalog           // products and preset cues (nil: the checks that need them skip)
+	Words    WordSource        // the shop's banned words (nil: the compliance checks skip)
+	Titles   map[string]string // product titles by id (may be nil)
 }
 
 // Product names a product for a task: "title（id）" when the catalog has its title, else the id.
@@ -57,6 +62,14 @@ func (e *Env) Product(id string) string {
 	return id
 }
 
+// Money formats an amount of the shop's currency for people ("¥1,234.56", "12,000₫").
+func (e *Env) Money(minor int64) string {
+	if e.Currency.Code == "" {
+		return livedesk.Money(minor)
+	}
+	return e.Currency.Format(minor)
+}
+
 // Values are a job's parameter values (defaults filled in).
 type Values map[string]string
 
@@ -64,6 +77,12 @@ type Values map[string]string
 func (v Values) Int(name string) int64 {
 	n, _ := strconv.ParseInt(strings.TrimSpace(v[name]), 10, 64)
 	return n
+}
+
+// Float returns the decimal parameter name (0 when unparseable).
+func (v Values) Float(name string) float64 {
+	f, _ := strconv.ParseFloat(strings.TrimSpace(v[name]), 64)
+	return f
 }
 
 // Clock returns the HH:MM parameter name as a duration after midnight.
@@ -104,6 +123,11 @@ func (p Param) Validate(v string) error {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if err != nil || n < 0 || n > 100 {
 			return fmt.Errorf("%s: %q is not a percentage 0–100", p.Name, v)
+		}
+	case "number":
+		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || n < 0 || n > 1e6 {
+			return fmt.Errorf("%s: %q is not a number ≥ 0 such as 2.5", p.Name, v)
 		}
 	case "clock":
 		if _, err := parseClock(v); err != nil {

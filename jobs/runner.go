@@ -27,8 +27,11 @@ var ErrUnknownJob = errors.New("jobs: unknown job")
 type Runner struct {
 	Store    *Store
 	Registry *Registry
-	Clock    clockwork.Clock // real clock when nil
-	Location func(shop string) *time.Location
+	Clock    clockwork.Clock                     // real clock when nil
+	Location func(shop string) *time.Location    // the shop's zone (shops.Settings.Zone); UTC when nil
+	Currency func(shop string) livedesk.Currency // the shop's currency (shops.Settings.Currency); CNY when nil
+	Catalog  Catalog                             // products and preset cues for the recaps and the compliance scan; may be nil
+	Words    WordSource                          // banned words and qualifications (compliance.Store); may be nil
 	// Titles gives the titles of a shop's products by id, read once per run, so tasks name a
 	// product by its title with the id beside it (nil or an error: ids alone).
 	Titles    func(ctx context.Context, shop string) (map[string]string, error)
@@ -57,6 +60,19 @@ func (r *Runner) loc(shop string) *time.Location {
 	}
 	return time.UTC
 }
+
+func (r *Runner) currency(shop string) livedesk.Currency {
+	if r.Currency != nil {
+		return r.Currency(shop)
+	}
+	return livedesk.CurrencyOf("")
+}
+
+// Zone returns shop's time zone as the runner uses it.
+func (r *Runner) Zone(shop string) *time.Location { return r.loc(shop) }
+
+// CurrencyOf returns shop's currency as the runner uses it.
+func (r *Runner) CurrencyOf(shop string) livedesk.Currency { return r.currency(shop) }
 
 // Setting returns shop's setting of job with defaults filled in.
 func (r *Runner) Setting(ctx context.Context, shop, job string) (Setting, error) {
@@ -94,7 +110,8 @@ func (r *Runner) Run(ctx context.Context, shop, job, trigger string) (Run, error
 	if err := r.Store.SaveRun(ctx, run); err != nil {
 		return run, err
 	}
-	env := &Env{Shop: shop, Loc: r.loc(shop), Now: now, Params: st.Params, Store: r.Store}
+	env := &Env{Shop: shop, Loc: r.loc(shop), Currency: r.currency(shop), Now: now, Params: st.Params, Store: r.Store,
+		Catalog: r.Catalog, Words: r.Words}
 	if r.Titles != nil {
 		titles, terr := r.Titles(ctx, shop)
 		if terr != nil {

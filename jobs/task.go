@@ -8,7 +8,8 @@ import (
 
 // TaskTypes lists the task types in the order filters offer them.
 var TaskTypes = []string{TypeUnpaidRemind, TypeUnpaidClose, TypeShip, TypeShipRate, TypeRefund, TypeRestock,
-	TypeCouponReplenish, TypeReviewReply, TypeReplyRate, TypeFraudReview, TypeDeadLetter}
+	TypeCouponReplenish, TypeReviewReply, TypeReplyRate, TypeFraudReview, TypeReturnRate, TypeDetailPage, TypeRetention,
+	TypeBannedWord, TypeQualification, TypeDeadLetter}
 
 // Task statuses.
 const (

@@ -247,6 +247,9 @@ func (a *batchAgg) add(shop string, e *ingest.Event, now time.Time) {
 	switch e.Type {
 	case ingest.TypeEnter:
 		a.count(shop, room, "", fEntries, 1, ts)
+		if e.Source != "" {
+			a.count(shop, room, "", fSource+e.Source, 1, ts)
+		}
 		a.distinct(shop, room, "", hllViewers, e.User, ts)
 		if e.User == "" {
 			a.count(shop, room, "", fAnonEntries, 1, ts)

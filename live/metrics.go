@@ -18,6 +18,7 @@ type counts struct {
 	Online    int64
 	HasOnline bool
 	Questions map[string]int64
+	Sources   map[string]int64 // entries by traffic source (sources.go)
 }
 
 // distincts are distinct-user counts (HyperLogLog, about 0.8% standard error).
@@ -66,6 +67,9 @@ func (c *counts) addHash(h map[string]string) {
 		case fOnline:
 			c.Online, c.HasOnline = n, true
 		default:
+			if c.addSourceField(f, n) {
+				continue
+			}
 			if t, ok := strings.CutPrefix(f, fQuestion); ok {
 				if c.Questions == nil {
 					c.Questions = map[string]int64{}
@@ -96,6 +100,12 @@ func (c *counts) add(o counts) {
 	c.AnonOrders += o.AnonOrders
 	if o.HasOnline {
 		c.Online, c.HasOnline = o.Online, true
+	}
+	for s, n := range o.Sources {
+		if c.Sources == nil {
+			c.Sources = map[string]int64{}
+		}
+		c.Sources[s] += n
 	}
 	for t, n := range o.Questions {
 		if c.Questions == nil {

@@ -248,8 +248,9 @@ func (e *Engine) takeJob(ctx context.Context, shop, room string, st *roomState, 
 // row minute on an idle machine, and under the bench's load the GROUP BY did not finish in 33 s.
 // The outer one applies DESIGN.md's definitions exactly as the live counters do: views =
 // entries, sales = paid orders, refunds beside them, distinct users (non-empty) with uniqExact,
-// the online gauge = the minute's latest `online` event.
-const exactQuery = `SELECT toUInt32(toStartOfMinute(t)) AS m,
+// the online gauge = the minute's latest `online` event; entries by traffic source last, one
+// column per livedesk.Sources code (sourceColumns).
+var exactQuery = `SELECT toUInt32(toStartOfMinute(t)) AS m,
 	countIf(ty = 'enter'), countIf(ty = 'leave'), countIf(ty = 'impression'), countIf(ty = 'click'),
 	countIf(ty = 'order' AND st = 'paid'), sumIf(amt, ty = 'order' AND st = 'paid'),
 	countIf(ty = 'order' AND st = 'refunded'), sumIf(amt, ty = 'order' AND st = 'refunded'),
@@ -259,9 +260,9 @@ const exactQuery = `SELECT toUInt32(toStartOfMinute(t)) AS m,
 	uniqExactIf(u, ty = 'enter' AND u != ''), uniqExactIf(u, ty = 'impression' AND u != ''),
 	uniqExactIf(u, ty = 'click' AND u != ''), uniqExactIf(u, ty = 'order' AND st = 'paid' AND u != ''),
 	groupArrayIf(x, ty = 'comment'),
-	countIf(ty = 'enter' AND u = ''), countIf(ty = 'click' AND u = ''), countIf(ty = 'order' AND st = 'paid' AND u = '')
+	countIf(ty = 'enter' AND u = ''), countIf(ty = 'click' AND u = ''), countIf(ty = 'order' AND st = 'paid' AND u = '')` + sourceColumns() + `
 FROM (SELECT id AS eid, type AS ty, ts AS t, ts_ms AS tms, user AS u, status AS st,
-		amount AS amt, value AS val, text AS x
+		amount AS amt, value AS val, text AS x, source AS src
 	FROM events FINAL WHERE shop = ? AND room = ? AND ts >= ? AND ts < ?)
 GROUP BY m`
 
@@ -279,8 +280,13 @@ func (e *Engine) exactFromClickHouse(ctx context.Context, shop, room string, lo,
 		var gmv, rff, ad, on int64
 		var texts []string
 		var aen, aclk, aord uint64
-		if err := rows.Scan(&m, &en, &lv, &imp, &clk, &ord, &gmv, &rf, &rff, &cmt, &fol, &lik, &shr, &ad,
-			&onN, &on, &vw, &ex, &ck, &by, &texts, &aen, &aclk, &aord); err != nil {
+		bySource := make([]uint64, len(livedesk.Sources))
+		dest := []any{&m, &en, &lv, &imp, &clk, &ord, &gmv, &rf, &rff, &cmt, &fol, &lik, &shr, &ad,
+			&onN, &on, &vw, &ex, &ck, &by, &texts, &aen, &aclk, &aord}
+		for i := range bySource {
+			dest = append(dest, &bySource[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("live: exact minutes %s/%s: %w", shop, room, err)
 		}
 		c := counts{Entries: int64(en), Leaves: int64(lv), Impressions: int64(imp), Clicks: int64(clk),
@@ -289,6 +295,11 @@ func (e *Engine) exactFromClickHouse(ctx context.Context, shop, room string, lo,
 			AnonEntries: int64(aen), AnonClicks: int64(aclk), AnonOrders: int64(aord)}
 		if onN > 0 {
 			c.Online, c.HasOnline = on, true
+		}
+		for i, n := range bySource {
+			if n > 0 {
+				c.addSourceField(fSource+livedesk.Sources[i], int64(n))
+			}
 		}
 		for _, t := range texts {
 			if topic := livedesk.ClassifyComment(t); topic != "" {

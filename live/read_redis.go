@@ -36,6 +36,7 @@ type roomData struct {
 	Products  []ProductWindow
 	Comments  []Comment
 	Questions []TopicCount
+	Sources   SourceShares
 	Pinned    string
 	Stock     map[string]int64
 	// StockChecked lists products the catalog cache has an answer for (even "not in catalog").
@@ -196,6 +197,7 @@ func (r *roomReader) read(ctx context.Context, shop, room string, now, from time
 	out.Stock, out.StockChecked = mergeStock(q.catalogStock.Val(), q.stock.Val())
 	out.Comments = sessionComments(q.comments.Val(), from)
 	onPinned(out.Comments, out.Pinned)
+	out.Sources = sourceShares(st, p.minutes, p.fine, fineCounts, p.last)
 	out.Questions = questionCounts(sessionQuestions(st, p.minutes), windowQuestions(p.fine, fineCounts, p.last.From), out.Comments)
 	prods, err := r.products(ctx, shop, room, q.productHash, p.lastFine)
 	if err != nil {

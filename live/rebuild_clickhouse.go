@@ -37,7 +37,7 @@ func (e *Engine) rebuild(ctx context.Context, shop, room string, from, now time.
 	if _, err := pipe.Exec(ctx); err != nil {
 		return fmt.Errorf("live: rebuild %s/%s: %w", shop, room, err)
 	}
-	rows, err := e.ch.Query(ctx, `SELECT id, type, ts, ts_ms, user, product, status, amount, value, text, if(type = 'comment', extra, '')
+	rows, err := e.ch.Query(ctx, `SELECT id, type, ts, ts_ms, user, product, status, amount, value, text, if(type = 'comment', extra, ''), source
 		FROM events FINAL WHERE shop = ? AND room = ? AND ts >= ? AND ts <= ? ORDER BY ts, ts_ms`,
 		shop, room, from.UTC().Truncate(time.Second), now.UTC())
 	if err != nil {
@@ -48,7 +48,7 @@ func (e *Engine) rebuild(ctx context.Context, shop, room string, from, now time.
 	for rows.Next() {
 		var ev ingest.Event
 		var ms uint16
-		if err := rows.Scan(&ev.ID, &ev.Type, &ev.TS, &ms, &ev.User, &ev.Product, &ev.Status, &ev.Amount, &ev.Value, &ev.Text, &ev.Extra); err != nil {
+		if err := rows.Scan(&ev.ID, &ev.Type, &ev.TS, &ms, &ev.User, &ev.Product, &ev.Status, &ev.Amount, &ev.Value, &ev.Text, &ev.Extra, &ev.Source); err != nil {
 			return fmt.Errorf("live: rebuild %s/%s: %w", shop, room, err)
 		}
 		if ev.Type == ingest.TypeStock {

@@ -63,7 +63,9 @@ type Snapshot struct {
 	Comments []Comment `json:"comments"`
 	// Questions counts buyer questions by topic over the session, in fixed topic order.
 	Questions []TopicCount `json:"questions"`
-	Ads       Ads          `json:"ads"`
+	// Sources are the shares of entries by traffic source over Last5 and the session.
+	Sources SourceShares `json:"sources"`
+	Ads     Ads          `json:"ads"`
 	// Pinned is the product being presented (讲解), "" when none.
 	Pinned string `json:"pinned"`
 	// WindowS is the length of the sliding window in seconds (room setting).

@@ -10,7 +10,7 @@ func buildSnapshot(room string, sess Session, live bool, now time.Time, d roomDa
 	snap := Snapshot{Room: room, ServerTime: now.UnixMilli(), Current: d.Current,
 		SessionTotals: d.Session, Last5: d.Last, Prev5: d.Prev, Products: d.Products, Flags: flags,
 		Comments: d.Comments, Questions: d.Questions, Pinned: d.Pinned, WindowS: s.WindowS,
-		Estimated: estimatedFields}
+		Sources: d.Sources, Estimated: estimatedFields}
 	snap.Session = SessionInfo{State: StateIdle}
 	if live {
 		snap.Session = SessionInfo{ID: sess.ID, State: StateLive, Started: sess.Started.UnixMilli(),

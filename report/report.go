@@ -38,8 +38,9 @@ type Report struct {
 	Push        []PushPick       `json:"push"`
 	Compare     Compare          `json:"compare"`
 	Quality     Quality          `json:"quality"`
-	Notes       []string         `json:"notes,omitempty"` // parts that could not be built, in words
-	Titles      ProductTitles    `json:"titles"`          // product id → title from the catalog
+	Sources     *Sources         `json:"sources,omitempty"` // traffic sources (nil in reports built before them)
+	Notes       []string         `json:"notes,omitempty"`   // parts that could not be built, in words
+	Titles      ProductTitles    `json:"titles"`            // product id → title from the catalog
 }
 
 // ProductTitles maps a product id to its catalog title.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/catalog"
 	"golang.org/x/sync/errgroup"
 )
@@ -46,6 +47,9 @@ type Builder struct {
 	Parallel int
 	// Log gets the build's warnings (nil: slog.Default()).
 	Log *slog.Logger
+	// Currency is the shop's currency, for the amounts written into texts (次日主推 reasons);
+	// nil: CNY. cmd wires shops.Settings.Currency.
+	Currency func(shop string) livedesk.Currency
 	// forceRaw reads everything from events as if the rollups were incomplete (tests compare).
 	forceRaw bool
 }
@@ -70,6 +74,7 @@ type rawData struct {
 	texts     []textCount
 	flags     []flagEvent
 	perSecond secondData
+	sources   sourceData
 	capped    bool
 	// rows stored in the span (copies included), distinct events with a copy received after
 	// the span ended, and the latest receive time.
@@ -116,10 +121,19 @@ func (b *Builder) Build(ctx context.Context, span SessionSpan) (*Report, error) 
 	r := &Report{Span: span, Built: b.now(), Steps: steps.ms}
 	t := time.Now()
 	assemble(r, &raw)
+	r.Sources = buildSources(raw.sources, raw.orders, r.Headline.GMV)
 	b.enrich(ctx, r, &raw)
 	steps.ms["assemble"] = time.Since(t).Milliseconds()
 	r.BuildMillis = time.Since(started).Milliseconds()
 	return r, nil
+}
+
+// currency is shop's currency (CNY without Currency).
+func (b *Builder) currency(shop string) livedesk.Currency {
+	if b.Currency == nil {
+		return livedesk.CurrencyOf("")
+	}
+	return b.Currency(shop)
 }
 
 // log is the builder's logger: Log, or the default one when it is nil.
@@ -239,6 +253,7 @@ func secondLevel(q reportQueries, raw *rawData, dupMinutes []int64, rawMinutes m
 			raw.perSecond, err = q.perSecond(ctx, sortedKeys(watched), edges, dupMinutes, rawMinutes)
 			return
 		}},
+		{"sources", func(ctx context.Context) (err error) { raw.sources, err = q.sources(ctx); return }},
 		{"comments", func(ctx context.Context) (err error) {
 			if rawMinutes == nil {
 				raw.texts, raw.capped, err = q.commentTexts(ctx, dupMinutes)
@@ -269,7 +284,7 @@ func (b *Builder) enrich(ctx context.Context, r *Report, raw *rawData) {
 			stock[id] = p.Stock
 		}
 	}
-	r.Push = pickPush(r.Products, stock)
+	r.Push = pickPush(r.Products, stock, b.currency(r.Span.Shop))
 	if b.Store != nil {
 		prev, err := b.Store.Previous(ctx, r.Span, 7)
 		if err != nil {

@@ -15,10 +15,11 @@ import (
 )
 
 // Sheet names of the XLSX export, in order.
-var reportSheets = []string{"summary", "minutes", "products", "segments", "flags"}
+var reportSheets = []string{"summary", "minutes", "products", "segments", "flags", "sources"}
 
-// money is fen as yuan for a spreadsheet cell (shown with the ¥ format).
-func money(fen int64) float64 { return float64(fen) / 100 }
+// cash is an amount in the currency's minor unit as a spreadsheet number of its major unit
+// (shown with the currency's format).
+func (x *xlsxWriter) cash(minor int64) float64 { return x.cur.Major(minor) }
 
 // rateCell is a livedesk.Ratio for a cell: its value, or "—" when the denominator was 0.
 func rateCell(r livedesk.Ratio) any {
@@ -28,24 +29,25 @@ func rateCell(r livedesk.Ratio) any {
 	return r.Value
 }
 
-// moneyRateCell is a money livedesk.Ratio (GPM, UV value) in yuan, or "—".
-func moneyRateCell(r livedesk.Ratio) any {
+// cashRate is a money livedesk.Ratio (GPM, UV value) in the major unit, or "—".
+func (x *xlsxWriter) cashRate(r livedesk.Ratio) any {
 	if !r.OK {
 		return "—"
 	}
-	return r.Value / 100
+	return r.Value * x.cur.Major(1)
 }
 
 // WriteXLSX writes the report as a workbook with the sheets summary, minutes, products,
-// segments and flags. Labels are in lang; times in loc; money in yuan with a ¥ format.
-func WriteXLSX(w io.Writer, r *Report, lang string, loc *time.Location) error {
+// segments, flags and sources. Labels are in lang; times in loc (the shop's zone); money in the
+// major unit of cur (the shop's currency) with its symbol and decimals.
+func WriteXLSX(w io.Writer, r *Report, lang string, loc *time.Location, cur livedesk.Currency) error {
 	f := excelize.NewFile()
 	defer f.Close()
-	x, err := newXLSXWriter(f, r, lang, loc)
+	x, err := newXLSXWriter(f, r, lang, loc, cur)
 	if err != nil {
 		return fmt.Errorf("report: report xlsx: %w", err)
 	}
-	sheets := []func(string) error{x.summarySheet, x.minutesSheet, x.productsSheet, x.segmentsSheet, x.flagsSheet}
+	sheets := []func(string) error{x.summarySheet, x.minutesSheet, x.productsSheet, x.segmentsSheet, x.flagsSheet, x.sourcesSheet}
 	for i, k := range reportSheets {
 		if err := sheets[i](x.label(k)); err != nil {
 			return fmt.Errorf("report: report xlsx: %w", err)
@@ -64,12 +66,16 @@ type xlsxWriter struct {
 	r                *Report
 	lang             string
 	loc              *time.Location
+	cur              livedesk.Currency
 	money, pct, bold int // style ids
 }
 
 // newXLSXWriter names the sheets of f (the first one renamed from Sheet1) and creates the styles.
-func newXLSXWriter(f *excelize.File, r *Report, lang string, loc *time.Location) (*xlsxWriter, error) {
-	x := &xlsxWriter{f: f, r: r, lang: lang, loc: loc}
+func newXLSXWriter(f *excelize.File, r *Report, lang string, loc *time.Location, cur livedesk.Currency) (*xlsxWriter, error) {
+	if cur.Code == "" {
+		cur = livedesk.CurrencyOf("")
+	}
+	x := &xlsxWriter{f: f, r: r, lang: lang, loc: loc, cur: cur}
 	if err := f.SetSheetName("Sheet1", x.label(reportSheets[0])); err != nil {
 		return nil, err
 	}
@@ -78,7 +84,10 @@ func newXLSXWriter(f *excelize.File, r *Report, lang string, loc *time.Location)
 			return nil, err
 		}
 	}
-	yuan := "¥#,##0.00"
+	yuan := `"` + cur.Symbol + `"` + cur.NumberFormat()
+	if cur.Suffix {
+		yuan = cur.NumberFormat() + `"` + cur.Symbol + `"`
+	}
 	pct := "0.00%"
 	var err error
 	if x.money, err = f.NewStyle(&excelize.Style{CustomNumFmt: &yuan}); err != nil {
@@ -185,15 +194,15 @@ func (x *xlsxWriter) summaryLines() []summaryLine {
 		{key: "room", v: r.Span.Room}, {key: "session", v: r.Span.Session},
 		{key: "start", v: tf(r.Span.Start)}, {key: "end", v: tf(r.Span.End)},
 		{key: "duration", v: FormatDuration(h.DurationSec)},
-		{key: "gmv", v: money(h.GMV), money: true, def: L("def_gmv")},
+		{key: "gmv", v: x.cash(h.GMV), money: true, def: L("def_gmv")},
 		{key: "orders", v: h.Orders}, {key: "buyers", v: h.Buyers}, {key: "units", v: h.Units},
 		{key: "views", v: h.Views, def: L("def_views")}, {key: "viewers", v: h.Viewers, def: L("def_viewers")},
 		{key: "peak_online", v: h.PeakOnline}, {key: "avg_online", v: h.AvgOnline, def: onlineDef},
-		{key: "gpm", v: moneyRateCell(h.GPM), money: h.GPM.OK, def: L("def_gpm")},
-		{key: "uv_value", v: moneyRateCell(h.UVValue), money: h.UVValue.OK, def: L("def_uv_value")},
-		{key: "ad_spend", v: money(h.AdSpend), money: true},
+		{key: "gpm", v: x.cashRate(h.GPM), money: h.GPM.OK, def: L("def_gpm")},
+		{key: "uv_value", v: x.cashRate(h.UVValue), money: h.UVValue.OK, def: L("def_uv_value")},
+		{key: "ad_spend", v: x.cash(h.AdSpend), money: true},
 		{key: "roi", v: rateCell(h.ROI), def: L("def_roi")},
-		{key: "refunds", v: money(h.Refunds), money: true}, {key: "refund_orders", v: h.RefundOrders},
+		{key: "refunds", v: x.cash(h.Refunds), money: true}, {key: "refund_orders", v: h.RefundOrders},
 		{key: "viewers", v: r.Funnel.Viewers, def: L("funnel")},
 		{key: "funnel_exposed", v: r.Funnel.Exposed}, {key: "rate_expose", v: rateCell(r.Funnel.ExposeRate), pct: true},
 		{key: "funnel_clickers", v: r.Funnel.Clickers}, {key: "rate_click", v: rateCell(r.Funnel.ClickRate), pct: true},
@@ -236,7 +245,7 @@ func (x *xlsxWriter) minutesSheet(s string) error {
 			online = "—"
 		}
 		if err := x.put(s, i+2, []any{m.T.In(x.loc).Format("2006-01-02 15:04"), m.Views, online, m.Impressions, m.Clicks,
-			m.Orders, money(m.GMV), m.Comments, money(m.AdSpend), m.Events}, []int{7, 9}, nil); err != nil {
+			m.Orders, x.cash(m.GMV), m.Comments, x.cash(m.AdSpend), m.Events}, []int{7, 9}, nil); err != nil {
 			return err
 		}
 	}
@@ -251,8 +260,8 @@ func (x *xlsxWriter) productsSheet(s string) error {
 	}
 	for i, p := range x.r.Products {
 		if err := x.put(s, i+2, []any{p.Product, x.title(p.Product), p.Presented, FormatDuration(p.PresentedSec), p.Impressions,
-			p.Clicks, p.Clickers, rateCell(p.CTR), p.Orders, p.Buyers, p.Units, money(p.GMV), rateCell(p.CVR),
-			rateCell(p.OrdersPerClk), moneyRateCell(p.GMVPerKViews)}, []int{12, 15}, []int{8, 13, 14}); err != nil {
+			p.Clicks, p.Clickers, rateCell(p.CTR), p.Orders, p.Buyers, p.Units, x.cash(p.GMV), rateCell(p.CVR),
+			rateCell(p.OrdersPerClk), x.cashRate(p.GMVPerKViews)}, []int{12, 15}, []int{8, 13, 14}); err != nil {
 			return err
 		}
 	}
@@ -266,7 +275,7 @@ func (x *xlsxWriter) segmentsSheet(s string) error {
 	}
 	for i, g := range x.r.Segments {
 		if err := x.put(s, i+2, []any{g.Product, x.title(g.Product), x.tf(g.Start), x.tf(g.End), FormatDuration(g.LengthSec),
-			g.Clicks, g.Orders, money(g.GMV), g.Views, moneyRateCell(g.GPM)}, []int{8, 10}, nil); err != nil {
+			g.Clicks, g.Orders, x.cash(g.GMV), g.Views, x.cashRate(g.GPM)}, []int{8, 10}, nil); err != nil {
 			return err
 		}
 	}
@@ -281,7 +290,7 @@ func (x *xlsxWriter) flagsSheet(s string) error {
 	}
 	for i, fl := range x.r.Flags {
 		if err := x.put(s, i+2, []any{x.tf(fl.Raised), FlagRuleText(fl, x.lang), x.title(fl.Product), FlagActionsText(fl.Actions, x.loc, x.lang), "",
-			fl.Before.Clicks, fl.Before.Orders, money(fl.Before.GMV), "", fl.After.Clicks, fl.After.Orders, money(fl.After.GMV)},
+			fl.Before.Clicks, fl.Before.Orders, x.cash(fl.Before.GMV), "", fl.After.Clicks, fl.After.Orders, x.cash(fl.After.GMV)},
 			[]int{8, 12}, nil); err != nil {
 			return err
 		}
@@ -349,8 +358,9 @@ func FormatDuration(sec int64) string {
 }
 
 // WriteMinutesCSV writes the minute series as UTF-8 CSV with a BOM (Excel reads the Chinese
-// headers right). Money in yuan with two decimals; minutes in loc.
-func WriteMinutesCSV(w io.Writer, r *Report, lang string, loc *time.Location) error {
+// headers right). Money in cur's major unit with its decimals ("19.90", VND "19900"); minutes in
+// loc.
+func WriteMinutesCSV(w io.Writer, r *Report, lang string, loc *time.Location, cur livedesk.Currency) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return fmt.Errorf("report: minutes csv: %w", err)
 	}
@@ -371,7 +381,7 @@ func WriteMinutesCSV(w io.Writer, r *Report, lang string, loc *time.Location) er
 			online = i64(m.Online)
 		}
 		if err := cw.Write([]string{m.T.In(loc).Format("2006-01-02 15:04"), i64(m.Views), online, i64(m.Impressions),
-			i64(m.Clicks), i64(m.Orders), livedesk.FormatYuan(m.GMV), i64(m.Comments), livedesk.FormatYuan(m.AdSpend), i64(m.Events)}); err != nil {
+			i64(m.Clicks), i64(m.Orders), cur.Plain(m.GMV), i64(m.Comments), cur.Plain(m.AdSpend), i64(m.Events)}); err != nil {
 			return fmt.Errorf("report: minutes csv: %w", err)
 		}
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/schema/localdb/localtest"
 )
 
@@ -32,14 +33,14 @@ func TestReportExports(t *testing.T) {
 			{At: start.Add(3 * time.Minute), Action: "cleared"}}}}
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
 	var buf bytes.Buffer
-	if err := WriteXLSX(&buf, r, "zh", shanghai); err != nil {
+	if err := WriteXLSX(&buf, r, "zh", shanghai, livedesk.CurrencyOf("CNY")); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&buf)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"概览", "分钟数据", "商品", "讲解分段", "预警"}
+	want := []string{"概览", "分钟数据", "商品", "讲解分段", "预警", "流量来源"}
 	if got := f.GetSheetList(); strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("sheets %v", got)
 	}
@@ -68,7 +69,7 @@ func TestReportExports(t *testing.T) {
 		t.Fatalf("flag rule %q", rule)
 	}
 	var en bytes.Buffer
-	if err := WriteXLSX(&en, r, "en", shanghai); err != nil {
+	if err := WriteXLSX(&en, r, "en", shanghai, livedesk.CurrencyOf("CNY")); err != nil {
 		t.Fatal(err)
 	}
 	fe, err := excelize.OpenReader(&en)
@@ -83,7 +84,7 @@ func TestReportExports(t *testing.T) {
 	}
 
 	buf.Reset()
-	if err := WriteMinutesCSV(&buf, r, "en", shanghai); err != nil {
+	if err := WriteMinutesCSV(&buf, r, "en", shanghai, livedesk.CurrencyOf("CNY")); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\ufeff"))).ReadAll()

@@ -17,7 +17,7 @@ import (
 func insertRaw(t testing.TB, ch driver.Conn, batch string, events []ingest.Event) {
 	t.Helper()
 	b, err := ch.PrepareBatch(context.Background(), `INSERT INTO events (shop, room, ts, ts_ms, id, type, user, product,
-		order_id, status, amount, qty, value, text, rating, conversation, direction, extra, received, batch)`)
+		order_id, status, amount, qty, value, text, rating, conversation, direction, extra, received, batch, source)`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -25,7 +25,7 @@ func insertRaw(t testing.TB, ch driver.Conn, batch string, events []ingest.Event
 	for _, e := range events {
 		if err := b.Append(e.Shop, e.Room, e.TS.Truncate(time.Second), uint16(e.TS.Nanosecond()/1e6), e.ID, e.Type, e.User,
 			e.Product, e.Order, e.Status, e.Amount, e.Qty, e.Value, e.Text, e.Rating, e.Conversation, e.Direction,
-			e.Extra, e.Received, batch); err != nil {
+			e.Extra, e.Received, batch, e.Source); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -69,8 +69,10 @@ type Actions struct {
 	Publisher Publisher     // nil: stage changes are stored but not pushed
 	Flags     FlagResponder // nil: flag responses are recorded only in the cue event
 	Pins      PinSink       // nil: the tick is not told the pinned product
-	Log       *slog.Logger
-	Now       func() time.Time
+	// Currency is the shop's currency for the price texts (shops.Settings.Currency); nil: CNY.
+	Currency func(ctx context.Context, shop string) livedesk.Currency
+	Log      *slog.Logger
+	Now      func() time.Time
 
 	mu    sync.Mutex
 	locks map[string]*sync.Mutex
@@ -161,11 +163,13 @@ func (a *Actions) change(ctx context.Context, shop, room string, f func(st *Stag
 		}
 	}
 	st.Updated = ms(now)
+	a.localize(ctx, shop, &st)
 	return st, a.store(ctx, shop, st, now)
 }
 
 // store saves and publishes st, and tells the live engine its pinned product.
 func (a *Actions) store(ctx context.Context, shop string, st Stage, now time.Time) error {
+	a.localize(ctx, shop, &st)
 	body, err := saveStage(ctx, a, shop, st, now)
 	if err != nil {
 		return err

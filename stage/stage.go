@@ -139,6 +139,7 @@ func loadStage(ctx context.Context, a *Actions, shop, room string) (Stage, error
 		return Stage{}, fmt.Errorf("stage: load stage %s/%s: %w", shop, room, err)
 	}
 	st.Room = room
+	a.localize(ctx, shop, &st)
 	return st, nil
 }
 

@@ -18,13 +18,15 @@ import (
 // {"response":"flash1"}. The response is taken from the active flag itself, never from the
 // request: an action response runs (pin the next or a named product, a flash sale, a coupon),
 // then its text goes to the prompter as a cue naming the flag, and the live engine records the
-// response against the flag. Without the engine (LiveRules nil) the posted text is cued.
+// response against the flag. Without the engine (LiveRules nil) the posted text is cued. Like a cue,
+// a text with banned words is held back with a 409 until re-sent with "confirm": true.
 func (s *Server) actionRespond(c *fiber.Ctx) error {
 	var in struct {
 		Response string `json:"response"`
 		Text     string `json:"text"`
 		Product  string `json:"product"`
 		Rule     string `json:"rule"`
+		Confirm  bool   `json:"confirm"`
 	}
 	room := actionRoom(c)
 	flag, err := url.PathUnescape(c.Params("flag"))
@@ -36,6 +38,9 @@ func (s *Server) actionRespond(c *fiber.Ctx) error {
 	}
 	if in.Rule == "" { // flag ids are "<rule>:<product>:<raised ms>"
 		in.Rule, _, _ = strings.Cut(flag, ":")
+	}
+	if held, err := s.cueBanned(c, in.Text, in.Confirm); held || err != nil {
+		return err
 	}
 	u := CurrentUser(c)
 	ctx := c.UserContext()

@@ -39,8 +39,9 @@ func (s *Server) actionsState(c *fiber.Ctx) error {
 		return s.actionResult(c, stage.Stage{}, err)
 	}
 	out := make([]actionProduct, len(ps))
+	cur := s.shopCurrency(c, u.Shop)
 	for i, p := range ps {
-		out[i] = actionProduct{ID: p.ID, Title: p.Title, PriceText: Money(p.Price), Price: livedesk.FormatYuan(p.Price), Stock: p.Stock, Tag: p.Tag}
+		out[i] = actionProduct{ID: p.ID, Title: p.Title, PriceText: cur.Format(p.Price), Price: livedesk.FormatYuan(p.Price), Stock: p.Stock, Tag: p.Tag}
 	}
 	return c.JSON(fiber.Map{"products": out, "cues": cues, "stage": st})
 }

@@ -18,11 +18,13 @@ func (h *reportHandlers) csv(c *fiber.Ctx) error {
 	if r == nil {
 		return h.s.fail(c, fiber.StatusNotFound, "report.notfound")
 	}
+	shop := CurrentUser(c).Shop
+	loc, cur := h.s.shopZone(c, shop), h.s.shopCurrency(c, shop)
 	var buf bytes.Buffer
-	if err := report.WriteMinutesCSV(&buf, r, reportLang(LangOf(c)), h.s.zone(c)); err != nil {
+	if err := report.WriteMinutesCSV(&buf, r, reportLang(LangOf(c)), loc, cur); err != nil {
 		return h.s.reply(c, fmt.Errorf("views: report csv: %w", err))
 	}
-	name := "minutes-" + r.Span.Room + "-" + r.Span.Start.In(h.s.zone(c)).Format("20060102-1504") + ".csv"
+	name := "minutes-" + r.Span.Room + "-" + r.Span.Start.In(loc).Format("20060102-1504") + ".csv"
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, "attachment; filename*=UTF-8''"+url.PathEscape(name))
 	return c.Send(buf.Bytes())

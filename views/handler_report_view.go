@@ -15,11 +15,12 @@ type ReportView struct {
 	R     *report.Report
 	Lang  string // report label language: "zh" or "en"
 	Loc   *time.Location
+	Cur   livedesk.Currency // the shop's: money on the page and in the chart
 	Chart ReportChart
 }
 
 // ReportChart is the minute series and markers for static/js/report.js (uPlot). Times are unix
-// seconds; money in yuan; a null online value means no reading yet.
+// seconds; money in the currency's major unit; a null online value means no reading yet.
 type ReportChart struct {
 	T       []int64           `json:"t"`
 	GMV     []float64         `json:"gmv"`
@@ -39,11 +40,15 @@ type ReportMarker struct {
 }
 
 func newReportView(r *report.Report, p Page) ReportView {
-	v := ReportView{R: r, Lang: reportLang(p.Lang), Loc: p.loc()}
+	cur := p.Currency
+	if cur.Code == "" {
+		cur = livedesk.CurrencyOf("")
+	}
+	v := ReportView{R: r, Lang: reportLang(p.Lang), Loc: p.loc(), Cur: cur}
 	ch := ReportChart{Labels: map[string]string{}, TZ: p.loc().String(), Markers: []ReportMarker{}}
 	for _, m := range r.Minutes {
 		ch.T = append(ch.T, m.T.Unix())
-		ch.GMV = append(ch.GMV, float64(m.GMV)/100)
+		ch.GMV = append(ch.GMV, cur.Major(m.GMV))
 		if m.OnlineKnown {
 			o := m.Online
 			ch.Online = append(ch.Online, &o)
@@ -111,11 +116,11 @@ func (v ReportView) Reason(p report.PushPick) string {
 	return p.ReasonZH
 }
 
-// CompareValue formats a comparison number: money in ¥, rates with two decimals, counts whole.
+// CompareValue formats a comparison number: money in the shop's currency, rates with two decimals, counts whole.
 func (v ReportView) CompareValue(row report.CompareRow, x float64) string {
 	switch {
 	case row.Money:
-		return Money(int64(math.Round(x)))
+		return v.Money(int64(math.Round(x)))
 	case row.Metric == report.MetricDuration:
 		return report.FormatDuration(int64(x))
 	case row.Metric == report.MetricROI || row.Metric == report.MetricAvgOnline:
@@ -127,3 +132,19 @@ func (v ReportView) CompareValue(row report.CompareRow, x float64) string {
 
 // Float formats x with d decimals.
 func Float(x float64, d int) string { return strconv.FormatFloat(x, 'f', d, 64) }
+
+// Money formats an amount of the shop's currency (minor units) for the page.
+func (v ReportView) Money(minor int64) string { return v.Cur.Format(minor) }
+
+// RateMoney formats a money ratio (GPM, UV value) in the shop's currency, or "—".
+func (v ReportView) RateMoney(r livedesk.Ratio) string {
+	if !r.OK {
+		return "—"
+	}
+	return v.Cur.Format(int64(math.Round(r.Value)))
+}
+
+// RateMoneyParts writes a money ratio's numerator and denominator ("$12.00 ÷ 300").
+func (v ReportView) RateMoneyParts(r livedesk.Ratio) string {
+	return v.Cur.Format(int64(math.Round(r.Num))) + " ÷ " + Int(int64(math.Round(r.Den)))
+}

@@ -1,6 +1,10 @@
 package views
 
-import "time"
+import (
+	"time"
+
+	"github.com/livedesk/livedesk"
+)
 
 // Page is what every page component gets: the language, the user, the CSRF token, the title.
 type Page struct {
@@ -11,7 +15,9 @@ type Page struct {
 	Path  string // the current URL path and query, for the language switch and login redirects
 	Room  string // the room the page is about, "" otherwise
 	Loc   *time.Location
-	Body  string // extra class on <body>, e.g. "wide" for the control room
+	// Currency is the shop's (shops.Settings): pages and the control room's money format in it.
+	Currency livedesk.Currency
+	Body     string // extra class on <body>, e.g. "wide" for the control room
 	// Origin is this server's URL as the browser reached it (the empty states' examples);
 	// Integrations whether platform integrations exist on this server.
 	Origin       string

@@ -13,9 +13,11 @@ import (
 
 	"github.com/livedesk/livedesk/account"
 	"github.com/livedesk/livedesk/catalog"
+	"github.com/livedesk/livedesk/compliance"
 	"github.com/livedesk/livedesk/jobs"
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/report"
+	"github.com/livedesk/livedesk/shops"
 	"github.com/livedesk/livedesk/stage"
 )
 
@@ -47,6 +49,8 @@ type Server struct {
 	SecureCookies bool                 // mark cookies Secure (behind HTTPS)
 	Integrations  Integrations         // the shops' platform connections (nil: no Integrations page)
 	LiveRules     LiveRules            // rooms' live settings and rules (the live engine); nil: no panel
+	Shops         *shops.Settings      // each shop's zone and currency (nil: Location and CNY)
+	Compliance    *compliance.Store    // banned words and qualifications (nil: no cue warning, no 合规 page)
 	BaseURL       string               // public URL; its host is an accepted Origin behind a proxy
 	Secret        []byte               // signs session cookies and CSRF tokens; the same on every instance
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client (login limits
@@ -85,6 +89,7 @@ func (s *Server) Register(app *fiber.App) {
 	s.registerReports(app)
 	s.registerIntegrations(app)
 	s.registerRules(app)
+	s.registerDay(app)
 	// Other areas: one line each, e.g. s.registerTasks(app).
 }
 
@@ -121,6 +126,7 @@ func (s *Server) page(c *fiber.Ctx, titleKey string) Page {
 		CSRF:         s.csrfToken(c, u.sessionID),
 		Path:         c.OriginalURL(),
 		Loc:          s.zone(c),
+		Currency:     s.shopCurrency(c, u.Shop),
 		Origin:       c.BaseURL(),
 		Integrations: s.Integrations != nil,
 	}

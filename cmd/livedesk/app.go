@@ -20,6 +20,7 @@ import (
 	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/account"
 	"github.com/livedesk/livedesk/catalog"
+	"github.com/livedesk/livedesk/compliance"
 	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/jobs"
@@ -27,6 +28,7 @@ import (
 	"github.com/livedesk/livedesk/platform"
 	"github.com/livedesk/livedesk/report"
 	"github.com/livedesk/livedesk/schema"
+	"github.com/livedesk/livedesk/shops"
 	"github.com/livedesk/livedesk/stage"
 	"github.com/livedesk/livedesk/views"
 )
@@ -60,6 +62,8 @@ type Main struct {
 	Enricher     *platform.Enricher     // order-detail enrichment worker
 	Relay        *platform.Relay        // live-room relay lines (POST /api/v1/relay, the stream's format=relay)
 	Totals       *platform.Totals       // dashboards' running totals (POST /api/v1/totals, 千川)
+	Shops        *shops.Settings        // each shop's time zone and currency (the one resolver)
+	Compliance   *compliance.Store      // banned words and qualifications
 	Started      time.Time
 
 	ln      net.Listener

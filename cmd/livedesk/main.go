@@ -43,6 +43,7 @@ func commands() map[string]command {
 		"replay":         {summary: "post recorded events (NDJSON, or the Taobao behaviour CSV) with their time compressed", run: runReplay},
 		"serve":          {summary: "run the server (ingest API, live engine, pages, jobs)", run: runServe},
 		"user":           {summary: "logins: user add --shop S --user U --role R (password on stdin) | user list [--shop S] | user disable --shop S --user U", run: runUser},
+		"shop":           {summary: "a shop's time zone and currency: shop set --shop S [--tz Z] [--currency C] | shop list", run: runShop},
 		"simulate":       {summary: "post a simulated live stream to a server through the ingest API", run: runSimulate},
 	}
 }

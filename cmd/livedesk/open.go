@@ -8,15 +8,18 @@ import (
 
 	"github.com/bsm/redislock"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/account"
 	"github.com/livedesk/livedesk/api"
 	"github.com/livedesk/livedesk/catalog"
+	"github.com/livedesk/livedesk/compliance"
 	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/jobs"
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/platform"
 	"github.com/livedesk/livedesk/report"
+	"github.com/livedesk/livedesk/shops"
 	"github.com/livedesk/livedesk/stage"
 	"github.com/livedesk/livedesk/views"
 )
@@ -40,6 +43,9 @@ func (m *Main) open(ctx context.Context) error {
 	if err := m.openHub(ctx); err != nil {
 		return err
 	}
+	// The one zone and currency resolver: reports, jobs, pages and the API ask it.
+	m.Shops = shops.New(m.CH, m.Config.Location)
+	m.Shops.Log = m.Log
 	m.openStage()
 	m.openEngine()
 	m.openReports()
@@ -76,7 +82,8 @@ func (m *Main) openHub(ctx context.Context) error {
 // events); Close drains them before the writer closes.
 func (m *Main) openStage() {
 	m.Catalog = catalog.NewCatalog(m.CH)
-	m.Stage = &stage.Actions{CH: m.CH, Catalog: m.Catalog, Recorder: m.Ingest, Publisher: m.Hub, Log: m.Log}
+	m.Stage = &stage.Actions{CH: m.CH, Catalog: m.Catalog, Recorder: m.Ingest, Publisher: m.Hub, Log: m.Log,
+		Currency: func(ctx context.Context, shop string) livedesk.Currency { return m.Shops.Currency(ctx, shop) }}
 	// One worker for both, stock first: a round's stock levels are stored before the stage reads
 	// them for the round's pins, so the prompter never shows a level older than the tick's.
 	isStock := func(e *ingest.Event) bool { return e.Type == ingest.TypeStock && e.Product != "" }
@@ -118,7 +125,8 @@ func (m *Main) openEngine() {
 func (m *Main) openReports() {
 	store := &report.Store{CH: m.CH}
 	r := &report.Service{
-		Builder:  &report.Builder{CH: m.CH, Products: m.Catalog, Store: store, Log: m.Log},
+		Builder: &report.Builder{CH: m.CH, Products: m.Catalog, Store: store, Log: m.Log,
+			Currency: func(shop string) livedesk.Currency { return m.Shops.Currency(context.Background(), shop) }},
 		Store:    store,
 		Sessions: m.Engine,
 		Redis:    m.Redis,
@@ -170,10 +178,13 @@ func (m *Main) openJobs(ctx context.Context) error {
 	if m.flagHooks != nil {
 		m.flagHooks.hooks.Store(hooks)
 	}
-	loc := m.Config.Location
+	m.Compliance = compliance.NewStore(m.CH)
 	runner := &jobs.Runner{Store: store, Registry: jobs.Default(), Publisher: m.Hub, Webhooks: hooks, Log: m.Log,
-		Location:  func(string) *time.Location { return loc },
+		Location:  func(shop string) *time.Location { return m.Shops.Zone(context.Background(), shop) },
+		Currency:  func(shop string) livedesk.Currency { return m.Shops.Currency(context.Background(), shop) },
 		Titles:    m.Catalog.Titles,
+		Catalog:   jobsCatalog{m.Catalog, m.Stage},
+		Words:     m.Compliance,
 		Serialize: jobs.RedisSerializer(m.Redis, "ld:jobs:run:", 2*time.Minute)}
 	sc := &jobs.Scheduler{Runner: runner, Locker: jobs.NewRedisLocker(m.Redis, "ld:jobs:lock:"), Log: m.Log,
 		Shops: m.Keys.Shops}
@@ -224,6 +235,8 @@ func (m *Main) openViews(ctx context.Context) error {
 		Log:            m.Log,
 		Location:       m.Config.Location,
 		SecureCookies:  m.Config.SecureCookies,
+		Shops:          m.Shops,
+		Compliance:     m.Compliance,
 		Integrations:   &platform.Admin{Integrations: m.Integrations, Stats: m.Hooks.Stats},
 		BaseURL:        m.Config.BaseURL,
 		Secret:         secret,
@@ -239,7 +252,7 @@ func (m *Main) openViews(ctx context.Context) error {
 func (m *Main) openAPI() {
 	a := &api.Server{Keys: m.Keys, Sessions: m.Pages, Engine: m.Engine, Rooms: m.Rooms, Stage: m.Stage,
 		Catalog: m.Catalog, Reports: m.Reports, Scheduler: m.Scheduler, Runner: m.Scheduler.Runner,
-		Location: m.Config.Location, Log: m.Log, Relay: m.Relay, Totals: m.Totals}
+		Location: m.Config.Location, Shops: m.Shops, Log: m.Log, Relay: m.Relay, Totals: m.Totals}
 	a.Register(m.App)
 }
 

@@ -6,6 +6,10 @@
 // header (livedesk.post). Any element with class js-flag-respond (data-flag, data-rule,
 // data-response, data-product, data-text, data-will) answers that flag: one tap shows what will
 // happen, a second runs it.
+// A cue (free text, one-tap preset or flag response) with banned advertising words comes back as
+// 409 {"code":"banned_words","words":[...]}: the warning box #act-cue-warn names the words and
+// offers "send anyway" (the same request again with "confirm": true) or "edit" (the text goes
+// into the cue input, nothing is sent).
 // User text (titles, cues) is only ever set with textContent.
 (function () {
   "use strict";
@@ -42,6 +46,67 @@
       return r;
     });
   }
+
+  // postCue posts a cue-like action (path, body); a 409 for banned words opens the warning box
+  // instead of failing. Resolves to the answer once sent, or undefined when held or failed.
+  function postCue(path, body, btn) {
+    if (btn) btn.disabled = true;
+    hideWarn();
+    return fetch(base + path, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": livedesk.csrf() },
+      body: JSON.stringify(body)
+    }).then(function (r) {
+      return r.text().then(function (txt) {
+        var data = {};
+        try { data = txt ? JSON.parse(txt) : {}; } catch (e) { data = {}; }
+        if (r.status === 409 && data.code === "banned_words") {
+          showWarn(path, body, data.words || []);
+          return undefined;
+        }
+        if (!r.ok) throw new Error(data.error || ("HTTP " + r.status));
+        if (data.stage) applyStage(data.stage);
+        say(t(body.flag ? "actions.respond.sent" : "actions.sent"));
+        return data;
+      });
+    }).then(null, function (e) { say(e.message, true); }).then(function (r) {
+      if (btn) btn.disabled = false;
+      return r;
+    });
+  }
+
+  var held = null; // the cue the warning box holds: {path, body}
+  function showWarn(path, body, words) {
+    held = { path: path, body: body };
+    var box = $("act-cue-warn");
+    var list = $("act-cue-warn-words");
+    list.textContent = "";
+    words.forEach(function (w) { list.appendChild(el("mark", "banned-word", w)); });
+    $("act-cue-warn-text").textContent = body.text || "";
+    box.hidden = false;
+    $("act-cue-warn-edit").focus();
+  }
+  function hideWarn() {
+    held = null;
+    $("act-cue-warn").hidden = true;
+  }
+  $("act-cue-warn-send").addEventListener("click", function () {
+    if (!held) return;
+    var h = held, body = {};
+    Object.keys(h.body).forEach(function (k) { body[k] = h.body[k]; });
+    body.confirm = true;
+    postCue(h.path, body, $("act-cue-warn-send")).then(function (r) {
+      if (r && h.path === "/actions/cue" && !h.body.flag && $("act-cue-input").value.trim() === h.body.text) $("act-cue-input").value = "";
+    });
+  });
+  $("act-cue-warn-edit").addEventListener("click", function () {
+    if (!held) return;
+    var inp = $("act-cue-input");
+    inp.value = held.body.text || "";
+    hideWarn();
+    inp.focus();
+  });
 
   // Products: a filterable list, one tap pins.
   function renderProducts() {
@@ -86,7 +151,7 @@
     (cues || []).forEach(function (c) {
       var b = el("button", "preset", c);
       b.type = "button";
-      b.addEventListener("click", function () { post("/actions/cue", { text: c }, b); });
+      b.addEventListener("click", function () { postCue("/actions/cue", { text: c }, b); });
       box.appendChild(b);
     });
   }
@@ -151,7 +216,7 @@
     var inp = $("act-cue-input");
     var text = inp.value.trim();
     if (!text) return;
-    post("/actions/cue", { text: text }).then(function (r) { if (r) inp.value = ""; });
+    postCue("/actions/cue", { text: text }).then(function (r) { if (r) inp.value = ""; });
   });
   $("act-flash-form").addEventListener("submit", function (ev) {
     ev.preventDefault();
@@ -188,13 +253,13 @@
       return;
     }
     armed = null;
-    livedesk.post(base + "/flags/" + encodeURIComponent(flag) + "/respond", {
+    postCue("/flags/" + encodeURIComponent(flag) + "/respond", {
       response: b.getAttribute("data-response") || "",
       text: b.getAttribute("data-text") || b.textContent,
       product: b.getAttribute("data-product") || "",
-      rule: b.getAttribute("data-rule") || ""
-    }).then(function (r) { if (r && r.stage) applyStage(r.stage); say(t("actions.respond.sent")); },
-      function (e) { say(e.message, true); });
+      rule: b.getAttribute("data-rule") || "",
+      flag: flag
+    });
   });
 
   livedesk.on("stage", function (d) { applyStage(d); });

@@ -62,8 +62,9 @@
     };
     new uPlot(opts, [d.t, values], box);
   }
-  // GMV comes in yuan; livedesk.money takes fen and writes it as the server does (¥1,234.56).
-  var yuan = function (v) { return livedesk.money(Math.round(v * 100)); };
+  // GMV comes in the major unit; livedesk.money takes the minor unit and writes it as the server
+  // does (¥1,234.56; the shop's currency through shop_money.js).
+  var yuan = function (v) { return livedesk.money(Math.round(v * (livedesk.minorUnit || 100))); };
   chart("chart-gmv", d.labels.gmv, d.gmv, "#e7b453", yuan);
   chart("chart-online", d.labels.online, d.online, "#5aa9e6", livedesk.int);
   chart("chart-clicks", d.labels.clicks, d.clicks, "#a98be6", livedesk.int);
