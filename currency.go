@@ -99,3 +99,38 @@ func (c Currency) parts(minor int64) (sign string, whole uint64, frac string) {
 	f := strconv.FormatUint(u%div, 10)
 	return sign, u / div, "." + strings.Repeat("0", c.Digits-len(f)) + f
 }
+
+// Parse reads an amount a person typed in this currency ("9.90", "¥1,299", "50000₫", "Rp 15.000"
+// is not accepted: '.' is the decimal point) into minor units, exactly: at most Digits decimals.
+// CNY keeps ParseYuan's extras (元, full-width comma).
+func (c Currency) Parse(s string) (int64, error) {
+	if c.Code == "" || c.Code == DefaultCurrency {
+		return ParseYuan(s)
+	}
+	s = strings.TrimSpace(s)
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(s, c.Symbol), c.Symbol))
+	s = strings.TrimSpace(strings.TrimSuffix(strings.TrimPrefix(strings.ToUpper(s), c.Code), c.Code))
+	s = strings.ReplaceAll(s, ",", "")
+	whole, frac, dot := strings.Cut(s, ".")
+	if whole == "" && dot {
+		whole = "0"
+	}
+	if s == "" || !Digits(whole) || len(whole) > 15-c.Digits || (dot && (len(frac) == 0 || len(frac) > c.Digits || !Digits(frac))) {
+		return 0, ErrMoney
+	}
+	n, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil {
+		return 0, ErrMoney
+	}
+	for range c.Digits {
+		n *= 10
+	}
+	if dot {
+		f, _ := strconv.ParseInt(frac, 10, 64)
+		for range c.Digits - len(frac) {
+			f *= 10
+		}
+		n += f
+	}
+	return n, nil
+}

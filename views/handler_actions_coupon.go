@@ -5,12 +5,12 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/stage"
 )
 
 // actionCoupon drops a coupon: {"name":"","discount":"10","threshold":"99","qty":200}; amounts
-// are yuan text, threshold "" or "0" for none.
+// are text in the shop's currency (yuan for CNY, whole đồng for VND), threshold "" or "0" for
+// none.
 func (s *Server) actionCoupon(c *fiber.Ctx) error {
 	var in struct {
 		Name      string `json:"name"`
@@ -22,13 +22,14 @@ func (s *Server) actionCoupon(c *fiber.Ctx) error {
 	if err := c.BodyParser(&in); err != nil || room == "" {
 		return s.badAction(c)
 	}
-	discount, err := livedesk.ParseYuan(in.Discount)
+	cur := s.shopCurrency(c, CurrentUser(c).Shop)
+	discount, err := cur.Parse(in.Discount)
 	if err != nil {
 		return badYuan(c, "discount")
 	}
 	var threshold int64
 	if strings.TrimSpace(in.Threshold) != "" {
-		if threshold, err = livedesk.ParseYuan(in.Threshold); err != nil {
+		if threshold, err = cur.Parse(in.Threshold); err != nil {
 			return badYuan(c, "threshold")
 		}
 	}

@@ -5,12 +5,11 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/stage"
 )
 
 // actionFlashSale starts a flash sale: {"product":"p1","price":"9.90","qty":100,"seconds":180};
-// price is yuan text, converted to fen exactly.
+// price is text in the shop's currency, converted to its minor unit exactly.
 func (s *Server) actionFlashSale(c *fiber.Ctx) error {
 	var in struct {
 		Product string `json:"product"`
@@ -22,7 +21,7 @@ func (s *Server) actionFlashSale(c *fiber.Ctx) error {
 	if err := c.BodyParser(&in); err != nil || room == "" {
 		return s.badAction(c)
 	}
-	fen, err := livedesk.ParseYuan(in.Price)
+	fen, err := s.shopCurrency(c, CurrentUser(c).Shop).Parse(in.Price)
 	if err != nil {
 		return badYuan(c, "price")
 	}

@@ -3,7 +3,6 @@ package views
 import (
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/stage"
 )
 
@@ -41,7 +40,7 @@ func (s *Server) actionsState(c *fiber.Ctx) error {
 	out := make([]actionProduct, len(ps))
 	cur := s.shopCurrency(c, u.Shop)
 	for i, p := range ps {
-		out[i] = actionProduct{ID: p.ID, Title: p.Title, PriceText: cur.Format(p.Price), Price: livedesk.FormatYuan(p.Price), Stock: p.Stock, Tag: p.Tag}
+		out[i] = actionProduct{ID: p.ID, Title: p.Title, PriceText: cur.Format(p.Price), Price: cur.Plain(p.Price), Stock: p.Stock, Tag: p.Tag}
 	}
 	return c.JSON(fiber.Map{"products": out, "cues": cues, "stage": st})
 }

@@ -16,5 +16,5 @@ func (s *Server) productEdit(c *fiber.Ctx) error {
 	if !ok {
 		return s.fail(c, fiber.StatusNotFound, "products.notfound")
 	}
-	return s.render(c, ProductEditPage(s.page(c, "products.edit"), formOf(pr)))
+	return s.render(c, ProductEditPage(s.page(c, "products.edit"), formOf(pr, s.shopCurrency(c, CurrentUser(c).Shop))))
 }

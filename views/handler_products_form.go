@@ -43,33 +43,34 @@ type ImportReport struct {
 	FileError string
 }
 
-// formOf fills a form from a product (to edit it).
-func formOf(p catalog.Product) ProductForm {
-	f := ProductForm{Edit: true, ID: p.ID, Title: p.Title, Price: livedesk.FormatYuan(p.Price),
+// formOf fills a form from a product (to edit it), prices as plain numbers of the shop's
+// currency cur (what readProductForm reads back).
+func formOf(p catalog.Product, cur livedesk.Currency) ProductForm {
+	f := ProductForm{Edit: true, ID: p.ID, Title: p.Title, Price: cur.Plain(p.Price),
 		Stock: strconv.FormatInt(p.Stock, 10), Image: p.Image, Tag: p.Tag,
 		Points: strings.Join(p.Points, "\n"), Script: p.Script}
 	if p.ListPrice > 0 {
-		f.ListPrice = livedesk.FormatYuan(p.ListPrice)
+		f.ListPrice = cur.Plain(p.ListPrice)
 	}
 	return f
 }
 
-// readProductForm reads the posted form and converts it to a product; ok is false when a field
-// is wrong (f.Errors says which, in lang).
-func readProductForm(c *fiber.Ctx, lang string) (f ProductForm, p catalog.Product, ok bool) {
+// readProductForm reads the posted form and converts it to a product, prices typed in the
+// shop's currency cur; ok is false when a field is wrong (f.Errors says which, in lang).
+func readProductForm(c *fiber.Ctx, lang string, cur livedesk.Currency) (f ProductForm, p catalog.Product, ok bool) {
 	f = ProductForm{Edit: c.FormValue("edit") == "1", ID: c.FormValue("id"), Title: c.FormValue("title"),
 		Price: c.FormValue("price"), ListPrice: c.FormValue("list_price"), Stock: c.FormValue("stock"),
 		Image: c.FormValue("image"), Tag: c.FormValue("tag"), Points: c.FormValue("points"),
 		Script: c.FormValue("script"), Errors: map[string]string{}}
 	p = catalog.Product{ID: f.ID, Title: f.Title, Image: f.Image, Tag: f.Tag, Script: f.Script,
 		Points: strings.Split(strings.ReplaceAll(f.Points, "\r\n", "\n"), "\n")}
-	if v, err := livedesk.ParseYuan(f.Price); err == nil {
+	if v, err := cur.Parse(f.Price); err == nil {
 		p.Price = v
 	} else if strings.TrimSpace(f.Price) != "" {
 		f.Errors[catalog.FieldPrice] = T(lang, "products.yuan.bad")
 	}
 	if strings.TrimSpace(f.ListPrice) != "" {
-		if v, err := livedesk.ParseYuan(f.ListPrice); err == nil {
+		if v, err := cur.Parse(f.ListPrice); err == nil {
 			p.ListPrice = v
 		} else {
 			f.Errors[catalog.FieldListPrice] = T(lang, "products.yuan.bad")

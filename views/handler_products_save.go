@@ -12,7 +12,7 @@ import (
 func (s *Server) productSave(c *fiber.Ctx) error {
 	u := CurrentUser(c)
 	lang := LangOf(c)
-	f, pr, ok := readProductForm(c, lang)
+	f, pr, ok := readProductForm(c, lang, s.shopCurrency(c, CurrentUser(c).Shop))
 	ctx := c.UserContext()
 	if ok {
 		_, exists, err := s.Catalog.Get(ctx, u.Shop, pr.ID)
