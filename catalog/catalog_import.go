@@ -12,6 +12,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/livedesk/livedesk"
 )
 
 // MaxImportRows caps the data rows one import file may hold.
@@ -70,8 +72,11 @@ type Import struct {
 var ErrImportFile = errors.New("catalog: import")
 
 // ReadCSV reads a product sheet saved as CSV: UTF-8 (with or without BOM) or, as Excel on a
-// Chinese Windows saves it, GB18030.
-func ReadCSV(r io.Reader) (Import, error) {
+// Chinese Windows saves it, GB18030. Prices are yuan (CNY); ReadCSVIn reads another currency.
+func ReadCSV(r io.Reader) (Import, error) { return ReadCSVIn(r, livedesk.CurrencyOf("")) }
+
+// ReadCSVIn is ReadCSV with prices in cur (a VND sheet's 50000 is 50,000 đồng).
+func ReadCSVIn(r io.Reader, cur livedesk.Currency) (Import, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxImportBytes+1))
 	if err != nil {
 		return Import{}, fmt.Errorf("%w: read: %w", ErrImportFile, err)
@@ -112,11 +117,14 @@ func ReadCSV(r io.Reader) (Import, error) {
 			return Import{}, fmt.Errorf("%w: more than %d rows", ErrImportFile, MaxImportRows)
 		}
 	}
-	return parseSheet(rows)
+	return parseSheet(rows, cur)
 }
 
-// ReadXLSX reads the first sheet of an Excel workbook.
-func ReadXLSX(r io.Reader) (Import, error) {
+// ReadXLSX reads the first sheet of an Excel workbook, prices in yuan (CNY).
+func ReadXLSX(r io.Reader) (Import, error) { return ReadXLSXIn(r, livedesk.CurrencyOf("")) }
+
+// ReadXLSXIn is ReadXLSX with prices in cur.
+func ReadXLSXIn(r io.Reader, cur livedesk.Currency) (Import, error) {
 	f, err := excelize.OpenReader(io.LimitReader(r, maxImportBytes+1))
 	if err != nil {
 		return Import{}, fmt.Errorf("%w: not a readable .xlsx file", ErrImportFile)
@@ -133,7 +141,7 @@ func ReadXLSX(r io.Reader) (Import, error) {
 	if len(rows) > MaxImportRows+1 {
 		return Import{}, fmt.Errorf("%w: more than %d rows", ErrImportFile, MaxImportRows)
 	}
-	return parseSheet(rows)
+	return parseSheet(rows, cur)
 }
 
 // headerKey normalises a header cell for matching: lower case, no spaces, ASCII parentheses,
@@ -157,8 +165,8 @@ var headerIndex = func() map[string]Column {
 	return m
 }()
 
-// parseSheet turns rows (the first one the header) into products and row errors.
-func parseSheet(rows [][]string) (Import, error) {
+// parseSheet turns rows (the first one the header) into products and row errors, prices in cur.
+func parseSheet(rows [][]string, cur livedesk.Currency) (Import, error) {
 	hdr := -1
 	for i, r := range rows { // the header is the first non-empty row
 		if !blankRow(r) {
@@ -195,7 +203,7 @@ func parseSheet(rows [][]string) (Import, error) {
 		if blankRow(rows[i]) {
 			continue
 		}
-		p, errs := parseRow(rows[i], cols, rowNo)
+		p, errs := parseRow(rows[i], cols, rowNo, cur)
 		if len(errs) == 0 {
 			if first, dup := seen[p.ID]; dup {
 				errs = append(errs, RowError{Row: rowNo, Field: FieldID, Column: header(FieldID),
@@ -212,7 +220,7 @@ func parseSheet(rows [][]string) (Import, error) {
 	return out, nil
 }
 
-func parseRow(r []string, cols map[string]int, rowNo int) (Product, []RowError) {
+func parseRow(r []string, cols map[string]int, rowNo int, cur livedesk.Currency) (Product, []RowError) {
 	cell := func(f string) string {
 		j, ok := cols[f]
 		if !ok || j >= len(r) {
@@ -239,8 +247,13 @@ func parseRow(r []string, cols map[string]int, rowNo int) (Product, []RowError) 
 		if s == "" {
 			continue // required price is reported by Validate
 		}
-		v, err := parseSheetYuan(s)
+		v, err := parseSheetMoney(s, cur)
 		if err != nil {
+			if cur.Code != livedesk.DefaultCurrency {
+				bad(m.f, fmt.Sprintf("%q is not an amount in %s (at most %d decimals)", s, cur.Code, cur.Digits),
+					fmt.Sprintf("“%s”不是 %s 金额（最多 %d 位小数）", s, cur.Code, cur.Digits))
+				continue
+			}
 			bad(m.f, fmt.Sprintf("%q is %v", s, err), fmt.Sprintf("“%s”不是金额（元，最多两位小数，如 19.90）", s))
 			continue
 		}

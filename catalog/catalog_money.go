@@ -32,3 +32,25 @@ func parseSheetYuan(s string) (int64, error) {
 	}
 	return int64(r), nil
 }
+
+// parseSheetMoney is parseSheetYuan for any currency: the cell in cur's major unit, with at
+// most cur.Digits decimals, or an Excel float within 1e-6 of a whole number of minor units.
+func parseSheetMoney(s string, cur livedesk.Currency) (int64, error) {
+	if cur.Code == "" || cur.Code == livedesk.DefaultCurrency {
+		return parseSheetYuan(s)
+	}
+	n, err := cur.Parse(s)
+	if err == nil {
+		return n, nil
+	}
+	v, perr := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if perr != nil || v < 0 || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, err
+	}
+	x := v * math.Pow10(cur.Digits)
+	r := math.Round(x)
+	if math.Abs(x-r) > 1e-6 || r > float64(livedesk.MaxMoneyFen) {
+		return 0, err
+	}
+	return int64(r), nil
+}

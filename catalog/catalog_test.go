@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"github.com/livedesk/livedesk"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/schema/localdb/localtest"
 )
@@ -223,5 +224,25 @@ func TestCatalogStore(t *testing.T) {
 	o.Observe(ctx, "shopA", []ingest.Event{{Shop: "shopA", Type: ingest.TypeStock, Product: "p1", Value: 70, TS: t0.Add(-time.Hour)}})
 	if got, _, _ := c.Get(ctx, "shopA", "p1"); got.Stock != 9 {
 		t.Fatalf("late old stock event won: %d", got.Stock)
+	}
+}
+
+// TestImportInShopCurrency: a VND shop's sheet says 50000 for 50,000 đồng (no decimals), a USD
+// one 19.99 for 1,999 cents; an Excel float is accepted when it is a whole minor unit.
+func TestImportInShopCurrency(t *testing.T) {
+	sheet := "商品ID,商品标题,价格,划线价\np1,Áo thun,\"50,000\",79000\np2,Quần,50000.5,\np3,Mũ,49999.999999999993,\n"
+	imp, err := ReadCSVIn(strings.NewReader(sheet), livedesk.CurrencyOf("VND"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(imp.Products) != 2 || imp.Products[0].Price != 50000 || imp.Products[0].ListPrice != 79000 || imp.Products[1].Price != 50000 {
+		t.Fatalf("VND products %+v", imp.Products)
+	}
+	if len(imp.Errors) != 1 || imp.Errors[0].Row != 3 || !strings.Contains(imp.Errors[0].Reason, "VND") {
+		t.Fatalf("VND errors %+v", imp.Errors)
+	}
+	imp, err = ReadCSVIn(strings.NewReader("id,title,price\np1,Tee,19.99\n"), livedesk.CurrencyOf("USD"))
+	if err != nil || len(imp.Products) != 1 || imp.Products[0].Price != 1999 {
+		t.Fatalf("USD: %v %+v", err, imp)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/livedesk/livedesk"
 )
 
 // checkImportResult is what every import must satisfy, whatever the file: a whole-file error
@@ -72,7 +74,7 @@ func FuzzImportSheet(f *testing.F) {
 		for _, r := range strings.Split(s, "\x1e") {
 			rows = append(rows, strings.Split(r, "\x1f"))
 		}
-		imp, err := parseSheet(rows)
+		imp, err := parseSheet(rows, livedesk.CurrencyOf(""))
 		checkImportResult(t, imp, err)
 	})
 }

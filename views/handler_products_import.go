@@ -38,10 +38,11 @@ func (s *Server) productsImport(c *fiber.Ctx) error {
 	}
 	defer file.Close()
 	var imp catalog.Import
+	cur := s.shopCurrency(c, CurrentUser(c).Shop) // prices in the sheet are in the shop's currency
 	if ext == ".xlsx" {
-		imp, err = catalog.ReadXLSX(file)
+		imp, err = catalog.ReadXLSXIn(file, cur)
 	} else {
-		imp, err = catalog.ReadCSV(file)
+		imp, err = catalog.ReadCSVIn(file, cur)
 	}
 	if errors.Is(err, catalog.ErrImportFile) {
 		msg := strings.TrimPrefix(err.Error(), catalog.ErrImportFile.Error()+": ")
