@@ -13,18 +13,22 @@ import (
 
 // exportRow is one product as the cells of Columns. Selling points go one per line in their
 // cell (Alt+Enter in Excel), which SplitPoints reads back.
-func exportRow(p Product) []string {
+// Prices are plain numbers of cur (what ReadCSVIn reads back).
+func exportRow(p Product, cur livedesk.Currency) []string {
 	lp := ""
 	if p.ListPrice > 0 {
-		lp = livedesk.FormatYuan(p.ListPrice)
+		lp = cur.Plain(p.ListPrice)
 	}
-	return []string{p.ID, p.Title, livedesk.FormatYuan(p.Price), lp, strconv.FormatInt(p.Stock, 10), p.Image, p.Tag,
+	return []string{p.ID, p.Title, cur.Plain(p.Price), lp, strconv.FormatInt(p.Stock, 10), p.Image, p.Tag,
 		strings.Join(p.Points, "\n"), p.Script}
 }
 
 // WriteCSV writes products as UTF-8 CSV with a BOM (so Excel opens the Chinese headers right)
-// in the layout ReadCSV reads back.
-func WriteCSV(w io.Writer, ps []Product) error {
+// in the layout ReadCSV reads back, prices in yuan.
+func WriteCSV(w io.Writer, ps []Product) error { return WriteCSVIn(w, ps, livedesk.CurrencyOf("")) }
+
+// WriteCSVIn is WriteCSV with prices in cur (ReadCSVIn reads it back).
+func WriteCSVIn(w io.Writer, ps []Product, cur livedesk.Currency) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return fmt.Errorf("catalog: export csv: %w", err)
 	}
@@ -34,7 +38,7 @@ func WriteCSV(w io.Writer, ps []Product) error {
 		return fmt.Errorf("catalog: export csv: %w", err)
 	}
 	for _, p := range ps {
-		row := exportRow(p)
+		row := exportRow(p, cur)
 		for i, c := range row { // a cell starting with = + - @ would run as a formula in Excel
 			if c != "" && strings.ContainsRune("=+-@", rune(c[0])) && i != 2 && i != 3 {
 				row[i] = "'" + c
@@ -53,7 +57,10 @@ func WriteCSV(w io.Writer, ps []Product) error {
 
 // WriteXLSX writes products as one sheet named 商品 in the layout ReadXLSX reads back. Every
 // cell is text, so ids such as 0012 and amounts such as 19.90 keep their exact form.
-func WriteXLSX(w io.Writer, ps []Product) error {
+func WriteXLSX(w io.Writer, ps []Product) error { return WriteXLSXIn(w, ps, livedesk.CurrencyOf("")) }
+
+// WriteXLSXIn is WriteXLSX with prices in cur (ReadXLSXIn reads it back).
+func WriteXLSXIn(w io.Writer, ps []Product, cur livedesk.Currency) error {
 	f := excelize.NewFile()
 	defer f.Close()
 	const sheet = "商品"
@@ -96,7 +103,7 @@ func WriteXLSX(w io.Writer, ps []Product) error {
 		return fmt.Errorf("catalog: export xlsx: %w", err)
 	}
 	for i, p := range ps {
-		if err := row(i+2, exportRow(p), wrap); err != nil {
+		if err := row(i+2, exportRow(p, cur), wrap); err != nil {
 			return fmt.Errorf("catalog: export xlsx: %w", err)
 		}
 	}

@@ -241,6 +241,16 @@ func TestImportInShopCurrency(t *testing.T) {
 	if len(imp.Errors) != 1 || imp.Errors[0].Row != 3 || !strings.Contains(imp.Errors[0].Reason, "VND") {
 		t.Fatalf("VND errors %+v", imp.Errors)
 	}
+	// Exported in đồng, read back the same.
+	var out bytes.Buffer
+	vnd := livedesk.CurrencyOf("VND")
+	if err := WriteCSVIn(&out, []Product{{ID: "p9", Title: "Áo", Price: 129000, ListPrice: 159000}}, vnd); err != nil {
+		t.Fatal(err)
+	}
+	back, err := ReadCSVIn(&out, vnd)
+	if err != nil || len(back.Products) != 1 || back.Products[0].Price != 129000 || back.Products[0].ListPrice != 159000 {
+		t.Fatalf("VND round trip: %v %+v", err, back)
+	}
 	imp, err = ReadCSVIn(strings.NewReader("id,title,price\np1,Tee,19.99\n"), livedesk.CurrencyOf("USD"))
 	if err != nil || len(imp.Products) != 1 || imp.Products[0].Price != 1999 {
 		t.Fatalf("USD: %v %+v", err, imp)

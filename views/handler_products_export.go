@@ -19,11 +19,11 @@ func (s *Server) productsExport(c *fiber.Ctx) error {
 	var b bytes.Buffer
 	name := "products-" + u.Shop + "-" + s.now().In(s.zone(c)).Format("20060102")
 	if c.Query("format") == "xlsx" {
-		err = catalog.WriteXLSX(&b, ps)
+		err = catalog.WriteXLSXIn(&b, ps, s.shopCurrency(c, CurrentUser(c).Shop))
 		name += ".xlsx"
 		c.Set(fiber.HeaderContentType, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	} else {
-		err = catalog.WriteCSV(&b, ps)
+		err = catalog.WriteCSVIn(&b, ps, s.shopCurrency(c, CurrentUser(c).Shop))
 		name += ".csv"
 		c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	}
