@@ -26,18 +26,21 @@ type ruleMeta struct {
 	Names   map[string][2]string `json:"names"` // default rule id → [zh, en]
 	Topics  map[string]string    `json:"topics"`
 	Ops     []string             `json:"ops"`
-	// Responses are the default rules' cue texts by response key: a response still worded so is
-	// shown translated (js.resp.<key>); any other text is the operator's own.
-	Responses map[string]string `json:"responses"`
+	// Labels are the default rules' response texts in the page's language, by their Chinese
+	// text: a response still worded so is shown translated; any other text is the operator's own.
+	Labels map[string]string `json:"labels"`
 }
 
 // newRuleMeta returns the labels for lang.
 func newRuleMeta(lang string) ruleMeta {
 	m := ruleMeta{Metrics: live.RuleMetrics, Names: live.RuleNames, Topics: map[string]string{}, Ops: live.Ops,
-		Responses: map[string]string{}}
+		Labels: map[string]string{}}
 	for id := range live.RuleNames {
 		for _, r := range live.Responses(id) {
-			m.Responses[r.Key] = r.Text
+			m.Labels[r.Text] = r.Text
+			if en, ok := responseEN[r.Text]; ok && lang == LangEN {
+				m.Labels[r.Text] = en
+			}
 		}
 	}
 	for _, t := range livedesk.Topics {

@@ -152,7 +152,7 @@ func TestDemoTour(t *testing.T) {
 		t.Skip("browser tour of the demo shop")
 	}
 	start := time.Now()
-	past := 2 * time.Minute // enough for seven reports and their comparison, quick to post
+	past := 5 * time.Minute // enough for seven reports, their comparison and a week of returns
 	if envDefault("LIVEDESK_SCREENSHOTS", "") != "" {
 		past = 15 * time.Minute // what make run posts: reports worth a picture
 	}

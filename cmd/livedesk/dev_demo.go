@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/livedesk/livedesk/catalog"
+	"github.com/livedesk/livedesk/compliance"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/ingest/sim"
 	"github.com/livedesk/livedesk/jobs"
@@ -104,6 +105,19 @@ func buildDemo(ctx context.Context, d *devEnv) error {
 	}
 	if err := d.Main.Writer.Sync(ctx); err != nil {
 		return err
+	}
+	// The shop's documents, as an admin enters them on /compliance: one licence due for renewal
+	// within the month, one brand authorisation in its last week.
+	if d.Main.Compliance != nil {
+		today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
+		for _, q := range []compliance.Qualification{
+			{Name: "食品经营许可证", Number: "JY13301060012345", Expires: today.AddDate(0, 0, 20)},
+			{Name: "品牌授权书（真丝系列）", Number: "BA-2025-0718", Expires: today.AddDate(0, 0, 5)},
+		} {
+			if _, err := d.Main.Compliance.SaveQualification(ctx, d.Shop, q, "demo"); err != nil {
+				return err
+			}
+		}
 	}
 	for _, j := range jobs.Default().All() {
 		if err := c.call(ctx, http.MethodPost, "/api/v1/jobs/"+j.Name+"/run", nil); err != nil {

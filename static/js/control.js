@@ -333,8 +333,7 @@
   // responseLabel is a response's button text: a default response still worded as shipped is
   // translated; an operator's own text is shown as written.
   function responseLabel(r) {
-    if (meta.responses && meta.responses[r.key] === r.text && t.has("resp." + r.key)) return t("resp." + r.key);
-    return r.text;
+    return (meta.labels && meta.labels[r.text]) || r.text;
   }
   function snapPinned() { return (lastSnap && lastSnap.pinned) || ""; }
   function renderFlags(snap) {
