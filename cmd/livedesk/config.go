@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -61,7 +60,7 @@ func BindConfig(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.ClickHouseDB, "clickhouse-db", envDefault("LIVEDESK_CLICKHOUSE_DB", "livedesk"), "ClickHouse database (LIVEDESK_CLICKHOUSE_DB)")
 	fs.StringVar(&c.ClickHouseUser, "clickhouse-user", envDefault("LIVEDESK_CLICKHOUSE_USER", "default"), "ClickHouse user (LIVEDESK_CLICKHOUSE_USER)")
 	c.ClickHousePass = os.Getenv("LIVEDESK_CLICKHOUSE_PASSWORD")
-	fs.StringVar(&c.RedisURL, "redis-url", envDefault("LIVEDESK_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL (LIVEDESK_REDIS_URL)")
+	fs.StringVar(&c.RedisURL, "redis-url", envDefault("LIVEDESK_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL: redis://host:port/db, or redis+cluster://h1:p1,h2:p2 for a Redis Cluster (LIVEDESK_REDIS_URL)")
 	fs.StringVar(&c.DataDir, "data-dir", envDefault("LIVEDESK_DATA_DIR", ".data/livedesk"), "directory for the ingest spool (LIVEDESK_DATA_DIR)")
 	fs.StringVar(&c.TZ, "tz", envDefault("LIVEDESK_TZ", "Asia/Shanghai"), "the shop's time zone (LIVEDESK_TZ)")
 	fs.StringVar(&c.LogLevel, "log-level", envDefault("LIVEDESK_LOG_LEVEL", "info"), "debug, info, warn or error (LIVEDESK_LOG_LEVEL)")
@@ -137,8 +136,8 @@ func (c *Config) Validate() error {
 	if c.ClickHouseDB == "" || strings.ContainsAny(c.ClickHouseDB, "`. ") {
 		errs = append(errs, fmt.Errorf("LIVEDESK_CLICKHOUSE_DB / --clickhouse-db: %q is not a plain database name", c.ClickHouseDB))
 	}
-	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
-		errs = append(errs, fmt.Errorf("LIVEDESK_REDIS_URL / --redis-url: %q is not a redis:// URL", c.RedisURL))
+	if _, _, err := parseRedisURL(c.RedisURL); err != nil {
+		errs = append(errs, fmt.Errorf("LIVEDESK_REDIS_URL / --redis-url: %q is not a redis://host:port/db or redis+cluster://h1:p1,h2:p2 URL: %w", c.RedisURL, err))
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("LIVEDESK_DATA_DIR / --data-dir: must not be empty"))
