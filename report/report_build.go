@@ -46,6 +46,10 @@ type Builder struct {
 	Parallel int
 	// Log gets the build's warnings (nil: slog.Default()).
 	Log *slog.Logger
+	// PartsTable and PartsDB say where the events table's parts are listed: "" is system.parts
+	// of the current database (one server); sharded mode names the Distributed table over every
+	// shard's system.parts and the shards' local database (schema.ClusterParts, LocalDatabase).
+	PartsTable, PartsDB string
 	// forceRaw reads everything from events as if the rollups were incomplete (tests compare).
 	forceRaw bool
 }
@@ -87,7 +91,7 @@ func (b *Builder) Build(ctx context.Context, span SessionSpan) (*Report, error) 
 		return nil, fmt.Errorf("report: report %s: empty span %s – %s", span.Session, span.Start, span.End)
 	}
 	steps := &stepTimes{ms: map[string]int64{}}
-	q := reportQueries{ch: b.CH, span: span}
+	q := reportQueries{ch: b.CH, span: span, partsTable: b.PartsTable, partsDB: b.PartsDB}
 	var raw rawData
 	var mr minuteRead
 	if err := b.runPhase(ctx, span, steps, rollupReads(q, &raw, &mr)); err != nil {

@@ -174,7 +174,7 @@ func (m *Main) openStorage(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ran, err := schema.Migrate(ctx, m.CH, m.migrationLock)
+	ran, err := schema.Prepare(ctx, m.CH, m.schemaOptions(), m.migrationLock)
 	if err != nil {
 		return err
 	}
@@ -186,7 +186,7 @@ func (m *Main) openStorage(ctx context.Context) error {
 
 func (m *Main) schemaOptions() schema.Options {
 	return schema.Options{Addr: m.Config.ClickHouseAddr, Database: m.Config.ClickHouseDB,
-		User: m.Config.ClickHouseUser, Password: m.Config.ClickHousePass}
+		User: m.Config.ClickHouseUser, Password: m.Config.ClickHousePass, Cluster: m.Config.ClickHouseCluster}
 }
 
 // migrationLock serialises migrations across instances with a Redis lock.

@@ -20,14 +20,17 @@ type Config struct {
 	ClickHouseDB   string // LIVEDESK_CLICKHOUSE_DB, --clickhouse-db
 	ClickHouseUser string // LIVEDESK_CLICKHOUSE_USER, --clickhouse-user
 	ClickHousePass string // LIVEDESK_CLICKHOUSE_PASSWORD
-	RedisURL       string // LIVEDESK_REDIS_URL, --redis-url
-	DataDir        string // LIVEDESK_DATA_DIR, --data-dir
-	TZ             string // LIVEDESK_TZ, --tz
-	MaxBody        int    // LIVEDESK_MAX_BODY, --max-body (bytes)
-	LogLevel       string // LIVEDESK_LOG_LEVEL, --log-level
-	SecureCookies  bool   // LIVEDESK_SECURE_COOKIES, --secure-cookies
-	BaseURL        string // LIVEDESK_BASE_URL, --base-url (for printed links and webhooks)
-	MetricsAddr    string // LIVEDESK_METRICS_ADDR, --metrics-addr ("": /metrics only on Addr)
+	// ClickHouseCluster: LIVEDESK_CLICKHOUSE_CLUSTER, --clickhouse-cluster — a cluster of the
+	// servers' remote_servers config: sharded mode (schema/cluster.go). "": one server.
+	ClickHouseCluster string
+	RedisURL          string // LIVEDESK_REDIS_URL, --redis-url
+	DataDir           string // LIVEDESK_DATA_DIR, --data-dir
+	TZ                string // LIVEDESK_TZ, --tz
+	MaxBody           int    // LIVEDESK_MAX_BODY, --max-body (bytes)
+	LogLevel          string // LIVEDESK_LOG_LEVEL, --log-level
+	SecureCookies     bool   // LIVEDESK_SECURE_COOKIES, --secure-cookies
+	BaseURL           string // LIVEDESK_BASE_URL, --base-url (for printed links and webhooks)
+	MetricsAddr       string // LIVEDESK_METRICS_ADDR, --metrics-addr ("": /metrics only on Addr)
 	// OutboundPrivate lets configured URLs (group-bot webhooks) reach private and loopback
 	// addresses: LIVEDESK_OUTBOUND_PRIVATE, --outbound-private. Off: only public addresses.
 	OutboundPrivate bool
@@ -60,6 +63,7 @@ func BindConfig(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.ClickHouseDB, "clickhouse-db", envDefault("LIVEDESK_CLICKHOUSE_DB", "livedesk"), "ClickHouse database (LIVEDESK_CLICKHOUSE_DB)")
 	fs.StringVar(&c.ClickHouseUser, "clickhouse-user", envDefault("LIVEDESK_CLICKHOUSE_USER", "default"), "ClickHouse user (LIVEDESK_CLICKHOUSE_USER)")
 	c.ClickHousePass = os.Getenv("LIVEDESK_CLICKHOUSE_PASSWORD")
+	fs.StringVar(&c.ClickHouseCluster, "clickhouse-cluster", envDefault("LIVEDESK_CLICKHOUSE_CLUSTER", ""), "shard over this cluster of the ClickHouse servers' remote_servers (LIVEDESK_CLICKHOUSE_CLUSTER; empty: one server)")
 	fs.StringVar(&c.RedisURL, "redis-url", envDefault("LIVEDESK_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL: redis://host:port/db, or redis+cluster://h1:p1,h2:p2 for a Redis Cluster (LIVEDESK_REDIS_URL)")
 	fs.StringVar(&c.DataDir, "data-dir", envDefault("LIVEDESK_DATA_DIR", ".data/livedesk"), "directory for the ingest spool (LIVEDESK_DATA_DIR)")
 	fs.StringVar(&c.TZ, "tz", envDefault("LIVEDESK_TZ", "Asia/Shanghai"), "the shop's time zone (LIVEDESK_TZ)")
@@ -132,6 +136,9 @@ func (c *Config) Validate() error {
 	}
 	if _, port, err := net.SplitHostPort(c.ClickHouseAddr); err != nil || port == "" {
 		errs = append(errs, fmt.Errorf("LIVEDESK_CLICKHOUSE_ADDR / --clickhouse-addr: %q is not host:port", c.ClickHouseAddr))
+	}
+	if strings.ContainsAny(c.ClickHouseCluster, "`. ") {
+		errs = append(errs, fmt.Errorf("LIVEDESK_CLICKHOUSE_CLUSTER / --clickhouse-cluster: %q is not a plain cluster name", c.ClickHouseCluster))
 	}
 	if c.ClickHouseDB == "" || strings.ContainsAny(c.ClickHouseDB, "`. ") {
 		errs = append(errs, fmt.Errorf("LIVEDESK_CLICKHOUSE_DB / --clickhouse-db: %q is not a plain database name", c.ClickHouseDB))

@@ -143,11 +143,12 @@ func configFromFlags(fs *flag.FlagSet, args []string) (Config, error) {
 // openMigrated connects to cfg's ClickHouse and applies the schema (for admin sub-commands that
 // run without a server).
 func openMigrated(ctx context.Context, cfg Config) (driver.Conn, error) {
-	conn, err := schema.Open(ctx, (&Main{Config: cfg}).schemaOptions())
+	o := (&Main{Config: cfg}).schemaOptions()
+	conn, err := schema.Open(ctx, o)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := schema.Migrate(ctx, conn, nil); err != nil {
+	if _, err := schema.Prepare(ctx, conn, o, nil); err != nil {
 		conn.Close()
 		return nil, err
 	}
