@@ -41,6 +41,7 @@ func commands() map[string]command {
 		"key":            {summary: "API keys: key create --shop S --name N [--scope S] | key list [--shop S] | key revoke --shop S PREFIX", run: runKey},
 		"migrate":        {summary: "apply the ClickHouse schema (serve also does this at start)", run: runMigrate},
 		"replay":         {summary: "post recorded events (NDJSON, or the Taobao behaviour CSV) with their time compressed", run: runReplay},
+		"spool":          {summary: "spool replay --dir DIR: insert the spool of an instance that will not return (rows it stored already are skipped)", run: runSpool},
 		"serve":          {summary: "run the server (ingest API, live engine, pages, jobs)", run: runServe},
 		"user":           {summary: "logins: user add --shop S --user U --role R (password on stdin) | user list [--shop S] | user disable --shop S --user U", run: runUser},
 		"simulate":       {summary: "post a simulated live stream to a server through the ingest API", run: runSimulate},
