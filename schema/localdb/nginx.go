@@ -33,6 +33,10 @@ http {
   uwsgi_temp_path %[1]s/uwsgi;
   scgi_temp_path %[1]s/scgi;
   client_max_body_size 32m;
+  # Bodies and answers stay in memory: the workers may run as another user than the one that
+  # made dir, and a temp file they cannot write is a 500.
+  client_body_buffer_size 32m;
+  proxy_max_temp_file_size 0;
   map $http_upgrade $connection_upgrade { default upgrade; '' close; }
   upstream livedesk {
 %[3]s    keepalive 32;
