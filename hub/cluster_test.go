@@ -25,7 +25,7 @@ func TestHubRedisClusterEveryRoomAndFailover(t *testing.T) {
 	}
 	t.Cleanup(rc.Stop)
 	client := func() *redis.ClusterClient {
-		c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: rc.Addrs()})
+		c := redis.NewClusterClient(&redis.ClusterOptions{Addrs: rc.Addrs(), ClusterStateReloadInterval: 2 * time.Second})
 		t.Cleanup(func() { c.Close() })
 		return c
 	}

@@ -217,7 +217,7 @@ func TestClusterFailover(t *testing.T) {
 	insts[1].ready(t)
 	t.Logf("instance 1 back after its spool replay")
 
-	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: rc.Addrs()})
+	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: rc.Addrs(), ClusterStateReloadInterval: clusterReload})
 	defer rdb.Close()
 	m, err := rdb.MasterForKey(ctx, "ld:live:state:{"+shop+":"+room+"}")
 	if err != nil {
