@@ -310,7 +310,7 @@ func patchTS(dst []byte, sent, ms int64) {
 
 // patchID writes "c<client>-<seq>" zero-padded into the id placeholder.
 func patchID(dst []byte, client, seq int) {
-	s := fmt.Appendf(nil, "c%02d-%011d", client%100, seq)
+	s := fmt.Appendf(nil, "c%02d-%012d", client%100, seq) // exactly benchIDWidth bytes
 	copy(dst, s[:benchIDWidth])
 }
 
