@@ -229,7 +229,10 @@ func TestClusterFailover(t *testing.T) {
 			rc.Kill(i)
 		}
 	}
-	pause(20 * time.Second)
+	// Stream on for 20 s and past a minute boundary, so at least two closed minutes (one of them
+	// holding the failovers) are compared below.
+	firstMinute := start.Truncate(time.Minute)
+	pause(max(20*time.Second, time.Until(firstMinute.Add(time.Minute+5*time.Second))))
 	stopSim()
 	<-simDone
 	mu.Lock()
@@ -261,6 +264,12 @@ func TestClusterFailover(t *testing.T) {
 	t.Logf("events: %d acknowledged, %d distinct ids stored, %d rows FINAL, %d rows before merges", len(ids), distinct, final, rows)
 	if distinct != uint64(len(ids)) || final != uint64(len(ids)) {
 		t.Fatalf("stored %d distinct, %d FINAL; want %d", distinct, final, len(ids))
+	}
+
+	var bytesPerRow float64
+	if err := conn.QueryRow(ctx, "SELECT sum(data_compressed_bytes) / sum(rows) FROM "+schema.ClusterParts+
+		" WHERE database = ? AND table = 'events' AND active", o.LocalDatabase()).Scan(&bytesPerRow); err == nil {
+		t.Logf("events on disk: %.1f compressed bytes per row", bytesPerRow)
 	}
 
 	// Closed minutes: once every closed minute of the stream is exact, each equals ClickHouse.
