@@ -7,11 +7,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,6 +22,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/livedesk/livedesk/account"
 	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
 	"github.com/livedesk/livedesk/ingest/sim"
@@ -95,6 +98,24 @@ func (in *instance) stop() {
 	in.cmd = nil
 }
 
+// hubClients reads livedesk_hub_clients from an instance's /metrics (open to loopback peers).
+func hubClients(t *testing.T, addr string) float64 {
+	t.Helper()
+	res, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "livedesk_hub_clients "); ok {
+			n, _ := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return n
+		}
+	}
+	return 0
+}
+
 // buildLivedesk builds this package's binary into dir.
 func buildLivedesk(t *testing.T, dir string) string {
 	t.Helper()
@@ -106,8 +127,9 @@ func buildLivedesk(t *testing.T, dir string) string {
 	return bin
 }
 
-// TestClusterFailover streams the simulator through nginx while one instance is killed and
-// started again and the Redis master of the room fails over. Afterwards every acknowledged event
+// TestClusterFailover streams the simulator through nginx while the instance holding an
+// operator's page socket is killed (the page reconnects through nginx to another) and started
+// again, and the Redis master of the room fails over. Afterwards every acknowledged event
 // is stored once, the closed minutes the engine published equal ClickHouse, and the report built
 // on the shards equals the report of a single ClickHouse holding the same events.
 func TestClusterFailover(t *testing.T) {
@@ -140,6 +162,18 @@ func TestClusterFailover(t *testing.T) {
 		t.Fatalf("key create: %s", errb.String())
 	}
 	key := strings.TrimSpace(out.String())
+	{
+		o := schema.Options{Addr: shards[0].Addr, Database: db, Cluster: localdb.ShardCluster}
+		conn, err := schema.Open(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = account.NewUsers(conn).Put(ctx, shop, "op", account.RoleOperator, "op-password-1")
+		conn.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
 
 	insts := make([]*instance, 3)
 	var upstreams []string
@@ -209,13 +243,32 @@ func TestClusterFailover(t *testing.T) {
 	}()
 	pause := func(d time.Duration) { time.Sleep(d) }
 
-	pause(15 * time.Second)
-	t.Logf("kill -9 instance 1 (%s)", insts[1].addr)
-	insts[1].kill()
+	// An operator's control room through nginx; its socket is on one of the instances.
+	pause(3 * time.Second)
+	br := newBrowser(t)
+	pg := br.page(t, base)
+	login(t, pg, shop, "op", "op-password-1")
+	pg.open("/rooms/"+room, "#tiles")
+	pg.waitJS(`window.livedesk && livedesk.online`, 15*time.Second)
 	pause(10 * time.Second)
-	insts[1].start(t)
-	insts[1].ready(t)
-	t.Logf("instance 1 back after its spool replay")
+	victim := -1
+	for i, in := range insts {
+		if hubClients(t, in.addr) > 0 {
+			victim = i
+		}
+	}
+	if victim < 0 {
+		t.Fatal("no instance holds the page's socket")
+	}
+	t.Logf("kill -9 instance %d (%s), which holds the page's socket", victim, insts[victim].addr)
+	killed := time.Now()
+	insts[victim].kill()
+	pg.waitJS(`livedesk.stats.connects >= 2 && livedesk.online`, 30*time.Second)
+	t.Logf("the page reconnected through nginx to another instance %v after the kill", time.Since(killed).Round(100*time.Millisecond))
+	pause(max(0, 10*time.Second-time.Since(killed)))
+	insts[victim].start(t)
+	insts[victim].ready(t)
+	t.Logf("instance %d back after its spool replay", victim)
 
 	rdb := redis.NewClusterClient(&redis.ClusterOptions{Addrs: rc.Addrs(), ClusterStateReloadInterval: clusterReload})
 	defer rdb.Close()

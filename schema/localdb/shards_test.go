@@ -70,6 +70,26 @@ func TestShardedMigrate(t *testing.T) {
 		t.Fatalf("rows FINAL = %d, %v (copies of an event on different shards?)", final, err)
 	}
 	var perShard [2]uint64
+	// A later migration that adds a column (run on every shard's local table) shows through the
+	// Distributed table after the next run.
+	for _, s := range shards {
+		c, err := clickhouse.Open(&clickhouse.Options{Addr: []string{s.Addr}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.Exec(ctx, "ALTER TABLE ld_local.rooms ADD COLUMN zz UInt8 DEFAULT 7"); err != nil {
+			t.Fatal(err)
+		}
+		c.Close()
+	}
+	if _, err := schema.Prepare(ctx, conn, o, nil); err != nil {
+		t.Fatal(err)
+	}
+	zz, err := conn.Query(ctx, "SELECT zz FROM rooms LIMIT 1")
+	if err != nil {
+		t.Fatalf("the new column is not in the Distributed table: %v", err)
+	}
+	zz.Close()
 	for i, s := range shards {
 		c, err := clickhouse.Open(&clickhouse.Options{Addr: []string{s.Addr}})
 		if err != nil {
