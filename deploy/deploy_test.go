@@ -32,8 +32,8 @@ func get(o any, path ...string) any {
 }
 
 func str(o any, path ...string) string { s, _ := get(o, path...).(string); return s }
-func list(o any, path ...string) []any  { l, _ := get(o, path...).([]any); return l }
-func dict(o any, path ...string) obj     { m, _ := get(o, path...).(obj); return m }
+func list(o any, path ...string) []any { l, _ := get(o, path...).([]any); return l }
+func dict(o any, path ...string) obj   { m, _ := get(o, path...).(obj); return m }
 
 // readDocs parses every YAML document of a file.
 func readDocs(t *testing.T, path string) []obj {

@@ -122,23 +122,8 @@ func waitClusterOK(ctx context.Context, addr string) error {
 	}
 }
 
-// Role returns "master" or "slave" for node i as the node itself reports it ("" when down).
-func (c *RedisCluster) Role(i int) string {
-	out, err := redisCommand(c.Nodes[i].Addr, "ROLE")
-	if err != nil {
-		return ""
-	}
-	// RESP array: the first element is the role as a bulk string.
-	f := strings.Fields(out)
-	for j, s := range f {
-		if strings.HasPrefix(s, "$") && j+1 < len(f) {
-			return f[j+1]
-		}
-	}
-	return ""
-}
-
-// redisCommand sends one command in RESP and returns the raw reply (enough for INFO and ROLE).
+// redisCommand sends one command in RESP and returns a simple or bulk string reply (enough for
+// CLUSTER INFO).
 func redisCommand(addr string, args ...string) (string, error) {
 	conn, err := net.DialTimeout("tcp", addr, time.Second)
 	if err != nil {
@@ -169,17 +154,6 @@ func redisCommand(addr string, args ...string) (string, error) {
 			return "", err
 		}
 		return string(buf[:n]), nil
-	case '*':
-		var out strings.Builder
-		n, _ := strconv.Atoi(strings.TrimSpace(line[1:]))
-		for i := 0; i < n*2 && i < 64; i++ {
-			l, err := r.ReadString('\n')
-			if err != nil {
-				break
-			}
-			out.WriteString(l)
-		}
-		return out.String(), nil
 	}
 	return strings.TrimSpace(line), nil
 }
