@@ -3,7 +3,7 @@ SHELL := /bin/bash
 GO    ?= go
 BIN   := bin/livedesk
 
-.PHONY: help deps build run test templ check-templ check-fmt vet bench fuzz screenshots
+.PHONY: help deps build run test test-cluster templ check-templ check-fmt vet bench fuzz screenshots
 
 help: ## list targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -34,6 +34,9 @@ vet:
 
 test: deps vet check-fmt check-templ ## vet, gofmt, templ freshness, every test on throwaway ClickHouse/Redis
 	$(GO) test -count=1 -timeout 20m ./...
+
+test-cluster: deps ## Redis Cluster (3 masters + replicas), 2 ClickHouse shards, 3 instances behind nginx: failover tests
+	$(GO) test -tags cluster -count=1 -timeout 15m -run 'Cluster' -v ./hub ./cmd/livedesk
 
 bench: deps build ## ingest, live and report figures (prints numbers; no pass/fail)
 	$(BIN) bench

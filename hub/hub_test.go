@@ -23,7 +23,7 @@ import (
 var quietLog = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 
 // hubServer serves hub websockets for shop "s1" at /ws/:room (and /ws for shop-wide).
-func hubServer(t testing.TB, rdb *redis.Client) (*Hub, string) {
+func hubServer(t testing.TB, rdb redis.UniversalClient) (*Hub, string) {
 	t.Helper()
 	h, err := New(context.Background(), rdb, quietLog)
 	if err != nil {

@@ -134,11 +134,13 @@ type Review struct {
 }
 
 // Reviews returns the reviews of shop that arrived in [since, now], with whether each has a
-// reply (a cs_message "out" in conversation "review:<order>") by now.
+// reply (a cs_message "out" in conversation "review:<order>") by now. GLOBAL IN: on a sharded
+// ClickHouse the subquery over the Distributed table runs once and its set goes to every shard
+// (plain IN is refused there); on one server it is a plain IN.
 func (s *Store) Reviews(ctx context.Context, shop string, since, now time.Time) ([]Review, error) {
 	rows, err := s.conn.Query(ctx, `SELECT order_id, argMax(product, `+evKey+`), argMax(user, `+evKey+`),
 			argMax(rating, `+evKey+`), argMax(text, `+evKey+`), min(ts),
-			concat('review:', order_id) IN (SELECT conversation FROM events
+			concat('review:', order_id) GLOBAL IN (SELECT conversation FROM events
 				WHERE shop = ? AND type = 'cs_message' AND direction = 'out' AND ts >= ? AND ts <= ?
 				AND conversation LIKE 'review:%')
 		FROM events WHERE shop = ? AND type = 'review' AND ts >= ? AND ts <= ?

@@ -35,7 +35,7 @@ import (
 type Enricher struct {
 	Integrations *Integrations
 	Events       Submitter
-	Redis        *redis.Client
+	Redis        redis.UniversalClient
 	Stats        *Stats
 	Client       *http.Client // nil: an outbound.Client (public addresses only, unless AllowPrivate), 10 s timeout
 	AllowPrivate bool         // let the admin-set API URL reach private and loopback addresses
@@ -325,13 +325,19 @@ func (e *Enricher) Rooms(ctx context.Context, platform string, events []ingest.E
 	if len(keys) == 0 {
 		return
 	}
-	vals, err := e.Redis.MGet(ctx, keys...).Result()
-	if err != nil {
+	// One GET per key in a pipeline, not MGET: a push may name orders of several shops, whose
+	// keys sit in different Redis Cluster slots (a cluster pipeline sends each to its node).
+	pipe := e.Redis.Pipeline()
+	gets := make([]*redis.StringCmd, len(keys))
+	for i, k := range keys {
+		gets[i] = pipe.Get(ctx, k)
+	}
+	if _, err := pipe.Exec(ctx); err != nil && !errors.Is(err, redis.Nil) {
 		e.Log.Warn("platform: read enriched rooms", "err", err)
 		return
 	}
-	for k, v := range vals {
-		if s, ok := v.(string); ok {
+	for k, g := range gets {
+		if s, err := g.Result(); err == nil {
 			events[idx[k]].Room = strings.TrimPrefix(s, "room:")
 		}
 	}

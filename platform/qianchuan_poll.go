@@ -38,7 +38,7 @@ type QianchuanPoller struct {
 	Totals       *Totals
 	Live         LiveRooms
 	Stats        *Stats
-	Redis        *redis.Client
+	Redis        redis.UniversalClient
 	Log          *slog.Logger
 	Client       *http.Client // nil: an outbound.Client (public addresses only, unless AllowPrivate)
 	AllowPrivate bool

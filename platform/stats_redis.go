@@ -20,7 +20,7 @@ import (
 //	ld:platform:{shop}:stats:<platform>   hash: n:<kind>, ign:<kind>, last_at, last_kind, last_raw
 //	ld:platform:{shop}:errors:<platform>  list of the last 20 errors (JSON), newest first
 //	ld:platform:{shop}:seen:<platform>:<id>  a message counted already (48 h)
-type Stats struct{ Redis *redis.Client }
+type Stats struct{ Redis redis.UniversalClient }
 
 const (
 	keepErrors = 20

@@ -31,7 +31,7 @@ import (
 type Totals struct {
 	Events Submitter
 	CH     driver.Conn
-	Redis  *redis.Client
+	Redis  redis.UniversalClient
 	Now    func() time.Time
 	// MaxUnits bounds the events one total makes in one document (default 100,000); the rest
 	// of a larger increase is made by the next document.

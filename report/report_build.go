@@ -50,6 +50,10 @@ type Builder struct {
 	// Currency is the shop's currency, for the amounts written into texts (次日主推 reasons);
 	// nil: CNY. cmd wires shops.Settings.Currency.
 	Currency func(shop string) livedesk.Currency
+	// PartsTable and PartsDB say where the events table's parts are listed: "" is system.parts
+	// of the current database (one server); sharded mode names the Distributed table over every
+	// shard's system.parts and the shards' local database (schema.ClusterParts, LocalDatabase).
+	PartsTable, PartsDB string
 	// forceRaw reads everything from events as if the rollups were incomplete (tests compare).
 	forceRaw bool
 }
@@ -92,7 +96,7 @@ func (b *Builder) Build(ctx context.Context, span SessionSpan) (*Report, error) 
 		return nil, fmt.Errorf("report: report %s: empty span %s – %s", span.Session, span.Start, span.End)
 	}
 	steps := &stepTimes{ms: map[string]int64{}}
-	q := reportQueries{ch: b.CH, span: span}
+	q := reportQueries{ch: b.CH, span: span, partsTable: b.PartsTable, partsDB: b.PartsDB}
 	var raw rawData
 	var mr minuteRead
 	if err := b.runPhase(ctx, span, steps, rollupReads(q, &raw, &mr)); err != nil {

@@ -13,6 +13,9 @@ import (
 type reportQueries struct {
 	ch   driver.Conn
 	span SessionSpan
+	// partsTable lists the parts (default system.parts) of events in partsDB (default the
+	// current database); see Builder.PartsTable.
+	partsTable, partsDB string
 }
 
 // spanWhere is the filter every report query starts with; its four binds come from args.
@@ -43,9 +46,17 @@ type partSpan struct {
 
 // parts lists the active parts of events whose ts range meets the span.
 func (q reportQueries) parts(ctx context.Context) ([]partSpan, error) {
-	rows, err := q.ch.Query(ctx, `SELECT name, level, min_time, max_time FROM system.parts
-		WHERE database = currentDatabase() AND table = 'events' AND active AND max_time >= ? AND min_time < ?`,
-		q.span.Start, q.span.End)
+	table, db := "system.parts", "currentDatabase()"
+	args := []any{q.span.Start, q.span.End}
+	if q.partsTable != "" {
+		// On a cluster every shard's parts are listed; names may repeat across shards, which
+		// only ever makes more minutes suspect (recounted exactly), never fewer: the room's own
+		// rows are all on one shard.
+		table, db = q.partsTable, "?"
+		args = append([]any{q.partsDB}, args...)
+	}
+	rows, err := q.ch.Query(ctx, `SELECT name, level, min_time, max_time FROM `+table+`
+		WHERE database = `+db+` AND table = 'events' AND active AND max_time >= ? AND min_time < ?`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -160,6 +160,9 @@ type Options struct {
 	Database string
 	User     string
 	Password string
+	// Cluster is the name of a cluster in the servers' remote_servers config: sharded mode
+	// (cluster.go). "" is one server.
+	Cluster string
 }
 
 // Open connects to ClickHouse over the native protocol (the only one 18.16 speaks to
@@ -189,7 +192,14 @@ func Open(ctx context.Context, o Options) (driver.Conn, error) {
 }
 
 func dial(o Options, database string) (driver.Conn, error) {
+	var settings clickhouse.Settings
+	if o.Cluster != "" {
+		// An INSERT returns once every shard has its rows (cluster.go). Only int and bool
+		// settings travel to 18.16, so an IN over a Distributed table is written GLOBAL IN.
+		settings = clickhouse.Settings{"insert_distributed_sync": 1}
+	}
 	conn, err := clickhouse.Open(&clickhouse.Options{
+		Settings:        settings,
 		Addr:            []string{o.Addr},
 		Protocol:        clickhouse.Native,
 		Auth:            clickhouse.Auth{Database: database, Username: o.User, Password: o.Password},

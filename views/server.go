@@ -31,28 +31,28 @@ type Sockets interface {
 // Server holds what the pages need. cmd/livedesk/wire_views.go fills it; each area adds the one
 // field its pages need (one line each).
 type Server struct {
-	Users         *account.Users       // logins
-	Revocations   *account.Revocations // logged-out sessions
-	Redis         *redis.Client        // login rate limits, logged-out sessions
-	Rooms         *live.Rooms          // which rooms a shop has (room list, room pages, sockets)
-	Catalog       *catalog.Catalog     // the shop's products (products page, the actions' product list)
-	Hub           Sockets              // websockets of rooms and of the shop
-	Actions       *stage.Actions       // catalog, operator actions, prompter stage (products, prompter)
-	Control       RoomControl          // sessions and flags of rooms (the live engine)
-	States        RoomStates           // which rooms are live, for the room list (the live engine)
-	Jobs          *jobs.Scheduler      // scheduled jobs, their settings and runs, and the tasks inbox
-	Reports       *report.Service      // post-stream reports: stored, built and rebuilt by the service cmd runs
-	Titles        TitleSource          // product titles for the control room (the catalog); may be nil
-	Log           *slog.Logger         //
-	Location      *time.Location       // the default time zone of shops (LIVEDESK_TZ)
-	Zones         ShopZones            // a shop's own time zone (nil: Location for every shop); read through zoneOf
-	SecureCookies bool                 // mark cookies Secure (behind HTTPS)
-	Integrations  Integrations         // the shops' platform connections (nil: no Integrations page)
-	LiveRules     LiveRules            // rooms' live settings and rules (the live engine); nil: no panel
-	Shops         *shops.Settings      // each shop's zone and currency (nil: Location and CNY)
-	Compliance    *compliance.Store    // banned words and qualifications (nil: no cue warning, no 合规 page)
-	BaseURL       string               // public URL; its host is an accepted Origin behind a proxy
-	Secret        []byte               // signs session cookies and CSRF tokens; the same on every instance
+	Users         *account.Users        // logins
+	Revocations   *account.Revocations  // logged-out sessions
+	Redis         redis.UniversalClient // login rate limits, logged-out sessions
+	Rooms         *live.Rooms           // which rooms a shop has (room list, room pages, sockets)
+	Catalog       *catalog.Catalog      // the shop's products (products page, the actions' product list)
+	Hub           Sockets               // websockets of rooms and of the shop
+	Actions       *stage.Actions        // catalog, operator actions, prompter stage (products, prompter)
+	Control       RoomControl           // sessions and flags of rooms (the live engine)
+	States        RoomStates            // which rooms are live, for the room list (the live engine)
+	Jobs          *jobs.Scheduler       // scheduled jobs, their settings and runs, and the tasks inbox
+	Reports       *report.Service       // post-stream reports: stored, built and rebuilt by the service cmd runs
+	Titles        TitleSource           // product titles for the control room (the catalog); may be nil
+	Log           *slog.Logger          //
+	Location      *time.Location        // the default time zone of shops (LIVEDESK_TZ)
+	Zones         ShopZones             // a shop's own time zone (nil: Location for every shop); read through zoneOf
+	SecureCookies bool                  // mark cookies Secure (behind HTTPS)
+	Integrations  Integrations          // the shops' platform connections (nil: no Integrations page)
+	LiveRules     LiveRules             // rooms' live settings and rules (the live engine); nil: no panel
+	Shops         *shops.Settings       // each shop's zone and currency (nil: Location and CNY)
+	Compliance    *compliance.Store     // banned words and qualifications (nil: no cue warning, no 合规 page)
+	BaseURL       string                // public URL; its host is an accepted Origin behind a proxy
+	Secret        []byte                // signs session cookies and CSRF tokens; the same on every instance
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the client (login limits
 	// count per client address; behind a proxy every user would share its address).
 	TrustedProxies []netip.Prefix

@@ -40,22 +40,22 @@ type Main struct {
 	Log    *slog.Logger
 
 	// Built by Open in this order, closed by Close in the reverse order (see open).
-	CH        driver.Conn      // storage
-	Redis     *redis.Client    //
-	Keys      *ingest.Keys     // ingest: API keys, the durable writer, the service observers hang on
-	Writer    *ingest.Writer   //
-	Ingest    *ingest.Service  //
-	App       *fiber.App       // HTTP
-	Hub       *hub.Hub         // websocket fan-out over Redis pub/sub
-	Catalog   *catalog.Catalog // products and their stock
-	Stage     *stage.Actions   // operator actions and the prompter's stage
-	Engine    *live.Engine     // live counters, the tick, rules and flags, sessions
-	Reports   *report.Service  // post-stream reports
-	Scheduler *jobs.Scheduler  // the shop's daily jobs
-	flagHooks *flagNotifier    // the live rules' flags to the shop's group bot (jobs' webhook sender)
-	Users     *account.Users   // logins and roles
-	Rooms     *live.Rooms      // which rooms a shop has
-	Pages     *views.Server    // the pages (and the sessions the API accepts)
+	CH        driver.Conn           // storage
+	Redis     redis.UniversalClient // one server or a cluster (redis.go)
+	Keys      *ingest.Keys          // ingest: API keys, the durable writer, the service observers hang on
+	Writer    *ingest.Writer        //
+	Ingest    *ingest.Service       //
+	App       *fiber.App            // HTTP
+	Hub       *hub.Hub              // websocket fan-out over Redis pub/sub
+	Catalog   *catalog.Catalog      // products and their stock
+	Stage     *stage.Actions        // operator actions and the prompter's stage
+	Engine    *live.Engine          // live counters, the tick, rules and flags, sessions
+	Reports   *report.Service       // post-stream reports
+	Scheduler *jobs.Scheduler       // the shop's daily jobs
+	flagHooks *flagNotifier         // the live rules' flags to the shop's group bot (jobs' webhook sender)
+	Users     *account.Users        // logins and roles
+	Rooms     *live.Rooms           // which rooms a shop has
+	Pages     *views.Server         // the pages (and the sessions the API accepts)
 
 	Integrations *platform.Integrations // the shops' platform connections (sealed secrets)
 	Hooks        *platform.Hooks        // 抖店 push and TikTok Shop webhooks
@@ -162,31 +162,26 @@ func (m *Main) Close() error {
 // twice — a Redis restart is detected, see ingest.Dedup, single evictions are not) or a room's
 // live windows. Managed Redis that refuses CONFIG gets no warning.
 func (m *Main) checkEviction(ctx context.Context) {
-	v, err := m.Redis.ConfigGet(ctx, "maxmemory-policy").Result()
-	if err != nil {
-		return
-	}
-	if p := v["maxmemory-policy"]; p != "" && p != "noeviction" {
-		m.Log.Warn("livedesk: Redis may evict keys; set maxmemory-policy noeviction (the per-shop quota LIVEDESK_SHOP_REDIS_MB keeps shops within memory)", "maxmemory-policy", p)
-	}
+	_ = forEachRedisNode(ctx, m.Redis, func(ctx context.Context, n *redis.Client) error {
+		v, err := n.ConfigGet(ctx, "maxmemory-policy").Result()
+		if p := v["maxmemory-policy"]; err == nil && p != "" && p != "noeviction" {
+			m.Log.Warn("livedesk: Redis may evict keys; set maxmemory-policy noeviction (the per-shop quota LIVEDESK_SHOP_REDIS_MB keeps shops within memory)", "maxmemory-policy", p, "node", n.Options().Addr)
+		}
+		return nil
+	})
 }
 
 func (m *Main) openStorage(ctx context.Context) error {
-	opts, err := redis.ParseURL(m.Config.RedisURL)
-	if err != nil {
-		return fmt.Errorf("redis url: %w", err)
-	}
-	opts.PoolSize = 64
-	m.Redis = redis.NewClient(opts)
-	if err := m.Redis.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("redis %s: %w", opts.Addr, err)
+	var err error
+	if m.Redis, err = openRedis(ctx, m.Config.RedisURL); err != nil {
+		return err
 	}
 	m.checkEviction(ctx)
 	m.CH, err = schema.Open(ctx, m.schemaOptions())
 	if err != nil {
 		return err
 	}
-	ran, err := schema.Migrate(ctx, m.CH, m.migrationLock)
+	ran, err := schema.Prepare(ctx, m.CH, m.schemaOptions(), m.migrationLock)
 	if err != nil {
 		return err
 	}
@@ -198,7 +193,7 @@ func (m *Main) openStorage(ctx context.Context) error {
 
 func (m *Main) schemaOptions() schema.Options {
 	return schema.Options{Addr: m.Config.ClickHouseAddr, Database: m.Config.ClickHouseDB,
-		User: m.Config.ClickHouseUser, Password: m.Config.ClickHousePass}
+		User: m.Config.ClickHouseUser, Password: m.Config.ClickHousePass, Cluster: m.Config.ClickHouseCluster}
 }
 
 // migrationLock serialises migrations across instances with a Redis lock.

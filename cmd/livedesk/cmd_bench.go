@@ -34,6 +34,7 @@ type benchFlags struct {
 	batch      int
 	cpuProfile string // run the server in this process and write its CPU profile here
 	dir        string // directory for the private servers ("" = a temp dir)
+	instances  int    // livedesk servers sharing the ClickHouse and Redis, clients spread over them
 }
 
 // parseBenchFlags parses the bench command line.
@@ -44,13 +45,17 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchFlags, error) {
 	batch := fs.Int("batch", 1000, "events per request")
 	cpuProfile := fs.String("cpuprofile", "", "run the server in this process and write its CPU profile here (RSS then includes the clients)")
 	keep := fs.String("dir", "", "directory for the private servers (default: a temp dir, removed afterwards)")
+	instances := fs.Int("instances", 1, "livedesk servers sharing the ClickHouse and Redis, the clients spread evenly over them (as a load balancer does)")
 	if err := parseFlags(fs, args); err != nil {
 		return benchFlags{}, err
 	}
-	if *clients <= 0 || *batch <= 0 || *duration <= 0 {
-		return benchFlags{}, errors.New("--clients, --batch and --duration must be positive")
+	if *clients <= 0 || *batch <= 0 || *duration <= 0 || *instances <= 0 {
+		return benchFlags{}, errors.New("--clients, --batch, --duration and --instances must be positive")
 	}
-	return benchFlags{clients: *clients, duration: *duration, batch: *batch, cpuProfile: *cpuProfile, dir: *keep}, nil
+	if *cpuProfile != "" && *instances != 1 {
+		return benchFlags{}, errors.New("--cpuprofile runs one server in this process: use it with --instances 1")
+	}
+	return benchFlags{clients: *clients, duration: *duration, batch: *batch, cpuProfile: *cpuProfile, dir: *keep, instances: *instances}, nil
 }
 
 // runBench measures the ingest API on private ClickHouse and Redis: it starts them and the
@@ -68,7 +73,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer env.close()
 
 	template, slots := benchTemplate(f.batch)
-	fmt.Fprintf(stderr, "bench: %d clients posting batches of %d events (%d KB) for %v\n", f.clients, f.batch, len(template)/1024, f.duration)
+	fmt.Fprintf(stderr, "bench: %d clients posting batches of %d events (%d KB) for %v to %d instance(s)\n", f.clients, f.batch, len(template)/1024, f.duration, len(env.bases))
 	load, err := runBenchLoad(ctx, env, f, template, slots)
 	if err != nil {
 		return err
@@ -77,7 +82,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	load.print(stdout, f.batch, stored)
+	load.print(stdout, f.batch, stored, len(env.bases))
 	if env.inproc != nil {
 		printServerStats(stdout, env.inproc)
 	}
@@ -99,7 +104,8 @@ func (l benchLoad) rate() float64 { return float64(l.acked) / l.elapsed.Seconds(
 // benchLoader is the state the bench's clients share.
 type benchLoader struct {
 	hc                   *http.Client
-	base, key            string
+	bases                []string // the servers; client c posts to bases[c % len]
+	key                  string
 	template             []byte
 	slots                []benchSlot
 	batch                int
@@ -115,7 +121,7 @@ type benchLoader struct {
 func runBenchLoad(ctx context.Context, env *benchEnv, f benchFlags, template []byte, slots []benchSlot) (benchLoad, error) {
 	l := &benchLoader{
 		hc:       &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: f.clients, DisableCompression: true}, Timeout: 2 * time.Minute},
-		base:     env.base,
+		bases:    env.bases,
 		key:      env.key,
 		template: template,
 		slots:    slots,
@@ -139,7 +145,10 @@ func runBenchLoad(ctx context.Context, env *benchEnv, f benchFlags, template []b
 	if l.firstErr != nil {
 		return out, l.firstErr
 	}
-	out.hwm, out.rss = procMemory(env.pids[0])
+	for _, pid := range env.pids[:len(env.bases)] {
+		hwm, rss := procMemory(pid)
+		out.hwm, out.rss = out.hwm+hwm, out.rss+rss
+	}
 	slices.Sort(l.lat)
 	out.lat = l.lat
 	out.acked, out.dups, out.refused = l.acked.Load(), l.dups.Load(), l.refused.Load()
@@ -160,7 +169,7 @@ func (l *benchLoader) client(ctx context.Context, c int) {
 			patchTS(body[sl.ts:sl.ts+13], sent, sl.ms)
 		}
 		t0 := time.Now()
-		status, res, retry, err := benchPost(ctx, l.hc, l.base, l.key, body)
+		status, res, retry, err := benchPost(ctx, l.hc, l.bases[c%len(l.bases)], l.key, body)
 		if err != nil {
 			l.mu.Lock()
 			l.firstErr = cmp.Or(l.firstErr, err)
@@ -195,14 +204,22 @@ func waitStored(ctx context.Context, conn driver.Conn, acked int64) (uint64, err
 }
 
 // print writes the ingest API's figures: throughput, latency, memory, CPU and durability.
-func (l benchLoad) print(stdout io.Writer, batch int, stored uint64) {
+// The first servers of pids are the livedesk instances, then ClickHouse, then Redis.
+func (l benchLoad) print(stdout io.Writer, batch int, stored uint64, servers int) {
 	fmt.Fprintf(stdout, "ingest API: %d events acknowledged in %.1fs = %.0f events/s (%d requests, %d refused with 429/503, %d duplicates)\n",
 		l.acked, l.elapsed.Seconds(), l.rate(), len(l.lat), l.refused, l.dups)
 	fmt.Fprintf(stdout, "ack latency per %d-event request: p50 %v, p99 %v, max %v\n", batch, pct(l.lat, 0.50), pct(l.lat, 0.99), pct(l.lat, 1))
-	fmt.Fprintf(stdout, "server memory: peak RSS (VmHWM) %d MB, RSS now %d MB\n", l.hwm/1024, l.rss/1024)
+	fmt.Fprintf(stdout, "server memory (%d instance(s) together): peak RSS (VmHWM) %d MB, RSS now %d MB\n", servers, l.hwm/1024, l.rss/1024)
 	share := func(i int) float64 { return 100 * (l.cpu1[i] - l.cpu0[i]).Seconds() / l.elapsed.Seconds() }
-	fmt.Fprintf(stdout, "CPU while posting (%d cores = %d%%): livedesk %.0f%%, ClickHouse %.0f%%, Redis %.0f%%\n",
-		runtime.NumCPU(), 100*runtime.NumCPU(), share(0), share(1), share(2))
+	var ld float64
+	for i := range servers {
+		ld += share(i)
+	}
+	fmt.Fprintf(stdout, "CPU while posting (%d cores = %d%%): livedesk %.0f%% (%d instance(s)), ClickHouse %.0f%%, Redis %.0f%%\n",
+		runtime.NumCPU(), 100*runtime.NumCPU(), ld, servers, share(servers), share(servers+1))
+	if cores := ld / 100; cores > 0 {
+		fmt.Fprintf(stdout, "per livedesk core: %.0f events/s\n", l.rate()/cores)
+	}
 	fmt.Fprintf(stdout, "durable: ClickHouse holds %d rows of %d acknowledged\n", stored, l.acked)
 }
 
@@ -293,7 +310,7 @@ func patchTS(dst []byte, sent, ms int64) {
 
 // patchID writes "c<client>-<seq>" zero-padded into the id placeholder.
 func patchID(dst []byte, client, seq int) {
-	s := fmt.Appendf(nil, "c%02d-%011d", client%100, seq)
+	s := fmt.Appendf(nil, "c%02d-%012d", client%100, seq) // exactly benchIDWidth bytes
 	copy(dst, s[:benchIDWidth])
 }
 

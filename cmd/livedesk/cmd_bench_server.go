@@ -32,8 +32,8 @@ import (
 type benchEnv struct {
 	conn   driver.Conn
 	key    string   // the API key of shop "bench"
-	base   string   // the server's URL
-	pids   []int    // the server's, ClickHouse's and Redis's processes
+	bases  []string // the servers' URLs (--instances)
+	pids   []int    // the servers', ClickHouse's and Redis's processes
 	inproc *Main    // the in-process server (--cpuprofile), else nil
 	undo   []func() // cleanups, run last first by close
 }
@@ -78,21 +78,29 @@ func (env *benchEnv) start(ctx context.Context, f benchFlags, stderr io.Writer) 
 	if err := env.openDatabase(ctx, chSrv.Addr); err != nil {
 		return err
 	}
-	port, err := localdb.FreePort()
-	if err != nil {
-		return err
+	for i := range max(f.instances, 1) {
+		port, err := localdb.FreePort()
+		if err != nil {
+			return err
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", port)
+		serveArgs := []string{"--addr", addr, "--clickhouse-addr", chSrv.Addr, "--clickhouse-db", "bench",
+			"--redis-url", "redis://" + redisSrv.Addr + "/0", "--data-dir", filepath.Join(dir, fmt.Sprintf("livedesk%d", i)), "--log-level", "warn",
+			"--shop-events-per-sec", "0"} // one shop takes the whole bench: no per-shop quota
+		pid, err := env.startServer(ctx, serveArgs, f.cpuProfile, filepath.Join(dir, fmt.Sprintf("serve%d.log", i)), stderr)
+		if err != nil {
+			return err
+		}
+		env.bases = append(env.bases, "http://"+addr)
+		env.pids = append(env.pids, pid)
 	}
-	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	serveArgs := []string{"--addr", addr, "--clickhouse-addr", chSrv.Addr, "--clickhouse-db", "bench",
-		"--redis-url", "redis://" + redisSrv.Addr + "/0", "--data-dir", filepath.Join(dir, "livedesk"), "--log-level", "warn",
-		"--shop-events-per-sec", "0"} // one shop takes the whole bench: no per-shop quota
-	pid, err := env.startServer(ctx, serveArgs, f.cpuProfile, filepath.Join(dir, "serve.log"), stderr)
-	if err != nil {
-		return err
+	env.pids = append(env.pids, chSrv.Pid(), redisSrv.Pid())
+	for _, b := range env.bases {
+		if err := waitReady(ctx, b); err != nil {
+			return err
+		}
 	}
-	env.base = "http://" + addr
-	env.pids = []int{pid, chSrv.Pid(), redisSrv.Pid()}
-	return waitReady(ctx, env.base)
+	return nil
 }
 
 // openDatabase connects to the "bench" database at addr, migrates it and creates the API key.

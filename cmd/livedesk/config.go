@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -21,14 +20,17 @@ type Config struct {
 	ClickHouseDB   string // LIVEDESK_CLICKHOUSE_DB, --clickhouse-db
 	ClickHouseUser string // LIVEDESK_CLICKHOUSE_USER, --clickhouse-user
 	ClickHousePass string // LIVEDESK_CLICKHOUSE_PASSWORD
-	RedisURL       string // LIVEDESK_REDIS_URL, --redis-url
-	DataDir        string // LIVEDESK_DATA_DIR, --data-dir
-	TZ             string // LIVEDESK_TZ, --tz
-	MaxBody        int    // LIVEDESK_MAX_BODY, --max-body (bytes)
-	LogLevel       string // LIVEDESK_LOG_LEVEL, --log-level
-	SecureCookies  bool   // LIVEDESK_SECURE_COOKIES, --secure-cookies
-	BaseURL        string // LIVEDESK_BASE_URL, --base-url (for printed links and webhooks)
-	MetricsAddr    string // LIVEDESK_METRICS_ADDR, --metrics-addr ("": /metrics only on Addr)
+	// ClickHouseCluster: LIVEDESK_CLICKHOUSE_CLUSTER, --clickhouse-cluster — a cluster of the
+	// servers' remote_servers config: sharded mode (schema/cluster.go). "": one server.
+	ClickHouseCluster string
+	RedisURL          string // LIVEDESK_REDIS_URL, --redis-url
+	DataDir           string // LIVEDESK_DATA_DIR, --data-dir
+	TZ                string // LIVEDESK_TZ, --tz
+	MaxBody           int    // LIVEDESK_MAX_BODY, --max-body (bytes)
+	LogLevel          string // LIVEDESK_LOG_LEVEL, --log-level
+	SecureCookies     bool   // LIVEDESK_SECURE_COOKIES, --secure-cookies
+	BaseURL           string // LIVEDESK_BASE_URL, --base-url (for printed links and webhooks)
+	MetricsAddr       string // LIVEDESK_METRICS_ADDR, --metrics-addr ("": /metrics only on Addr)
 	// OutboundPrivate lets configured URLs (group-bot webhooks) reach private and loopback
 	// addresses: LIVEDESK_OUTBOUND_PRIVATE, --outbound-private. Off: only public addresses.
 	OutboundPrivate bool
@@ -61,7 +63,8 @@ func BindConfig(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.ClickHouseDB, "clickhouse-db", envDefault("LIVEDESK_CLICKHOUSE_DB", "livedesk"), "ClickHouse database (LIVEDESK_CLICKHOUSE_DB)")
 	fs.StringVar(&c.ClickHouseUser, "clickhouse-user", envDefault("LIVEDESK_CLICKHOUSE_USER", "default"), "ClickHouse user (LIVEDESK_CLICKHOUSE_USER)")
 	c.ClickHousePass = os.Getenv("LIVEDESK_CLICKHOUSE_PASSWORD")
-	fs.StringVar(&c.RedisURL, "redis-url", envDefault("LIVEDESK_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL (LIVEDESK_REDIS_URL)")
+	fs.StringVar(&c.ClickHouseCluster, "clickhouse-cluster", envDefault("LIVEDESK_CLICKHOUSE_CLUSTER", ""), "shard over this cluster of the ClickHouse servers' remote_servers (LIVEDESK_CLICKHOUSE_CLUSTER; empty: one server)")
+	fs.StringVar(&c.RedisURL, "redis-url", envDefault("LIVEDESK_REDIS_URL", "redis://127.0.0.1:6379/0"), "Redis URL: redis://host:port/db, or redis+cluster://h1:p1,h2:p2 for a Redis Cluster (LIVEDESK_REDIS_URL)")
 	fs.StringVar(&c.DataDir, "data-dir", envDefault("LIVEDESK_DATA_DIR", ".data/livedesk"), "directory for the ingest spool (LIVEDESK_DATA_DIR)")
 	fs.StringVar(&c.TZ, "tz", envDefault("LIVEDESK_TZ", "Asia/Shanghai"), "the shop's time zone (LIVEDESK_TZ)")
 	fs.StringVar(&c.LogLevel, "log-level", envDefault("LIVEDESK_LOG_LEVEL", "info"), "debug, info, warn or error (LIVEDESK_LOG_LEVEL)")
@@ -134,11 +137,14 @@ func (c *Config) Validate() error {
 	if _, port, err := net.SplitHostPort(c.ClickHouseAddr); err != nil || port == "" {
 		errs = append(errs, fmt.Errorf("LIVEDESK_CLICKHOUSE_ADDR / --clickhouse-addr: %q is not host:port", c.ClickHouseAddr))
 	}
+	if strings.ContainsAny(c.ClickHouseCluster, "`. ") {
+		errs = append(errs, fmt.Errorf("LIVEDESK_CLICKHOUSE_CLUSTER / --clickhouse-cluster: %q is not a plain cluster name", c.ClickHouseCluster))
+	}
 	if c.ClickHouseDB == "" || strings.ContainsAny(c.ClickHouseDB, "`. ") {
 		errs = append(errs, fmt.Errorf("LIVEDESK_CLICKHOUSE_DB / --clickhouse-db: %q is not a plain database name", c.ClickHouseDB))
 	}
-	if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") {
-		errs = append(errs, fmt.Errorf("LIVEDESK_REDIS_URL / --redis-url: %q is not a redis:// URL", c.RedisURL))
+	if _, _, err := parseRedisURL(c.RedisURL); err != nil {
+		errs = append(errs, fmt.Errorf("LIVEDESK_REDIS_URL / --redis-url: %q is not a redis://host:port/db or redis+cluster://h1:p1,h2:p2 URL: %w", c.RedisURL, err))
 	}
 	if c.DataDir == "" {
 		errs = append(errs, errors.New("LIVEDESK_DATA_DIR / --data-dir: must not be empty"))

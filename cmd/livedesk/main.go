@@ -41,6 +41,7 @@ func commands() map[string]command {
 		"key":            {summary: "API keys: key create --shop S --name N [--scope S] | key list [--shop S] | key revoke --shop S PREFIX", run: runKey},
 		"migrate":        {summary: "apply the ClickHouse schema (serve also does this at start)", run: runMigrate},
 		"replay":         {summary: "post recorded events (NDJSON, or the Taobao behaviour CSV) with their time compressed", run: runReplay},
+		"spool":          {summary: "spool replay --dir DIR: insert the spool of an instance that will not return (rows it stored already are skipped)", run: runSpool},
 		"serve":          {summary: "run the server (ingest API, live engine, pages, jobs)", run: runServe},
 		"user":           {summary: "logins: user add --shop S --user U --role R (password on stdin) | user list [--shop S] | user disable --shop S --user U", run: runUser},
 		"shop":           {summary: "a shop's time zone and currency: shop set --shop S [--tz Z] [--currency C] | shop list", run: runShop},
@@ -144,11 +145,12 @@ func configFromFlags(fs *flag.FlagSet, args []string) (Config, error) {
 // openMigrated connects to cfg's ClickHouse and applies the schema (for admin sub-commands that
 // run without a server).
 func openMigrated(ctx context.Context, cfg Config) (driver.Conn, error) {
-	conn, err := schema.Open(ctx, (&Main{Config: cfg}).schemaOptions())
+	o := (&Main{Config: cfg}).schemaOptions()
+	conn, err := schema.Open(ctx, o)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := schema.Migrate(ctx, conn, nil); err != nil {
+	if _, err := schema.Prepare(ctx, conn, o, nil); err != nil {
 		conn.Close()
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/platform"
 	"github.com/livedesk/livedesk/report"
+	"github.com/livedesk/livedesk/schema"
 	"github.com/livedesk/livedesk/shops"
 	"github.com/livedesk/livedesk/stage"
 	"github.com/livedesk/livedesk/views"
@@ -125,8 +126,7 @@ func (m *Main) openEngine() {
 func (m *Main) openReports() {
 	store := &report.Store{CH: m.CH}
 	r := &report.Service{
-		Builder: &report.Builder{CH: m.CH, Products: m.Catalog, Store: store, Log: m.Log,
-			Currency: func(shop string) livedesk.Currency { return m.Shops.Currency(context.Background(), shop) }},
+		Builder:  m.reportBuilder(store),
 		Store:    store,
 		Sessions: m.Engine,
 		Redis:    m.Redis,
@@ -137,6 +137,16 @@ func (m *Main) openReports() {
 	m.Writer.OnReplay(r.Replayed)
 	m.Reports = r
 	m.onClose(goRun(r.Run))
+}
+
+// reportBuilder is the report's builder; on a sharded ClickHouse it lists every shard's parts.
+func (m *Main) reportBuilder(store *report.Store) *report.Builder {
+	b := &report.Builder{CH: m.CH, Products: m.Catalog, Store: store, Log: m.Log,
+		Currency: func(shop string) livedesk.Currency { return m.Shops.Currency(context.Background(), shop) }}
+	if o := m.schemaOptions(); o.Cluster != "" {
+		b.PartsTable, b.PartsDB = schema.ClusterParts, o.LocalDatabase()
+	}
+	return b
 }
 
 // openPlatform mounts the platforms' webhooks (/hooks/doudian/:shop, /hooks/tiktok/:shop) and

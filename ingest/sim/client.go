@@ -28,7 +28,8 @@ type Client struct {
 var ErrRejected = errors.New("sim: request refused")
 
 // Post sends one NDJSON body and returns the server's counts. It retries on 429 and 503,
-// waiting as Retry-After says, and on connection errors (a restarting server) with backoff.
+// waiting as Retry-After says, and on connection errors (a restarting server) and a load
+// balancer's 502/504 (its instance died) with backoff.
 func (c *Client) Post(ctx context.Context, body []byte) (ingest.Result, error) {
 	var res ingest.Result
 	retries := c.Retries
@@ -68,6 +69,12 @@ func (c *Client) Post(ctx context.Context, body []byte) (ingest.Result, error) {
 			case resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable:
 				wait = retryAfter(resp.Header.Get("Retry-After"))
 				err = fmt.Errorf("sim: server busy (%d): %.200s", resp.StatusCode, b)
+			case resp.StatusCode == http.StatusBadGateway || resp.StatusCode == http.StatusGatewayTimeout:
+				// A load balancer whose instance died mid-request: nothing was acknowledged, and
+				// what the instance did store makes the resend a duplicate, not a second copy.
+				wait = backoff
+				backoff = min(backoff*2, 5*time.Second)
+				err = fmt.Errorf("sim: gateway (%d): %.200s", resp.StatusCode, b)
 			default:
 				return res, fmt.Errorf("%w: %d %.300s", ErrRejected, resp.StatusCode, b)
 			}

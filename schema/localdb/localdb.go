@@ -105,6 +105,11 @@ func StartRedis(ctx context.Context, dir string, port int) (*Server, error) {
 // StartClickHouse starts clickhouse-server with a config written into dir. port (0 picks a
 // free one) is the native protocol port; the HTTP port is picked free.
 func StartClickHouse(ctx context.Context, dir string, port int) (*Server, error) {
+	return startClickHouse(ctx, dir, port, "")
+}
+
+// startClickHouse starts clickhouse-server with extra (XML elements) added to its config.
+func startClickHouse(ctx context.Context, dir string, port int, extra string) (*Server, error) {
 	bin, err := exec.LookPath("clickhouse-server")
 	if err != nil {
 		if _, statErr := os.Stat("/usr/bin/clickhouse"); statErr != nil {
@@ -131,7 +136,7 @@ func StartClickHouse(ctx context.Context, dir string, port int) (*Server, error)
 		}
 	}
 	cfg := filepath.Join(abs, "config.xml")
-	if err := os.WriteFile(cfg, []byte(clickhouseConfig(abs, port, httpPort)), 0o644); err != nil {
+	if err := os.WriteFile(cfg, []byte(clickhouseConfig(abs, port, httpPort, extra)), 0o644); err != nil {
 		return nil, fmt.Errorf("localdb: clickhouse config: %w", err)
 	}
 	if err := os.WriteFile(filepath.Join(abs, "users.xml"), []byte(clickhouseUsers), 0o644); err != nil {
@@ -183,7 +188,7 @@ func start(ctx context.Context, name, bin string, args []string, dir string, por
 // clickhouseConfig is a minimal server config that works on 18.16 (root element <yandex>) and
 // on current releases, which still accept it. old_parts_lifetime is short so that TRUNCATE and
 // DROP PARTITION stay done across a quick restart.
-func clickhouseConfig(dir string, tcpPort, httpPort int) string {
+func clickhouseConfig(dir string, tcpPort, httpPort int, extra string) string {
 	return fmt.Sprintf(`<?xml version="1.0"?>
 <yandex>
   <logger><level>warning</level><log>%[1]s/log/server.log</log><errorlog>%[1]s/log/error.log</errorlog><size>50M</size><count>2</count></logger>
@@ -201,8 +206,9 @@ func clickhouseConfig(dir string, tcpPort, httpPort int) string {
   <mark_cache_size>268435456</mark_cache_size>
   <max_concurrent_queries>200</max_concurrent_queries>
   <merge_tree><old_parts_lifetime>1</old_parts_lifetime></merge_tree>
+%[4]s
 </yandex>
-`, dir, tcpPort, httpPort)
+`, dir, tcpPort, httpPort, extra)
 }
 
 const clickhouseUsers = `<?xml version="1.0"?>
