@@ -8,11 +8,8 @@ import (
 	"github.com/livedesk/livedesk"
 )
 
-// KindPrompterTick is not a kind of its own: the prompter's stream carries its tick as "tick",
-// so the prompter page reads the same kind on either socket.
-
 // PrompterTick is what an anchor's prompter gets every second instead of the control room's
-// tick: the server clock, the pinned product's clicks and paid orders in the window, and the
+// tick (as kind "tick", so the prompter page reads the same kind on either socket): the server clock, the pinned product's clicks and paid orders in the window, and the
 // buyers' questions. No GMV, no session totals, no flags, no other product, no buyer names:
 // an anchor's login sees the prompter's data only.
 type PrompterTick struct {

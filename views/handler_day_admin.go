@@ -63,7 +63,7 @@ func (s *Server) compliancePage(c *fiber.Ctx) error {
 		return s.reply(c, fmt.Errorf("views: compliance: %w", err))
 	}
 	v := ComplianceView{Words: words, Quals: quals, Left: map[string]int{}}
-	loc := s.shopZone(c, u.Shop)
+	loc := s.zoneOf(c.UserContext(), u.Shop)
 	for _, q := range quals {
 		v.Left[q.ID] = daysLeft(s.now(), loc, q)
 	}

@@ -98,7 +98,7 @@ func (s *Server) retentionExport(c *fiber.Ctx) error {
 			titles = t
 		}
 	}
-	loc, cur := s.shopZone(c, u.Shop), s.shopCurrency(c, u.Shop)
+	loc, cur := s.zoneOf(c.UserContext(), u.Shop), s.shopCurrency(c, u.Shop)
 	var buf bytes.Buffer
 	if ext == "csv" {
 		err = jobs.WriteRetentionCSV(&buf, list, titles, loc, cur)

@@ -19,7 +19,7 @@ func (h *reportHandlers) csv(c *fiber.Ctx) error {
 		return h.s.fail(c, fiber.StatusNotFound, "report.notfound")
 	}
 	shop := CurrentUser(c).Shop
-	loc, cur := h.s.shopZone(c, shop), h.s.shopCurrency(c, shop)
+	loc, cur := h.s.zoneOf(c.UserContext(), shop), h.s.shopCurrency(c, shop)
 	var buf bytes.Buffer
 	if err := report.WriteMinutesCSV(&buf, r, reportLang(LangOf(c)), loc, cur); err != nil {
 		return h.s.reply(c, fmt.Errorf("views: report csv: %w", err))

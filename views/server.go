@@ -45,7 +45,6 @@ type Server struct {
 	Titles        TitleSource           // product titles for the control room (the catalog); may be nil
 	Log           *slog.Logger          //
 	Location      *time.Location        // the default time zone of shops (LIVEDESK_TZ)
-	Zones         ShopZones             // a shop's own time zone (nil: Location for every shop); read through zoneOf
 	SecureCookies bool                  // mark cookies Secure (behind HTTPS)
 	Integrations  Integrations          // the shops' platform connections (nil: no Integrations page)
 	LiveRules     LiveRules             // rooms' live settings and rules (the live engine); nil: no panel

@@ -2,18 +2,11 @@ package views
 
 import (
 	"strconv"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/livedesk/livedesk"
 )
-
-// shopZone is the zone pages show shop's times in: the shop's own (shops.Settings), else the
-// server's Location. Every page gets it through Page.Loc.
-func (s *Server) shopZone(c *fiber.Ctx, shop string) *time.Location {
-	return s.zoneOf(c.UserContext(), shop)
-}
 
 // shopCurrency is the currency pages format shop's money in (CNY without shops.Settings).
 func (s *Server) shopCurrency(c *fiber.Ctx, shop string) livedesk.Currency {

@@ -7,23 +7,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// ShopZones resolves a shop's time zone (nil: not known, the server's default applies). Server
-// uses shops.Settings when it is set; ShopZones is for tests and servers without it.
-type ShopZones interface {
-	Zone(ctx context.Context, shop string) *time.Location
-}
-
 // zoneOf is the one place a page, export or script learns the shop's time zone: every time the
 // server formats, and the zone it sends to the browser (<meta name=livedesk-tz>, which the page
 // scripts format with through Intl), comes from here.
 func (s *Server) zoneOf(ctx context.Context, shop string) *time.Location {
 	if s.Shops != nil && shop != "" {
 		return s.Shops.Zone(ctx, shop) // never nil: falls back to LIVEDESK_TZ
-	}
-	if s.Zones != nil && shop != "" {
-		if l := s.Zones.Zone(ctx, shop); l != nil {
-			return l
-		}
 	}
 	if s.Location == nil {
 		return time.UTC
