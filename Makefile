@@ -2,6 +2,8 @@
 SHELL := /bin/bash
 GO    ?= go
 BIN   := bin/livedesk
+BENCH_SUMMARY := $(CURDIR)/.bench-summary.tsv
+export LIVEDESK_BENCH_SUMMARY := $(BENCH_SUMMARY)
 
 .PHONY: help deps build run test test-cluster templ check-templ check-fmt vet bench fuzz screenshots
 
@@ -39,9 +41,11 @@ test-cluster: deps ## Redis Cluster (3 masters + replicas), 2 ClickHouse shards,
 	$(GO) test -tags cluster -count=1 -timeout 15m -run 'Cluster' -v ./hub ./cmd/livedesk
 
 bench: deps build ## ingest, live and report figures (prints numbers; no pass/fail)
+	@rm -f $(BENCH_SUMMARY)
 	$(BIN) bench
 	$(BIN) bench-live
 	$(BIN) bench-report
+	@$(BIN) bench-summary $(BENCH_SUMMARY)
 
 fuzz: ## fuzz every parser (events, relay lines, platform pushes, CSV/XLSX import) for FUZZ_EXECS (10M) executions each
 	@bash .ci/fuzz
