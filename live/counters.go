@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -97,8 +98,30 @@ func (c *Counters) flush(ctx context.Context, agg *batchAgg) error {
 	defer cancel()
 	pipe := c.rdb.Pipeline()
 	agg.write(ctx, pipe)
-	_, err := pipe.Exec(ctx)
-	return err
+	// The rooms the batch touched go to the leader's batch ticks (tick_batch.go), after the
+	// counts: last in the pipeline on one Redis (commands run in order); after the pipeline on a
+	// cluster, whose pipeline runs per node in parallel.
+	_, cluster := c.rdb.(*redis.ClusterClient)
+	dirty := agg.dirtyRooms()
+	if dirty != "" && !cluster {
+		pipe.Publish(ctx, dirtyChannel, dirty)
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return err
+	}
+	if dirty != "" && cluster {
+		return c.rdb.Publish(ctx, dirtyChannel, dirty).Err()
+	}
+	return nil
+}
+
+// dirtyRooms is the message for dirtyChannel: the room ids with live events in the batch.
+func (a *batchAgg) dirtyRooms() string {
+	ids := make([]string, 0, len(a.active))
+	for id := range a.active {
+		ids = append(ids, id)
+	}
+	return strings.Join(ids, "\n")
 }
 
 // Replayed marks late the settled minutes of events that reached ClickHouse only now, from the

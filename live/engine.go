@@ -64,12 +64,18 @@ type Engine struct {
 	changes changeLog
 	// Notifier sends raised flags of rules with Notify to the shop's group bot (optional).
 	Notifier FlagNotifier
+	// PublishGap is the least time between two ticks of a room started by batches of its events
+	// (tick_batch.go); 0 means 200 ms, negative turns batch ticks off (the 1 s tick only).
+	PublishGap time.Duration
 
-	mu       sync.Mutex
-	ended    []SessionEndedFunc
-	rooms    map[string]*roomState // leader state per room id
-	lastLoad time.Time             // when the leader last reloaded sessions from ClickHouse
-	tickTook atomic.Int64          // duration of the last leader tick, ns
+	mu        sync.Mutex
+	ended     []SessionEndedFunc
+	rooms     map[string]*roomState // leader state per room id
+	lastLoad  time.Time             // when the leader last reloaded sessions from ClickHouse
+	tickTook  atomic.Int64          // duration of the last leader tick, ns
+	leading   atomic.Bool           // this instance holds the leader lock
+	batch     batchTicks            // batch-started ticks per room
+	roomLocks sync.Map              // room id → *sync.Mutex: one tick of a room at a time
 }
 
 // NewEngine returns an engine on Redis and ClickHouse. Start the tick with Run.

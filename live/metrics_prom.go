@@ -15,6 +15,12 @@ var (
 		Buckets: []float64{.005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
 	})
 
+	batchTickSeconds = promauto.NewHistogram(prometheus.HistogramOpts{
+		Name:    "livedesk_batch_tick_seconds",
+		Help:    "Duration of one room's tick started by a batch of its events (leader only).",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1},
+	})
+
 	flagsRaised = promauto.NewCounterVec(prometheus.CounterOpts{
 		Name: "livedesk_flags_raised_total",
 		Help: "Flags raised by the engine's rules, by rule.",

@@ -61,9 +61,9 @@ func settledBefore(now time.Time) int64 { return bucketStart(now.Add(-exactGrace
 // settleMinutes brings st.exact up to date for the closed minutes of the room's span [from, now]:
 // it loads the Redis cache once per room state, forgets minutes that received late events, and
 // computes missing settled minutes from ClickHouse — one query at a time per room, in the
-// background, waited for at most Engine.ExactWait. Errors are logged: the minutes then stay on
+// background, waited for at most Engine.ExactWait when wait is set. Errors are logged: the minutes then stay on
 // the Redis estimates and are tried again later.
-func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomState, from, now time.Time) {
+func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomState, from, now time.Time, wait bool) {
 	sp := sessionMinutes(from, now)
 	settled := settledBefore(now)
 	if !st.exactLoaded {
@@ -86,7 +86,9 @@ func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomS
 		return
 	}
 	e.startJob(ctx, shop, room, st, need)
-	e.awaitJob(ctx, shop, room, st, now)
+	if wait {
+		e.awaitJob(ctx, shop, room, st, now)
+	}
 }
 
 // loadExact loads the room's cached exact minutes in [lo, settled) from Redis into st.exact and

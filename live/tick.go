@@ -44,18 +44,23 @@ func (e *Engine) Run(ctx context.Context) {
 	t := time.NewTicker(e.Tick)
 	defer t.Stop()
 	defer func() {
+		e.leading.Store(false)
 		if lock != nil {
 			_ = lock.Release(context.Background())
 		}
 	}()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
+	go e.runBatchTicks(ctx)
+	for first := true; ; first = false {
+		if !first { // the first tick runs at once: a restarted instance leads without a tick's wait
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
 		}
 		if lock != nil && lock.Refresh(ctx, ttl, nil) != nil {
 			lock = nil
+			e.leading.Store(false)
 		}
 		if lock == nil {
 			l, err := locker.Obtain(ctx, leaderKey, ttl, nil)
@@ -66,6 +71,7 @@ func (e *Engine) Run(ctx context.Context) {
 				continue
 			}
 			lock = l
+			e.leading.Store(true)
 		}
 		tctx, cancel := context.WithTimeout(ctx, ttl)
 		start := time.Now()
@@ -136,7 +142,7 @@ func (e *Engine) TickAll(ctx context.Context) error {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			if err := e.tickRoom(ctx, shop, room, act, now, fresh); err != nil {
+			if err := e.tickRoomSerial(ctx, shop, room, act, now, fresh, false); err != nil {
 				mu.Lock()
 				errs = append(errs, err)
 				mu.Unlock()
@@ -167,10 +173,12 @@ func (e *Engine) restoreSessions(ctx context.Context, now time.Time) error {
 }
 
 // tickRoom runs the session rules, reads the room, evaluates the flags and publishes the
-// snapshot.
+// snapshot. Callers hold the room's tick lock (tickRoomSerial).
 // rebuild says Redis was found empty this tick: rooms without a marker are rebuilt from
-// ClickHouse (otherwise such a room is new and its marker is simply set).
-func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now time.Time, rebuild bool) error {
+// ClickHouse (otherwise such a room is new and its marker is simply set). batch says a batch of
+// events started the tick (tick_batch.go): it does not wait for the settle query of closed
+// minutes, whose result a later tick takes.
+func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now time.Time, rebuild, batch bool) error {
 	docs, err := e.loadDocs(ctx, shop, room)
 	if err != nil {
 		return err
@@ -192,7 +200,7 @@ func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now t
 		e.rooms[id] = st
 	}
 	e.mu.Unlock()
-	e.settleMinutes(ctx, shop, room, st, from, now)
+	e.settleMinutes(ctx, shop, room, st, from, now, !batch)
 	d, err := e.reader.read(ctx, shop, room, now, from, s.window(), st)
 	if err != nil {
 		return err
@@ -275,7 +283,7 @@ func (e *Engine) ensureComplete(ctx context.Context, shop, room string, st *room
 	clear(st.minutes)
 	clear(st.exact) // the Redis copy is gone too: recompute from ClickHouse
 	st.exactLoaded, st.merged, st.published = false, 0, nil
-	e.settleMinutes(ctx, shop, room, st, from, now)
+	e.settleMinutes(ctx, shop, room, st, from, now, true)
 	return e.reader.read(ctx, shop, room, now, from, s.window(), st)
 }
 

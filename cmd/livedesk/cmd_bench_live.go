@@ -23,6 +23,7 @@ import (
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 	"github.com/redis/go-redis/v9"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
@@ -47,6 +48,8 @@ func runBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	duration := fs.Duration("duration", 20*time.Second, "how long the loaded probe phase runs")
 	clients := fs.Int("clients", 2000, "websocket clients of the fan-out phase")
 	messages := fs.Int("messages", 20, "messages published in the fan-out phase")
+	gap := fs.Duration("publish-gap", 200*time.Millisecond, "least time between two batch ticks of a room (the engine's PublishGap)")
+	compare := fs.Bool("compare-tick", true, "run the probe phase first with the 1 s tick only, as the same-run anchor")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -65,14 +68,30 @@ func runBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	defer chSrv.Stop()
 	defer redisSrv.Stop()
-	b, err := newBenchLive(ctx, dir, chSrv.Addr, redisSrv.Addr)
+	var tickOnly []time.Duration // the same probe with the 1 s tick only (no batch ticks), same run
+	if *compare {
+		b, err := newBenchLive(ctx, dir, chSrv.Addr, redisSrv.Addr, -1)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "event → websocket with the 1 s tick only, background load %d events/s for %v\n", *rate, *duration)
+		lat, _, _, flagLat, _, err := b.probe(ctx, *rate, *duration)
+		b.close()
+		if err != nil {
+			return err
+		}
+		printLatencies(stdout, "  probe event → websocket", lat)
+		printLatencies(stdout, "  crossing click → no-sale flag on the websocket", flagLat)
+		tickOnly = lat
+	}
+	b, err := newBenchLive(ctx, dir, chSrv.Addr, redisSrv.Addr, *gap)
 	if err != nil {
 		return err
 	}
 	defer b.close()
 
-	fmt.Fprintf(stdout, "event → websocket, background load %d events/s for %v (tick period 1 s)\n", *rate, *duration)
-	lat, acks, ticks, achieved, err := b.probe(ctx, *rate, *duration)
+	fmt.Fprintf(stdout, "event → websocket, background load %d events/s for %v (batch ticks, gap %v; 1 s tick)\n", *rate, *duration, *gap)
+	lat, acks, ticks, flagLat, achieved, err := b.probe(ctx, *rate, *duration)
 	if err != nil {
 		return err
 	}
@@ -80,6 +99,22 @@ func runBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	printLatencies(stdout, "  probe event → websocket", lat)
 	printLatencies(stdout, "  of which POST until durable ack", acks)
 	printLatencies(stdout, "  leader tick duration (all rooms)", ticks)
+	printLatencies(stdout, "  crossing click → no-sale flag on the websocket", flagLat)
+	if os.Getenv("LD_DEBUG") != "" {
+		mfs, _ := prometheus.DefaultGatherer.Gather()
+		for _, mf := range mfs {
+			if strings.Contains(mf.GetName(), "tick") {
+				fmt.Fprintln(stdout, mf.GetName(), mf.GetMetric()[0].GetHistogram().GetSampleCount(), mf.GetMetric()[0].GetHistogram().GetSampleSum())
+			}
+		}
+	}
+	if err := recordBench(stdout,
+		benchFigure{Figure: fmt.Sprintf("event → websocket at %d events/s background, p99", *rate), Value: benchMS(benchP99(lat)), Target: "≤ 250 ms",
+			Anchor: anchorMS("1 s tick only", tickOnly), Ratio: ratioOf(benchP99(lat), benchP99(tickOnly))},
+		benchFigure{Figure: "click that crosses a rule → flag on screen, p99", Value: benchMS(benchP99(flagLat)), Target: "≤ 500 ms"},
+	); err != nil {
+		return err
+	}
 
 	fmt.Fprintf(stdout, "fan-out of one update to %d websocket clients, %d messages\n", *clients, *messages)
 	fan, dropped, err := b.fanout(ctx, *clients, *messages)
@@ -105,7 +140,8 @@ type benchLive struct {
 	done   chan struct{}
 }
 
-func newBenchLive(ctx context.Context, dir, chAddr, redisAddr string) (*benchLive, error) {
+// newBenchLive starts the pipeline; gap is the engine's PublishGap (negative: 1 s tick only).
+func newBenchLive(ctx context.Context, dir, chAddr, redisAddr string, gap time.Duration) (*benchLive, error) {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	conn, err := schema.Open(ctx, schema.Options{Addr: chAddr, Database: "benchlive"})
 	if err != nil {
@@ -130,6 +166,7 @@ func newBenchLive(ctx context.Context, dir, chAddr, redisAddr string) (*benchLiv
 	}
 	h.ClientBuffer = 256
 	engine := live.NewEngine(rdb, conn, h, log)
+	engine.PublishGap = gap
 	writer := ingest.NewWriter(conn, spool, log, ingest.WriterConfig{})
 	svc := &ingest.Service{Dedup: ingest.NewDedup(rdb), Writer: writer, Log: log, Observers: []ingest.Observer{engine.Counters()}}
 	app := fiber.New(fiber.Config{DisableStartupMessage: true, BodyLimit: 32 << 20})
@@ -219,14 +256,15 @@ func (b *benchLive) load(ctx context.Context, rate int) int64 {
 }
 
 // probe measures event → websocket latency of probe clicks in room r1 under background load.
-func (b *benchLive) probe(ctx context.Context, rate int, d time.Duration) (lat, acks, ticks []time.Duration, achieved float64, err error) {
+func (b *benchLive) probe(ctx context.Context, rate int, d time.Duration) (lat, acks, ticks, flagLat []time.Duration, achieved float64, err error) {
 	ws, _, err := fws.DefaultDialer.Dial("ws://"+b.url+"/ws/r1", nil)
 	if err != nil {
-		return nil, nil, nil, 0, err
+		return nil, nil, nil, nil, 0, err
 	}
 	defer ws.Close()
 	var mu sync.Mutex
 	posted := map[string]time.Time{}
+	crossed := map[string]time.Time{} // flag probe product → when its crossing click was posted
 	go func() {
 		for {
 			_, msg, err := ws.ReadMessage()
@@ -239,6 +277,9 @@ func (b *benchLive) probe(ctx context.Context, rate int, d time.Duration) (lat, 
 					Products []struct {
 						Product string `json:"product"`
 					} `json:"products"`
+					Flags []struct {
+						Product string `json:"product"`
+					} `json:"flags"`
 				} `json:"data"`
 			}
 			if json.Unmarshal(msg, &env) != nil {
@@ -250,6 +291,12 @@ func (b *benchLive) probe(ctx context.Context, rate int, d time.Duration) (lat, 
 				if t0, ok := posted[p.Product]; ok {
 					lat = append(lat, now.Sub(t0))
 					delete(posted, p.Product)
+				}
+			}
+			for _, f := range env.Data.Flags {
+				if t0, ok := crossed[f.Product]; ok && !t0.IsZero() {
+					flagLat = append(flagLat, now.Sub(t0))
+					delete(crossed, f.Product)
 				}
 			}
 			mu.Unlock()
@@ -281,6 +328,9 @@ func (b *benchLive) probe(ctx context.Context, rate int, d time.Duration) (lat, 
 				acks = append(acks, time.Since(t0))
 				mu.Unlock()
 			}(time.Now())
+			if i%4 == 0 {
+				go b.flagProbe(client, fmt.Sprintf("flag-%d", i), &mu, crossed)
+			}
 		}
 	}
 	t.Stop()
@@ -289,10 +339,10 @@ func (b *benchLive) probe(ctx context.Context, rate int, d time.Duration) (lat, 
 	time.Sleep(2 * time.Second) // let the last probes arrive
 	mu.Lock()
 	defer mu.Unlock()
-	if len(lat) == 0 || len(acks) == 0 || len(ticks) == 0 {
-		return nil, nil, nil, 0, errors.New("bench-live: no probe reached the websocket")
+	if len(lat) == 0 || len(acks) == 0 || len(ticks) == 0 || len(flagLat) == 0 {
+		return nil, nil, nil, nil, 0, errors.New("bench-live: no probe reached the websocket")
 	}
-	return slices.Clone(lat), slices.Clone(acks), slices.Clone(ticks), float64(loaded) / elapsed.Seconds(), nil
+	return slices.Clone(lat), slices.Clone(acks), slices.Clone(ticks), slices.Clone(flagLat), float64(loaded) / elapsed.Seconds(), nil
 }
 
 // fanout connects n clients to room "fan" and measures publish → arrival of m messages.
