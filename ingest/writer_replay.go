@@ -111,10 +111,10 @@ func (w *Writer) groupSize(ids []string) int {
 	n, total := 0, 0
 	for n < len(ids) && (n == 0 || total < w.cfg.MaxBatch) {
 		w.memMu.Lock()
-		ps, ok := w.mem[ids[n]]
+		sp, ok := w.mem[ids[n]]
 		w.memMu.Unlock()
 		if ok {
-			total += ps.len()
+			total += sp.n
 		} else {
 			total += w.spool.estimate(ids[n])
 		}
@@ -132,16 +132,20 @@ func (w *Writer) replayGroup(ids []string) error {
 	total := 0
 	for _, id := range ids {
 		w.memMu.Lock()
-		ps, clean := w.mem[id]
+		sp, clean := w.mem[id]
 		w.memMu.Unlock()
-		if !clean {
-			// Left by an earlier process or by a failed INSERT: some rows may be stored already.
+		ps := sp.ps
+		if ps == nil {
+			// On disk only: spilled over SpillMemory (clean), or left by an earlier process or by
+			// a failed INSERT (some rows may be stored already).
 			evs, err := w.spool.Read(id)
 			if err != nil {
 				return err
 			}
 			ps = parts{evs}
-			uncertain = append(uncertain, id)
+			if !clean {
+				uncertain = append(uncertain, id)
+			}
 		}
 		chunks = append(chunks, chunksOf(id, ps)...)
 		total += ps.len()
@@ -200,12 +204,7 @@ func (w *Writer) replayGroup(ids []string) error {
 	// The files can go: a removal lost in a crash only makes the next process check (and skip)
 	// rows that are stored.
 	for _, id := range ids {
-		w.memMu.Lock()
-		if ps, ok := w.mem[id]; ok {
-			delete(w.mem, id)
-			w.spilled.Add(-int64(ps.len()))
-		}
-		w.memMu.Unlock()
+		w.dropSpilt(id)
 		if err := w.spool.Remove(id); err != nil {
 			return err
 		}
@@ -216,13 +215,19 @@ func (w *Writer) replayGroup(ids []string) error {
 // forget drops spilled batches from memory, leaving them to their spool files: their next replay
 // checks which rows are stored already instead of trusting that none is.
 func (w *Writer) forget(ids []string) {
+	for _, id := range ids {
+		w.dropSpilt(id)
+	}
+}
+
+// dropSpilt forgets the spilled batch id (if known) and its counts.
+func (w *Writer) dropSpilt(id string) {
 	w.memMu.Lock()
 	defer w.memMu.Unlock()
-	for _, id := range ids {
-		if ps, ok := w.mem[id]; ok {
-			delete(w.mem, id)
-			w.spilled.Add(-int64(ps.len()))
-		}
+	if sp, ok := w.mem[id]; ok {
+		delete(w.mem, id)
+		w.memBytes -= sp.bytes
+		w.spilled.Add(-int64(sp.n))
 	}
 }
 

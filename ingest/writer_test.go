@@ -122,15 +122,23 @@ func expectRows(t *testing.T, conn driver.Conn, want uint64) {
 // TestSpillUnderLoad: with an INSERT running and a backlog, batches are fsynced to the spool and
 // acknowledged at once, then inserted by the replayer; every event lands exactly once, and the
 // OnReplay hooks see each spilled event once, after it is stored.
-func TestSpillUnderLoad(t *testing.T) {
+func TestSpillUnderLoad(t *testing.T) { spillUnderLoad(t, WriterConfig{SpillAt: 1}) }
+
+// TestSpillOverMemoryBound: with SpillMemory at one byte every spilled batch is kept on disk
+// only and read back from its file by the replayer, each row still stored exactly once and
+// announced once, and no spilled batch's events held in memory meanwhile.
+func TestSpillOverMemoryBound(t *testing.T) { spillUnderLoad(t, WriterConfig{SpillAt: 1, SpillMemory: 1}) }
+
+func spillUnderLoad(t *testing.T, cfg WriterConfig) {
 	_, conn := localtest.Database(t)
 	spool, err := OpenSpool(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	w := NewWriter(conn, spool, log, WriterConfig{SpillAt: 1})
+	w := NewWriter(conn, spool, log, cfg)
 	defer w.Close()
+	var memMax int64
 	var hookMu sync.Mutex
 	hooked := map[string]int{}
 	var notStored error
@@ -158,6 +166,9 @@ func TestSpillUnderLoad(t *testing.T) {
 					evs[j].Shop = "spill"
 				}
 				errs <- w.Write(context.Background(), evs)
+				w.memMu.Lock()
+				memMax = max(memMax, w.memBytes)
+				w.memMu.Unlock()
 			}(i)
 		}
 		for range 20 {
@@ -183,8 +194,11 @@ func TestSpillUnderLoad(t *testing.T) {
 	if rows != uint64(total) || ids != uint64(total) {
 		t.Fatalf("%d rows, %d distinct ids; want %d", rows, ids, total)
 	}
-	if w.spilled.Load() != 0 || len(w.mem) != 0 {
-		t.Fatalf("spilled events not released: %d, %d batches", w.spilled.Load(), len(w.mem))
+	if w.spilled.Load() != 0 || len(w.mem) != 0 || w.memBytes != 0 || w.queuedB.Load() != 0 {
+		t.Fatalf("spilled events not released: %d, %d batches, %d bytes, %d bytes queued", w.spilled.Load(), len(w.mem), w.memBytes, w.queuedB.Load())
+	}
+	if cfg.SpillMemory == 1 && memMax != 0 {
+		t.Fatalf("%d bytes of spilled batches held in memory over a 1-byte bound", memMax)
 	}
 	hookMu.Lock()
 	defer hookMu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"runtime"
 	"slices"
@@ -35,6 +36,8 @@ type benchFlags struct {
 	cpuProfile string // run the server in this process and write its CPU profile here
 	dir        string // directory for the private servers ("" = a temp dir)
 	instances  int    // livedesk servers sharing the ClickHouse and Redis, clients spread over them
+	steadyRate int    // events/s of the steady phase (0: none)
+	steadyFor  time.Duration
 }
 
 // parseBenchFlags parses the bench command line.
@@ -45,17 +48,20 @@ func parseBenchFlags(args []string, stderr io.Writer) (benchFlags, error) {
 	batch := fs.Int("batch", 1000, "events per request")
 	cpuProfile := fs.String("cpuprofile", "", "run the server in this process and write its CPU profile here (RSS then includes the clients)")
 	keep := fs.String("dir", "", "directory for the private servers (default: a temp dir, removed afterwards)")
+	steadyRate := fs.Int("steady-rate", 50000, "events per second of the steady phase that measures ack latency (0: skip it)")
+	steadyFor := fs.Duration("steady-duration", 20*time.Second, "how long the steady phase runs")
 	instances := fs.Int("instances", 1, "livedesk servers sharing the ClickHouse and Redis, the clients spread evenly over them (as a load balancer does)")
 	if err := parseFlags(fs, args); err != nil {
 		return benchFlags{}, err
 	}
-	if *clients <= 0 || *batch <= 0 || *duration <= 0 || *instances <= 0 {
-		return benchFlags{}, errors.New("--clients, --batch, --duration and --instances must be positive")
+	if *clients <= 0 || *batch <= 0 || *duration <= 0 || *instances <= 0 || *steadyRate < 0 || *steadyFor <= 0 {
+		return benchFlags{}, errors.New("--clients, --batch, --duration, --steady-duration and --instances must be positive, --steady-rate at least 0")
 	}
 	if *cpuProfile != "" && *instances != 1 {
 		return benchFlags{}, errors.New("--cpuprofile runs one server in this process: use it with --instances 1")
 	}
-	return benchFlags{clients: *clients, duration: *duration, batch: *batch, cpuProfile: *cpuProfile, dir: *keep, instances: *instances}, nil
+	return benchFlags{clients: *clients, duration: *duration, batch: *batch, cpuProfile: *cpuProfile, dir: *keep, instances: *instances,
+		steadyRate: *steadyRate, steadyFor: *steadyFor}, nil
 }
 
 // runBench measures the ingest API on private ClickHouse and Redis: it starts them and the
@@ -74,7 +80,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 
 	template, slots := benchTemplate(f.batch)
 	fmt.Fprintf(stderr, "bench: %d clients posting batches of %d events (%d KB) for %v to %d instance(s)\n", f.clients, f.batch, len(template)/1024, f.duration, len(env.bases))
-	load, err := runBenchLoad(ctx, env, f, template, slots)
+	load, err := runBenchLoad(ctx, env, f, template, slots, 0, 0)
 	if err != nil {
 		return err
 	}
@@ -86,7 +92,27 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if env.inproc != nil {
 		printServerStats(stdout, env.inproc)
 	}
-	return benchNative(ctx, stdout, env.conn, template, load)
+	native, err := benchNative(ctx, stdout, env.conn, template, load)
+	if err != nil {
+		return err
+	}
+	var steady benchLoad
+	if f.steadyRate > 0 {
+		if steady, err = runBenchSteady(ctx, env, f, template, slots, stdout); err != nil {
+			return err
+		}
+	}
+	hwm := max(load.hwm, steady.hwm)
+	rows := []benchFigure{
+		{Figure: fmt.Sprintf("ingest, %d clients × %d-event requests", f.clients, f.batch), Value: fmt.Sprintf("%.0f events/s", load.rate()),
+			Target: "≥ 0.5× native", Anchor: fmt.Sprintf("native INSERT %.0f rows/s", native), Ratio: fmt.Sprintf("%.2f×", load.rate()/native)},
+		{Figure: "server peak RSS during the ingest bench", Value: fmt.Sprintf("%d MB", hwm/1024), Target: "≤ 300 MB"},
+	}
+	if f.steadyRate > 0 {
+		rows = append(rows, benchFigure{Figure: fmt.Sprintf("ack latency at %d events/s steady, p99", f.steadyRate),
+			Value: benchMS(pct(steady.lat, 0.99)), Target: "≤ 250 ms", Anchor: fmt.Sprintf("achieved %.0f events/s", steady.rate())})
+	}
+	return recordBench(stdout, rows...)
 }
 
 // benchLoad is what the clients measured.
@@ -110,6 +136,8 @@ type benchLoader struct {
 	slots                []benchSlot
 	batch                int
 	deadline             time.Time
+	interval             time.Duration // steady phase: each client starts a request this often (0: back to back)
+	idBase               int           // added to the client number in ids, so phases never reuse ids
 	acked, dups, refused atomic.Int64
 	mu                   sync.Mutex
 	lat                  []time.Duration
@@ -118,7 +146,9 @@ type benchLoader struct {
 
 // runBenchLoad posts from f.clients clients until f.duration has passed and measures the
 // server's CPU and memory around it. The first transport or unexpected-status error fails it.
-func runBenchLoad(ctx context.Context, env *benchEnv, f benchFlags, template []byte, slots []benchSlot) (benchLoad, error) {
+// interval > 0 paces each client to one request per interval (the steady phase); idBase keeps
+// the phases' ids apart.
+func runBenchLoad(ctx context.Context, env *benchEnv, f benchFlags, template []byte, slots []benchSlot, interval time.Duration, idBase int) (benchLoad, error) {
 	l := &benchLoader{
 		hc:       &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: f.clients, DisableCompression: true}, Timeout: 2 * time.Minute},
 		bases:    env.bases,
@@ -127,6 +157,8 @@ func runBenchLoad(ctx context.Context, env *benchEnv, f benchFlags, template []b
 		slots:    slots,
 		batch:    f.batch,
 		deadline: time.Now().Add(f.duration),
+		interval: interval,
+		idBase:   idBase,
 	}
 	var out benchLoad
 	var wg sync.WaitGroup
@@ -161,11 +193,16 @@ func (l *benchLoader) client(ctx context.Context, c int) {
 	body := make([]byte, len(l.template))
 	var mine []time.Duration
 	defer func() { l.mu.Lock(); l.lat = append(l.lat, mine...); l.mu.Unlock() }()
+	next := time.Now().Add(time.Duration(rand.Int64N(int64(max(l.interval, 1)))))
 	for seq := 0; time.Now().Before(l.deadline); seq++ {
+		if l.interval > 0 {
+			time.Sleep(time.Until(next))
+			next = next.Add(l.interval)
+		}
 		copy(body, l.template)
 		sent := time.Now().UnixMilli()
 		for i, sl := range l.slots {
-			patchID(body[sl.id:sl.id+benchIDWidth], c, seq*l.batch+i)
+			patchID(body[sl.id:sl.id+benchIDWidth], l.idBase+c, seq*l.batch+i)
 			patchTS(body[sl.ts:sl.ts+13], sent, sl.ms)
 		}
 		t0 := time.Now()
@@ -243,15 +280,16 @@ func printServerStats(stdout io.Writer, m *Main) {
 // benchNative inserts as many rows as the API acknowledged straight into ClickHouse — native
 // columnar INSERTs of 50,000 rows from two goroutines, as the writer's flushers send them — and
 // prints how the API compares.
-func benchNative(ctx context.Context, stdout io.Writer, conn driver.Conn, template []byte, load benchLoad) error {
+func benchNative(ctx context.Context, stdout io.Writer, conn driver.Conn, template []byte, load benchLoad) (float64, error) {
 	n := load.acked
 	direct, err := benchDirect(ctx, conn, benchEvents(template), int(n))
 	if err != nil {
-		return err
+		return 0, err
 	}
+	native := float64(n) / direct.Seconds()
 	fmt.Fprintf(stdout, "native batch insert: %d rows in %.1fs = %.0f rows/s; ingest API reaches %.0f%% of it\n",
-		n, direct.Seconds(), float64(n)/direct.Seconds(), 100*load.rate()/(float64(n)/direct.Seconds()))
-	return nil
+		n, direct.Seconds(), native, 100*load.rate()/native)
+	return native, nil
 }
 
 // pct returns the p-quantile (0–1) of the sorted durations s, rounded to 100 µs (0 for none).

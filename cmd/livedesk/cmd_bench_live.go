@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -22,8 +23,8 @@ import (
 	fws "github.com/fasthttp/websocket"
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
-	"github.com/redis/go-redis/v9"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/livedesk/livedesk/hub"
 	"github.com/livedesk/livedesk/ingest"
@@ -49,6 +50,7 @@ func runBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	clients := fs.Int("clients", 2000, "websocket clients of the fan-out phase")
 	messages := fs.Int("messages", 20, "messages published in the fan-out phase")
 	gap := fs.Duration("publish-gap", 200*time.Millisecond, "least time between two batch ticks of a room (the engine's PublishGap)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the probe phase (batch ticks) here")
 	compare := fs.Bool("compare-tick", true, "run the probe phase first with the 1 s tick only, as the same-run anchor")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -91,7 +93,19 @@ func runBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer b.close()
 
 	fmt.Fprintf(stdout, "event → websocket, background load %d events/s for %v (batch ticks, gap %v; 1 s tick)\n", *rate, *duration, *gap)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	lat, acks, ticks, flagLat, achieved, err := b.probe(ctx, *rate, *duration)
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -220,6 +221,7 @@ func benchInProcess(ctx context.Context, args []string, profile string, stderr i
 		return nil, nil, err
 	}
 	m := &Main{Config: cfg, Log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	setMemoryLimit(cfg.MemoryLimitMB, m.Log)
 	if err := m.Open(ctx); err != nil {
 		return nil, nil, err
 	}
@@ -233,11 +235,44 @@ func benchInProcess(ctx context.Context, args []string, profile string, stderr i
 		m.Close()
 		return nil, nil, err
 	}
+	stopHeap := sampleHeap(profile + ".heap")
 	return m, func() {
+		stopHeap()
 		pprof.StopCPUProfile()
 		f.Close()
 		m.Close()
 	}, nil
+}
+
+// sampleHeap writes a heap profile to path whenever the heap in use reaches a new peak (checked
+// every 500 ms) until the returned func is called: the profile of the peak, not of the end.
+func sampleHeap(path string) func() {
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		var peak uint64
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			if ms.HeapInuse <= peak+peak/20 {
+				continue
+			}
+			peak = ms.HeapInuse
+			if f, err := os.Create(path); err == nil {
+				_ = pprof.Lookup("heap").WriteTo(f, 0)
+				f.Close()
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
 }
 
 // waitReady polls /readyz until the server answers 200.

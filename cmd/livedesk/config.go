@@ -41,11 +41,14 @@ type Config struct {
 	// LIVEDESK_SHOP_EVENTS_PER_SEC, --shop-events-per-sec; LIVEDESK_SHOP_REDIS_MB, --shop-redis-mb.
 	ShopEventsPerSec int
 	ShopRedisMB      int
+	// MemoryLimitMB is the Go heap's soft limit for `serve` (runtime/debug.SetMemoryLimit):
+	// LIVEDESK_MEMORY_LIMIT_MB, --memory-limit-mb (0: none; a GOMEMLIMIT in the environment wins).
+	MemoryLimitMB int
 
 	Location *time.Location // parsed TZ
 
 	maxBody, secureCookies, outboundPrivate, trustedProxies string // raw flag values, parsed by Validate
-	shopRate, shopRedis                                     string
+	shopRate, shopRedis, memLimit                           string
 }
 
 // envDefault returns the environment value of key, or def.
@@ -75,6 +78,7 @@ func BindConfig(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", envDefault("LIVEDESK_TRUSTED_PROXIES", ""), "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the client (LIVEDESK_TRUSTED_PROXIES)")
 	fs.StringVar(&c.shopRate, "shop-events-per-sec", envDefault("LIVEDESK_SHOP_EVENTS_PER_SEC", "20000"), "events per second one shop may send, bursts up to 10 s of it (0: no limit) (LIVEDESK_SHOP_EVENTS_PER_SEC)")
 	fs.StringVar(&c.shopRedis, "shop-redis-mb", envDefault("LIVEDESK_SHOP_REDIS_MB", "2048"), "Redis megabytes one shop's remembered event ids may take, 200 bytes per event for 48 h (0: no limit) (LIVEDESK_SHOP_REDIS_MB)")
+	fs.StringVar(&c.memLimit, "memory-limit-mb", envDefault("LIVEDESK_MEMORY_LIMIT_MB", "256"), "soft limit of the server's Go heap in MiB: garbage is collected harder near it (0: none; GOMEMLIMIT wins) (LIVEDESK_MEMORY_LIMIT_MB)")
 	fs.StringVar(&c.outboundPrivate, "outbound-private", envDefault("LIVEDESK_OUTBOUND_PRIVATE", "false"), "let group-bot webhooks reach private and loopback addresses (LIVEDESK_OUTBOUND_PRIVATE)")
 }
 
@@ -111,6 +115,7 @@ func (c *Config) Validate() error {
 	}
 	c.ShopEventsPerSec = quota(c.shopRate, "20000", "LIVEDESK_SHOP_EVENTS_PER_SEC / --shop-events-per-sec")
 	c.ShopRedisMB = quota(c.shopRedis, "2048", "LIVEDESK_SHOP_REDIS_MB / --shop-redis-mb")
+	c.MemoryLimitMB = quota(c.memLimit, "256", "LIVEDESK_MEMORY_LIMIT_MB / --memory-limit-mb")
 	c.TrustedProxies = nil
 	for _, p := range strings.Split(c.trustedProxies, ",") {
 		if p = strings.TrimSpace(p); p == "" {

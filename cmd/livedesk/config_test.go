@@ -35,8 +35,11 @@ func TestConfigDefaults(t *testing.T) {
 			t.Errorf("%v: secure %v (%v), want %v", tc.args, c.SecureCookies, err, tc.want)
 		}
 	}
-	_, err := parse("--secure-cookies", "maybe", "--tz", "Mars/Base", "--trusted-proxies", "not-an-ip")
-	for _, want := range []string{"LIVEDESK_SECURE_COOKIES", "LIVEDESK_TZ", "LIVEDESK_TRUSTED_PROXIES"} {
+	if c, err := parse(); err != nil || c.MemoryLimitMB != 256 {
+		t.Errorf("memory limit %d MiB (%v), want 256 by default", c.MemoryLimitMB, err)
+	}
+	_, err := parse("--secure-cookies", "maybe", "--tz", "Mars/Base", "--trusted-proxies", "not-an-ip", "--memory-limit-mb", "lots")
+	for _, want := range []string{"LIVEDESK_SECURE_COOKIES", "LIVEDESK_TZ", "LIVEDESK_TRUSTED_PROXIES", "LIVEDESK_MEMORY_LIMIT_MB"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("the problems listed do not name %s: %v", want, err)
 		}
