@@ -127,7 +127,9 @@ func TestSpillUnderLoad(t *testing.T) { spillUnderLoad(t, WriterConfig{SpillAt: 
 // TestSpillOverMemoryBound: with SpillMemory at one byte every spilled batch is kept on disk
 // only and read back from its file by the replayer, each row still stored exactly once and
 // announced once, and no spilled batch's events held in memory meanwhile.
-func TestSpillOverMemoryBound(t *testing.T) { spillUnderLoad(t, WriterConfig{SpillAt: 1, SpillMemory: 1}) }
+func TestSpillOverMemoryBound(t *testing.T) {
+	spillUnderLoad(t, WriterConfig{SpillAt: 1, SpillMemory: 1})
+}
 
 func spillUnderLoad(t *testing.T, cfg WriterConfig) {
 	_, conn := localtest.Database(t)
