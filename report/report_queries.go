@@ -16,6 +16,18 @@ type reportQueries struct {
 	// partsTable lists the parts (default system.parts) of events in partsDB (default the
 	// current database); see Builder.PartsTable.
 	partsTable, partsDB string
+	// steps, when set, gets the time of the sub-steps of a read ("minutes: stored", …) next to
+	// the reads' own times, for the build's breakdown.
+	steps *stepTimes
+	// previous reads as before the #18 work (Builder.Previous).
+	previous bool
+}
+
+// took records that sub-step name of a read took the time since t0 (nothing without steps).
+func (q reportQueries) took(name string, t0 time.Time) {
+	if q.steps != nil {
+		q.steps.set(name, time.Since(t0))
+	}
 }
 
 // spanWhere is the filter every report query starts with; its four binds come from args.

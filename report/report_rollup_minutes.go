@@ -27,14 +27,18 @@ func (q reportQueries) rollupMinutes(ctx context.Context) (minuteRead, error) {
 	if err != nil {
 		return out, err
 	}
+	t := time.Now()
 	stored, err := q.storedMinutes(ctx, &out)
 	if err != nil {
 		return out, err
 	}
+	q.took("minutes: stored", t)
+	t = time.Now()
 	rolled, err := q.rolledMinutes(ctx)
 	if err != nil {
 		return out, err
 	}
+	q.took("minutes: rolled", t)
 	after, err := q.parts(ctx)
 	if err != nil {
 		return out, err
@@ -57,9 +61,11 @@ func (q reportQueries) rollupMinutes(ctx context.Context) (minuteRead, error) {
 			out.online = append(out.online, o)
 		}
 	}
+	t = time.Now()
 	if err := q.recountMinutes(ctx, &out, stored); err != nil {
 		return out, err
 	}
+	q.took("minutes: recount", t)
 	sort.Slice(out.online, func(i, j int) bool { return out.online[i].minute.Before(out.online[j].minute) })
 	return out, nil
 }

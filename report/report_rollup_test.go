@@ -12,7 +12,8 @@ import (
 
 // TestReportRollupsEqualRaw: the report read from the rollups is identical, field for field, to
 // the one read from the raw events only, on a span that starts and ends inside minutes and hours,
-// with merged (proven clean) minutes and with copies stored after the merge.
+// with merged (proven clean) minutes and with copies stored after the merge; and to the one built
+// the previous way (Builder.Previous).
 func TestReportRollupsEqualRaw(t *testing.T) {
 	ctx := context.Background()
 	_, ch := localtest.Database(t)
@@ -34,8 +35,8 @@ func TestReportRollupsEqualRaw(t *testing.T) {
 		t.Fatal("no copies")
 	}
 	insertRaw(t, ch, "b2", late)
-	build := func(forceRaw bool) []byte {
-		b := &Builder{CH: ch, Now: func() time.Time { return start }, forceRaw: forceRaw}
+	build := func(forceRaw, previous bool) []byte {
+		b := &Builder{CH: ch, Now: func() time.Time { return start }, forceRaw: forceRaw, Previous: previous}
 		r, err := b.Build(ctx, span)
 		if err != nil {
 			t.Fatal(err)
@@ -50,8 +51,11 @@ func TestReportRollupsEqualRaw(t *testing.T) {
 		}
 		return out
 	}
-	fast, raw := build(false), build(true)
+	fast, raw, previous := build(false, false), build(true, false), build(false, true)
 	if string(fast) != string(raw) {
 		t.Errorf("rollup report differs from the raw one:\n%s\n%s", fast, raw)
+	}
+	if string(fast) != string(previous) {
+		t.Errorf("report differs from the one built the previous way:\n%s\n%s", fast, previous)
 	}
 }
