@@ -23,13 +23,15 @@ type Products interface {
 //
 // Exactly one count per event id, without FINAL (which on 18.16 merges every part of the span in
 // one thread). Most numbers come from ingest-time rollups filled by materialized views on events
-// (report_rollup.go and migration 0031): per-minute group counts and online readings, per-second
-// entries and clicks, per-minute comment texts, the funnel's people as (hour, user, minute bits),
-// and the sparse rows (orders, ad spend, operator actions). A rollup count includes stored
-// copies, so it is used for a whole minute only when that minute is proven copy-free — its rows
-// lie in one merged part of events (a ReplacingMergeTree merge leaves no two copies of one
-// (ts, type, id)) and the rollup holds exactly as many rows for it as events does. Every other
-// minute (a fresh or multi-part one, one whose copies were merged away after being counted, the
+// (report_rollup.go and migrations 0031, 0065, 0066): per-minute group counts and online
+// readings, per-second entries and clicks, per-minute comment texts, per-minute entries by
+// source and the orders' sources, the funnel's people as (day, user, hour bits) and (hour, user,
+// minute bits), and the sparse rows (orders, ad spend, operator actions). A rollup count
+// includes stored copies, so it is used for a whole minute only when that minute is proven
+// copy-free — its rows lie in merged parts of events that share no second of it (a
+// ReplacingMergeTree merge leaves no two copies of one (ts, type, id), and copies share their
+// second) and the rollup holds exactly as many rows for it as events does. Every other
+// minute (a fresh one or one split by parts, one whose copies were merged away after being counted, the
 // partial minutes at the span's edges) is recounted from events with uniqExact(id), and the
 // per-second and comment counts subtract copies only in the minutes where that recount found
 // some. People (uniqExact of users over minute bits), maxima and the last online reading are
@@ -253,7 +255,10 @@ func secondLevel(q reportQueries, raw *rawData, dupMinutes []int64, rawMinutes m
 			raw.perSecond, err = q.perSecond(ctx, needs, dupMinutes, rawMinutes)
 			return
 		}},
-		{"sources", func(ctx context.Context) (err error) { raw.sources, err = q.sources(ctx, raw.groups, rawMinutes); return }},
+		{"sources", func(ctx context.Context) (err error) {
+			raw.sources, err = q.sources(ctx, raw.groups, rawMinutes)
+			return
+		}},
 		{"comments", func(ctx context.Context) (err error) {
 			if rawMinutes == nil {
 				raw.texts, raw.capped, err = q.commentTexts(ctx, dupMinutes)

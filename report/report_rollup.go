@@ -16,9 +16,10 @@ import (
 // materialized view sees each insert; it cannot know an id was stored before). The report trusts
 // a rollup count for a whole minute m of the span only when both hold:
 //
-//  1. m is copy-free in events: all its rows lie in one merged part (suspectMinutes; a
-//     ReplacingMergeTree merge leaves no two copies of one (ts, type, id) in a part), so the raw
-//     rows stored for m are exactly its distinct events, and
+//  1. m is copy-free in events: its rows lie in merged parts no two of which share a second of m
+//     (suspectMinutes; a ReplacingMergeTree merge leaves no two copies of one (ts, type, id) in a
+//     part, and copies share their second), so the raw rows stored for m are exactly its
+//     distinct events, and
 //  2. report_minutes.rows summed over m equals the raw rows stored for m (one cheap count() of
 //     events per minute, reading no string column).
 //

@@ -23,10 +23,13 @@ FROM events
 WHERE type IN ('enter', 'impression', 'click') AND user != ''
 GROUP BY shop, room, type, day, user;
 
--- Backfill: the rows stored before the view existed (runs once, with this migration).
+-- Backfill: the rows stored before the view existed (runs once, with this migration), from
+-- report_people's scope-0 rows rather than events: since 0031 every such events row is there at
+-- least once with its hour (its view, then its backfill), and it is a fraction of the rows, so
+-- the migration stays short on a big events table.
 INSERT INTO report_people_days (shop, room, type, day, user, hours)
-SELECT shop, room, type, toDate(ts) AS day, user,
-    groupBitOrState(bitShiftLeft(toUInt64(1), toHour(ts)))
-FROM events
-WHERE type IN ('enter', 'impression', 'click') AND user != ''
+SELECT shop, room, type, toDate(hour) AS day, user,
+    groupBitOrState(bitShiftLeft(toUInt64(1), toHour(hour)))
+FROM report_people
+WHERE scope = 0
 GROUP BY shop, room, type, day, user;
