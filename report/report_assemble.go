@@ -304,9 +304,25 @@ func sumInts(s []int64) int64 {
 	return t
 }
 
-// segments cuts the session into presentations: a pin starts one, the next pin, an unpin of the
-// same product or the session end finishes it.
+// segments cuts the session into presentations (cutSegments) and counts each one's clicks,
+// orders, GMV and views.
 func segments(span SessionSpan, actions []actionRow, sec secondData, orders []orderRow) []Segment {
+	out := cutSegments(span, actions)
+	for i := range out {
+		s := &out[i]
+		s.LengthSec = int64(s.End.Sub(s.Start) / time.Second)
+		w := window(s.Product, s.Start, s.End, sec, orders)
+		s.Clicks, s.Orders, s.GMV = w.Clicks, w.Orders, w.GMV
+		s.Views = sumWindow(sec.views, sec.minuteViews, s.Start, s.End)
+		s.GPM = livedesk.GPM(s.GMV, s.Views)
+	}
+	return out
+}
+
+// cutSegments cuts the session into presentations (product, start, end only): a pin starts one,
+// the next pin, an unpin of the same product or the session end finishes it. The per-second
+// read (secondNeeds) cuts them the same way to know which seconds the windows need.
+func cutSegments(span SessionSpan, actions []actionRow) []Segment {
 	out := []Segment{}
 	var cur *Segment
 	closeAt := func(t time.Time) {
@@ -331,14 +347,6 @@ func segments(span SessionSpan, actions []actionRow, sec secondData, orders []or
 		}
 	}
 	closeAt(span.End)
-	for i := range out {
-		s := &out[i]
-		s.LengthSec = int64(s.End.Sub(s.Start) / time.Second)
-		w := window(s.Product, s.Start, s.End, sec, orders)
-		s.Clicks, s.Orders, s.GMV = w.Clicks, w.Orders, w.GMV
-		s.Views = sumWindow(sec.views, sec.minuteViews, s.Start, s.End)
-		s.GPM = livedesk.GPM(s.GMV, s.Views)
-	}
 	return out
 }
 
@@ -351,18 +359,25 @@ func secondsIn(from, to time.Time) (int64, int64) { return from.Unix(), to.Unix(
 // sumWindow adds up [from, to): whole minutes from perMinute (exact minute-group counts), the
 // seconds of partial minutes from perSecond (read only for minutes that hold a window edge).
 func sumWindow(perSecond, perMinute map[int64]int64, from, to time.Time) int64 {
-	t, hi := secondsIn(from, to)
 	var n int64
+	walkWindow(from, to, func(m int64) { n += perMinute[m] }, func(t int64) { n += perSecond[t] })
+	return n
+}
+
+// walkWindow calls minute with the start of every whole minute in [from, to) and second with
+// every other second of it (unix seconds). sumWindow sums through it, and secondNeeds lists
+// through it the seconds a build must read, so the two agree by construction.
+func walkWindow(from, to time.Time, minute, second func(t int64)) {
+	t, hi := secondsIn(from, to)
 	for t < hi {
 		if t%60 == 0 && t+60 <= hi {
-			n += perMinute[t]
+			minute(t)
 			t += 60
 			continue
 		}
-		n += perSecond[t]
+		second(t)
 		t++
 	}
-	return n
 }
 
 // window is the product's clicks, orders and GMV in [from, to); product "" means every product

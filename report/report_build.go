@@ -23,13 +23,15 @@ type Products interface {
 //
 // Exactly one count per event id, without FINAL (which on 18.16 merges every part of the span in
 // one thread). Most numbers come from ingest-time rollups filled by materialized views on events
-// (report_rollup.go and migration 0031): per-minute group counts and online readings, per-second
-// entries and clicks, per-minute comment texts, the funnel's people as (hour, user, minute bits),
-// and the sparse rows (orders, ad spend, operator actions). A rollup count includes stored
-// copies, so it is used for a whole minute only when that minute is proven copy-free — its rows
-// lie in one merged part of events (a ReplacingMergeTree merge leaves no two copies of one
-// (ts, type, id)) and the rollup holds exactly as many rows for it as events does. Every other
-// minute (a fresh or multi-part one, one whose copies were merged away after being counted, the
+// (report_rollup.go and migrations 0031, 0065, 0066): per-minute group counts and online
+// readings, per-second entries and clicks, per-minute comment texts, per-minute entries by
+// source and the orders' sources, the funnel's people as (day, user, hour bits) and (hour, user,
+// minute bits), and the sparse rows (orders, ad spend, operator actions). A rollup count
+// includes stored copies, so it is used for a whole minute only when that minute is proven
+// copy-free — its rows lie in merged parts of events that share no second of it (a
+// ReplacingMergeTree merge leaves no two copies of one (ts, type, id), and copies share their
+// second) and the rollup holds exactly as many rows for it as events does. Every other
+// minute (a fresh one or one split by parts, one whose copies were merged away after being counted, the
 // partial minutes at the span's edges) is recounted from events with uniqExact(id), and the
 // per-second and comment counts subtract copies only in the minutes where that recount found
 // some. People (uniqExact of users over minute bits), maxima and the last online reading are
@@ -54,6 +56,10 @@ type Builder struct {
 	// of the current database (one server); sharded mode names the Distributed table over every
 	// shard's system.parts and the shards' local database (schema.ClusterParts, LocalDatabase).
 	PartsTable, PartsDB string
+	// Previous builds the way reports were built before the #18 work (every presented product's
+	// clicks in every edge minute, the sources and funnel people read as then), with the same
+	// numbers: bench-report times it in the same run as the anchor, and a test compares.
+	Previous bool
 	// forceRaw reads everything from events as if the rollups were incomplete (tests compare).
 	forceRaw bool
 }
@@ -96,7 +102,7 @@ func (b *Builder) Build(ctx context.Context, span SessionSpan) (*Report, error) 
 		return nil, fmt.Errorf("report: report %s: empty span %s – %s", span.Session, span.Start, span.End)
 	}
 	steps := &stepTimes{ms: map[string]int64{}}
-	q := reportQueries{ch: b.CH, span: span, partsTable: b.PartsTable, partsDB: b.PartsDB}
+	q := reportQueries{ch: b.CH, span: span, partsTable: b.PartsTable, partsDB: b.PartsDB, steps: steps, previous: b.Previous}
 	var raw rawData
 	var mr minuteRead
 	if err := b.runPhase(ctx, span, steps, rollupReads(q, &raw, &mr)); err != nil {
@@ -235,29 +241,24 @@ func (raw *rawData) addRowTotals() {
 }
 
 // secondLevel lists the reads that need the operator actions, flags and minute groups:
-// second-level clicks and views for the segments and the flag windows, only for the products
-// that were presented or flagged, and the comment texts. Both count with count() and take off the
+// second-level clicks and views for the segments and the flag windows, only the seconds and
+// products those windows read (windowNeeds), and the comment texts. Both count with count() and take off the
 // stored copies only in the minutes where the minute groups found some; with rawMinutes (nil:
 // everything from events) the proven-clean minutes come from the rollups.
 func secondLevel(q reportQueries, raw *rawData, dupMinutes []int64, rawMinutes map[int64]bool) []reportRead {
-	watched := map[string]bool{}
-	for _, a := range raw.actions {
-		if a.typ == MarkerPin && a.product != "" {
-			watched[a.product] = true
-		}
+	needs := windowNeeds(q.span, raw.actions, raw.flags)
+	if q.previous {
+		needs = previousNeeds(q.span, raw.actions, raw.flags)
 	}
-	for _, f := range raw.flags {
-		if f.product != "" {
-			watched[f.product] = true
-		}
-	}
-	edges := edgeMinutes(q.span, raw.actions, raw.flags)
 	return []reportRead{
 		{"per second", func(ctx context.Context) (err error) {
-			raw.perSecond, err = q.perSecond(ctx, sortedKeys(watched), edges, dupMinutes, rawMinutes)
+			raw.perSecond, err = q.perSecond(ctx, needs, dupMinutes, rawMinutes)
 			return
 		}},
-		{"sources", func(ctx context.Context) (err error) { raw.sources, err = q.sources(ctx); return }},
+		{"sources", func(ctx context.Context) (err error) {
+			raw.sources, err = q.sources(ctx, raw.groups, rawMinutes)
+			return
+		}},
 		{"comments", func(ctx context.Context) (err error) {
 			if rawMinutes == nil {
 				raw.texts, raw.capped, err = q.commentTexts(ctx, dupMinutes)

@@ -38,6 +38,25 @@ func readFlagEvents(ctx context.Context, ch driver.Conn, span SessionSpan) ([]fl
 // flagRows turns lifecycle rows into one row per raised flag with what was done and the
 // product's figures in the 5 minutes before and after it was raised (cut to the session).
 func flagRows(span SessionSpan, events []flagEvent, sec secondData, orders []orderRow) []FlagRow {
+	out := raisedFlags(events)
+	for i := range out {
+		f := &out[i]
+		before, at, after := flagWindows(span, f.Raised)
+		f.Before = window(f.Product, before, at, sec, orders)
+		f.After = window(f.Product, at, after, sec, orders)
+	}
+	return out
+}
+
+// flagWindows is the 5 minutes before and after raised, cut to the session: [before, raised)
+// and [raised, after).
+func flagWindows(span SessionSpan, raised time.Time) (before, at, after time.Time) {
+	return clampTime(raised.Add(-flagWindow), span), raised, clampTime(raised.Add(flagWindow), span)
+}
+
+// raisedFlags is one row per raised flag (raised truncated to the second, actions in time order,
+// in order of raising), its windows not counted yet.
+func raisedFlags(events []flagEvent) []FlagRow {
 	byID := map[string]*FlagRow{}
 	var order []string
 	for _, e := range events {
@@ -73,8 +92,6 @@ func flagRows(span SessionSpan, events []flagEvent, sec secondData, orders []ord
 		}
 		f.Raised = f.Raised.Truncate(time.Second)
 		sort.SliceStable(f.Actions, func(i, j int) bool { return f.Actions[i].At.Before(f.Actions[j].At) })
-		f.Before = window(f.Product, clampTime(f.Raised.Add(-flagWindow), span), f.Raised, sec, orders)
-		f.After = window(f.Product, f.Raised, clampTime(f.Raised.Add(flagWindow), span), sec, orders)
 		out = append(out, *f)
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Raised.Before(out[j].Raised) })

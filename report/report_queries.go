@@ -16,6 +16,18 @@ type reportQueries struct {
 	// partsTable lists the parts (default system.parts) of events in partsDB (default the
 	// current database); see Builder.PartsTable.
 	partsTable, partsDB string
+	// steps, when set, gets the time of the sub-steps of a read ("minutes: stored", …) next to
+	// the reads' own times, for the build's breakdown.
+	steps *stepTimes
+	// previous reads as before the #18 work (Builder.Previous).
+	previous bool
+}
+
+// took records that sub-step name of a read took the time since t0 (nothing without steps).
+func (q reportQueries) took(name string, t0 time.Time) {
+	if q.steps != nil {
+		q.steps.set(name, time.Since(t0))
+	}
 }
 
 // spanWhere is the filter every report query starts with; its four binds come from args.
@@ -73,9 +85,51 @@ func (q reportQueries) parts(ctx context.Context) ([]partSpan, error) {
 }
 
 // suspectMinutes returns the minutes of span (unix seconds of their start) that may hold copies
-// of an event: met by more than one of parts (the same part listed twice counts once) or by a
-// part that was never merged (level 0).
+// of an event: met by a part that was never merged (level 0), or holding a second met by two
+// different parts (the same part listed twice counts once).
+//
+// Copies of an event share its ts (whole seconds), and a merged part holds no two copies, so two
+// copies lie in two different parts whose ts ranges both hold that second. Parts that only meet
+// in a minute without sharing a second of it — one ends at 13:37:11, the next starts at
+// 13:37:12, as time-ordered inserts leave them — cannot split a copy between them there.
 func suspectMinutes(span SessionSpan, parts []partSpan) []int64 {
+	type partKey struct {
+		name       string
+		minT, maxT int64
+	}
+	first := span.Start.Truncate(time.Minute)
+	var out []int64
+	for m := first; m.Before(span.End); m = m.Add(time.Minute) {
+		lo, hi := m.Unix(), m.Unix()+59 // the minute's seconds
+		seen := map[partKey]bool{}
+		var met [][2]int64
+		fresh := false
+		for _, p := range parts {
+			a, b := max(p.minT.Unix(), lo), min(p.maxT.Unix(), hi)
+			k := partKey{p.name, p.minT.Unix(), p.maxT.Unix()}
+			if a > b || seen[k] {
+				continue
+			}
+			seen[k] = true
+			fresh = fresh || p.level == 0
+			met = append(met, [2]int64{a, b})
+		}
+		shared := false
+		for i := range met {
+			for j := i + 1; j < len(met) && !shared; j++ {
+				shared = max(met[i][0], met[j][0]) <= min(met[i][1], met[j][1])
+			}
+		}
+		if fresh || shared {
+			out = append(out, m.Unix())
+		}
+	}
+	return out
+}
+
+// previousSuspectMinutes is suspectMinutes as it was before the #18 work (Builder.Previous): a
+// minute met by more than one part is suspect even when the parts share no second of it.
+func previousSuspectMinutes(span SessionSpan, parts []partSpan) []int64 {
 	first := span.Start.Truncate(time.Minute)
 	var out []int64
 	for m := first; m.Before(span.End); m = m.Add(time.Minute) {

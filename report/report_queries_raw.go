@@ -11,11 +11,12 @@ import (
 //
 // Copies of one event share (ts, type, id), the end of the events table's sorting key, and a
 // ReplacingMergeTree merge keeps one row per sorting key: a merged part (level ≥ 1) holds no two
-// copies of an event. So a minute whose rows all lie in one merged part has no copies, and
-// count() is exact there. Which parts can hold a minute comes from system.parts (min_time,
-// max_time of ts), read before and after the scan so a part inserted or merged meanwhile makes
-// its minutes suspect too. Only suspect minutes — covered by several parts or by a fresh,
-// unmerged one (the last minutes of a session just ended, late events) — are counted again with
+// copies of an event, and copies share their second. So a minute whose rows lie in merged parts
+// no two of which share a second of it has no copies, and count() is exact there. Which parts can
+// hold a minute comes from system.parts (min_time, max_time of ts), read before and after the scan
+// so a part inserted or merged meanwhile makes its minutes suspect too. Only suspect minutes —
+// with a second covered by several parts, or met by a fresh, unmerged part (the last minutes of a
+// session just ended, late events) — are counted again with
 // uniqExact(id), reading just those minutes. dupMinutes are the minutes (unix seconds) where a
 // group did hold copies; other counts of the report subtract copies only there.
 func (q reportQueries) minuteGroups(ctx context.Context) (groups []minuteGroup, dupMinutes []int64, err error) {

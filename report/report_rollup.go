@@ -16,9 +16,10 @@ import (
 // materialized view sees each insert; it cannot know an id was stored before). The report trusts
 // a rollup count for a whole minute m of the span only when both hold:
 //
-//  1. m is copy-free in events: all its rows lie in one merged part (suspectMinutes; a
-//     ReplacingMergeTree merge leaves no two copies of one (ts, type, id) in a part), so the raw
-//     rows stored for m are exactly its distinct events, and
+//  1. m is copy-free in events: its rows lie in merged parts no two of which share a second of m
+//     (suspectMinutes; a ReplacingMergeTree merge leaves no two copies of one (ts, type, id) in a
+//     part, and copies share their second), so the raw rows stored for m are exactly its
+//     distinct events, and
 //  2. report_minutes.rows summed over m equals the raw rows stored for m (one cheap count() of
 //     events per minute, reading no string column).
 //
@@ -113,7 +114,7 @@ func (q reportQueries) peopleSource(scope int, typeCond string) (string, []any) 
 }
 
 // rollupFunnel counts the distinct users with an event of typ (enter, impression or click) in
-// the span, from report_people. One thread: two would each build a set of every user and then
+// the span, from report_people_days and report_people (funnelSource). One thread: two would each build a set of every user and then
 // merge them, which costs more than it saves.
 func (q reportQueries) rollupFunnel(ctx context.Context, typ string) (uint64, error) {
 	switch typ {
@@ -121,7 +122,10 @@ func (q reportQueries) rollupFunnel(ctx context.Context, typ string) (uint64, er
 	default:
 		return 0, fmt.Errorf("funnel type %q", typ)
 	}
-	src, args := q.peopleSource(0, "type = '"+typ+"'")
+	src, args := q.funnelSource(typ)
+	if q.previous {
+		src, args = q.peopleSource(0, "type = '"+typ+"'")
+	}
 	var n uint64
 	err := q.ch.QueryRow(ctx, "SELECT uniqExact(user) FROM ("+src+") SETTINGS max_threads = 1", args...).Scan(&n)
 	return n, err
@@ -161,16 +165,17 @@ func (q reportQueries) lateEvents(ctx context.Context) (uint64, error) {
 	return n, err
 }
 
-// rollupSeconds adds, from report_seconds, the per-second entries and clicks of the given
-// products in minutes (proven clean: the rollup counts are the distinct events there).
-func (q reportQueries) rollupSeconds(ctx context.Context, d *secondData, want map[string]bool, types string, minutes []int64) error {
+// rollupSeconds adds, from report_seconds, the needed per-second entries and clicks in minutes
+// (proven clean: the rollup counts are the distinct events there). Rows of one second may lie in
+// several unmerged parts: add sums them.
+func (q reportQueries) rollupSeconds(ctx context.Context, d *secondData, needs secondNeeds, minutes []int64) error {
 	if len(minutes) == 0 {
 		return nil
 	}
-	ranges, rangeArgs := minuteRanges(minutes)
+	cond, condArgs := needs.where(minutes)
 	rows, err := q.ch.Query(ctx, `SELECT toUInt32(ts) AS s, type, product, sum(rows) FROM report_seconds
-		WHERE `+spanWhere+` AND type IN `+types+` AND (`+ranges+`) GROUP BY s, type, product`,
-		append(q.args(), rangeArgs...)...)
+		WHERE `+spanWhere+` AND (`+cond+`) GROUP BY s, type, product`,
+		append(q.args(), condArgs...)...)
 	if err != nil {
 		return err
 	}
@@ -182,7 +187,7 @@ func (q reportQueries) rollupSeconds(ctx context.Context, d *secondData, want ma
 		if err := rows.Scan(&s, &typ, &product, &n); err != nil {
 			return err
 		}
-		d.add(want, int64(s), typ, product, int64(n))
+		d.add(needs, int64(s), typ, product, int64(n))
 	}
 	return rows.Err()
 }

@@ -27,20 +27,28 @@ func (q reportQueries) rollupMinutes(ctx context.Context) (minuteRead, error) {
 	if err != nil {
 		return out, err
 	}
+	t := time.Now()
 	stored, err := q.storedMinutes(ctx, &out)
 	if err != nil {
 		return out, err
 	}
+	q.took("minutes: stored", t)
+	t = time.Now()
 	rolled, err := q.rolledMinutes(ctx)
 	if err != nil {
 		return out, err
 	}
+	q.took("minutes: rolled", t)
 	after, err := q.parts(ctx)
 	if err != nil {
 		return out, err
 	}
 	suspect := map[int64]bool{}
-	for _, m := range suspectMinutes(q.span, append(before, after...)) {
+	suspectOf := suspectMinutes
+	if q.previous {
+		suspectOf = previousSuspectMinutes
+	}
+	for _, m := range suspectOf(q.span, append(before, after...)) {
 		suspect[m] = true
 	}
 	out.rawMinutes, out.complete = provenMinutes(q.span, stored, rolled.rows, suspect)
@@ -57,9 +65,11 @@ func (q reportQueries) rollupMinutes(ctx context.Context) (minuteRead, error) {
 			out.online = append(out.online, o)
 		}
 	}
+	t = time.Now()
 	if err := q.recountMinutes(ctx, &out, stored); err != nil {
 		return out, err
 	}
+	q.took("minutes: recount", t)
 	sort.Slice(out.online, func(i, j int) bool { return out.online[i].minute.Before(out.online[j].minute) })
 	return out, nil
 }
@@ -137,8 +147,9 @@ func (q reportQueries) rolledMinutes(ctx context.Context) (rolledRead, error) {
 // Invariant: a minute is left out of raw — its report_minutes counts are taken as its distinct
 // events — only if it is a whole minute of the span that is proven copy-free:
 //
-//   - it is not suspect (all its stored rows lie in one merged part, which holds no two copies of
-//     one (ts, type, id)), so stored[u] is its number of distinct events, and
+//   - it is not suspect (its stored rows lie in merged parts, each holding no two copies of one
+//     (ts, type, id), and no two of them share a second of it, which copies would), so stored[u]
+//     is its number of distinct events, and
 //   - rolled[u] == stored[u]: the rollup holds every stored row at least once, so per group
 //     rollup rows ≥ stored rows ≥ distinct ids, and equal minute totals force equality in every
 //     group (and every finer split: seconds, texts).

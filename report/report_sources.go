@@ -42,45 +42,77 @@ type sourceData struct {
 }
 
 // sources reads the span's entries by minute and source, and the source of each order that
-// names one.
-func (q reportQueries) sources(ctx context.Context) (sourceData, error) {
+// names one: from the rollups (rollupSources) when the minute groups came from them (rawMinutes
+// non-nil), from events otherwise or with Builder.Previous.
+func (q reportQueries) sources(ctx context.Context, groups []minuteGroup, rawMinutes map[int64]bool) (sourceData, error) {
+	if rawMinutes == nil || q.previous {
+		return q.rawSources(ctx)
+	}
+	return q.rollupSources(ctx, groups, rawMinutes)
+}
+
+// rawSources is sources read from events only.
+func (q reportQueries) rawSources(ctx context.Context) (sourceData, error) {
 	out := sourceData{minutes: map[int64]map[string]int64{}, orders: map[string]string{}}
-	rows, err := q.ch.Query(ctx, `SELECT toStartOfMinute(ts) AS m, source, uniqExact(id)
-		FROM events WHERE `+spanWhere+` AND type = 'enter' GROUP BY m, source`+reportSettings, q.args()...)
-	if err != nil {
+	t := time.Now()
+	if err := q.sourceEntries(ctx, &out, "1", nil); err != nil {
 		return out, err
 	}
+	q.took("sources: entries", t)
+	t = time.Now()
+	err := q.orderSources(ctx, &out, "events WHERE type = 'order' AND source != '' AND ")
+	q.took("sources: orders", t)
+	return out, err
+}
+
+// sourceEntries adds the entries (once per event id) of the ts condition cond by minute and
+// source to out.
+func (q reportQueries) sourceEntries(ctx context.Context, out *sourceData, cond string, args []any) error {
+	rows, err := q.ch.Query(ctx, `SELECT toStartOfMinute(ts) AS m, source, uniqExact(id)
+		FROM events WHERE `+spanWhere+` AND type = 'enter' AND (`+cond+`) GROUP BY m, source`+reportSettings,
+		append(q.args(), args...)...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
 	for rows.Next() {
 		var m time.Time
 		var src string
 		var n uint64
 		if err := rows.Scan(&m, &src, &n); err != nil {
-			rows.Close()
-			return out, err
+			return err
 		}
-		if out.minutes[m.Unix()] == nil {
-			out.minutes[m.Unix()] = map[string]int64{}
-		}
-		out.minutes[m.Unix()][src] += int64(n)
+		out.addEntries(m.Unix(), src, int64(n))
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return out, err
+	return rows.Err()
+}
+
+// addEntries counts n entries of source src in minute m (unix seconds).
+func (d *sourceData) addEntries(m int64, src string, n int64) {
+	if d.minutes[m] == nil {
+		d.minutes[m] = map[string]int64{}
 	}
-	rows, err = q.ch.Query(ctx, `SELECT order_id, any(source) FROM events WHERE `+spanWhere+`
-		AND type = 'order' AND source != '' GROUP BY order_id`+reportSettings, q.args()...)
+	d.minutes[m][src] += n
+}
+
+// orderSources reads the source of each order of the span that names one from, a table and the
+// start of its condition (the order events of events that name a source, or
+// report_order_sources which holds just those rows, copies included).
+func (q reportQueries) orderSources(ctx context.Context, out *sourceData, from string) error {
+	rows, err := q.ch.Query(ctx, `SELECT order_id, any(source) FROM `+from+spanWhere+`
+		GROUP BY order_id`+reportSettings, q.args()...)
 	if err != nil {
-		return out, err
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id, src string
 		if err := rows.Scan(&id, &src); err != nil {
-			return out, err
+			return err
 		}
 		out.orders[id] = src
 	}
-	return out, rows.Err()
+	return rows.Err()
 }
 
 // buildSources assembles the breakdown from the read and the report's paid orders.

@@ -1,12 +1,17 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand"
 	"os"
+	"slices"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -20,14 +25,16 @@ import (
 
 // runBenchReport starts a private ClickHouse (schema/localdb) in a temp dir, writes a generated
 // session straight into the events table with native columnar batch inserts, then builds the
-// report several times and prints each build time. Nothing is left behind.
+// report several times, alternately the current way and the previous way (the same-run anchor),
+// prints each build's time and per-read breakdown, the medians, and records the headline figure.
+// Nothing is left behind.
 func runBenchReport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench-report", "bench-report [--events N] [--hours H] [--dup-every K] [--dup-window D] [--runs R] [--parallel P] [--dir D]", stderr)
 	n := fs.Int("events", 10_000_000, "events in the session")
 	hours := fs.Float64("hours", 3, "session length in hours")
 	dupEvery := fs.Int("dup-every", 20, "store every K-th event of the duplicate window twice (copies the report must count once); 0 = none")
 	dupWindow := fs.Duration("dup-window", 2*time.Minute, "the stretch, from the middle of the session, whose events were resent (as after a Redis failover); 0 = the whole session")
-	runs := fs.Int("runs", 3, "report builds to time")
+	runs := fs.Int("runs", 5, "report builds to time, each way (current, and previous as the same-run anchor)")
 	parallel := fs.Int("parallel", 2, "report queries run at once")
 	keep := fs.String("dir", "", "keep the private ClickHouse's data in this directory and reuse it when it already holds the session (default: a temp dir, removed)")
 	if err := parseFlags(fs, args); err != nil {
@@ -71,14 +78,18 @@ func runBenchReport(ctx context.Context, args []string, stdout, stderr io.Writer
 		// Right after the insert: fresh, unmerged parts, as for a report built the moment a
 		// stream ends whose last minutes are not merged yet (the worst case for the dedup proof).
 		fmt.Fprintln(stdout, "before background merges:")
-		if err := timeBuilds(ctx, stdout, conn, span, 1, *parallel); err != nil {
+		if _, _, err := timeBuilds(ctx, stdout, conn, span, 1, *parallel); err != nil {
 			return err
 		}
 	}
 	if err := settleMerges(ctx, stdout, conn); err != nil {
 		return err
 	}
-	return timeBuilds(ctx, stdout, conn, span, *runs, *parallel)
+	cur, prev, err := timeBuilds(ctx, stdout, conn, span, *runs, *parallel)
+	if err != nil {
+		return err
+	}
+	return reportSummary(stdout, cur, prev)
 }
 
 // settleMerges waits (at most 3 minutes) until the background merges of the events table have
@@ -121,20 +132,112 @@ func generate(ctx context.Context, stdout io.Writer, conn driver.Conn, span repo
 	return nil
 }
 
-// timeBuilds builds the report runs times and prints each build's time and headline.
-func timeBuilds(ctx context.Context, stdout io.Writer, conn driver.Conn, span report.SessionSpan, runs, parallel int) error {
-	b := &report.Builder{CH: conn, Parallel: parallel}
+// timeBuilds builds the report runs times the current way and runs times the previous way
+// (report.Builder.Previous, the same-run anchor), alternating which goes first, each with a fresh
+// Builder: every build is cold (Build reads ClickHouse; no built report is cached on this path).
+// It prints each build's time, per-read breakdown and headline, checks that both ways give the
+// same numbers, and returns the build times of each way.
+func timeBuilds(ctx context.Context, stdout io.Writer, conn driver.Conn, span report.SessionSpan, runs, parallel int) (cur, prev []time.Duration, err error) {
+	var want []byte // the first build's numbers; every other build must give the same
 	for i := 1; i <= runs; i++ {
-		t := time.Now()
-		r, err := b.Build(ctx, span)
-		if err != nil {
-			return err
+		order := []bool{false, true}
+		if i%2 == 0 {
+			order = []bool{true, false}
 		}
-		fmt.Fprintf(stdout, "build %d: %s  steps (ms, concurrent) %v\n  (events %d, duplicates counted once %d, GMV ¥%s, orders %d, views %d, viewers %d, segments %d)\n",
-			i, time.Since(t).Round(time.Millisecond), r.Steps, r.Quality.Events, r.Quality.Duplicates, livedesk.FormatYuan(r.Headline.GMV),
-			r.Headline.Orders, r.Headline.Views, r.Headline.Viewers, len(r.Segments))
+		for _, previous := range order {
+			d, r, err := timeBuild(ctx, conn, span, parallel, previous)
+			if err != nil {
+				return cur, prev, err
+			}
+			steps, headline := formatSteps(r.Steps), fmt.Sprintf("(events %d, duplicates counted once %d, GMV ¥%s, orders %d, views %d, viewers %d, segments %d)",
+				r.Quality.Events, r.Quality.Duplicates, livedesk.FormatYuan(r.Headline.GMV), r.Headline.Orders, r.Headline.Views, r.Headline.Viewers, len(r.Segments))
+			r.Steps, r.BuildMillis, r.Built = nil, 0, time.Time{}
+			got, err := json.Marshal(r)
+			if err != nil {
+				return cur, prev, err
+			}
+			if want == nil {
+				want = got
+			} else if !bytes.Equal(got, want) {
+				return cur, prev, fmt.Errorf("bench-report: build %d (previous %v) gives other numbers than the first build", i, previous)
+			}
+			name := "current"
+			if previous {
+				name, prev = "previous", append(prev, d)
+			} else {
+				cur = append(cur, d)
+			}
+			fmt.Fprintf(stdout, "build %d %-8s %s\n%s  %s\n", i, name, d.Round(time.Millisecond), steps, headline)
+		}
 	}
-	return nil
+	return cur, prev, nil
+}
+
+// timeBuild builds the report once with a fresh Builder and returns its time.
+func timeBuild(ctx context.Context, conn driver.Conn, span report.SessionSpan, parallel int, previous bool) (time.Duration, *report.Report, error) {
+	b := &report.Builder{CH: conn, Parallel: parallel, Previous: previous}
+	t := time.Now()
+	r, err := b.Build(ctx, span)
+	return time.Since(t), r, err
+}
+
+// formatSteps prints a build's per-read times (ms; reads run concurrently, so they add up to
+// more than the build), longest first, sub-steps ("minutes: stored") under their read.
+func formatSteps(steps map[string]int64) string {
+	names := make([]string, 0, len(steps))
+	for n := range steps {
+		names = append(names, n)
+	}
+	top := func(n string) string { return strings.SplitN(n, ":", 2)[0] }
+	sort.Slice(names, func(i, j int) bool {
+		a, b := top(names[i]), top(names[j])
+		if a != b {
+			return steps[a] > steps[b] || (steps[a] == steps[b] && a < b)
+		}
+		return names[i] < names[j]
+	})
+	var sb strings.Builder
+	for _, n := range names {
+		indent := "    "
+		if strings.Contains(n, ":") {
+			indent = "        "
+		}
+		fmt.Fprintf(&sb, "%s%-22s %6d ms\n", indent, n, steps[n])
+	}
+	return sb.String()
+}
+
+// reportSummary prints the median and the slowest build of each way and records the headline.
+// The ratio is the median of each run's current ÷ previous (built back to back), which a
+// machine's changing load skews less than a ratio of medians.
+func reportSummary(stdout io.Writer, cur, prev []time.Duration) error {
+	if len(cur) == 0 || len(cur) != len(prev) {
+		return nil
+	}
+	ratios := make([]float64, len(cur))
+	for i := range cur {
+		ratios[i] = cur[i].Seconds() / prev[i].Seconds()
+	}
+	slices.Sort(ratios)
+	ratio := ratios[len(ratios)/2]
+	if len(ratios)%2 == 0 {
+		ratio = (ratios[len(ratios)/2-1] + ratios[len(ratios)/2]) / 2
+	}
+	mc, mp := median(cur), median(prev)
+	fmt.Fprintf(stdout, "report build, cold, %d runs each: current median %s (max %s); previous way median %s (max %s) in the same run; median ratio of back-to-back builds %.2f\n",
+		len(cur), mc.Round(time.Millisecond), slices.Max(cur).Round(time.Millisecond), mp.Round(time.Millisecond), slices.Max(prev).Round(time.Millisecond), ratio)
+	return recordBench(stdout, benchFigure{Figure: "report of a 3-hour, 10-million-event session", Value: fmt.Sprintf("%.2f s", mc.Seconds()),
+		Target: "≤ 1.0 s", Anchor: fmt.Sprintf("previous build %.2f s", mp.Seconds()), Ratio: fmt.Sprintf("%.2f×", ratio)})
+}
+
+// median is the middle of ds (the mean of the two middle ones for an even count).
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
 // benchTypes is the event mix per 1000 events (likes and impressions dominate a real room).
