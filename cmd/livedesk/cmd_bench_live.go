@@ -14,7 +14,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,19 +38,31 @@ import (
 //     (a fresh product id) is posted every 250 ms; a websocket client of the room notes when the
 //     probe first shows in a tick. Latency = seen − posted: ingest, Redis, the tick (period 1 s,
 //     so up to 1 s of it is waiting for the next tick), publish, websocket.
-//  2. fan-out: --clients websockets join one room; one message carrying its send time is
-//     published every 500 ms; every client notes its arrival. Latency = arrival − publish.
+//  2. fan-out (bench_fanout.go): 8 KB updates carrying their send time to --clients sockets
+//     in one room, to --big-clients in one room, and to --big-clients over --rooms rooms (one
+//     update per room per second), each against livedesk's hub and Centrifugo alternately, the
+//     sockets held by a client process (bench-clients). Latency = arrival − publish.
 func runBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench-live", "bench-live [--rate N] [--duration D] [--clients C] [--messages M]", stderr)
 	rate := fs.Int("rate", 20000, "background events per second posted over HTTP")
 	duration := fs.Duration("duration", 20*time.Second, "how long the loaded probe phase runs")
-	clients := fs.Int("clients", 2000, "websocket clients of the fan-out phase")
-	messages := fs.Int("messages", 20, "messages published in the fan-out phase")
+	clients := fs.Int("clients", 2000, "websocket clients of the first fan-out phase (one room)")
+	bigClients := fs.Int("big-clients", 10000, "websocket clients of the large fan-out phases (one room, then --rooms rooms); 0 skips them")
+	rooms := fs.Int("rooms", 100, "rooms of the last fan-out phase (one update per room per second)")
+	messages := fs.Int("messages", 10, "updates per round of each fan-out phase")
+	rounds := fs.Int("fan-rounds", 2, "rounds per server of each fan-out phase (livedesk and Centrifugo alternate)")
+	withCentrifugo := fs.Bool("centrifugo", true, "compare with Centrifugo "+centrifugoVersion+" (built once with go install into the user cache)")
+	fanOnly := fs.Bool("fan-only", false, "skip the event → websocket phase")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *rate < 0 || *duration <= 0 || *clients <= 0 || *messages <= 0 {
-		return errors.New("--rate must be ≥ 0; --duration, --clients and --messages positive")
+	if *rate < 0 || *duration <= 0 || *clients <= 0 || *messages < 2 || *bigClients < 0 || *rooms <= 0 || *rounds <= 0 {
+		return errors.New("--rate, --big-clients must be ≥ 0; --duration, --clients, --rooms, --fan-rounds positive; --messages ≥ 2")
+	}
+	// The bench process serves every socket of the fan-out phases; Centrifugo and the client
+	// processes inherit the raised limit.
+	if err := raiseFileLimit(*bigClients + 1024); err != nil {
+		return fmt.Errorf("bench-live: %w", err)
 	}
 	dir, err := os.MkdirTemp("", "livedesk-bench-live-")
 	if err != nil {
@@ -71,6 +82,10 @@ func runBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	defer b.close()
 
+	if *fanOnly {
+		return b.fanoutPhases(ctx, fanOpts{clients: *clients, bigClients: *bigClients, rooms: *rooms, messages: *messages,
+			rounds: *rounds, centrifugo: *withCentrifugo, dir: dir}, stdout, stderr)
+	}
 	fmt.Fprintf(stdout, "event → websocket, background load %d events/s for %v (tick period 1 s)\n", *rate, *duration)
 	lat, acks, ticks, achieved, err := b.probe(ctx, *rate, *duration)
 	if err != nil {
@@ -81,14 +96,8 @@ func runBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	printLatencies(stdout, "  of which POST until durable ack", acks)
 	printLatencies(stdout, "  leader tick duration (all rooms)", ticks)
 
-	fmt.Fprintf(stdout, "fan-out of one update to %d websocket clients, %d messages\n", *clients, *messages)
-	fan, dropped, err := b.fanout(ctx, *clients, *messages)
-	if err != nil {
-		return err
-	}
-	printLatencies(stdout, "  delivery latency", fan)
-	fmt.Fprintf(stdout, "  clients dropped as slow: %d\n", dropped)
-	return nil
+	return b.fanoutPhases(ctx, fanOpts{clients: *clients, bigClients: *bigClients, rooms: *rooms, messages: *messages,
+		rounds: *rounds, centrifugo: *withCentrifugo, dir: dir}, stdout, stderr)
 }
 
 // benchLive is the in-process pipeline under test.
@@ -128,7 +137,6 @@ func newBenchLive(ctx context.Context, dir, chAddr, redisAddr string) (*benchLiv
 	if err != nil {
 		return nil, err
 	}
-	h.ClientBuffer = 256
 	engine := live.NewEngine(rdb, conn, h, log)
 	writer := ingest.NewWriter(conn, spool, log, ingest.WriterConfig{})
 	svc := &ingest.Service{Dedup: ingest.NewDedup(rdb), Writer: writer, Log: log, Observers: []ingest.Observer{engine.Counters()}}
@@ -293,64 +301,6 @@ func (b *benchLive) probe(ctx context.Context, rate int, d time.Duration) (lat, 
 		return nil, nil, nil, 0, errors.New("bench-live: no probe reached the websocket")
 	}
 	return slices.Clone(lat), slices.Clone(acks), slices.Clone(ticks), float64(loaded) / elapsed.Seconds(), nil
-}
-
-// fanout connects n clients to room "fan" and measures publish → arrival of m messages.
-func (b *benchLive) fanout(ctx context.Context, n, m int) ([]time.Duration, int64, error) {
-	var mu sync.Mutex
-	var lat []time.Duration
-	var wg sync.WaitGroup
-	conns := make([]*fws.Conn, 0, n)
-	dialer := &fws.Dialer{HandshakeTimeout: 30 * time.Second}
-	for i := 0; i < n; i++ {
-		c, _, err := dialer.Dial("ws://"+b.url+"/ws/fan", nil)
-		if err != nil {
-			return nil, 0, fmt.Errorf("bench-live: client %d: %w", i, err)
-		}
-		conns = append(conns, c)
-	}
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-		wg.Wait()
-	}()
-	for b.hub.Stats().Clients < n {
-		time.Sleep(10 * time.Millisecond)
-	}
-	for _, c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			local := make([]time.Duration, 0, m)
-			defer func() { mu.Lock(); lat = append(lat, local...); mu.Unlock() }()
-			for len(local) < m {
-				_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
-				_, msg, err := c.ReadMessage()
-				if err != nil {
-					return
-				}
-				now := time.Now()
-				if sent := sentOf(msg); sent > 0 {
-					local = append(local, now.Sub(time.Unix(0, sent)))
-				}
-			}
-		}()
-	}
-	// A tick-sized body (about 8 KB), like a real snapshot.
-	pad := strings.Repeat("x", 8000)
-	for i := 0; i < m; i++ {
-		body := fmt.Sprintf(`{"sent":%d,"pad":"%s"}`, time.Now().UnixNano(), pad)
-		if err := b.hub.Publish(ctx, "bench", "fan", "tick", []byte(body)); err != nil {
-			return nil, 0, err
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	for _, c := range conns {
-		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	}
-	wg.Wait()
-	return lat, b.hub.Stats().Dropped, nil
 }
 
 // sentOf reads the "sent" number of a fan-out message without decoding the whole body (2,000
