@@ -135,9 +135,19 @@ func (h *Hub) run() {
 	}
 }
 
-// deliver queues b (shared, never modified) to every client of channel.
+// deliver queues b, framed once, to every client of channel.
 func (h *Hub) deliver(channel string, b []byte) {
-	f := frame{channel: channel, seq: EnvelopeSeq(b), b: b}
+	h.mu.RLock()
+	if len(h.clients[channel]) == 0 {
+		h.mu.RUnlock()
+		return
+	}
+	h.mu.RUnlock()
+	f, err := newFrame(channel, b)
+	if err != nil {
+		h.log.Warn("hub:  frame", "err", err, "channel", channel)
+		return
+	}
 	h.mu.RLock()
 	var slow []*client
 	for c := range h.clients[channel] {

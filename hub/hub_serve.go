@@ -20,17 +20,29 @@ const (
 	latestWait = 3 * time.Second
 )
 
-// frame is one envelope queued to a client; b is shared by every client and never modified.
+// frame is one envelope queued to a client. Every client of the channel gets the same *frame:
+// pm holds the websocket frame (header + envelope) built once, so a socket's write is one
+// syscall copying shared bytes (fasthttp's hijacked conn has no writev, so WriteMessage would
+// make two for a message longer than the 1 KB write buffer). Never modified after newFrame.
 type frame struct {
 	channel string
 	seq     int64
-	b       []byte
+	pm      *fws.PreparedMessage
+}
+
+// newFrame frames envelope b of channel once for every socket.
+func newFrame(channel string, b []byte) (*frame, error) {
+	pm, err := fws.NewPreparedMessage(fws.TextMessage, b)
+	if err != nil {
+		return nil, err
+	}
+	return &frame{channel: channel, seq: EnvelopeSeq(b), pm: pm}, nil
 }
 
 // client is one websocket. Only its writer goroutine writes to conn; kill may run anywhere.
 type client struct {
 	channels []string
-	send     chan frame
+	send     chan *frame
 	closed   chan struct{}
 	once     sync.Once
 	conn     *fws.Conn
@@ -77,7 +89,7 @@ func (h *Hub) serve(conn *fws.Conn, srcs []source) {
 	if n <= 0 {
 		n = 64
 	}
-	c := &client{send: make(chan frame, n), closed: make(chan struct{}), conn: conn}
+	c := &client{send: make(chan *frame, n), closed: make(chan struct{}), conn: conn}
 	for _, s := range srcs {
 		c.channels = append(c.channels, s.channel)
 	}
@@ -117,16 +129,16 @@ func (c *client) read(done chan struct{}) {
 const burstDedup = time.Second
 
 // write is the connection's only writer: the latest frames, then live frames and pings.
-func (c *client) write(latest []frame) {
+func (c *client) write(latest []*frame) {
 	sent := map[string]int64{} // channel → highest seq written
 	began := time.Now()
-	put := func(f frame) bool {
+	put := func(f *frame) bool {
 		if f.seq != 0 && f.seq <= sent[f.channel] && time.Since(began) < burstDedup {
 			return true // already covered by the latest-of-kind burst
 		}
 		sent[f.channel] = max(sent[f.channel], f.seq)
 		_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-		return c.conn.WriteMessage(fws.TextMessage, f.b) == nil
+		return c.conn.WritePreparedMessage(f.pm) == nil
 	}
 	for _, f := range latest {
 		if !put(f) {
@@ -153,7 +165,7 @@ func (c *client) write(latest []frame) {
 
 // latest reads the latest envelope of each kind of every source, oldest seq first per channel. A
 // Redis error only means the client waits for the next live message.
-func (h *Hub) latest(srcs []source) []frame {
+func (h *Hub) latest(srcs []source) []*frame {
 	ctx, cancel := context.WithTimeout(context.Background(), latestWait)
 	defer cancel()
 	pipe := h.rdb.Pipeline()
@@ -165,12 +177,15 @@ func (h *Hub) latest(srcs []source) []frame {
 		h.log.Warn("hub:  latest", "err", err, "channel", srcs[len(srcs)-1].channel)
 		return nil
 	}
-	var out []frame
+	var out []*frame
 	for i, s := range srcs {
-		var fs []frame
+		var fs []*frame
 		for _, v := range cmds[i].Val() {
-			b := []byte(v)
-			fs = append(fs, frame{channel: s.channel, seq: EnvelopeSeq(b), b: b})
+			f, err := newFrame(s.channel, []byte(v))
+			if err != nil {
+				continue
+			}
+			fs = append(fs, f)
 		}
 		sort.Slice(fs, func(i, j int) bool { return fs[i].seq < fs[j].seq })
 		out = append(out, fs...)
