@@ -14,7 +14,7 @@ import (
 
 // Timings of a hub connection.
 const (
-	pingEvery  = 20 * time.Second
+	pingEvery  = 20 * time.Second // each socket's; the hub pings one slot every pingEvery/pingSlots
 	pongWait   = 60 * time.Second // a client silent (no pong, no message) this long is closed
 	writeWait  = 10 * time.Second
 	latestWait = 3 * time.Second
@@ -39,13 +39,31 @@ func newFrame(channel string, b []byte) (*frame, error) {
 	return &frame{channel: channel, seq: EnvelopeSeq(b), pm: pm}, nil
 }
 
-// client is one websocket. Only its writer goroutine writes to conn; kill may run anywhere.
+// pingSlots spreads the pings: every pingEvery/pingSlots the hub pings one slot's clients, so
+// 10,000 sockets never take their pings in one burst that would delay a message.
+const pingSlots = 20
+
+// client is one websocket. Its handler goroutine reads (pongs, the close); writes are done by
+// whichever goroutine holds the writer role (writing): the handler for the connect burst, then
+// a flusher goroutine started by enqueue that drains the queue and exits. An idle socket thus
+// costs one goroutine, not two, and no ping ticker. kill may run anywhere.
 type client struct {
 	channels []string
-	send     chan *frame
+	slot     int // ping slot
 	closed   chan struct{}
 	once     sync.Once
 	conn     *fws.Conn
+	limit    int            // queued frames beyond which the client is dropped as slow
+	flushers sync.WaitGroup // flusher goroutines; the handler waits for them before returning
+
+	mu      sync.Mutex
+	queue   []*frame // waiting frames; nil = a ping
+	spare   []*frame // the drained batch's slice, reused
+	writing bool     // a goroutine holds the writer role
+
+	// Writer state, used only by the goroutine holding the writer role (handed over under mu).
+	sent  map[string]int64 // channel → highest seq written
+	began time.Time
 }
 
 // kill closes the connection once; the reader and writer then stop. It reports whether this
@@ -61,6 +79,57 @@ func (c *client) kill() bool {
 		_ = c.conn.Close()
 	})
 	return first
+}
+
+// enqueue queues f (nil = a ping) and starts a flusher unless a writer is active. It never
+// blocks; false means the queue already holds limit frames: the client is too slow.
+func (c *client) enqueue(f *frame) bool {
+	c.mu.Lock()
+	if len(c.queue) >= c.limit {
+		c.mu.Unlock()
+		return false
+	}
+	c.queue = append(c.queue, f)
+	start := !c.writing
+	if start {
+		c.writing = true
+		c.flushers.Add(1)
+	}
+	c.mu.Unlock()
+	if start {
+		go func() {
+			defer c.flushers.Done()
+			c.drain()
+		}()
+	}
+	return true
+}
+
+// drain writes the queued frames, batch by batch, until the queue is empty and then gives up
+// the writer role. The caller holds the role. A failed write kills the client and keeps the
+// role, so no flusher starts again.
+func (c *client) drain() {
+	for {
+		c.mu.Lock()
+		if len(c.queue) == 0 {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		batch := c.queue
+		c.queue, c.spare = c.spare[:0], nil
+		c.mu.Unlock()
+		for i, f := range batch {
+			if !c.put(f) {
+				c.kill()
+				return
+			}
+			batch[i] = nil
+		}
+		c.mu.Lock()
+		c.spare = batch[:0]
+		c.mu.Unlock()
+	}
 }
 
 // Serve runs one authenticated websocket (already scoped to shop; room "" = shop-wide socket)
@@ -89,25 +158,34 @@ func (h *Hub) serve(conn *fws.Conn, srcs []source) {
 	if n <= 0 {
 		n = 64
 	}
-	c := &client{send: make(chan *frame, n), closed: make(chan struct{}), conn: conn}
+	// The handler holds the writer role from the start: live frames queue (without a flusher)
+	// until the latest ones are written.
+	c := &client{closed: make(chan struct{}), conn: conn, limit: n, writing: true, sent: map[string]int64{}}
 	for _, s := range srcs {
 		c.channels = append(c.channels, s.channel)
 	}
 	// Register before reading the latest messages so nothing published in between is missed;
-	// the writer skips live frames already covered by the latest ones.
+	// put skips live frames already covered by the latest ones.
 	h.add(c)
-	defer h.remove(c)
-	readDone := make(chan struct{})
-	go c.read(readDone)
-	c.write(h.latest(srcs))
+	c.began = time.Now()
+	ok := true
+	for _, f := range h.latest(srcs) {
+		if ok = c.put(f); !ok {
+			break
+		}
+	}
+	if ok {
+		c.drain()
+		c.read()
+	}
+	h.remove(c) // no enqueue after this: no flusher starts
 	c.kill()
-	<-readDone
+	c.flushers.Wait()
 }
 
-// read discards what the page sends (it only needs pongs) and notices when the socket closes.
-func (c *client) read(done chan struct{}) {
-	defer close(done)
-	defer c.kill()
+// read discards what the page sends (it only needs pongs) until the socket closes or stays
+// silent pongWait.
+func (c *client) read() {
 	c.conn.SetReadLimit(4096)
 	_ = c.conn.SetReadDeadline(time.Now().Add(pongWait))
 	c.conn.SetPongHandler(func(string) error {
@@ -128,39 +206,18 @@ func (c *client) read(done chan struct{}) {
 // the new sequence passed the old one.
 const burstDedup = time.Second
 
-// write is the connection's only writer: the latest frames, then live frames and pings.
-func (c *client) write(latest []*frame) {
-	sent := map[string]int64{} // channel → highest seq written
-	began := time.Now()
-	put := func(f *frame) bool {
-		if f.seq != 0 && f.seq <= sent[f.channel] && time.Since(began) < burstDedup {
-			return true // already covered by the latest-of-kind burst
-		}
-		sent[f.channel] = max(sent[f.channel], f.seq)
-		_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
-		return c.conn.WritePreparedMessage(f.pm) == nil
+// put writes one frame (nil = a ping); only the writer role's holder calls it. It reports
+// whether the socket is still good.
+func (c *client) put(f *frame) bool {
+	if f == nil {
+		return c.conn.WriteControl(fws.PingMessage, nil, time.Now().Add(writeWait)) == nil
 	}
-	for _, f := range latest {
-		if !put(f) {
-			return
-		}
+	if f.seq != 0 && f.seq <= c.sent[f.channel] && time.Since(c.began) < burstDedup {
+		return true // already covered by the latest-of-kind burst
 	}
-	ping := time.NewTicker(pingEvery)
-	defer ping.Stop()
-	for {
-		select {
-		case <-c.closed:
-			return
-		case f := <-c.send:
-			if !put(f) {
-				return
-			}
-		case <-ping.C:
-			if err := c.conn.WriteControl(fws.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
-				return
-			}
-		}
-	}
+	c.sent[f.channel] = max(c.sent[f.channel], f.seq)
+	_ = c.conn.SetWriteDeadline(time.Now().Add(writeWait))
+	return c.conn.WritePreparedMessage(f.pm) == nil
 }
 
 // latest reads the latest envelope of each kind of every source, oldest seq first per channel. A

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -257,6 +258,59 @@ func TestHubTwoInstancesOneRedis(t *testing.T) {
 		_, msg, err := conn.ReadMessage()
 		if err != nil || string(msg) != `{"seq":1,"kind":"notify","room":"","data":1}` {
 			t.Fatalf("shop message = %s, %v", msg, err)
+		}
+	}
+}
+
+// An idle socket costs the hub one goroutine (its handler, reading); writes run in a flusher
+// goroutine only while frames are queued, and pings come from the hub's one loop, queued in
+// order with the messages.
+func TestHubIdleSocketOneGoroutinePingsQueued(t *testing.T) {
+	_, rdb := localtest.Redis(t)
+	h, url := hubServer(t, rdb)
+	ctx := context.Background()
+	const n = 100
+	before := runtime.NumGoroutine()
+	conns := make([]*fws.Conn, n)
+	pings := make([]int, n)
+	for i := range conns {
+		conns[i] = dial(t, url+"/ws/r1")
+		conns[i].SetPingHandler(func(string) error { pings[i]++; return nil })
+	}
+	waitClients(t, h, n)
+	read := func(seq int64) {
+		t.Helper()
+		for i, c := range conns {
+			_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if _, b, err := c.ReadMessage(); err != nil || EnvelopeSeq(b) != seq {
+				t.Fatalf("client %d: %s %v", i, b, err)
+			}
+		}
+	}
+	if err := h.Publish(ctx, "s1", "r1", "tick", []byte(`1`)); err != nil {
+		t.Fatal(err)
+	}
+	read(1)
+	var d int
+	for i := 0; i < 200; i++ { // a flusher ends right after its write
+		if d = runtime.NumGoroutine() - before; d <= n+n/4 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if d > n+n/4 {
+		t.Fatalf("%d idle sockets hold %d goroutines", n, d)
+	}
+	for i := range h.slots {
+		h.ping(i)
+	}
+	if err := h.Publish(ctx, "s1", "r1", "tick", []byte(`2`)); err != nil {
+		t.Fatal(err)
+	}
+	read(2) // the ping, queued first, came first: its handler ran inside ReadMessage
+	for i, p := range pings {
+		if p != 1 {
+			t.Fatalf("client %d got %d pings after one round of slots", i, p)
 		}
 	}
 }

@@ -88,36 +88,38 @@ type benchClients struct {
 	lat []int64 // µs, since the last collect
 }
 
-// open dials n sockets 64 at a time and waits for each one's first frame.
+// open dials n sockets 64 at a time and waits for each one's first frame. Each socket's one
+// goroutine dials, reads the first frame and then reads on, so the measured messages find it
+// warm (grown stack, buffers) on both servers alike.
 func (bc *benchClients) open(url string, n, rooms int) error {
 	bc.conns = make([]*fws.Conn, n)
 	dialer := &fws.Dialer{HandshakeTimeout: 60 * time.Second, ReadBufferSize: 16 << 10, WriteBufferSize: 1024}
-	var next atomic.Int64
+	sem := make(chan struct{}, 64)
 	var wg sync.WaitGroup
-	errs := make(chan error, 64)
-	for w := 0; w < 64; w++ {
+	var failed atomic.Pointer[error]
+	for i := 0; i < n && failed.Load() == nil; i++ {
+		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n {
-					return
-				}
-				room := "r" + strconv.Itoa(i%rooms)
-				c, err := bc.dial(dialer, url, room)
-				if err != nil {
-					errs <- fmt.Errorf("bench-clients: socket %d (room %s): %w", i, room, err)
-					return
-				}
-				bc.conns[i] = c
-				go bc.read(c)
+			room := "r" + strconv.Itoa(i%rooms)
+			c, err := bc.dial(dialer, url, room)
+			<-sem
+			if err != nil {
+				err = fmt.Errorf("bench-clients: socket %d (room %s): %w", i, room, err)
+				failed.CompareAndSwap(nil, &err)
+				wg.Done()
+				return
 			}
+			bc.conns[i] = c
+			wg.Done()
+			bc.read(c)
 		}()
 	}
 	wg.Wait()
-	close(errs)
-	return <-errs
+	if err := failed.Load(); err != nil {
+		return *err
+	}
+	return nil
 }
 
 // dial opens one socket and reads its first frame: on livedesk the room's latest message (the
