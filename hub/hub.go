@@ -153,7 +153,7 @@ func (h *Hub) ping(slot int) {
 	h.mu.RLock()
 	var slow []*client
 	for c := range h.slots[slot] {
-		if !c.enqueue(nil) {
+		if !c.offer(pingFrame) {
 			slow = append(slow, c)
 		}
 	}
@@ -161,7 +161,8 @@ func (h *Hub) ping(slot int) {
 	h.dropSlow(slow, "")
 }
 
-// deliver queues b, framed once, to every client of channel.
+// deliver hands b, framed once, to every client of channel: written at once to the sockets
+// that keep up, queued for the others (client.offer).
 func (h *Hub) deliver(channel string, b []byte) {
 	h.mu.RLock()
 	if len(h.clients[channel]) == 0 {
@@ -169,15 +170,11 @@ func (h *Hub) deliver(channel string, b []byte) {
 		return
 	}
 	h.mu.RUnlock()
-	f, err := newFrame(channel, b)
-	if err != nil {
-		h.log.Warn("hub:  frame", "err", err, "channel", channel)
-		return
-	}
+	f := newFrame(channel, b)
 	h.mu.RLock()
 	var slow []*client
 	for c := range h.clients[channel] {
-		if c.enqueue(f) {
+		if c.offer(f) {
 			h.delivered.Add(1)
 		} else {
 			slow = append(slow, c)

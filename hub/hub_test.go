@@ -314,3 +314,33 @@ func TestHubIdleSocketOneGoroutinePingsQueued(t *testing.T) {
 		}
 	}
 }
+
+// The hub's loop writes to a socket that keeps up without touching its write deadline, so the
+// deadline lapses on a busy socket; the next message must still arrive (a flusher pushes the
+// deadline out), not kill the socket.
+func TestHubLapsedWriteDeadlineKeepsSocket(t *testing.T) {
+	_, rdb := localtest.Redis(t)
+	h, url := hubServer(t, rdb)
+	c := dial(t, url+"/ws/r1")
+	waitClients(t, h, 1)
+	h.mu.RLock()
+	for _, set := range h.slots {
+		for cl := range set {
+			cl.mu.Lock() // idle: the writer state is the lock holder's
+			cl.deadline = time.Now().Add(-time.Second)
+			_ = cl.out.SetWriteDeadline(cl.deadline)
+			cl.mu.Unlock()
+		}
+	}
+	h.mu.RUnlock()
+	time.Sleep(burstDedup) // past the connect burst: the loop writes directly
+	for seq := int64(1); seq <= 2; seq++ {
+		if err := h.Publish(context.Background(), "s1", "r1", "tick", []byte(`1`)); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, b, err := c.ReadMessage(); err != nil || EnvelopeSeq(b) != seq {
+			t.Fatalf("message %d: %s %v", seq, b, err)
+		}
+	}
+}

@@ -8,8 +8,10 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -179,6 +181,18 @@ func fanRound(ctx context.Context, sc fanScenario, s fanServer, res *fanResult) 
 	res.lost += later - len(ds)
 	res.closed += closed
 	res.rssMax = max(res.rssMax, rss.Load())
+	if dir := os.Getenv("LIVEDESK_BENCH_PROFILE"); dir != "" && s.pid() == os.Getpid() {
+		// While the sockets are still open: what the hub holds per socket.
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("heap-%d-%d.pprof", sc.clients, sc.rooms)))
+		if err == nil {
+			_ = pprof.WriteHeapProfile(f)
+			f.Close()
+		}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		fmt.Fprintf(os.Stderr, "bench-live: profile: %d goroutines, heap in use %d MB, stacks %d MB, sys %d MB, GC cycles %d, pause total %v\n",
+			runtime.NumGoroutine(), ms.HeapInuse>>20, ms.StackInuse>>20, ms.Sys>>20, ms.NumGC, time.Duration(ms.PauseTotalNs))
+	}
 	return nil
 }
 
@@ -327,6 +341,18 @@ func (b *benchLive) fanoutPhases(ctx context.Context, o fanOpts, stdout, stderr 
 		scenarios = append(scenarios,
 			fanScenario{fmt.Sprintf("one 8 KB update to %s sockets", thousands(o.bigClients)), o.bigClients, 1, o.messages, time.Second},
 			fanScenario{fmt.Sprintf("%s sockets over %d rooms (1 update/room/s)", thousands(o.bigClients), o.rooms), o.bigClients, o.rooms, o.messages, time.Second})
+	}
+	if dir := os.Getenv("LIVEDESK_BENCH_PROFILE"); dir != "" {
+		// Profiles of the bench process (the hub's side) for `go tool pprof -top`.
+		f, err := os.Create(filepath.Join(dir, "cpu.pprof"))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	var rows []benchFigure
 	for i, sc := range scenarios {
