@@ -90,6 +90,7 @@ func startCentrifugo(ctx context.Context, exe, dir string) (*centrifugo, error) 
 			"allowed_origins":                       []string{"*"},
 		},
 		"channel": map[string]any{"without_namespace": map[string]any{
+			"allow_subscribe_for_client":    true,
 			"allow_subscribe_for_anonymous": true,
 		}},
 		"http_api":    map[string]any{"key": key},
