@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/livedesk/livedesk"
 	"github.com/redis/go-redis/v9"
@@ -29,6 +30,8 @@ type Hub struct {
 
 	mu      sync.RWMutex
 	clients map[string]map[*client]struct{} // channel → clients
+	slots   [pingSlots]map[*client]struct{} // every client, in its ping slot
+	next    int                             // ping slot of the next client
 
 	ps      *redis.PubSub
 	done    chan struct{}
@@ -65,6 +68,9 @@ func New(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger) (*Hub
 	}
 	h := &Hub{rdb: rdb, log: log, ClientBuffer: 64, clients: map[string]map[*client]struct{}{},
 		done: make(chan struct{}), stopped: make(chan struct{})}
+	for i := range h.slots {
+		h.slots[i] = map[*client]struct{}{}
+	}
 	h.ps = rdb.PSubscribe(ctx, channelPattern)
 	// Receive confirms the subscription, so nothing published after New returns is missed.
 	if _, err := h.ps.Receive(ctx); err != nil {
@@ -118,10 +124,14 @@ func (h *Hub) publish(ctx context.Context, tag, room, kind string, body []byte, 
 	return nil
 }
 
-// run is the one receive loop. It never blocks on a client: deliver drops clients that are full.
+// run is the one receive loop; it also pings one slot of clients per tick. It never blocks on
+// a client: deliver and ping drop clients that are full.
 func (h *Hub) run() {
 	defer close(h.stopped)
 	ch := h.ps.Channel(redis.WithChannelSize(10000))
+	ping := time.NewTicker(pingEvery / pingSlots)
+	defer ping.Stop()
+	slot := 0
 	for {
 		select {
 		case <-h.done:
@@ -131,24 +141,51 @@ func (h *Hub) run() {
 				return
 			}
 			h.deliver(m.Channel, []byte(m.Payload))
+		case <-ping.C:
+			h.ping(slot)
+			slot = (slot + 1) % pingSlots
 		}
 	}
 }
 
-// deliver queues b (shared, never modified) to every client of channel.
-func (h *Hub) deliver(channel string, b []byte) {
-	f := frame{channel: channel, seq: EnvelopeSeq(b), b: b}
+// ping queues a ping to every client of a ping slot.
+func (h *Hub) ping(slot int) {
 	h.mu.RLock()
 	var slow []*client
-	for c := range h.clients[channel] {
-		select {
-		case c.send <- f:
-			h.delivered.Add(1)
-		default:
+	for c := range h.slots[slot] {
+		if !c.offer(pingFrame) {
 			slow = append(slow, c)
 		}
 	}
 	h.mu.RUnlock()
+	h.dropSlow(slow, "")
+}
+
+// deliver hands b, framed once, to every client of channel: written at once to the sockets
+// that keep up, queued for the others (client.offer).
+func (h *Hub) deliver(channel string, b []byte) {
+	h.mu.RLock()
+	if len(h.clients[channel]) == 0 {
+		h.mu.RUnlock()
+		return
+	}
+	h.mu.RUnlock()
+	f := newFrame(channel, b)
+	h.mu.RLock()
+	var slow []*client
+	for c := range h.clients[channel] {
+		if c.offer(f) {
+			h.delivered.Add(1)
+		} else {
+			slow = append(slow, c)
+		}
+	}
+	h.mu.RUnlock()
+	h.dropSlow(slow, channel)
+}
+
+// dropSlow kills clients whose queue was full.
+func (h *Hub) dropSlow(slow []*client, channel string) {
 	for _, c := range slow {
 		if c.kill() {
 			h.dropped.Add(1)
@@ -200,6 +237,9 @@ func (h *Hub) add(c *client) {
 		}
 		set[c] = struct{}{}
 	}
+	c.slot = h.next
+	h.next = (h.next + 1) % pingSlots
+	h.slots[c.slot][c] = struct{}{}
 	h.connected.Add(1)
 }
 
@@ -207,6 +247,7 @@ func (h *Hub) remove(c *client) {
 	h.connected.Add(-1)
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	delete(h.slots[c.slot], c)
 	for _, ch := range c.channels {
 		delete(h.clients[ch], c)
 		if len(h.clients[ch]) == 0 {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -257,6 +258,89 @@ func TestHubTwoInstancesOneRedis(t *testing.T) {
 		_, msg, err := conn.ReadMessage()
 		if err != nil || string(msg) != `{"seq":1,"kind":"notify","room":"","data":1}` {
 			t.Fatalf("shop message = %s, %v", msg, err)
+		}
+	}
+}
+
+// An idle socket costs the hub one goroutine (its handler, reading); writes run in a flusher
+// goroutine only while frames are queued, and pings come from the hub's one loop, queued in
+// order with the messages.
+func TestHubIdleSocketOneGoroutinePingsQueued(t *testing.T) {
+	_, rdb := localtest.Redis(t)
+	h, url := hubServer(t, rdb)
+	ctx := context.Background()
+	const n = 100
+	before := runtime.NumGoroutine()
+	conns := make([]*fws.Conn, n)
+	pings := make([]int, n)
+	for i := range conns {
+		conns[i] = dial(t, url+"/ws/r1")
+		conns[i].SetPingHandler(func(string) error { pings[i]++; return nil })
+	}
+	waitClients(t, h, n)
+	read := func(seq int64) {
+		t.Helper()
+		for i, c := range conns {
+			_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+			if _, b, err := c.ReadMessage(); err != nil || EnvelopeSeq(b) != seq {
+				t.Fatalf("client %d: %s %v", i, b, err)
+			}
+		}
+	}
+	if err := h.Publish(ctx, "s1", "r1", "tick", []byte(`1`)); err != nil {
+		t.Fatal(err)
+	}
+	read(1)
+	var d int
+	for i := 0; i < 200; i++ { // a flusher ends right after its write
+		if d = runtime.NumGoroutine() - before; d <= n+n/4 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if d > n+n/4 {
+		t.Fatalf("%d idle sockets hold %d goroutines", n, d)
+	}
+	for i := range h.slots {
+		h.ping(i)
+	}
+	if err := h.Publish(ctx, "s1", "r1", "tick", []byte(`2`)); err != nil {
+		t.Fatal(err)
+	}
+	read(2) // the ping, queued first, came first: its handler ran inside ReadMessage
+	for i, p := range pings {
+		if p != 1 {
+			t.Fatalf("client %d got %d pings after one round of slots", i, p)
+		}
+	}
+}
+
+// The hub's loop writes to a socket that keeps up without touching its write deadline, so the
+// deadline lapses on a busy socket; the next message must still arrive (a flusher pushes the
+// deadline out), not kill the socket.
+func TestHubLapsedWriteDeadlineKeepsSocket(t *testing.T) {
+	_, rdb := localtest.Redis(t)
+	h, url := hubServer(t, rdb)
+	c := dial(t, url+"/ws/r1")
+	waitClients(t, h, 1)
+	h.mu.RLock()
+	for _, set := range h.slots {
+		for cl := range set {
+			cl.mu.Lock() // idle: the writer state is the lock holder's
+			cl.deadline = time.Now().Add(-time.Second)
+			_ = cl.out.SetWriteDeadline(cl.deadline)
+			cl.mu.Unlock()
+		}
+	}
+	h.mu.RUnlock()
+	time.Sleep(burstDedup) // past the connect burst: the loop writes directly
+	for seq := int64(1); seq <= 2; seq++ {
+		if err := h.Publish(context.Background(), "s1", "r1", "tick", []byte(`1`)); err != nil {
+			t.Fatal(err)
+		}
+		_ = c.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, b, err := c.ReadMessage(); err != nil || EnvelopeSeq(b) != seq {
+			t.Fatalf("message %d: %s %v", seq, b, err)
 		}
 	}
 }

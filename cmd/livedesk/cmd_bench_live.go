@@ -15,7 +15,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -23,7 +22,6 @@ import (
 	fws "github.com/fasthttp/websocket"
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/livedesk/livedesk/hub"
@@ -39,24 +37,38 @@ import (
 //
 //  1. event → websocket: while background clients post --rate events/s over HTTP, a probe click
 //     (a fresh product id) is posted every 250 ms; a websocket client of the room notes when the
-//     probe first shows in a tick. Latency = seen − posted: ingest, Redis, the tick (period 1 s,
-//     so up to 1 s of it is waiting for the next tick), publish, websocket.
-//  2. fan-out: --clients websockets join one room; one message carrying its send time is
-//     published every 500 ms; every client notes its arrival. Latency = arrival − publish.
+//     probe first shows in a tick. Latency = seen − posted: ingest, Redis, the batch tick (at
+//     most one per --publish-gap per room), publish, websocket. Every fourth probe also brings a
+//     fresh product to 100 clicks and then posts the crossing click: crossing click → no-sale
+//     flag on the socket. With --compare-tick the phase runs first with the 1 s tick only.
+//  2. fan-out (bench_fanout.go): 8 KB updates carrying their send time to --clients sockets
+//     in one room, to --big-clients in one room, and to --big-clients over --rooms rooms (one
+//     update per room per second), each against livedesk's hub and Centrifugo alternately, the
+//     sockets held by a client process (bench-clients). Latency = arrival − publish.
 func runBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench-live", "bench-live [--rate N] [--duration D] [--clients C] [--messages M]", stderr)
 	rate := fs.Int("rate", 20000, "background events per second posted over HTTP")
 	duration := fs.Duration("duration", 20*time.Second, "how long the loaded probe phase runs")
-	clients := fs.Int("clients", 2000, "websocket clients of the fan-out phase")
-	messages := fs.Int("messages", 20, "messages published in the fan-out phase")
+	clients := fs.Int("clients", 2000, "websocket clients of the first fan-out phase (one room)")
+	bigClients := fs.Int("big-clients", 10000, "websocket clients of the large fan-out phases (one room, then --rooms rooms); 0 skips them")
+	rooms := fs.Int("rooms", 100, "rooms of the last fan-out phase (one update per room per second)")
+	messages := fs.Int("messages", 10, "updates per round of each fan-out phase")
+	rounds := fs.Int("fan-rounds", 2, "rounds per server of each fan-out phase (livedesk and Centrifugo alternate)")
+	withCentrifugo := fs.Bool("centrifugo", true, "compare with Centrifugo "+centrifugoVersion+" (built once with go install into the user cache)")
+	fanOnly := fs.Bool("fan-only", false, "skip the event → websocket phase")
 	gap := fs.Duration("publish-gap", 200*time.Millisecond, "least time between two batch ticks of a room (the engine's PublishGap)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the probe phase (batch ticks) here")
 	compare := fs.Bool("compare-tick", true, "run the probe phase first with the 1 s tick only, as the same-run anchor")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *rate < 0 || *duration <= 0 || *clients <= 0 || *messages <= 0 {
-		return errors.New("--rate must be ≥ 0; --duration, --clients and --messages positive")
+	if *rate < 0 || *duration <= 0 || *clients <= 0 || *messages < 2 || *bigClients < 0 || *rooms <= 0 || *rounds <= 0 {
+		return errors.New("--rate, --big-clients must be ≥ 0; --duration, --clients, --rooms, --fan-rounds positive; --messages ≥ 2")
+	}
+	// The bench process serves every socket of the fan-out phases; Centrifugo and the client
+	// processes inherit the raised limit.
+	if err := raiseFileLimit(*bigClients + 1024); err != nil {
+		return fmt.Errorf("bench-live: %w", err)
 	}
 	dir, err := os.MkdirTemp("", "livedesk-bench-live-")
 	if err != nil {
@@ -70,8 +82,10 @@ func runBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	defer chSrv.Stop()
 	defer redisSrv.Stop()
+	fan := fanOpts{clients: *clients, bigClients: *bigClients, rooms: *rooms, messages: *messages,
+		rounds: *rounds, centrifugo: *withCentrifugo, dir: dir}
 	var tickOnly []time.Duration // the same probe with the 1 s tick only (no batch ticks), same run
-	if *compare {
+	if *compare && !*fanOnly {
 		b, err := newBenchLive(ctx, dir, chSrv.Addr, redisSrv.Addr, -1)
 		if err != nil {
 			return err
@@ -92,6 +106,9 @@ func runBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	defer b.close()
 
+	if *fanOnly {
+		return b.fanoutPhases(ctx, fan, stdout, stderr)
+	}
 	fmt.Fprintf(stdout, "event → websocket, background load %d events/s for %v (batch ticks, gap %v; 1 s tick)\n", *rate, *duration, *gap)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
@@ -114,14 +131,6 @@ func runBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	printLatencies(stdout, "  of which POST until durable ack", acks)
 	printLatencies(stdout, "  leader tick duration (all rooms)", ticks)
 	printLatencies(stdout, "  crossing click → no-sale flag on the websocket", flagLat)
-	if os.Getenv("LD_DEBUG") != "" {
-		mfs, _ := prometheus.DefaultGatherer.Gather()
-		for _, mf := range mfs {
-			if strings.Contains(mf.GetName(), "tick") {
-				fmt.Fprintln(stdout, mf.GetName(), mf.GetMetric()[0].GetHistogram().GetSampleCount(), mf.GetMetric()[0].GetHistogram().GetSampleSum())
-			}
-		}
-	}
 	if err := recordBench(stdout,
 		benchFigure{Figure: fmt.Sprintf("event → websocket at %d events/s background, p99", *rate), Value: benchMS(benchP99(lat)), Target: "≤ 250 ms",
 			Anchor: anchorMS("1 s tick only", tickOnly), Ratio: ratioOf(benchP99(lat), benchP99(tickOnly))},
@@ -130,14 +139,7 @@ func runBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 
-	fmt.Fprintf(stdout, "fan-out of one update to %d websocket clients, %d messages\n", *clients, *messages)
-	fan, dropped, err := b.fanout(ctx, *clients, *messages)
-	if err != nil {
-		return err
-	}
-	printLatencies(stdout, "  delivery latency", fan)
-	fmt.Fprintf(stdout, "  clients dropped as slow: %d\n", dropped)
-	return nil
+	return b.fanoutPhases(ctx, fan, stdout, stderr)
 }
 
 // benchLive is the in-process pipeline under test.
@@ -178,7 +180,6 @@ func newBenchLive(ctx context.Context, dir, chAddr, redisAddr string, gap time.D
 	if err != nil {
 		return nil, err
 	}
-	h.ClientBuffer = 256
 	engine := live.NewEngine(rdb, conn, h, log)
 	engine.PublishGap = gap
 	writer := ingest.NewWriter(conn, spool, log, ingest.WriterConfig{})
@@ -357,64 +358,6 @@ func (b *benchLive) probe(ctx context.Context, rate int, d time.Duration) (lat, 
 		return nil, nil, nil, nil, 0, errors.New("bench-live: no probe reached the websocket")
 	}
 	return slices.Clone(lat), slices.Clone(acks), slices.Clone(ticks), slices.Clone(flagLat), float64(loaded) / elapsed.Seconds(), nil
-}
-
-// fanout connects n clients to room "fan" and measures publish → arrival of m messages.
-func (b *benchLive) fanout(ctx context.Context, n, m int) ([]time.Duration, int64, error) {
-	var mu sync.Mutex
-	var lat []time.Duration
-	var wg sync.WaitGroup
-	conns := make([]*fws.Conn, 0, n)
-	dialer := &fws.Dialer{HandshakeTimeout: 30 * time.Second}
-	for i := 0; i < n; i++ {
-		c, _, err := dialer.Dial("ws://"+b.url+"/ws/fan", nil)
-		if err != nil {
-			return nil, 0, fmt.Errorf("bench-live: client %d: %w", i, err)
-		}
-		conns = append(conns, c)
-	}
-	defer func() {
-		for _, c := range conns {
-			c.Close()
-		}
-		wg.Wait()
-	}()
-	for b.hub.Stats().Clients < n {
-		time.Sleep(10 * time.Millisecond)
-	}
-	for _, c := range conns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			local := make([]time.Duration, 0, m)
-			defer func() { mu.Lock(); lat = append(lat, local...); mu.Unlock() }()
-			for len(local) < m {
-				_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
-				_, msg, err := c.ReadMessage()
-				if err != nil {
-					return
-				}
-				now := time.Now()
-				if sent := sentOf(msg); sent > 0 {
-					local = append(local, now.Sub(time.Unix(0, sent)))
-				}
-			}
-		}()
-	}
-	// A tick-sized body (about 8 KB), like a real snapshot.
-	pad := strings.Repeat("x", 8000)
-	for i := 0; i < m; i++ {
-		body := fmt.Sprintf(`{"sent":%d,"pad":"%s"}`, time.Now().UnixNano(), pad)
-		if err := b.hub.Publish(ctx, "bench", "fan", "tick", []byte(body)); err != nil {
-			return nil, 0, err
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-	for _, c := range conns {
-		_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
-	}
-	wg.Wait()
-	return lat, b.hub.Stats().Dropped, nil
 }
 
 // sentOf reads the "sent" number of a fan-out message without decoding the whole body (2,000

@@ -24,6 +24,7 @@ import (
 type command struct {
 	summary string
 	run     func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+	hidden  bool // a helper process of another command, not listed
 }
 
 // commands returns the sub-commands by name, each implemented in its cmd_<name>.go. It is a
@@ -33,6 +34,7 @@ func commands() map[string]command {
 		"bench":          {summary: "measure ingest throughput on private ClickHouse/Redis and compare with a native insert", run: runBench},
 		"bench-live":     {summary: "measure event → websocket latency under load and fan-out latency to many websocket clients", run: runBenchLive},
 		"bench-report":   {summary: "time the post-stream report of a generated 3-hour, 10-million-event session on a private ClickHouse", run: runBenchReport},
+		"bench-clients":  {summary: "bench-live's websocket client process", run: runBenchClients, hidden: true},
 		"bench-summary":  {summary: "print the figures gathered by the bench commands (LIVEDESK_BENCH_SUMMARY) as one table", run: runBenchSummary},
 		"dead-letter":    {summary: "events ClickHouse refused for their content: dead-letter list | show ID | redrive ID... | redrive --all", run: runDeadLetter},
 		"dev":            {summary: "make run: private ClickHouse + Redis under .data/, the server and a simulated stream", run: runDev},
@@ -93,6 +95,9 @@ func usage(w io.Writer) {
 	all := commands()
 	names := make([]string, 0, len(all))
 	for n := range all {
+		if all[n].hidden {
+			continue
+		}
 		names = append(names, n)
 	}
 	sort.Strings(names)
