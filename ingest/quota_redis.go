@@ -128,16 +128,21 @@ func idCountKey(shop string, hour int64) string {
 	return "ld:dedupn:{" + shop + "}:" + strconv.FormatInt(hour, 10)
 }
 
-// idCountHours is how many hourly counters cover DedupTTL (plus the current hour).
-var idCountHours = int64(DedupTTL/time.Hour) + 1
+// idCountTTL is how long an hourly counter lives: as long as the ids it counts (the dedup
+// generations a claim looks in), plus an hour.
+func idCountTTL(ttl time.Duration) time.Duration {
+	return dedupGenerations*generationLen(ttl) + time.Hour
+}
 
-// RememberedIDs is about how many event ids Redis remembers for shop: the ids committed in the
-// last DedupTTL, from the hourly counters.
+// RememberedIDs is about how many event ids Redis remembers for shop: the ids committed since
+// the oldest dedup generation a claim still looks in began (48 to 72 hours), from the hourly
+// counters.
 func RememberedIDs(ctx context.Context, rdb redis.UniversalClient, shop string, now time.Time) (int64, error) {
 	hour := now.Unix() / 3600
-	keys := make([]string, idCountHours)
-	for i := range keys {
-		keys[i] = idCountKey(shop, hour-int64(i))
+	oldest := time.UnixMilli((generationOf(now, DedupTTL) - dedupGenerations + 1) * generationLen(DedupTTL).Milliseconds())
+	keys := make([]string, 0, hour-oldest.Unix()/3600+1)
+	for h := oldest.Unix() / 3600; h <= hour; h++ {
+		keys = append(keys, idCountKey(shop, h))
 	}
 	vals, err := rdb.MGet(ctx, keys...).Result()
 	if err != nil {
