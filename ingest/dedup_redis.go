@@ -171,7 +171,7 @@ func (d *Dedup) Claim(ctx context.Context, shop string, events []Event) (*Claim,
 		if len(todo) == 0 {
 			break
 		}
-		if d.clock().After(deadline) {
+		if !d.clock().Before(deadline) {
 			_ = d.Release(c)
 			return nil, ErrPending
 		}
