@@ -74,7 +74,7 @@ type Claim struct {
 	shop       string
 	gen        int64    // the generation the claim was made in
 	lease      string   // the value this claim wrote under its fingerprints
-	fps        []string // the fingerprints this request holds
+	fps        []string // the fingerprints this request holds, each after its generation's age digit (see finishScript)
 }
 
 // Claim states of one id (an id still in flight elsewhere stays in the todo list instead).
@@ -149,6 +149,7 @@ func (d *Dedup) Claim(ctx context.Context, shop string, events []Event) (*Claim,
 			switch states[j] {
 			case '0':
 				state[i] = claimFresh
+				fps[i] = "0" + fps[i]
 				c.fps = append(c.fps, fps[i])
 				if recovering {
 					unsure = append(unsure, i)
@@ -157,8 +158,9 @@ func (d *Dedup) Claim(ctx context.Context, shop string, events []Event) (*Claim,
 				state[i] = claimDup
 			case '2':
 				pending = append(pending, i)
-			case '3':
+			case '3', '4', '5':
 				state[i] = claimFresh
+				fps[i] = string('0'+states[j]-'3') + fps[i]
 				c.fps = append(c.fps, fps[i])
 				unsure = append(unsure, i)
 			}
@@ -204,7 +206,7 @@ func claimStates(answers []any, n int) (string, error) {
 		return "", fmt.Errorf("states %q for %d ids", answers[1], n)
 	}
 	for i := range len(states) {
-		if states[i] < '0' || states[i] > '3' {
+		if states[i] < '0' || states[i] > '5' {
 			return "", fmt.Errorf("unexpected state %q", states[i])
 		}
 	}
