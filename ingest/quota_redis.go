@@ -12,11 +12,11 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// DedupKeyBytes is what one remembered event id costs Redis: measured as used_memory after
-// 100,000 dedup keys of a typical shop and id (ld:dedup:{shop-abc}:sim-1-room1-N with a claim
-// value and a 48 h expiry) on Redis 7: 197.7 bytes each, key, value, expiry and table slots
-// included.
-const DedupKeyBytes = 200
+// DedupIDBytes is what one remembered event id costs Redis in the dedup layout of
+// dedup_layout.go: INFO memory's used_memory growth per id over 5 million ids of one shop on
+// Redis 7.0 with default settings (livedesk bench-dedup: 20.1 bytes; the former key-per-id
+// layout measured 193–198 bytes in the same runs), buckets, meta and counters included.
+const DedupIDBytes = 20
 
 // ErrQuota means a shop is over one of its ingest quotas: nothing of the request was stored.
 var ErrQuota = errors.New("ingest: shop over its ingest quota")
@@ -35,8 +35,9 @@ func (e *QuotaError) Unwrap() error { return ErrQuota }
 // from the others:
 //   - events per second, as a GCRA bucket in Redis (redis_rate: one Lua call per request, shared
 //     by every server instance); a request is taken whole or refused whole;
-//   - Redis memory, counted as the event ids the shop's dedup remembers (DedupKeyBytes each, for
-//     DedupTTL), from hourly counters Dedup.Commit keeps; read at most every 5 s per shop.
+//   - Redis memory, counted as the event ids the shop's dedup remembers (DedupIDBytes each, for
+//     48–72 h: the generations a claim looks in), from hourly counters Dedup.Commit keeps; read
+//     at most every 5 s per shop.
 //
 // Zero limits are off. Both refusals are 429 with Retry-After and counted in
 // livedesk_ingest_quota_rejections_total{limit}.
@@ -78,10 +79,10 @@ func (q *Quota) Take(ctx context.Context, shop string, n int) error {
 		return nil
 	}
 	if q.RedisBytes > 0 {
-		if used := q.memoryOf(ctx, shop); used+int64(n)*DedupKeyBytes > q.RedisBytes {
+		if used := q.memoryOf(ctx, shop); used+int64(n)*DedupIDBytes > q.RedisBytes {
 			quotaRejections.WithLabelValues("memory").Inc()
 			return &QuotaError{Limit: "memory", RetryAfter: time.Hour, Message: fmt.Sprintf(
-				"this shop's events of the last 48 h take %d MB of Redis, its limit is %d MB; nothing was stored (ask the server's operator to raise LIVEDESK_SHOP_REDIS_MB)",
+				"this shop's events of the last 48–72 h take %d MB of Redis, its limit is %d MB; nothing was stored (ask the server's operator to raise LIVEDESK_SHOP_REDIS_MB)",
 				used>>20, q.RedisBytes>>20)}
 		}
 	}
@@ -116,7 +117,7 @@ func (q *Quota) memoryOf(ctx context.Context, shop string) int64 {
 	if err != nil {
 		return r.bytes // keep the last reading
 	}
-	r = memoryReading{bytes: ids * DedupKeyBytes, at: now}
+	r = memoryReading{bytes: ids * DedupIDBytes, at: now}
 	q.mu.Lock()
 	q.memory[shop] = r
 	q.mu.Unlock()
