@@ -36,7 +36,8 @@ type Dedup struct {
 	rdb redis.UniversalClient
 	ttl time.Duration
 	// Lease is how long a claim may stay uncommitted before another request may take it over;
-	// it must exceed the longest durable write (writer timeout plus queueing). Default 1 minute.
+	// it must exceed the longest durable write (writer timeout plus queueing), and Wait (a claim
+	// keeps the lease it took at its start while it waits). Default 1 minute.
 	Lease time.Duration
 	// Wait is how long Claim waits for ids in flight in another request before ErrPending.
 	Wait time.Duration
