@@ -40,11 +40,12 @@ test: deps vet check-fmt check-templ ## vet, gofmt, templ freshness, every test 
 test-cluster: deps ## Redis Cluster (3 masters + replicas), 2 ClickHouse shards, 3 instances behind nginx: failover tests
 	$(GO) test -tags cluster -count=1 -timeout 15m -run 'Cluster' -v ./hub ./cmd/livedesk
 
-bench: deps build ## ingest, live and report figures (prints numbers; no pass/fail)
+bench: deps build ## ingest, live, report and dedup-memory figures (prints numbers; no pass/fail)
 	@rm -f $(BENCH_SUMMARY)
 	$(BIN) bench
 	$(BIN) bench-live
 	$(BIN) bench-report
+	$(BIN) bench-dedup
 	@$(BIN) bench-summary $(BENCH_SUMMARY)
 
 fuzz: ## fuzz every parser (events, relay lines, platform pushes, CSV/XLSX import) for FUZZ_EXECS (10M) executions each

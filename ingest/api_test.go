@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -256,9 +257,12 @@ func TestReadyz(t *testing.T) {
 
 // TestAbandonedClaimRecovered: claims left by a crashed request (never committed) block a resend
 // only until their lease ends; then the resend is stored, except ids ClickHouse already has.
+// The dedup clock is moved past the lease rather than slept through (leases are compared with
+// the claiming instance's clock), so a slow ClickHouse insert cannot end the lease early.
 func TestAbandonedClaimRecovered(t *testing.T) {
 	h := newHarness(t, 16<<20)
-	h.svc.Dedup.Lease = 300 * time.Millisecond
+	var offset atomic.Int64
+	h.svc.Dedup.now = func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
 	h.svc.Dedup.Wait = 100 * time.Millisecond
 	key := h.key("s1")
 	body := lines("crash", 10)
@@ -267,7 +271,6 @@ func TestAbandonedClaimRecovered(t *testing.T) {
 	if _, err := h.svc.Dedup.Claim(context.Background(), "s1", evs); err != nil {
 		t.Fatal(err)
 	}
-	leaseEnd := time.Now().Add(h.svc.Dedup.Lease) // the claims' lease ends by then
 	if err := InsertBatch(context.Background(), h.conn, "crashed", evs[:4]); err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +278,7 @@ func TestAbandonedClaimRecovered(t *testing.T) {
 	if code, res := h.post(key, body); code != 429 {
 		t.Fatalf("resend during the lease: %d %v", code, res)
 	}
-	time.Sleep(time.Until(leaseEnd))
+	offset.Store(int64(h.svc.Dedup.Lease + time.Second))
 	code, res := h.post(key, body)
 	if code != 200 || num(res, "accepted") != 6 || num(res, "duplicates") != 4 {
 		t.Fatalf("resend after the lease: %d %v", code, res)

@@ -14,7 +14,7 @@ import (
 func BenchmarkClaim(b *testing.B) {
 	_, rdb := localtest.Redis(b)
 	d := NewDedup(rdb)
-	old := time.Now().Add(-2 * DedupTTL).UnixMilli()
+	old := epochLayout + strconv.FormatInt(time.Now().Add(-2*DedupTTL).UnixMilli(), 10)
 	if err := rdb.Set(context.Background(), epochKey("shop"), old, 0).Err(); err != nil {
 		b.Fatal(err)
 	}

@@ -2,6 +2,8 @@ package ingest
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -63,7 +65,7 @@ func TestDuplicatesAfterRedisRestart(t *testing.T) {
 func TestDedupEpochAge(t *testing.T) {
 	d := &Dedup{ttl: DedupTTL}
 	now := time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
-	ms := func(t time.Time) any { return itoa(t.UnixMilli()) }
+	ms := func(t time.Time) any { return epochLayout + itoa(t.UnixMilli()) }
 	for _, c := range []struct {
 		name  string
 		epoch any
@@ -74,6 +76,7 @@ func TestDedupEpochAge(t *testing.T) {
 		{"one TTL old", ms(now.Add(-DedupTTL)), false},
 		{"a week old", ms(now.Add(-7 * 24 * time.Hour)), false},
 		{"unreadable", "x", true},
+		{"the former layout's", itoa(now.Add(-7 * 24 * time.Hour).UnixMilli()), true},
 		{"missing", nil, true},
 	} {
 		if got := d.young(c.epoch, now); got != c.want {
@@ -85,7 +88,11 @@ func TestDedupEpochAge(t *testing.T) {
 // epochAge is how old the shop's dedup epoch is.
 func (h *harness) epochAge(shop string) time.Duration {
 	h.t.Helper()
-	ms, err := h.rdb.Get(context.Background(), epochKey(shop)).Int64()
+	v, err := h.rdb.Get(context.Background(), epochKey(shop)).Result()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	ms, err := strconv.ParseInt(strings.TrimPrefix(v, epochLayout), 10, 64)
 	if err != nil {
 		h.t.Fatal(err)
 	}

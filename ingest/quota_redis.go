@@ -12,11 +12,12 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// DedupKeyBytes is what one remembered event id costs Redis: measured as used_memory after
-// 100,000 dedup keys of a typical shop and id (ld:dedup:{shop-abc}:sim-1-room1-N with a claim
-// value and a 48 h expiry) on Redis 7: 197.7 bytes each, key, value, expiry and table slots
-// included.
-const DedupKeyBytes = 200
+// DedupIDBytes is what one remembered event id costs Redis in the dedup layout of
+// dedup_layout.go: INFO memory's used_memory growth per id on Redis 7.0 with default settings
+// (livedesk bench-dedup: 20.0 bytes over 10 million ids of one shop, 19.6 over 100 shops, 20.1
+// over 5 million; the former key-per-id layout measured 193 bytes in the same runs), buckets,
+// meta and counters included.
+const DedupIDBytes = 20
 
 // ErrQuota means a shop is over one of its ingest quotas: nothing of the request was stored.
 var ErrQuota = errors.New("ingest: shop over its ingest quota")
@@ -35,8 +36,9 @@ func (e *QuotaError) Unwrap() error { return ErrQuota }
 // from the others:
 //   - events per second, as a GCRA bucket in Redis (redis_rate: one Lua call per request, shared
 //     by every server instance); a request is taken whole or refused whole;
-//   - Redis memory, counted as the event ids the shop's dedup remembers (DedupKeyBytes each, for
-//     DedupTTL), from hourly counters Dedup.Commit keeps; read at most every 5 s per shop.
+//   - Redis memory, counted as the event ids the shop's dedup remembers (DedupIDBytes each, for
+//     48–72 h: the generations a claim looks in), from hourly counters Dedup.Commit keeps; read
+//     at most every 5 s per shop.
 //
 // Zero limits are off. Both refusals are 429 with Retry-After and counted in
 // livedesk_ingest_quota_rejections_total{limit}.
@@ -78,10 +80,10 @@ func (q *Quota) Take(ctx context.Context, shop string, n int) error {
 		return nil
 	}
 	if q.RedisBytes > 0 {
-		if used := q.memoryOf(ctx, shop); used+int64(n)*DedupKeyBytes > q.RedisBytes {
+		if used := q.memoryOf(ctx, shop); used+int64(n)*DedupIDBytes > q.RedisBytes {
 			quotaRejections.WithLabelValues("memory").Inc()
 			return &QuotaError{Limit: "memory", RetryAfter: time.Hour, Message: fmt.Sprintf(
-				"this shop's events of the last 48 h take %d MB of Redis, its limit is %d MB; nothing was stored (ask the server's operator to raise LIVEDESK_SHOP_REDIS_MB)",
+				"this shop's events of the last 48–72 h take %d MB of Redis, its limit is %d MB; nothing was stored (ask the server's operator to raise LIVEDESK_SHOP_REDIS_MB)",
 				used>>20, q.RedisBytes>>20)}
 		}
 	}
@@ -116,7 +118,7 @@ func (q *Quota) memoryOf(ctx context.Context, shop string) int64 {
 	if err != nil {
 		return r.bytes // keep the last reading
 	}
-	r = memoryReading{bytes: ids * DedupKeyBytes, at: now}
+	r = memoryReading{bytes: ids * DedupIDBytes, at: now}
 	q.mu.Lock()
 	q.memory[shop] = r
 	q.mu.Unlock()
@@ -128,16 +130,21 @@ func idCountKey(shop string, hour int64) string {
 	return "ld:dedupn:{" + shop + "}:" + strconv.FormatInt(hour, 10)
 }
 
-// idCountHours is how many hourly counters cover DedupTTL (plus the current hour).
-var idCountHours = int64(DedupTTL/time.Hour) + 1
+// idCountTTL is how long an hourly counter lives: as long as the ids it counts (the dedup
+// generations a claim looks in), plus an hour.
+func idCountTTL(ttl time.Duration) time.Duration {
+	return dedupGenerations*generationLen(ttl) + time.Hour
+}
 
-// RememberedIDs is about how many event ids Redis remembers for shop: the ids committed in the
-// last DedupTTL, from the hourly counters.
+// RememberedIDs is about how many event ids Redis remembers for shop: the ids committed since
+// the oldest dedup generation a claim still looks in began (48 to 72 hours), from the hourly
+// counters.
 func RememberedIDs(ctx context.Context, rdb redis.UniversalClient, shop string, now time.Time) (int64, error) {
 	hour := now.Unix() / 3600
-	keys := make([]string, idCountHours)
-	for i := range keys {
-		keys[i] = idCountKey(shop, hour-int64(i))
+	oldest := time.UnixMilli((generationOf(now, DedupTTL) - dedupGenerations + 1) * generationLen(DedupTTL).Milliseconds())
+	keys := make([]string, 0, hour-oldest.Unix()/3600+1)
+	for h := oldest.Unix() / 3600; h <= hour; h++ {
+		keys = append(keys, idCountKey(shop, h))
 	}
 	vals, err := rdb.MGet(ctx, keys...).Result()
 	if err != nil {

@@ -41,8 +41,8 @@ func TestShopQuotas(t *testing.T) {
 		t.Fatalf("rate rejections rose by %v, want 2", got)
 	}
 
-	// Memory: 250 ids remembered at 200 bytes; a limit of 300 ids' worth refuses the next 100.
-	q = NewQuota(h.rdb, 0, 300*DedupKeyBytes)
+	// Memory: 250 ids remembered at DedupIDBytes; a limit of 300 ids' worth refuses the next 100.
+	q = NewQuota(h.rdb, 0, 300*DedupIDBytes)
 	q.memoryEvery = 0
 	h.svc.Quota = q
 	if code, res := h.post(h.key("c"), lines("m", 250)); code != 200 || num(res, "accepted") != 250 {

@@ -77,7 +77,7 @@ func BindConfig(fs *flag.FlagSet, c *Config) {
 	fs.StringVar(&c.secureCookies, "secure-cookies", envDefault("LIVEDESK_SECURE_COOKIES", ""), "mark session cookies Secure: true or false; default true when the base URL is https (LIVEDESK_SECURE_COOKIES)")
 	fs.StringVar(&c.trustedProxies, "trusted-proxies", envDefault("LIVEDESK_TRUSTED_PROXIES", ""), "reverse proxies (addresses or CIDRs, comma-separated) whose X-Forwarded-For names the client (LIVEDESK_TRUSTED_PROXIES)")
 	fs.StringVar(&c.shopRate, "shop-events-per-sec", envDefault("LIVEDESK_SHOP_EVENTS_PER_SEC", "20000"), "events per second one shop may send, bursts up to 10 s of it (0: no limit) (LIVEDESK_SHOP_EVENTS_PER_SEC)")
-	fs.StringVar(&c.shopRedis, "shop-redis-mb", envDefault("LIVEDESK_SHOP_REDIS_MB", "2048"), "Redis megabytes one shop's remembered event ids may take, 200 bytes per event for 48 h (0: no limit) (LIVEDESK_SHOP_REDIS_MB)")
+	fs.StringVar(&c.shopRedis, "shop-redis-mb", envDefault("LIVEDESK_SHOP_REDIS_MB", "2048"), "Redis megabytes one shop's remembered event ids may take, about 20 bytes per event for 48–72 h (0: no limit) (LIVEDESK_SHOP_REDIS_MB)")
 	fs.StringVar(&c.memLimit, "memory-limit-mb", envDefault("LIVEDESK_MEMORY_LIMIT_MB", "256"), "soft limit of the server's Go heap in MiB: garbage is collected harder near it (0: none; GOMEMLIMIT wins) (LIVEDESK_MEMORY_LIMIT_MB)")
 	fs.StringVar(&c.outboundPrivate, "outbound-private", envDefault("LIVEDESK_OUTBOUND_PRIVATE", "false"), "let group-bot webhooks reach private and loopback addresses (LIVEDESK_OUTBOUND_PRIVATE)")
 }

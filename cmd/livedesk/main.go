@@ -32,6 +32,7 @@ type command struct {
 func commands() map[string]command {
 	return map[string]command{
 		"bench":          {summary: "measure ingest throughput on private ClickHouse/Redis and compare with a native insert", run: runBench},
+		"bench-dedup":    {summary: "measure the dedup memory's Redis bytes per id and claim time against the former key-per-id layout", run: runBenchDedup},
 		"bench-live":     {summary: "measure event → websocket latency under load and fan-out latency to many websocket clients", run: runBenchLive},
 		"bench-report":   {summary: "time the post-stream report of a generated 3-hour, 10-million-event session on a private ClickHouse", run: runBenchReport},
 		"bench-clients":  {summary: "bench-live's websocket client process", run: runBenchClients, hidden: true},

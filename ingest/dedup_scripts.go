@@ -1,0 +1,177 @@
+package ingest
+
+import "github.com/redis/go-redis/v9"
+
+// luaLayout's loadGenerations loads the meta of the generations named by KEYS[first..first+2]
+// (newest first; bucket key prefixes in ARGV[pfx..pfx+2]) into a list of {l, m = 2^l, s, n, p,
+// key, fresh, age}. The newest is always listed (fresh when its meta is missing); an older one
+// only when it exists. word is a fingerprint's first 4 bytes as a number, addr its bucket (the
+// same as bucketOf in Go).
+const luaLayout = `
+local function loadGenerations(first, pfx)
+  local gens = {}
+  for i = 0, 2 do
+    local m = redis.call('HMGET', KEYS[first + i], 'l', 's', 'n')
+    if m[1] or i == 0 then
+      local l = tonumber(m[1]) or 0
+      gens[#gens + 1] = {l = l, m = 2 ^ l, s = tonumber(m[2]) or 0, n = tonumber(m[3]) or 0,
+        p = ARGV[pfx + i], key = KEYS[first + i], fresh = not m[1], age = i}
+    end
+  end
+  return gens
+end
+local function word(f)
+  local b1, b2, b3, b4 = string.byte(f, 1, 4)
+  return ((b1 * 256 + b2) * 256 + b3) * 256 + b4
+end
+local function addr(g, h)
+  local a = h % g.m
+  if a < g.s then a = h % (2 * g.m) end
+  return a
+end
+`
+
+// claimScript claims a batch's fingerprints in one call.
+//
+// KEYS: [1] the shop's epochKey, [2..4] the meta keys of the claim's generation and the two
+// before. ARGV: [1] the epoch to start ("2:<now ms>") when the key is missing or of the former
+// layout, [2] now (lease units: unix ms × 1024), [3] this claim's lease value, [4..6] the three
+// generations' bucket key prefixes, [7] TTL in seconds for the new generation's keys, [8] the
+// bucketLoad, [9..] the fingerprints.
+//
+// It answers {epoch, states}: states has one character per fingerprint — 0 new (now leased to
+// this claim), 1 stored ("1", a duplicate), 2 leased to a claim whose lease still runs (in flight
+// elsewhere), 3, 4 or 5 leased to a claim whose lease ended without commit (abandoned: now leased
+// to this claim, to be checked in ClickHouse), in the generation 0, 1 or 2 before the claim's.
+//
+// Every fingerprint is looked up in the older generations first, then set with HSETNX in the
+// newest (one call for a new id). After each new id, buckets are split while the generation
+// holds more than bucketLoad ids per bucket; a split re-buckets the fields by their own bits.
+var claimScript = redis.NewScript(luaLayout + `
+local e = redis.call('GET', KEYS[1])
+if not e or string.sub(e, 1, 2) ~= '2:' then
+  redis.call('SET', KEYS[1], ARGV[1])
+  e = ARGV[1]
+end
+local now, lease, ttl, load = tonumber(ARGV[2]), ARGV[3], ARGV[7], tonumber(ARGV[8])
+local gens = loadGenerations(2, 4)
+local g = gens[1]
+if g.fresh then
+  redis.call('HSET', g.p .. '0', '', '')
+  redis.call('EXPIRE', g.p .. '0', ttl)
+end
+local changed = g.fresh
+local function split()
+  local from, to = g.p .. g.s, g.p .. (g.s + g.m)
+  local all = redis.call('HGETALL', from)
+  local moved, gone = {'', ''}, {}
+  for j = 1, #all, 2 do
+    local f = all[j]
+    if #f > 0 and math.floor(word(f) / g.m) % 2 == 1 then
+      moved[#moved + 1] = f
+      moved[#moved + 1] = all[j + 1]
+      gone[#gone + 1] = f
+    end
+  end
+  redis.call('HSET', to, unpack(moved))
+  redis.call('EXPIRE', to, ttl)
+  if #gone > 0 then redis.call('HDEL', from, unpack(gone)) end
+  g.s = g.s + 1
+  if g.s == g.m then
+    g.l, g.m, g.s = g.l + 1, g.m * 2, 0
+  end
+end
+local function state(key, f, v, age)
+  local t = tonumber(v)
+  if v == '1' or not t then return '1' end
+  if t > now then return '2' end
+  redis.call('HSET', key, f, lease)
+  return tostring(3 + age)
+end
+local out = {}
+for i = 9, #ARGV do
+  local f = ARGV[i]
+  local h = word(f)
+  local st
+  for k = #gens, 2, -1 do
+    local key = gens[k].p .. addr(gens[k], h)
+    local v = redis.call('HGET', key, f)
+    if v then
+      st = state(key, f, v, gens[k].age)
+      break
+    end
+  end
+  if not st then
+    local key = g.p .. addr(g, h)
+    if redis.call('HSETNX', key, f, lease) == 1 then
+      st = '0'
+      g.n = g.n + 1
+      changed = true
+      while g.n > load * (g.m + g.s) do split() end
+    else
+      st = state(key, f, redis.call('HGET', key, f), 0)
+    end
+  end
+  out[#out + 1] = st
+end
+if changed then
+  redis.call('HSET', g.key, 'l', g.l, 's', g.s, 'n', g.n)
+  redis.call('EXPIRE', g.key, ttl)
+end
+return {e, table.concat(out)}
+`)
+
+// finishScript ends a claim's leases. Each ARGV fingerprint is prefixed by one digit: the age
+// (0–2 generations before the claim's) of the generation holding it, as the claim script
+// answered. ARGV[1] is the mode:
+//   - "c" commit: the events are durable, the fields become "1" and the hour's count of
+//     remembered ids (KEYS[4]) grows. One HSET per id, without comparing the lease: should the
+//     lease have ended and another claim taken the id over, this request's events are stored all
+//     the same, so "stored" is true (the other request stores a second copy, counted once, as
+//     when a lease ends during a slow write). A field that is gone (released, or Redis lost it)
+//     is not re-created.
+//   - "m" mark: as commit, nothing counted (ClickHouse already had the ids).
+//   - "r" release: the fields still holding this claim's lease (ARGV[2]) are deleted so a retry
+//     is not a duplicate; one taken over meanwhile is left alone.
+//
+// KEYS: [1..3] the meta keys of the claim's generation and the two before, [4] the hour's
+// counter. ARGV: [3..5] the generations' bucket key prefixes, [6] the counter's TTL in seconds,
+// [7..] the fingerprints. It answers how many fields it changed.
+var finishScript = redis.NewScript(luaLayout + `
+local mode, lease = ARGV[1], ARGV[2]
+local gens = {}
+for i = 0, 2 do
+  local m = redis.call('HMGET', KEYS[1 + i], 'l', 's')
+  if m[1] then
+    local l = tonumber(m[1])
+    gens[i] = {l = l, m = 2 ^ l, s = tonumber(m[2]), p = ARGV[3 + i], key = KEYS[1 + i], gone = 0}
+  end
+end
+local done = 0
+for i = 7, #ARGV do
+  local g = gens[tonumber(string.sub(ARGV[i], 1, 1))]
+  if g then
+    local f = string.sub(ARGV[i], 2)
+    local key = g.p .. addr(g, word(f))
+    if mode == 'r' then
+      if redis.call('HGET', key, f) == lease then
+        redis.call('HDEL', key, f)
+        g.gone = g.gone + 1
+        done = done + 1
+      end
+    elseif redis.call('HSET', key, f, '1') == 1 then
+      redis.call('HDEL', key, f)
+    else
+      done = done + 1
+    end
+  end
+end
+for i = 0, 2 do
+  if gens[i] and gens[i].gone > 0 then redis.call('HINCRBY', gens[i].key, 'n', -gens[i].gone) end
+end
+if mode == 'c' and done > 0 then
+  redis.call('INCRBY', KEYS[4], done)
+  redis.call('EXPIRE', KEYS[4], ARGV[6])
+end
+return done
+`)
