@@ -185,6 +185,10 @@ func (d *Dedup) Claim(ctx context.Context, shop string, events []Event) (*Claim,
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+	if !slices.ContainsFunc(state, func(s int8) bool { return s != claimFresh }) {
+		c.Fresh = events // the common case: no duplicate, no copy (the caller's slice, read only)
+		return c, nil
+	}
 	c.Fresh = make([]Event, 0, len(events))
 	for i := range events {
 		if state[i] == claimFresh {
