@@ -47,7 +47,7 @@ func runBenchDedup(ctx context.Context, args []string, stdout, stderr io.Writer)
 			return err
 		}
 		defer srv.Stop()
-		rdbs[i] = redis.NewClient(&redis.Options{Addr: srv.Addr})
+		rdbs[i] = redis.NewClient(&redis.Options{Addr: srv.Addr, ReadTimeout: time.Minute}) // FLUSHALL of 10 M keys takes seconds
 		defer rdbs[i].Close()
 	}
 	version, _ := redisVersion(ctx, rdbs[0])
