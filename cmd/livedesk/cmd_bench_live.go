@@ -131,6 +131,10 @@ func runBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	printLatencies(stdout, "  of which POST until durable ack", acks)
 	printLatencies(stdout, "  leader tick duration (all rooms)", ticks)
 	printLatencies(stdout, "  crossing click → no-sale flag on the websocket", flagLat)
+	if ps := b.rdb.PoolStats(); ps != nil {
+		fmt.Fprintf(stdout, "  Redis pool: %d connections, waited for one %d times (%v in all), %d timeouts\n",
+			ps.TotalConns, ps.WaitCount, time.Duration(ps.WaitDurationNs).Round(time.Millisecond), ps.Timeouts)
+	}
 	if err := recordBench(stdout,
 		benchFigure{Figure: fmt.Sprintf("event → websocket at %d events/s background, p99", *rate), Value: benchMS(benchP99(lat)), Target: "≤ 250 ms",
 			Anchor: anchorMS("1 s tick only", tickOnly), Ratio: ratioOf(benchP99(lat), benchP99(tickOnly))},
