@@ -37,7 +37,8 @@ type roomRun struct {
 	timer   *time.Timer // a batch tick is scheduled
 }
 
-// batchTicks schedules batch ticks per room.
+// batchTicks schedules batch ticks per room. It keeps one small entry per room that ever had a
+// batch on this leader, like Engine.rooms and Engine.roomLocks.
 type batchTicks struct {
 	mu    sync.Mutex
 	rooms map[string]*roomRun
@@ -134,10 +135,6 @@ func (e *Engine) startLocked(ctx context.Context, id string, r *roomRun) {
 		if r.pending && ctx.Err() == nil {
 			r.pending = false
 			e.scheduleLocked(ctx, id, r)
-			return
-		}
-		if r.timer == nil && time.Since(r.last) > activeFor {
-			delete(e.batch.rooms, id) // forget rooms that went quiet
 		}
 	}()
 }

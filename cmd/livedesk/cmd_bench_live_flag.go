@@ -33,14 +33,11 @@ func (b *benchLive) flagProbe(client *http.Client, product string, mu *sync.Mute
 	}
 }
 
-// benchP99 is the 99th percentile of ds (0 when empty).
+// benchP99 is the 99th percentile of ds (0 when empty); ds is left as it is.
 func benchP99(ds []time.Duration) time.Duration {
-	if len(ds) == 0 {
-		return 0
-	}
 	s := slices.Clone(ds)
 	slices.Sort(s)
-	return s[min(len(s)-1, int(0.99*float64(len(s))))]
+	return pct(s, 0.99)
 }
 
 // benchMS formats d in milliseconds.
@@ -55,9 +52,4 @@ func anchorMS(label string, ds []time.Duration) string {
 }
 
 // ratioOf is a/b as "0.42×" ("" when b is 0).
-func ratioOf(a, b time.Duration) string {
-	if b <= 0 {
-		return ""
-	}
-	return fmt.Sprintf("%.2f×", float64(a)/float64(b))
-}
+func ratioOf(a, b time.Duration) string { return ratio(float64(a), float64(b)) }
