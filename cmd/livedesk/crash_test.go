@@ -242,7 +242,7 @@ func crashAfterAcknowledge(t *testing.T, workers, batch int, spilling bool) {
 	wg := p.run(ctx, workers)
 	time.Sleep(3 * time.Second)
 	if spilling {
-		waitSpilled(dataDir)
+		waitSpilled(dataDir, p)
 	}
 	srv.kill() // SIGKILL with requests in flight
 	killedAt := len(p.ackedCopy())
@@ -277,20 +277,29 @@ func spoolFiles(dataDir string) []string {
 	return files
 }
 
-// waitSpilled returns once some spool file has stayed on disk across two looks 100 ms apart, so
-// that its batch's acknowledgement has reached the producer by the time the caller kills the
-// server; or after 10 s, leaving the caller's check to report that nothing was spilled.
-func waitSpilled(dataDir string) {
-	seen := map[string]bool{}
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-		now := map[string]bool{}
-		for _, f := range spoolFiles(dataDir) {
-			if seen[f] {
-				return
-			}
-			now[f] = true
+// waitSpilled returns once some complete spool file holds an event whose request the producer has
+// seen acknowledged, so that the caller kills the server while acknowledged events are only on
+// disk; or after 10 s, leaving the caller's check to report that nothing was spilled. It looks at
+// acknowledgements, not at how long a file has stayed: on a loaded CI machine a response can reach
+// the producer well after its batch was fsynced.
+func waitSpilled(dataDir string, p *producer) {
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		want := map[string]bool{}
+		for _, id := range p.ackedCopy() {
+			want[id] = true
 		}
-		seen = now
+		for _, f := range spoolFiles(dataDir) {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				continue // replayed and removed since the glob
+			}
+			for _, line := range bytes.Split(b, []byte{'\n'}) {
+				var e struct{ ID string }
+				if json.Unmarshal(line, &e) == nil && want[e.ID] {
+					return
+				}
+			}
+		}
 	}
 }
 
