@@ -64,6 +64,9 @@ func StatCostFen(endpoint string, raw json.RawMessage) (int64, error) {
 		}
 		s = strings.TrimSpace(s)
 	}
+	if !decimalNumber(s) {
+		return 0, fmt.Errorf("stat_cost: %q is not a non-negative number", cutRunes(s, 30))
+	}
 	r, ok := new(big.Rat).SetString(s)
 	if !ok || r.Sign() < 0 {
 		return 0, fmt.Errorf("stat_cost: %q is not a non-negative number", cutRunes(s, 30))

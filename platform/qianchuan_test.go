@@ -37,6 +37,8 @@ func TestStatCostFen(t *testing.T) {
 		{QianchuanLiveGet, `-1`, 0, true},
 		{QianchuanLiveGet, `null`, 0, true},
 		{"/v1.0/unknown/", `1`, 0, true},
+		{QianchuanLiveGet, `1e1000000000`, 0, true}, // would expand to a billion digits
+		{QianchuanLiveGet, `"1/3"`, 0, true},
 	} {
 		got, err := StatCostFen(c.endpoint, json.RawMessage(c.raw))
 		if (err != nil) != c.bad || got != c.want {

@@ -163,3 +163,41 @@ func TestRelayRejects(t *testing.T) {
 		}
 	}
 }
+
+// decimalNumber admits what a float64 producer writes and nothing whose expansion is unbounded.
+func TestDecimalNumber(t *testing.T) {
+	for s, want := range map[string]bool{
+		"6922636320099634002": true, "6.922636320099634e+18": true, "1.5E2": true, "-3": true,
+		".5": true, "7.": true, "1e999": true,
+		"": false, ".": false, "e5": false, "1e": false, "1e+": false, "1e1000": false,
+		"60e22721617": false, "0x1p99999999": false, "Inf": false, "NaN": false, "1.2.3": false,
+		"1/3": false, "1_000": false, strings.Repeat("9", 65): false,
+	} {
+		if got := decimalNumber(s); got != want {
+			t.Errorf("decimalNumber(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// A user id in exponent form is a rounded number only when its expansion is small; otherwise it
+// is kept as the opaque string it is, at once (the fuzzer found "60e22721617": 30 s of CPU).
+func TestJIDExponent(t *testing.T) {
+	for _, c := range []struct {
+		raw, want string
+		exact     bool
+	}{
+		{`{"id":6.922636320099634e+18}`, "6922636320099634000", false},
+		{`{"id":"60e22721617"}`, "60e22721617", true},
+		{`{"id":"0x1p99999999"}`, "0x1p99999999", true},
+		{`{"id":"Inf"}`, "Inf", true},
+	} {
+		o, err := decodeObject([]byte(c.raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, exact := jid(o, "id")
+		if id != c.want || exact != c.exact {
+			t.Errorf("%s: %q %v, want %q %v", c.raw, id, exact, c.want, c.exact)
+		}
+	}
+}
