@@ -8,15 +8,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	fws "github.com/fasthttp/websocket"
@@ -35,12 +34,14 @@ import (
 // live engine (counters, 1 s leader tick) and the hub's websockets (no login: the bench measures
 // the pipeline, not the pages). Then:
 //
-//  1. event → websocket: while background clients post --rate events/s over HTTP, a probe click
-//     (a fresh product id) is posted every 250 ms; a websocket client of the room notes when the
-//     probe first shows in a tick. Latency = seen − posted: ingest, Redis, the batch tick (at
-//     most one per --publish-gap per room), publish, websocket. Every fourth probe also brings a
-//     fresh product to 100 clicks and then posts the crossing click: crossing click → no-sale
-//     flag on the socket. With --compare-tick the phase runs first with the 1 s tick only.
+//  1. event → websocket: while background clients post --rate events/s over HTTP (a bench-load
+//     child process, clients spread evenly over the pacing interval, ids of the run's own), a
+//     probe click (a fresh product id) is posted every 100 ms; a websocket client of the room
+//     notes when the probe first shows in a tick. Latency = seen − posted: ingest, Redis, the
+//     batch tick (at most one per --publish-gap per room), publish, websocket. Every tenth probe
+//     also brings a fresh product to 100 clicks and then posts the crossing click: crossing click
+//     → no-sale flag on the socket. With --compare-tick the phase runs first with the 1 s tick
+//     only.
 //  2. fan-out (bench_fanout.go): 8 KB updates carrying their send time to --clients sockets
 //     in one room, to --big-clients in one room, and to --big-clients over --rooms rooms (one
 //     update per room per second), each against livedesk's hub and Centrifugo alternately, the
@@ -215,63 +216,7 @@ func (b *benchLive) close() {
 
 // post sends one NDJSON body to the ingest API.
 func (b *benchLive) post(client *http.Client, body []byte) error {
-	req, _ := http.NewRequest("POST", "http://"+b.url+"/api/v1/events", bytes.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+b.key)
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("ingest answered %d", resp.StatusCode)
-	}
-	return nil
-}
-
-// load posts rate events/s in batches of 1000 from one client per 625 events/s (each request
-// waits until its events are durable, so the clients overlap) until ctx ends; it returns how many
-// events were accepted.
-func (b *benchLive) load(ctx context.Context, rate int) int64 {
-	if rate == 0 {
-		<-ctx.Done()
-		return 0
-	}
-	const batch = 1000
-	workers := max(4, rate/625)
-	var sent atomic.Int64
-	var wg sync.WaitGroup
-	interval := time.Duration(float64(time.Second) * batch * float64(workers) / float64(rate))
-	types := []string{"enter", "impression", "impression", "click", "click", "comment", "leave"}
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			client := &http.Client{Timeout: 30 * time.Second}
-			t := time.NewTicker(interval)
-			defer t.Stop()
-			var buf bytes.Buffer
-			for n := 0; ; n++ {
-				select {
-				case <-ctx.Done():
-					return
-				case <-t.C:
-				}
-				buf.Reset()
-				now := time.Now().UnixMilli()
-				for i := 0; i < batch; i++ {
-					typ := types[rand.IntN(len(types))]
-					fmt.Fprintf(&buf, `{"id":"w%d-%d-%d","type":"%s","ts":%d,"room":"r%d","user":"u%d","product":"p%d","text":"有S码吗"}`+"\n",
-						w, n, i, typ, now, 1+rand.IntN(4), rand.IntN(50000), rand.IntN(40))
-				}
-				if err := b.post(client, buf.Bytes()); err == nil {
-					sent.Add(batch)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	return sent.Load()
+	return postEvents(client, "http://"+b.url, b.key, body)
 }
 
 // probe measures event → websocket latency of probe clicks in room r1 under background load.
@@ -281,6 +226,9 @@ func (b *benchLive) probe(ctx context.Context, rate int, d time.Duration) (lat, 
 		return nil, nil, nil, nil, 0, err
 	}
 	defer ws.Close()
+	// Every probe run has its own ids and products: the phases share Redis and ClickHouse, and a
+	// resent id is a duplicate that neither counts nor ticks.
+	tag := strconv.FormatInt(time.Now().UnixNano(), 36)
 	var mu sync.Mutex
 	posted := map[string]time.Time{}
 	crossed := map[string]time.Time{} // flag probe product → when its crossing click was posted
@@ -326,14 +274,15 @@ func (b *benchLive) probe(ctx context.Context, rate int, d time.Duration) (lat, 
 	var loaded int64
 	loadDone := make(chan struct{})
 	start := time.Now()
-	go func() { loaded = b.load(lctx, rate); close(loadDone) }()
+	var loadErr error
+	go func() { loaded, loadErr = loadProcess(ctx, "http://"+b.url, b.key, tag, rate, d); close(loadDone) }()
 	client := &http.Client{Timeout: 30 * time.Second}
-	t := time.NewTicker(250 * time.Millisecond)
+	t := time.NewTicker(100 * time.Millisecond) // 10 probes a second: a p99 over hundreds, not the max of a few dozen
 	for i := 0; lctx.Err() == nil; i++ {
 		select {
 		case <-lctx.Done():
 		case <-t.C:
-			id := fmt.Sprintf("probe-%d", i)
+			id := fmt.Sprintf("probe-%s-%d", tag, i)
 			mu.Lock()
 			posted[id] = time.Now()
 			mu.Unlock()
@@ -347,14 +296,17 @@ func (b *benchLive) probe(ctx context.Context, rate int, d time.Duration) (lat, 
 				acks = append(acks, time.Since(t0))
 				mu.Unlock()
 			}(time.Now())
-			if i%4 == 0 {
-				go b.flagProbe(client, fmt.Sprintf("flag-%d", i), &mu, crossed)
+			if i%10 == 0 {
+				go b.flagProbe(client, fmt.Sprintf("flag-%s-%d", tag, i), &mu, crossed)
 			}
 		}
 	}
 	t.Stop()
 	<-loadDone
 	elapsed := time.Since(start)
+	if loadErr != nil {
+		return nil, nil, nil, nil, 0, loadErr
+	}
 	time.Sleep(2 * time.Second) // let the last probes arrive
 	mu.Lock()
 	defer mu.Unlock()

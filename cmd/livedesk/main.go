@@ -36,6 +36,7 @@ func commands() map[string]command {
 		"bench-live":     {summary: "measure event → websocket latency under load and fan-out latency to many websocket clients", run: runBenchLive},
 		"bench-report":   {summary: "time the post-stream report of a generated 3-hour, 10-million-event session on a private ClickHouse", run: runBenchReport},
 		"bench-clients":  {summary: "bench-live's websocket client process", run: runBenchClients, hidden: true},
+		"bench-load":     {summary: "bench-live's background load process", run: runBenchLoadProc, hidden: true},
 		"bench-summary":  {summary: "print the figures gathered by the bench commands (LIVEDESK_BENCH_SUMMARY) as one table", run: runBenchSummary},
 		"dead-letter":    {summary: "events ClickHouse refused for their content: dead-letter list | show ID | redrive ID... | redrive --all", run: runDeadLetter},
 		"dev":            {summary: "make run: private ClickHouse + Redis under .data/, the server and a simulated stream", run: runDev},
