@@ -189,7 +189,7 @@ func newBenchLive(ctx context.Context, dir, chAddr, redisAddr string, gap time.D
 	engine.PublishGap = gap
 	writer := ingest.NewWriter(conn, spool, log, ingest.WriterConfig{})
 	svc := &ingest.Service{Dedup: ingest.NewDedup(rdb), Writer: writer, Log: log, Observers: []ingest.Observer{engine.Counters()}}
-	app := fiber.New(fiber.Config{DisableStartupMessage: true, BodyLimit: 32 << 20})
+	app := fiber.New(fiberConfig(32 << 20))
 	(&ingest.Handler{Service: svc, Keys: keys, MaxBody: 16 << 20, Log: log}).Register(app)
 	app.Get("/ws/:room", websocket.New(func(c *websocket.Conn) { h.Serve(c, "bench", c.Params("room")) }))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
