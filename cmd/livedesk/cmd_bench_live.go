@@ -28,6 +28,7 @@ import (
 	"github.com/livedesk/livedesk/live"
 	"github.com/livedesk/livedesk/schema"
 	"github.com/livedesk/livedesk/schema/localdb"
+	"github.com/livedesk/livedesk/views"
 )
 
 // runBenchLive starts private ClickHouse and Redis and, in this process, the ingest API, the
@@ -191,7 +192,8 @@ func newBenchLive(ctx context.Context, dir, chAddr, redisAddr string, gap time.D
 	svc := &ingest.Service{Dedup: ingest.NewDedup(rdb), Writer: writer, Log: log, Observers: []ingest.Observer{engine.Counters()}}
 	app := fiber.New(fiberConfig(32 << 20))
 	(&ingest.Handler{Service: svc, Keys: keys, MaxBody: 16 << 20, Log: log}).Register(app)
-	app.Get("/ws/:room", websocket.New(func(c *websocket.Conn) { h.Serve(c, "bench", c.Params("room")) }))
+	app.Get("/ws/:room", websocket.New(func(c *websocket.Conn) { h.Serve(c, "bench", c.Params("room")) },
+		websocket.Config{WriteBufferPool: views.SocketWriteBuffers}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
