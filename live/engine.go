@@ -133,7 +133,13 @@ const liveRoomsKey = "ld:live:liverooms"
 
 // CurrentSession returns the room's live session, if any.
 func (e *Engine) CurrentSession(ctx context.Context, shop, room string) (Session, bool, error) {
-	b, err := e.rdb.Get(ctx, sessionKey(shop, room)).Bytes()
+	return sessionOf(shop, room, e.rdb.Get(ctx, sessionKey(shop, room)))
+}
+
+// sessionOf decodes the answer to a GET of the room's sessionKey (CurrentSession, or a pipeline
+// that read it).
+func sessionOf(shop, room string, cmd *redis.StringCmd) (Session, bool, error) {
+	b, err := cmd.Bytes()
 	if errors.Is(err, redis.Nil) {
 		return Session{}, false, nil
 	}

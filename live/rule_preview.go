@@ -21,7 +21,7 @@ func (e *Engine) Preview(ctx context.Context, shop, room string, r Rule) ([]Prev
 	if err != nil {
 		return nil, err
 	}
-	docs, err := e.loadDocs(ctx, shop, room)
+	docs, err := e.loadDocs(ctx, shop, room, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -36,15 +36,20 @@ const (
 func endedKey(shop, room string) string { return "ld:live:ended:" + roomTag(shop, room) }
 
 // Run ticks every e.Tick while this instance holds the leader lock, until ctx ends. Every
-// instance runs it; at most one leads at a time (lock TTL 3 ticks, refreshed each tick).
+// instance runs it; at most one leads at a time (lock TTL 3 ticks). The lock is refreshed every
+// tick by a goroutine of its own (keepLead), not between ticks: a tick slower than the TTL (a
+// loaded machine, a room's rebuild from ClickHouse, which may take up to rebuildTimeout) must
+// not hand the lead to another instance while this one is still ticking.
 func (e *Engine) Run(ctx context.Context) {
 	locker := redislock.New(e.rdb)
 	ttl := 3 * e.Tick
 	var lock *redislock.Lock
 	t := time.NewTicker(e.Tick)
 	defer t.Stop()
+	var kept sync.WaitGroup
 	defer func() {
 		e.leading.Store(false)
+		kept.Wait()
 		if lock != nil {
 			_ = lock.Release(context.Background())
 		}
@@ -58,11 +63,7 @@ func (e *Engine) Run(ctx context.Context) {
 			case <-t.C:
 			}
 		}
-		if lock != nil && lock.Refresh(ctx, ttl, nil) != nil {
-			lock = nil
-			e.leading.Store(false)
-		}
-		if lock == nil {
+		if !e.leading.Load() {
 			l, err := locker.Obtain(ctx, leaderKey, ttl, nil)
 			if err != nil {
 				if !errors.Is(err, redislock.ErrNotObtained) && ctx.Err() == nil {
@@ -70,8 +71,11 @@ func (e *Engine) Run(ctx context.Context) {
 				}
 				continue
 			}
+			kept.Wait() // the previous lock's keeper has stopped (it cleared leading)
 			lock = l
 			e.leading.Store(true)
+			kept.Add(1)
+			go func() { defer kept.Done(); e.keepLead(ctx, l, ttl) }()
 		}
 		tctx, cancel := context.WithTimeout(ctx, ttl)
 		start := time.Now()
@@ -82,6 +86,27 @@ func (e *Engine) Run(ctx context.Context) {
 		e.tickTook.Store(int64(took))
 		tickSeconds.Observe(took.Seconds())
 		cancel()
+	}
+}
+
+// keepLead refreshes the leader lock every tick until ctx ends or a refresh fails (the lock
+// lapsed or Redis is unreachable); then this instance no longer leads.
+func (e *Engine) keepLead(ctx context.Context, l *redislock.Lock, ttl time.Duration) {
+	t := time.NewTicker(e.Tick)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if err := l.Refresh(ctx, ttl, nil); err != nil {
+			if ctx.Err() == nil {
+				e.Log.Warn("live: leader lock lost", "err", err)
+			}
+			e.leading.Store(false)
+			return
+		}
 	}
 }
 
@@ -179,20 +204,35 @@ func (e *Engine) restoreSessions(ctx context.Context, now time.Time) error {
 // events started the tick (tick_batch.go): it does not wait for the settle query of closed
 // minutes, whose result a later tick takes.
 func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now time.Time, rebuild, batch bool) error {
-	docs, err := e.loadDocs(ctx, shop, room)
+	id := roomID(shop, room)
+	var sessC *redis.StringCmd
+	var actC *redis.FloatCmd
+	docs, err := e.loadDocs(ctx, shop, room, func(p redis.Pipeliner) {
+		sessC = p.Get(ctx, sessionKey(shop, room))
+		if batch { // the 1 s tick has it from its list of rooms
+			actC = p.ZScore(ctx, activeRoomsKey, id)
+		}
+	})
 	if err != nil {
 		return err
 	}
+	if actC != nil {
+		if v, err := actC.Result(); err == nil {
+			lastAct = time.Unix(int64(v), 0)
+		}
+	}
 	s, rules := docs.resolve()
-	sess, live, err := e.sessionRules(ctx, shop, room, s, lastAct, now)
+	sess, live, err := sessionOf(shop, room, sessC)
 	if err != nil {
+		return err
+	}
+	if sess, live, err = e.sessionRules(ctx, shop, room, s, sess, live, lastAct, now); err != nil {
 		return err
 	}
 	from, key := now.Add(-idleLookBack), "idle"
 	if live {
 		from, key = sess.Started, sess.ID
 	}
-	id := roomID(shop, room)
 	e.mu.Lock()
 	st := e.rooms[id]
 	if st == nil || st.key != key {
@@ -288,12 +328,9 @@ func (e *Engine) ensureComplete(ctx context.Context, shop, room string, st *room
 }
 
 // sessionRules starts a session on a recent live event (AutoStart) and ends one after the
-// quiet period; it returns the room's live session after those rules.
-func (e *Engine) sessionRules(ctx context.Context, shop, room string, s Settings, lastAct, now time.Time) (Session, bool, error) {
-	sess, live, err := e.CurrentSession(ctx, shop, room)
-	if err != nil {
-		return sess, live, err
-	}
+// quiet period, given the room's current session as the tick read it (sess, live); it returns
+// the room's live session after those rules.
+func (e *Engine) sessionRules(ctx context.Context, shop, room string, s Settings, sess Session, live bool, lastAct, now time.Time) (Session, bool, error) {
 	if live && s.QuietS > 0 && !lastAct.IsZero() {
 		quiet := time.Duration(s.QuietS) * time.Second
 		if now.Sub(lastAct) > quiet && now.Sub(sess.Started) > quiet {

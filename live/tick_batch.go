@@ -145,11 +145,8 @@ func (e *Engine) batchTick(ctx context.Context, id string) {
 	defer cancel()
 	start := time.Now()
 	shop, room := splitRoomID(id)
-	var lastAct time.Time
-	if s, err := e.rdb.ZScore(ctx, activeRoomsKey, id).Result(); err == nil {
-		lastAct = time.Unix(int64(s), 0)
-	}
-	if err := e.tickRoomSerial(ctx, shop, room, lastAct, e.now(), false, true); err != nil && ctx.Err() == nil {
+	// The room's last live event is read by the tick itself, in its first pipeline.
+	if err := e.tickRoomSerial(ctx, shop, room, time.Time{}, e.now(), false, true); err != nil && ctx.Err() == nil {
 		e.Log.Warn("live: batch tick", "shop", shop, "room", room, "err", err)
 	}
 	batchTickSeconds.Observe(time.Since(start).Seconds())
