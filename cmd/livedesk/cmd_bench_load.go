@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -91,23 +90,14 @@ func postLoad(ctx context.Context, url, key, prefix string, rate int) int64 {
 	return sent.Load()
 }
 
-// postEvents sends one NDJSON body to the ingest API at url and fails unless it answers 200.
+// postEvents sends one NDJSON body to the ingest API at url (benchPost) and fails unless it
+// answers 200.
 func postEvents(client *http.Client, url, key string, body []byte) error {
-	req, err := http.NewRequest("POST", url+"/api/v1/events", bytes.NewReader(body))
-	if err != nil {
-		return err
+	status, _, _, err := benchPost(context.Background(), client, url, key, body)
+	if err == nil && status != http.StatusOK {
+		err = fmt.Errorf("ingest answered %d", status)
 	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("ingest answered %d", resp.StatusCode)
-	}
-	return nil
+	return err
 }
 
 // loadProcess runs bench-load as a child process against url for d, its ids prefixed with prefix,
@@ -131,8 +121,8 @@ func loadProcess(ctx context.Context, url, key, prefix string, rate int, d time.
 	if err != nil {
 		return 0, fmt.Errorf("bench-load: %w", err)
 	}
-	line, _ := bufio.NewReader(bytes.NewReader(out)).ReadString('\n')
-	n, err := strconv.ParseInt(strings.TrimPrefix(strings.TrimSpace(line), "sent "), 10, 64)
+	line := strings.TrimSpace(string(out))
+	n, err := strconv.ParseInt(strings.TrimPrefix(line, "sent "), 10, 64)
 	if err != nil {
 		return 0, fmt.Errorf("bench-load answered %q", line)
 	}

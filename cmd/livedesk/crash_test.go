@@ -289,13 +289,12 @@ func waitSpilled(dataDir string, p *producer) {
 			want[id] = true
 		}
 		for _, f := range spoolFiles(dataDir) {
-			b, err := os.ReadFile(f)
+			ids, err := spoolIDs(f)
 			if err != nil {
 				continue // replayed and removed since the glob
 			}
-			for _, line := range bytes.Split(b, []byte{'\n'}) {
-				var e struct{ ID string }
-				if json.Unmarshal(line, &e) == nil && want[e.ID] {
+			for _, id := range ids {
+				if want[id] {
 					return
 				}
 			}
@@ -312,24 +311,37 @@ func ackedIn(t *testing.T, files []string, acked []string) int {
 	}
 	n := 0
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		ids, err := spoolIDs(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, line := range bytes.Split(b, []byte{'\n'}) {
-			var e struct{ ID string }
-			if len(line) == 0 {
-				continue
-			}
-			if err := json.Unmarshal(line, &e); err != nil {
-				t.Fatalf("%s: %v", f, err)
-			}
-			if want[e.ID] {
+		for _, id := range ids {
+			if want[id] {
 				n++
 			}
 		}
 	}
 	return n
+}
+
+// spoolIDs reads the event ids of one spool file (NDJSON, one event a line).
+func spoolIDs(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	for _, line := range bytes.Split(b, []byte{'\n'}) {
+		if len(line) == 0 {
+			continue
+		}
+		var e struct{ ID string }
+		if err := json.Unmarshal(line, &e); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		ids = append(ids, e.ID)
+	}
+	return ids, nil
 }
 
 func (p *producer) ackedCopy() []string {
