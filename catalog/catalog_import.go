@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
 	"errors"
@@ -21,6 +22,12 @@ const MaxImportRows = 5000
 
 // maxImportBytes caps the size of one import file.
 const maxImportBytes = 20 << 20
+
+// maxUnzipBytes caps what an .xlsx file may unzip to, all its parts together. A 5,000-row sheet
+// unzips to a few MB; without a cap excelize (default limit 16 GB) reads every part but the
+// sheets and shared strings into memory whole, so a file of a few MB compressed at deflate's
+// 1,000:1 could hold gigabytes.
+const maxUnzipBytes = 64 << 20
 
 // Column is one column of the import/export sheet: its key (a Field* constant) and the Chinese
 // header operators see in Excel. Export writes Header; import also accepts the Aliases.
@@ -112,6 +119,9 @@ func ReadCSVIn(r io.Reader, cur livedesk.Currency) (Import, error) {
 		next := cr.InputOffset()
 		consumed += bytes.Count(b[off:next], []byte("\n"))
 		off = next
+		if len(rec) > maxImportCols {
+			rec = append(make([]string, 0, maxImportCols), rec[:maxImportCols]...)
+		}
 		rows = append(rows, rec)
 		if len(rows) > MaxImportRows+1 {
 			return Import{}, fmt.Errorf("%w: more than %d rows", ErrImportFile, MaxImportRows)
@@ -125,7 +135,25 @@ func ReadXLSX(r io.Reader) (Import, error) { return ReadXLSXIn(r, livedesk.Curre
 
 // ReadXLSXIn is ReadXLSX with prices in cur.
 func ReadXLSXIn(r io.Reader, cur livedesk.Currency) (Import, error) {
-	f, err := excelize.OpenReader(io.LimitReader(r, maxImportBytes+1))
+	b, err := io.ReadAll(io.LimitReader(r, maxImportBytes+1))
+	if err != nil {
+		return Import{}, fmt.Errorf("catalog: read import: %w", err)
+	}
+	if len(b) > maxImportBytes {
+		return Import{}, fmt.Errorf("%w: the file is larger than %d MB", ErrImportFile, maxImportBytes>>20)
+	}
+	// The parts' sizes are checked before excelize unzips anything: a zip's declared sizes are
+	// what archive/zip lets a part grow to, so their sum bounds what the read can allocate.
+	if z, err := zip.NewReader(bytes.NewReader(b), int64(len(b))); err == nil {
+		var total uint64
+		for _, f := range z.File {
+			if f.UncompressedSize64 > maxUnzipBytes-total { // no overflow: total ≤ maxUnzipBytes
+				return Import{}, fmt.Errorf("%w: the workbook unzips to more than %d MB", ErrImportFile, maxUnzipBytes>>20)
+			}
+			total += f.UncompressedSize64
+		}
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: maxUnzipBytes, UnzipXMLSizeLimit: 16 << 20})
 	if err != nil {
 		return Import{}, fmt.Errorf("%w: not a readable .xlsx file", ErrImportFile)
 	}
@@ -134,14 +162,51 @@ func ReadXLSXIn(r io.Reader, cur livedesk.Currency) (Import, error) {
 	if len(sheets) == 0 {
 		return Import{}, fmt.Errorf("%w: the workbook has no sheet", ErrImportFile)
 	}
-	rows, err := f.GetRows(sheets[0])
+	rows, err := sheetRows(f, sheets[0])
 	if err != nil {
-		return Import{}, fmt.Errorf("%w: read sheet %q: %w", ErrImportFile, sheets[0], err)
-	}
-	if len(rows) > MaxImportRows+1 {
-		return Import{}, fmt.Errorf("%w: more than %d rows", ErrImportFile, MaxImportRows)
+		return Import{}, err
 	}
 	return parseSheet(rows, cur)
+}
+
+// maxImportCols is the widest row an import keeps: the sheet has nine columns, and a real
+// export with notes beside it a few dozen.
+const maxImportCols = 256
+
+// sheetRows reads the rows of sheet up to its last non-empty one, each cut to maxImportCols
+// cells. Unlike excelize's GetRows it never holds more than MaxImportRows+1 rows: GetRows pads
+// every row to its last cell and keeps them all, so a small sheet of one-cell rows at column
+// XFD would take 256 KB a row, up to a million rows.
+func sheetRows(f *excelize.File, sheet string) ([][]string, error) {
+	it, err := f.Rows(sheet)
+	if err != nil {
+		return nil, fmt.Errorf("%w: read sheet %q: %w", ErrImportFile, sheet, err)
+	}
+	defer it.Close()
+	var rows [][]string
+	for n := 1; it.Next(); n++ {
+		row, err := it.Columns()
+		if err != nil {
+			return nil, fmt.Errorf("%w: read sheet %q: %w", ErrImportFile, sheet, err)
+		}
+		if blankRow(row) {
+			continue
+		}
+		if n > MaxImportRows+1 {
+			return nil, fmt.Errorf("%w: more than %d rows", ErrImportFile, MaxImportRows)
+		}
+		if len(row) > maxImportCols {
+			row = append(make([]string, 0, maxImportCols), row[:maxImportCols]...) // not the padded row behind it
+		}
+		for len(rows) < n-1 {
+			rows = append(rows, nil) // blank rows keep their place: errors name Excel's row numbers
+		}
+		rows = append(rows, row)
+	}
+	if err := it.Error(); err != nil {
+		return nil, fmt.Errorf("%w: read sheet %q: %w", ErrImportFile, sheet, err)
+	}
+	return rows, nil
 }
 
 // headerKey normalises a header cell for matching: lower case, no spaces, ASCII parentheses,

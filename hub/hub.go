@@ -61,6 +61,9 @@ redis.call('PUBLISH', ARGV[5], msg)
 return n
 `)
 
+// subscribeFor is how long New retries its subscription before giving up.
+const subscribeFor = 15 * time.Second
+
 // New subscribes to every room channel and starts delivering. Close stops it.
 func New(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger) (*Hub, error) {
 	if log == nil {
@@ -72,10 +75,25 @@ func New(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger) (*Hub
 		h.slots[i] = map[*client]struct{}{}
 	}
 	h.ps = rdb.PSubscribe(ctx, channelPattern)
-	// Receive confirms the subscription, so nothing published after New returns is missed.
-	if _, err := h.ps.Receive(ctx); err != nil {
-		h.ps.Close()
-		return nil, fmt.Errorf("hub:  subscribe: %w", err)
+	// Receive confirms the subscription, so nothing published after New returns is missed. It
+	// is retried for a while: right after a Redis Cluster failover the client's slot map still
+	// names the dead master until its next reload (at most 10 s later), and each retry dials
+	// afresh from the map.
+	deadline := time.Now().Add(subscribeFor)
+	for {
+		_, err := h.ps.Receive(ctx)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil || time.Now().After(deadline) {
+			h.ps.Close()
+			return nil, fmt.Errorf("hub: subscribe: %w", err)
+		}
+		log.Warn("hub: subscribe failed, retrying", "err", err)
+		select {
+		case <-ctx.Done():
+		case <-time.After(500 * time.Millisecond):
+		}
 	}
 	go h.run()
 	track(h, true)
