@@ -105,7 +105,12 @@ func (b *Builder) Build(ctx context.Context, span SessionSpan) (*Report, error) 
 	q := reportQueries{ch: b.CH, span: span, partsTable: b.PartsTable, partsDB: b.PartsDB, steps: steps, previous: b.Previous}
 	var raw rawData
 	var mr minuteRead
-	if err := b.runPhase(ctx, span, steps, rollupReads(q, &raw, &mr)); err != nil {
+	reads := rollupReads(q, &raw, &mr)
+	secondDone := false
+	if !b.forceRaw && !b.Previous {
+		reads = b.withSecondLevel(q, steps, reads, &raw, &mr, &secondDone)
+	}
+	if err := b.runPhase(ctx, span, steps, reads); err != nil {
 		return nil, err
 	}
 	dupMinutes, rawMinutes := mr.dupMinutes, mr.rawMinutes
@@ -124,8 +129,10 @@ func (b *Builder) Build(ctx context.Context, span SessionSpan) (*Report, error) 
 		raw.addRowTotals()
 		rawMinutes = nil
 	}
-	if err := b.runPhase(ctx, span, steps, secondLevel(q, &raw, dupMinutes, rawMinutes)); err != nil {
-		return nil, err
+	if !secondDone {
+		if err := b.runPhase(ctx, span, steps, secondLevel(q, &raw, dupMinutes, rawMinutes)); err != nil {
+			return nil, err
+		}
 	}
 	raw.perSecond.minuteClicks, raw.perSecond.minuteViews = minuteCounts(raw.groups)
 	r := &Report{Span: span, Built: b.now(), Steps: steps.ms}
@@ -201,21 +208,96 @@ func (b *Builder) runPhase(ctx context.Context, span SessionSpan, steps *stepTim
 	return g.Wait()
 }
 
+// withSecondLevel returns reads with the second level (secondLevel) run inside the first phase,
+// as one read placed after the reads it needs (the minute groups, the sparse rows with the
+// operator actions, the flags), which it waits for: the second level then runs beside the long
+// distinct-user reads instead of after all of them, while one core would idle. When the minute
+// step finds the rollups incomplete it does nothing, and Build reads raw and then the second
+// level as before; *done says whether it ran.
+func (b *Builder) withSecondLevel(q reportQueries, steps *stepTimes, reads []reportRead, raw *rawData, mr *minuteRead, done *bool) []reportRead {
+	needs := map[string]bool{"minutes": true, "sparse rows": true, "flags": true}
+	ready := newLatch(len(needs))
+	out := make([]reportRead, 0, len(reads)+1)
+	for _, rd := range reads {
+		if needs[rd.name] {
+			read := rd.read
+			rd.read = func(ctx context.Context) error {
+				defer ready.done()
+				return read(ctx)
+			}
+		}
+		out = append(out, rd)
+		if rd.name != "flags" {
+			continue
+		}
+		out = append(out, reportRead{"second level", func(ctx context.Context) error {
+			select {
+			case <-ready.ch:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+			if !mr.complete {
+				return nil
+			}
+			raw.groups, raw.online, raw.rows, raw.maxReceived = mr.groups, mr.online, mr.rows, mr.maxReceived
+			for _, rd := range secondLevel(q, raw, mr.dupMinutes, mr.rawMinutes) {
+				t := time.Now()
+				if err := rd.read(ctx); err != nil {
+					return fmt.Errorf("%s: %w", rd.name, err)
+				}
+				steps.set(rd.name, time.Since(t))
+			}
+			*done = true
+			return nil
+		}})
+	}
+	return out
+}
+
+// latch is closed (ch) once done has been called n times.
+type latch struct {
+	mu sync.Mutex
+	n  int
+	ch chan struct{}
+}
+
+func newLatch(n int) *latch { return &latch{n: n, ch: make(chan struct{})} }
+
+// done counts one; the n-th closes ch.
+func (l *latch) done() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.n--; l.n == 0 {
+		close(l.ch)
+	}
+}
+
 // rollupReads is the first phase: the minute groups, people and sparse rows from the rollups
-// (report_rollup.go) into mr and raw, and the flags and late events from events. The biggest
-// reads come first. The funnel's three distinct-user counts run apart: one thread each, no set
-// merging, both cores busy.
+// (report_rollup.go) into mr and raw, and the flags and late events from events. The longest
+// read (clickers, which also gives the funnel's clickers) comes first, then what the second
+// level waits for (withSecondLevel). The funnel's other distinct-user counts run apart: one
+// thread each, no set merging, both cores busy.
 func rollupReads(q reportQueries, raw *rawData, mr *minuteRead) []reportRead {
-	return []reportRead{
-		{"users impression", func(ctx context.Context) (err error) { raw.users[1], err = q.rollupFunnel(ctx, "impression"); return }},
+	reads := []reportRead{
+		{"clickers", func(ctx context.Context) (err error) {
+			var clickUsers uint64
+			raw.clickers, clickUsers, err = q.rollupClickers(ctx)
+			if !q.previous {
+				raw.users[2] = clickUsers // the funnel's clickers, from the same read
+			}
+			return
+		}},
 		{"minutes", func(ctx context.Context) (err error) { *mr, err = q.rollupMinutes(ctx); return }},
 		{"sparse rows", func(ctx context.Context) error { return q.sparseRows(ctx, "report_sparse", raw) }},
 		{"flags", func(ctx context.Context) (err error) { raw.flags, err = readFlagEvents(ctx, q.ch, q.span); return }},
-		{"clickers", func(ctx context.Context) (err error) { raw.clickers, err = q.rollupClickers(ctx); return }},
-		{"users click", func(ctx context.Context) (err error) { raw.users[2], err = q.rollupFunnel(ctx, "click"); return }},
-		{"users enter", func(ctx context.Context) (err error) { raw.users[0], err = q.rollupFunnel(ctx, "enter"); return }},
-		{"late", func(ctx context.Context) (err error) { raw.late, err = q.lateEvents(ctx); return }},
+		{"users impression", func(ctx context.Context) (err error) { raw.users[1], err = q.rollupFunnel(ctx, "impression"); return }},
 	}
+	if q.previous {
+		reads = append(reads, reportRead{"users click", func(ctx context.Context) (err error) { raw.users[2], err = q.rollupFunnel(ctx, "click"); return }})
+	}
+	return append(reads,
+		reportRead{"users enter", func(ctx context.Context) (err error) { raw.users[0], err = q.rollupFunnel(ctx, "enter"); return }},
+		reportRead{"late", func(ctx context.Context) (err error) { raw.late, err = q.lateEvents(ctx); return }})
 }
 
 // rawReads is the fallback for incomplete rollups: what rollupReads gets from the rollups, read

@@ -2,6 +2,9 @@ package report
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"sort"
 	"time"
 )
@@ -113,12 +116,13 @@ func (q reportQueries) funnelUsers(ctx context.Context) ([3]uint64, error) {
 // productClickers counts the distinct users who clicked each product, from events.
 func (q reportQueries) productClickers(ctx context.Context) (map[string]int64, error) {
 	return q.clickers(ctx, `SELECT product, uniqExact(user) FROM events
-		WHERE `+spanWhere+` AND type = 'click' AND user != '' GROUP BY product`, q.args())
+		WHERE `+spanWhere+` AND type = 'click' AND user != '' GROUP BY product`, q.args(), nil)
 }
 
-// clickers runs sql (product, distinct users) into a map.
-func (q reportQueries) clickers(ctx context.Context, sql string, args []any) (map[string]int64, error) {
-	rows, err := q.ch.Query(ctx, sql, args...)
+// clickers runs query (product, distinct users) into a map. With total set, query ends in WITH
+// TOTALS and *total gets the totals row's distinct users (0 when there are no rows).
+func (q reportQueries) clickers(ctx context.Context, query string, args []any, total *uint64) (map[string]int64, error) {
+	rows, err := q.ch.Query(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -132,5 +136,19 @@ func (q reportQueries) clickers(ctx context.Context, sql string, args []any) (ma
 		}
 		out[p] = int64(n)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if total == nil {
+		return out, nil
+	}
+	var p string
+	switch err := rows.Totals(&p, total); {
+	case err == nil:
+	case errors.Is(err, sql.ErrNoRows) && len(out) == 0:
+		*total = 0
+	default:
+		return nil, fmt.Errorf("totals: %w", err)
+	}
+	return out, nil
 }

@@ -131,10 +131,16 @@ func (q reportQueries) rollupFunnel(ctx context.Context, typ string) (uint64, er
 	return n, err
 }
 
-// rollupClickers is productClickers from report_people.
-func (q reportQueries) rollupClickers(ctx context.Context) (map[string]int64, error) {
+// rollupClickers is productClickers from report_people, and the funnel's clickers (the distinct
+// users with any click in the span) from the same read's totals: every click with a user is in
+// the per-product rows, those without a product under "". One read of the (product, user) rows
+// instead of a second one of the funnel's (bench-report: the totals add ~120 ms to this read
+// and save the ~270 ms of "users click").
+func (q reportQueries) rollupClickers(ctx context.Context) (map[string]int64, uint64, error) {
 	src, args := q.peopleSource(1, "type = 'click'")
-	return q.clickers(ctx, "SELECT product, uniqExact(user) FROM ("+src+") GROUP BY product"+reportSettings, args)
+	var total uint64
+	m, err := q.clickers(ctx, "SELECT product, uniqExact(user) FROM ("+src+") GROUP BY product WITH TOTALS"+reportSettings, args, &total)
+	return m, total, err
 }
 
 // onlineIn is onlineMinutes restricted to the ts condition cond.
@@ -172,7 +178,10 @@ func (q reportQueries) rollupSeconds(ctx context.Context, d *secondData, needs s
 	if len(minutes) == 0 {
 		return nil
 	}
-	cond, condArgs := needs.where(minutes)
+	cond, condArgs, ok := needs.inSets(minutes)
+	if !ok {
+		cond, condArgs = needs.where(minutes)
+	}
 	rows, err := q.ch.Query(ctx, `SELECT toUInt32(ts) AS s, type, product, sum(rows) FROM report_seconds
 		WHERE `+spanWhere+` AND (`+cond+`) GROUP BY s, type, product`,
 		append(q.args(), condArgs...)...)
