@@ -100,7 +100,29 @@ func (q reportQueries) peopleSource(scope int, typeCond string) (string, []any) 
 	from, to := spanMinutes(q.span)
 	var parts []string
 	var args []any
-	if to.After(from) {
+	// Rows of the whole hours need no minute test (a row exists only for a minute bit set), so
+	// they are read apart from the partial hours' and their minutes column is never read.
+	wholeFrom, wholeTo := from, to
+	if !q.previous {
+		wholeFrom, wholeTo = from.Truncate(time.Hour), to.Truncate(time.Hour)
+		if wholeFrom.Before(from) {
+			wholeFrom = wholeFrom.Add(time.Hour)
+		}
+	}
+	if !q.previous && wholeTo.After(wholeFrom) {
+		parts = append(parts, fmt.Sprintf(`SELECT type, product, user FROM report_people
+			WHERE shop = ? AND room = ? AND scope = %d AND %s AND hour >= ? AND hour < ?`, scope, typeCond))
+		args = append(args, q.span.Shop, q.span.Room, wholeFrom, wholeTo)
+		ranges := [][2]time.Time{{from, wholeFrom}, {wholeTo, to}}
+		for _, r := range ranges {
+			if r[1].After(r[0]) {
+				parts = append(parts, fmt.Sprintf(`SELECT type, product, user FROM report_people
+					WHERE shop = ? AND room = ? AND scope = %d AND %s AND hour >= ? AND hour < ?
+					AND bitAnd(finalizeAggregation(minutes), %s) != 0`, scope, typeCond, hourMasks(r[0], r[1])))
+				args = append(args, q.span.Shop, q.span.Room, r[0].Truncate(time.Hour), r[1])
+			}
+		}
+	} else if to.After(from) {
 		parts = append(parts, fmt.Sprintf(`SELECT type, product, user FROM report_people
 			WHERE shop = ? AND room = ? AND scope = %d AND %s AND hour >= ? AND hour < ?
 			AND bitAnd(finalizeAggregation(minutes), %s) != 0`, scope, typeCond, hourMasks(from, to)))
