@@ -209,9 +209,10 @@ func (b *Builder) runPhase(ctx context.Context, span SessionSpan, steps *stepTim
 }
 
 // withSecondLevel returns reads with the second level (secondLevel) run inside the first phase,
-// as one read placed after the reads it needs (the minute groups, the sparse rows with the
-// operator actions, the flags), which it waits for: the second level then runs beside the long
-// distinct-user reads instead of after all of them, while one core would idle. When the minute
+// as one read that waits for the reads it needs (the minute groups, the sparse rows with the
+// operator actions, the flags), placed after clickers so they are done or nearly: the second
+// level then runs beside the distinct-user reads instead of after all of them, while one core
+// would idle. When the minute
 // step finds the rollups incomplete it does nothing, and Build reads raw and then the second
 // level as before; *done says whether it ran.
 func (b *Builder) withSecondLevel(q reportQueries, steps *stepTimes, reads []reportRead, raw *rawData, mr *minuteRead, done *bool) []reportRead {
@@ -227,7 +228,7 @@ func (b *Builder) withSecondLevel(q reportQueries, steps *stepTimes, reads []rep
 			}
 		}
 		out = append(out, rd)
-		if rd.name != "flags" {
+		if rd.name != "clickers" {
 			continue
 		}
 		out = append(out, reportRead{"second level", func(ctx context.Context) error {
@@ -274,11 +275,14 @@ func (l *latch) done() {
 
 // rollupReads is the first phase: the minute groups, people and sparse rows from the rollups
 // (report_rollup.go) into mr and raw, and the flags and late events from events. The longest
-// read (clickers, which also gives the funnel's clickers) comes first, then what the second
-// level waits for (withSecondLevel). The funnel's other distinct-user counts run apart: one
-// thread each, no set merging, both cores busy.
+// reads come first, and they are what the second level waits for (withSecondLevel); clickers
+// also gives the funnel's clickers. The distinct-user counts run on one thread each: two would
+// each build a set of every user and then merge them, which costs more than it saves.
 func rollupReads(q reportQueries, raw *rawData, mr *minuteRead) []reportRead {
 	reads := []reportRead{
+		{"minutes", func(ctx context.Context) (err error) { *mr, err = q.rollupMinutes(ctx); return }},
+		{"sparse rows", func(ctx context.Context) error { return q.sparseRows(ctx, "report_sparse", raw) }},
+		{"flags", func(ctx context.Context) (err error) { raw.flags, err = readFlagEvents(ctx, q.ch, q.span); return }},
 		{"clickers", func(ctx context.Context) (err error) {
 			var clickUsers uint64
 			raw.clickers, clickUsers, err = q.rollupClickers(ctx)
@@ -287,9 +291,6 @@ func rollupReads(q reportQueries, raw *rawData, mr *minuteRead) []reportRead {
 			}
 			return
 		}},
-		{"minutes", func(ctx context.Context) (err error) { *mr, err = q.rollupMinutes(ctx); return }},
-		{"sparse rows", func(ctx context.Context) error { return q.sparseRows(ctx, "report_sparse", raw) }},
-		{"flags", func(ctx context.Context) (err error) { raw.flags, err = readFlagEvents(ctx, q.ch, q.span); return }},
 		{"users impression", func(ctx context.Context) (err error) { raw.users[1], err = q.rollupFunnel(ctx, "impression"); return }},
 	}
 	if q.previous {

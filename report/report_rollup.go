@@ -135,6 +135,19 @@ func (q reportQueries) peopleSource(scope int, typeCond string) (string, []any) 
 	return strings.Join(parts, " UNION ALL "), args
 }
 
+// distinctUsers is the distinct-user count of the rollup reads: of the users' 64-bit CityHash,
+// a set of numbers, which 18.16 builds about four times faster than its set of strings
+// (uniqExact of a String keeps a 128-bit SipHash of each; bench-report: the clickers read 650 →
+// 205 ms). Two distinct users of one count share a hash with probability about n²/2^65 — 2.4e-9
+// for the bench's 300,000 viewers, 7e-7 for five million — the sense of exact the dedup's
+// 96-bit fingerprints rely on. The previous build (and the raw fallback) count the strings.
+func distinctUsers(previous bool) string {
+	if previous {
+		return "uniqExact(user)"
+	}
+	return "uniqExact(cityHash64(user))"
+}
+
 // rollupFunnel counts the distinct users with an event of typ (enter, impression or click) in
 // the span, from report_people_days and report_people (funnelSource). One thread: two would each build a set of every user and then
 // merge them, which costs more than it saves.
@@ -149,7 +162,7 @@ func (q reportQueries) rollupFunnel(ctx context.Context, typ string) (uint64, er
 		src, args = q.peopleSource(0, "type = '"+typ+"'")
 	}
 	var n uint64
-	err := q.ch.QueryRow(ctx, "SELECT uniqExact(user) FROM ("+src+") SETTINGS max_threads = 1", args...).Scan(&n)
+	err := q.ch.QueryRow(ctx, "SELECT "+distinctUsers(q.previous)+" FROM ("+src+") SETTINGS max_threads = 1", args...).Scan(&n)
 	return n, err
 }
 
@@ -161,7 +174,7 @@ func (q reportQueries) rollupFunnel(ctx context.Context, typ string) (uint64, er
 func (q reportQueries) rollupClickers(ctx context.Context) (map[string]int64, uint64, error) {
 	src, args := q.peopleSource(1, "type = 'click'")
 	var total uint64
-	m, err := q.clickers(ctx, "SELECT product, uniqExact(user) FROM ("+src+") GROUP BY product WITH TOTALS"+reportSettings, args, &total)
+	m, err := q.clickers(ctx, "SELECT product, "+distinctUsers(q.previous)+" FROM ("+src+") GROUP BY product WITH TOTALS SETTINGS max_threads = 1", args, &total)
 	return m, total, err
 }
 
