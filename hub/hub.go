@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,10 +29,17 @@ type Hub struct {
 	// ClientBuffer is the number of messages queued per client before it is dropped (default 64).
 	ClientBuffer int
 
-	mu      sync.RWMutex
-	clients map[string]map[*client]struct{} // channel → clients
-	slots   [pingSlots]map[*client]struct{} // every client, in its ping slot
-	next    int                             // ping slot of the next client
+	mu        sync.RWMutex
+	clients   map[shardKey]map[*client]struct{} // (channel, shard) → clients
+	slots     [pingSlots]map[*client]struct{}   // every client, in its ping slot
+	next      int                               // ping slot of the next client
+	nextShard int                               // delivery shard of the next client
+
+	// shards are the delivery goroutines, one per core: each writes a frame to its share of the
+	// channel's clients (a client belongs to one shard, so its frames stay in order), so a
+	// message to 10,000 sockets is written on every core instead of by the loop alone.
+	shards  []chan *frame
+	shardWG sync.WaitGroup
 
 	ps      *redis.PubSub
 	done    chan struct{}
@@ -69,11 +77,12 @@ func New(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger) (*Hub
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Hub{rdb: rdb, log: log, ClientBuffer: 64, clients: map[string]map[*client]struct{}{},
+	h := &Hub{rdb: rdb, log: log, ClientBuffer: 64, clients: map[shardKey]map[*client]struct{}{},
 		done: make(chan struct{}), stopped: make(chan struct{})}
 	for i := range h.slots {
 		h.slots[i] = map[*client]struct{}{}
 	}
+	h.shards = make([]chan *frame, max(1, runtime.GOMAXPROCS(0)))
 	h.ps = rdb.PSubscribe(ctx, channelPattern)
 	// Receive confirms the subscription, so nothing published after New returns is missed. It
 	// is retried for a while: right after a Redis Cluster failover the client's slot map still
@@ -95,10 +104,24 @@ func New(ctx context.Context, rdb redis.UniversalClient, log *slog.Logger) (*Hub
 		case <-time.After(500 * time.Millisecond):
 		}
 	}
+	for i := range h.shards {
+		h.shards[i] = make(chan *frame, shardQueue)
+		h.shardWG.Add(1)
+		go h.deliverShard(i)
+	}
 	go h.run()
 	track(h, true)
 	return h, nil
 }
+
+// shardKey names the clients of one channel in one delivery shard.
+type shardKey struct {
+	channel string
+	shard   int
+}
+
+// shardQueue is how many frames may wait for a delivery shard before the loop waits for it.
+const shardQueue = 1024
 
 // Publish sends one message to every websocket of (shop, room) on every instance. body must be
 // JSON (it is embedded as "data"). The envelope is kept as the latest of its kind for the room,
@@ -146,6 +169,11 @@ func (h *Hub) publish(ctx context.Context, tag, room, kind string, body []byte, 
 // a client: deliver and ping drop clients that are full.
 func (h *Hub) run() {
 	defer close(h.stopped)
+	defer func() {
+		for _, q := range h.shards {
+			close(q)
+		}
+	}()
 	ch := h.ps.Channel(redis.WithChannelSize(10000))
 	ping := time.NewTicker(pingEvery / pingSlots)
 	defer ping.Stop()
@@ -179,27 +207,41 @@ func (h *Hub) ping(slot int) {
 	h.dropSlow(slow, "")
 }
 
-// deliver hands b, framed once, to every client of channel: written at once to the sockets
-// that keep up, queued for the others (client.offer).
+// deliver frames b once and hands it to every delivery shard holding clients of channel.
 func (h *Hub) deliver(channel string, b []byte) {
+	var f *frame
 	h.mu.RLock()
-	if len(h.clients[channel]) == 0 {
-		h.mu.RUnlock()
-		return
-	}
-	h.mu.RUnlock()
-	f := newFrame(channel, b)
-	h.mu.RLock()
-	var slow []*client
-	for c := range h.clients[channel] {
-		if c.offer(f) {
-			h.delivered.Add(1)
-		} else {
-			slow = append(slow, c)
+	for i := range h.shards {
+		if len(h.clients[shardKey{channel, i}]) == 0 {
+			continue
 		}
+		h.mu.RUnlock()
+		if f == nil {
+			f = newFrame(channel, b)
+		}
+		h.shards[i] <- f
+		h.mu.RLock()
 	}
 	h.mu.RUnlock()
-	h.dropSlow(slow, channel)
+}
+
+// deliverShard writes each frame of shard i's queue to the shard's clients of its channel: at
+// once to the sockets that keep up, queued for the others (client.offer).
+func (h *Hub) deliverShard(i int) {
+	defer h.shardWG.Done()
+	for f := range h.shards[i] {
+		h.mu.RLock()
+		var slow []*client
+		for c := range h.clients[shardKey{f.channel, i}] {
+			if c.offer(f) {
+				h.delivered.Add(1)
+			} else {
+				slow = append(slow, c)
+			}
+		}
+		h.mu.RUnlock()
+		h.dropSlow(slow, f.channel)
+	}
 }
 
 // dropSlow kills clients whose queue was full.
@@ -229,6 +271,7 @@ func (h *Hub) Close() {
 	track(h, false)
 	h.ps.Close()
 	<-h.stopped
+	h.shardWG.Wait()
 	h.mu.Lock()
 	var all []*client
 	for _, set := range h.clients {
@@ -247,11 +290,14 @@ func (h *Hub) Close() {
 func (h *Hub) add(c *client) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	c.shard = h.nextShard
+	h.nextShard = (h.nextShard + 1) % len(h.shards)
 	for _, ch := range c.channels {
-		set := h.clients[ch]
+		k := shardKey{ch, c.shard}
+		set := h.clients[k]
 		if set == nil {
 			set = map[*client]struct{}{}
-			h.clients[ch] = set
+			h.clients[k] = set
 		}
 		set[c] = struct{}{}
 	}
@@ -267,9 +313,10 @@ func (h *Hub) remove(c *client) {
 	defer h.mu.Unlock()
 	delete(h.slots[c.slot], c)
 	for _, ch := range c.channels {
-		delete(h.clients[ch], c)
-		if len(h.clients[ch]) == 0 {
-			delete(h.clients, ch)
+		k := shardKey{ch, c.shard}
+		delete(h.clients[k], c)
+		if len(h.clients[k]) == 0 {
+			delete(h.clients, k)
 		}
 	}
 }

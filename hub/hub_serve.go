@@ -71,6 +71,7 @@ const pingSlots = 20
 type client struct {
 	channels []string
 	slot     int // ping slot
+	shard    int // delivery shard (Hub.shards)
 	closed   chan struct{}
 	once     sync.Once
 	conn     *fws.Conn
