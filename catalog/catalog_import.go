@@ -119,10 +119,7 @@ func ReadCSVIn(r io.Reader, cur livedesk.Currency) (Import, error) {
 		next := cr.InputOffset()
 		consumed += bytes.Count(b[off:next], []byte("\n"))
 		off = next
-		if len(rec) > maxImportCols {
-			rec = append(make([]string, 0, maxImportCols), rec[:maxImportCols]...)
-		}
-		rows = append(rows, rec)
+		rows = append(rows, cutRow(rec))
 		if len(rows) > MaxImportRows+1 {
 			return Import{}, fmt.Errorf("%w: more than %d rows", ErrImportFile, MaxImportRows)
 		}
@@ -173,6 +170,15 @@ func ReadXLSXIn(r io.Reader, cur livedesk.Currency) (Import, error) {
 // export with notes beside it a few dozen.
 const maxImportCols = 256
 
+// cutRow returns row cut to maxImportCols cells, copied so the longer array behind it (excelize's
+// padding, a long CSV record) is not kept.
+func cutRow(row []string) []string {
+	if len(row) <= maxImportCols {
+		return row
+	}
+	return append(make([]string, 0, maxImportCols), row[:maxImportCols]...)
+}
+
 // sheetRows reads the rows of sheet up to its last non-empty one, each cut to maxImportCols
 // cells. Unlike excelize's GetRows it never holds more than MaxImportRows+1 rows: GetRows pads
 // every row to its last cell and keeps them all, so a small sheet of one-cell rows at column
@@ -195,13 +201,10 @@ func sheetRows(f *excelize.File, sheet string) ([][]string, error) {
 		if n > MaxImportRows+1 {
 			return nil, fmt.Errorf("%w: more than %d rows", ErrImportFile, MaxImportRows)
 		}
-		if len(row) > maxImportCols {
-			row = append(make([]string, 0, maxImportCols), row[:maxImportCols]...) // not the padded row behind it
-		}
 		for len(rows) < n-1 {
 			rows = append(rows, nil) // blank rows keep their place: errors name Excel's row numbers
 		}
-		rows = append(rows, row)
+		rows = append(rows, cutRow(row))
 	}
 	if err := it.Error(); err != nil {
 		return nil, fmt.Errorf("%w: read sheet %q: %w", ErrImportFile, sheet, err)

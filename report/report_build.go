@@ -115,7 +115,7 @@ func (b *Builder) Build(ctx context.Context, span SessionSpan) (*Report, error) 
 	}
 	dupMinutes, rawMinutes := mr.dupMinutes, mr.rawMinutes
 	if mr.complete && !b.forceRaw {
-		raw.groups, raw.online, raw.rows, raw.maxReceived = mr.groups, mr.online, mr.rows, mr.maxReceived
+		raw.useMinutes(&mr)
 	} else {
 		// Some minute has fewer rollup rows than stored rows (a rollup view was missing when
 		// they were stored): everything the rollups would give is read from events.
@@ -212,9 +212,8 @@ func (b *Builder) runPhase(ctx context.Context, span SessionSpan, steps *stepTim
 // as one read that waits for the reads it needs (the minute groups, the sparse rows with the
 // operator actions, the flags), placed after clickers so they are done or nearly: the second
 // level then runs beside the distinct-user reads instead of after all of them, while one core
-// would idle. When the minute
-// step finds the rollups incomplete it does nothing, and Build reads raw and then the second
-// level as before; *done says whether it ran.
+// would idle. When the minute step finds the rollups incomplete it does nothing, and Build reads
+// raw and then the second level as before; *done says whether it ran.
 func (b *Builder) withSecondLevel(q reportQueries, steps *stepTimes, reads []reportRead, raw *rawData, mr *minuteRead, done *bool) []reportRead {
 	needs := map[string]bool{"minutes": true, "sparse rows": true, "flags": true}
 	ready := newLatch(len(needs))
@@ -240,7 +239,7 @@ func (b *Builder) withSecondLevel(q reportQueries, steps *stepTimes, reads []rep
 			if !mr.complete {
 				return nil
 			}
-			raw.groups, raw.online, raw.rows, raw.maxReceived = mr.groups, mr.online, mr.rows, mr.maxReceived
+			raw.useMinutes(mr)
 			for _, rd := range secondLevel(q, raw, mr.dupMinutes, mr.rawMinutes) {
 				t := time.Now()
 				if err := rd.read(ctx); err != nil {
@@ -311,6 +310,12 @@ func rawReads(q reportQueries, raw *rawData, dupMinutes *[]int64) []reportRead {
 		{"raw sparse rows", func(ctx context.Context) error { return q.sparseRows(ctx, "events", raw) }},
 		{"raw online", func(ctx context.Context) (err error) { raw.online, err = q.onlineMinutes(ctx); return }},
 	}
+}
+
+// useMinutes takes the minute groups, online readings, stored rows and latest receive time from
+// the rollups' minute read.
+func (raw *rawData) useMinutes(mr *minuteRead) {
+	raw.groups, raw.online, raw.rows, raw.maxReceived = mr.groups, mr.online, mr.rows, mr.maxReceived
 }
 
 // addRowTotals sets the stored rows and the latest receive time from the minute groups.

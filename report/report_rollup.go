@@ -100,33 +100,27 @@ func (q reportQueries) peopleSource(scope int, typeCond string) (string, []any) 
 	from, to := spanMinutes(q.span)
 	var parts []string
 	var args []any
+	// masked lists the rows of the whole minutes [lo, hi) by their minute bits.
+	masked := func(lo, hi time.Time) {
+		if !hi.After(lo) {
+			return
+		}
+		parts = append(parts, fmt.Sprintf(`SELECT type, product, user FROM report_people
+			WHERE shop = ? AND room = ? AND scope = %d AND %s AND hour >= ? AND hour < ?
+			AND bitAnd(finalizeAggregation(minutes), %s) != 0`, scope, typeCond, hourMasks(lo, hi)))
+		args = append(args, q.span.Shop, q.span.Room, lo.Truncate(time.Hour), hi)
+	}
 	// Rows of the whole hours need no minute test (a row exists only for a minute bit set), so
 	// they are read apart from the partial hours' and their minutes column is never read.
-	wholeFrom, wholeTo := from, to
-	if !q.previous {
-		wholeFrom, wholeTo = from.Truncate(time.Hour), to.Truncate(time.Hour)
-		if wholeFrom.Before(from) {
-			wholeFrom = wholeFrom.Add(time.Hour)
-		}
-	}
-	if !q.previous && wholeTo.After(wholeFrom) {
+	wholeFrom, wholeTo := wholeHours(from, to)
+	if q.previous || !wholeTo.After(wholeFrom) {
+		masked(from, to)
+	} else {
 		parts = append(parts, fmt.Sprintf(`SELECT type, product, user FROM report_people
 			WHERE shop = ? AND room = ? AND scope = %d AND %s AND hour >= ? AND hour < ?`, scope, typeCond))
 		args = append(args, q.span.Shop, q.span.Room, wholeFrom, wholeTo)
-		ranges := [][2]time.Time{{from, wholeFrom}, {wholeTo, to}}
-		for _, r := range ranges {
-			if r[1].After(r[0]) {
-				parts = append(parts, fmt.Sprintf(`SELECT type, product, user FROM report_people
-					WHERE shop = ? AND room = ? AND scope = %d AND %s AND hour >= ? AND hour < ?
-					AND bitAnd(finalizeAggregation(minutes), %s) != 0`, scope, typeCond, hourMasks(r[0], r[1])))
-				args = append(args, q.span.Shop, q.span.Room, r[0].Truncate(time.Hour), r[1])
-			}
-		}
-	} else if to.After(from) {
-		parts = append(parts, fmt.Sprintf(`SELECT type, product, user FROM report_people
-			WHERE shop = ? AND room = ? AND scope = %d AND %s AND hour >= ? AND hour < ?
-			AND bitAnd(finalizeAggregation(minutes), %s) != 0`, scope, typeCond, hourMasks(from, to)))
-		args = append(args, q.span.Shop, q.span.Room, from.Truncate(time.Hour), to)
+		masked(from, wholeFrom)
+		masked(wholeTo, to)
 	}
 	if cond, cargs := edgeRanges(q.span); cond != "" {
 		parts = append(parts, `SELECT type, product, user FROM events WHERE `+spanWhere+` AND `+typeCond+` AND user != '' AND (`+cond+`)`)
@@ -173,8 +167,12 @@ func (q reportQueries) rollupFunnel(ctx context.Context, typ string) (uint64, er
 // and save the ~270 ms of "users click").
 func (q reportQueries) rollupClickers(ctx context.Context) (map[string]int64, uint64, error) {
 	src, args := q.peopleSource(1, "type = 'click'")
+	if q.previous { // as before: two threads, no totals (the funnel's clickers are read apart)
+		m, err := q.clickers(ctx, "SELECT product, uniqExact(user) FROM ("+src+") GROUP BY product"+reportSettings, args, nil)
+		return m, 0, err
+	}
 	var total uint64
-	m, err := q.clickers(ctx, "SELECT product, "+distinctUsers(q.previous)+" FROM ("+src+") GROUP BY product WITH TOTALS SETTINGS max_threads = 1", args, &total)
+	m, err := q.clickers(ctx, "SELECT product, "+distinctUsers(false)+" FROM ("+src+") GROUP BY product WITH TOTALS SETTINGS max_threads = 1", args, &total)
 	return m, total, err
 }
 

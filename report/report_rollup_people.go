@@ -17,11 +17,7 @@ func (q reportQueries) funnelSource(typ string) (string, []any) {
 	from, to := spanMinutes(q.span)
 	var parts []string
 	var args []any
-	hoursFrom := from.Truncate(time.Hour)
-	if hoursFrom.Before(from) {
-		hoursFrom = hoursFrom.Add(time.Hour)
-	}
-	hoursTo := to.Truncate(time.Hour)
+	hoursFrom, hoursTo := wholeHours(from, to)
 	if hoursTo.After(hoursFrom) {
 		// Days are written as literals: a bound time would be cut to a date in the server's zone.
 		parts = append(parts, fmt.Sprintf(`SELECT user FROM report_people_days
@@ -52,6 +48,15 @@ func (q reportQueries) funnelSource(typ string) (string, []any) {
 		args = append(append(args, q.args()...), cargs...)
 	}
 	return strings.Join(parts, " UNION ALL "), args
+}
+
+// wholeHours returns the whole hours [lo, hi) inside [from, to); hi ≤ lo when there are none.
+func wholeHours(from, to time.Time) (lo, hi time.Time) {
+	lo = from.Truncate(time.Hour)
+	if lo.Before(from) {
+		lo = lo.Add(time.Hour)
+	}
+	return lo, to.Truncate(time.Hour)
 }
 
 // dayMasks is the SQL expression giving, for a report_people_days row's day, the bits of the
