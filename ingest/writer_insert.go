@@ -85,36 +85,55 @@ func byPartitions(chunks []chunk, max int) [][]chunk {
 	return groups
 }
 
-// insertOne sends one columnar native INSERT of every chunk's events.
+// flushRows is how many rows insertOne hands the driver before sending them as one block of the
+// INSERT. The driver's columns grow by copying from empty for every INSERT; a 50,000-row INSERT
+// copied ~30 MB that way, large allocations the GC then returns to the OS, most of the writer's
+// CPU. Blocks of flushRows reuse one set of column buffers (~1 MB) for the whole INSERT. The
+// server squashes an INSERT's blocks (min_insert_block_size_rows) before writing them, so one
+// INSERT still makes one part per partition (TestInsertBlocksOnePart).
+const flushRows = 8192
+
+// insertOne sends one columnar native INSERT of every chunk's events, in blocks of flushRows.
+// Until Send succeeds the deferred Abort closes the connection rather than end the INSERT (which
+// would commit the blocks sent so far). 18.16 may still store blocks flushed before a lost
+// connection, as it may an INSERT lost after its data was sent: a failed INSERT's batch is
+// spooled and its replay inserts only the rows not stored (replayGroup).
 func insertOne(ctx context.Context, conn driver.Conn, chunks []chunk) error {
 	b, err := conn.PrepareBatch(ctx, insertColumns)
 	if err != nil {
 		return fmt.Errorf("ingest: prepare insert: %w", err)
 	}
-	defer b.Close()
+	defer func() {
+		if !b.IsSent() {
+			b.Abort()
+		}
+	}()
 	n := 0
 	for _, c := range chunks {
 		n += len(c.events)
 	}
-	st := getStaging(n)
+	st := getStaging(min(n, flushRows))
 	defer putStaging(st)
-	i := 0
+	i, left := 0, n
 	for _, c := range chunks {
 		for k := range c.events {
-			e := &c.events[k]
-			st.shop[i], st.room[i], st.id[i], st.typ[i], st.user[i], st.product[i], st.order[i], st.status[i] = e.Shop, e.Room, e.ID, e.Type, e.User, e.Product, e.Order, e.Status
-			st.text[i], st.conv[i], st.dir[i], st.src[i], st.extra[i], st.batch[i] = e.Text, e.Conversation, e.Direction, e.Source, e.Extra, c.batch
-			st.ts[i], st.tsMS[i], st.received[i] = e.TS, uint16(e.TS.Nanosecond()/1e6), e.Received
-			st.amount[i], st.value[i], st.qty[i], st.rating[i] = e.Amount, e.Value, e.Qty, e.Rating
+			st.set(i, &c.events[k], c.batch)
 			i++
+			left--
+			if i < flushRows || left == 0 {
+				continue
+			}
+			if err := st.appendTo(b, i); err != nil {
+				return err
+			}
+			if err := b.Flush(); err != nil {
+				return fmt.Errorf("ingest: insert block: %w", err)
+			}
+			i = 0
 		}
 	}
-	cols := []any{st.shop, st.room, st.ts, st.tsMS, st.id, st.typ, st.user, st.product, st.order, st.status, st.amount, st.qty, st.value,
-		st.text, st.rating, st.conv, st.dir, st.src, st.extra, st.received, st.batch}
-	for i, c := range cols {
-		if err := b.Column(i).Append(c); err != nil {
-			return fmt.Errorf("ingest: insert column %d: %w", i, err)
-		}
+	if err := st.appendTo(b, i); err != nil {
+		return err
 	}
 	if err := b.Send(); err != nil {
 		return fmt.Errorf("ingest: insert batch: %w", err)
@@ -129,7 +148,7 @@ func InsertBatch(ctx context.Context, conn driver.Conn, batchID string, events [
 }
 
 // staging holds one INSERT's rows column by column before the driver copies them into its
-// blocks; reused across INSERTs (a 50,000-row INSERT stages ~13 MB) through stagingPool.
+// blocks; reused across INSERTs (flushRows rows stage ~2 MB) through stagingPool.
 type staging struct {
 	shop, room, id, typ, user, product, order, status []string
 	text, conv, dir, src, extra, batch                []string
@@ -141,6 +160,30 @@ type staging struct {
 }
 
 var stagingPool sync.Pool
+
+// set stages event e of batch id batch as row i.
+func (st *staging) set(i int, e *Event, batch string) {
+	st.shop[i], st.room[i], st.id[i], st.typ[i], st.user[i], st.product[i], st.order[i], st.status[i] = e.Shop, e.Room, e.ID, e.Type, e.User, e.Product, e.Order, e.Status
+	st.text[i], st.conv[i], st.dir[i], st.src[i], st.extra[i], st.batch[i] = e.Text, e.Conversation, e.Direction, e.Source, e.Extra, batch
+	st.ts[i], st.tsMS[i], st.received[i] = e.TS, uint16(e.TS.Nanosecond()/1e6), e.Received
+	st.amount[i], st.value[i], st.qty[i], st.rating[i] = e.Amount, e.Value, e.Qty, e.Rating
+}
+
+// appendTo appends the first n staged rows to b's columns (insertColumns' order).
+func (st *staging) appendTo(b driver.Batch, n int) error {
+	if n == 0 {
+		return nil
+	}
+	cols := []any{st.shop[:n], st.room[:n], st.ts[:n], st.tsMS[:n], st.id[:n], st.typ[:n], st.user[:n], st.product[:n], st.order[:n],
+		st.status[:n], st.amount[:n], st.qty[:n], st.value[:n], st.text[:n], st.rating[:n], st.conv[:n], st.dir[:n], st.src[:n],
+		st.extra[:n], st.received[:n], st.batch[:n]}
+	for i, c := range cols {
+		if err := b.Column(i).Append(c); err != nil {
+			return fmt.Errorf("ingest: insert column %d: %w", i, err)
+		}
+	}
+	return nil
+}
 
 // getStaging returns staging with every column n long.
 func getStaging(n int) *staging {
