@@ -11,8 +11,13 @@ import (
 //
 //   - an event id is remembered as its fingerprint: the first fpBytes bytes of SHA-256(id) (the
 //     shop is in the key, not hashed), a field of a small Redis hash;
-//   - the field's value is the claim's state: its lease (the lease's end in unix ms × 1024 plus
-//     10 random bits, which also names the claim) until the request commits, then "1";
+//   - the field's value is "1". While the claim that wrote it is in flight, the fingerprint also
+//     has a mark in the in-flight hash of that claim's generation, ld:dedupf:{shop}:<generation>,
+//     whose value is the claim's lease (the lease's end in unix ms × 1024 plus 10 random bits,
+//     which also names the claim); commit deletes the marks, so a field without a mark is
+//     stored. Marks are written and deleted once per batch, in one command per 1,000 ids, so a
+//     batch touches each bucket once (before marks, the lease was the field's value and commit
+//     rewrote every field: 3.4 ms per 1,000 ids, a third of Redis' time under the ingest bench);
 //   - the hashes are grouped by generation (half the TTL: 24 h) and, within a generation, by
 //     bucket: ld:dedup:{shop}:<generation>:<bucket>. A claim looks in its generation and the two
 //     before, so an id is remembered for at least the TTL (48 h) and at most 1.5 TTL (72 h), and a
@@ -100,16 +105,22 @@ func bucketPrefix(shop string, g int64) string {
 	return "ld:dedup:{" + shop + "}:" + strconv.FormatInt(g, 10) + ":"
 }
 
+// inflightKey is generation g's in-flight hash: fingerprint → lease of the claim holding it.
+func inflightKey(shop string, g int64) string {
+	return "ld:dedupf:{" + shop + "}:" + strconv.FormatInt(g, 10)
+}
+
 func metaKey(shop string, g int64) string {
 	return "ld:dedupm:{" + shop + "}:" + strconv.FormatInt(g, 10)
 }
 
-// generationKeys are the meta keys and bucket key prefixes of generation g and the
-// dedupGenerations-1 before it, newest first.
-func generationKeys(shop string, g int64) (metas, prefixes []string) {
+// generationKeys are the meta keys, in-flight hashes and bucket key prefixes of generation g and
+// the dedupGenerations-1 before it, newest first.
+func generationKeys(shop string, g int64) (metas, inflights, prefixes []string) {
 	for i := range int64(dedupGenerations) {
 		metas = append(metas, metaKey(shop, g-i))
+		inflights = append(inflights, inflightKey(shop, g-i))
 		prefixes = append(prefixes, bucketPrefix(shop, g-i))
 	}
-	return metas, prefixes
+	return metas, inflights, prefixes
 }

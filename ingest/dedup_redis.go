@@ -25,9 +25,9 @@ var ErrPending = errors.New("ingest: the same event ids are being stored by anot
 // Dedup remembers event ids per shop in Redis so a re-sent event is stored once.
 //
 // An id is claimed in two steps so that a crash can never turn an unstored event into a
-// "duplicate": Claim writes a lease under each new id's fingerprint (one Lua call per batch),
-// and Commit — after the events are durable — turns this claim's leases into "stored" (one Lua
-// call). A stored id is a duplicate; one whose lease is running belongs to a request still in
+// "duplicate": Claim remembers each new id's fingerprint with an in-flight mark holding the
+// claim's lease (one Lua call per batch), and Commit — after the events are durable — deletes
+// this claim's marks, which makes its ids "stored" (one Lua call). A stored id is a duplicate; one whose lease is running belongs to a request still in
 // flight (ErrPending after a short wait); one whose lease ended uncommitted was left by a crash
 // or a failed write and is taken over — after asking Stored whether ClickHouse already has it.
 // The layout (fingerprints in small per-generation bucket hashes) is described in
@@ -74,7 +74,7 @@ type Claim struct {
 	Duplicates int     // already stored (or repeated within the batch)
 	shop       string
 	gen        int64    // the generation the claim was made in
-	lease      string   // the value this claim wrote under its fingerprints
+	lease      string   // the value of this claim's in-flight marks
 	fps        []string // the fingerprints this request holds, each after its generation's age digit (see finishScript)
 }
 
@@ -119,8 +119,8 @@ func (d *Dedup) Claim(ctx context.Context, shop string, events []Event) (*Claim,
 		fps[i] = fingerprint(events[i].ID)
 		todo = append(todo, i)
 	}
-	metas, prefixes := generationKeys(shop, c.gen)
-	keys := append([]string{epochKey(shop)}, metas...)
+	metas, inflights, prefixes := generationKeys(shop, c.gen)
+	keys := append(append([]string{epochKey(shop)}, metas...), inflights...)
 	deadline := start.Add(d.Wait)
 	for len(todo) > 0 {
 		now := d.clock()
@@ -323,8 +323,8 @@ func (d *Dedup) finish(ctx context.Context, c *Claim, mode string, fps []string)
 		return 0, nil
 	}
 	now := d.clock()
-	metas, prefixes := generationKeys(c.shop, c.gen)
-	keys := append(metas, idCountKey(c.shop, now.Unix()/3600))
+	metas, inflights, prefixes := generationKeys(c.shop, c.gen)
+	keys := append(metas, idCountKey(c.shop, now.Unix()/3600), inflights[0])
 	args := make([]any, 0, 6+len(fps))
 	args = append(args, mode, c.lease, prefixes[0], prefixes[1], prefixes[2], int64(idCountTTL(d.ttl)/time.Second))
 	for _, fp := range fps {

@@ -150,9 +150,56 @@ func TestDedupBuckets(t *testing.T) {
 		t.Fatalf("%d ids in the buckets, want %d", ids, n)
 	}
 	t.Logf("%d ids in %d buckets (level %d, split %d), fullest %d fields", n, buckets, l, s, fullest)
+	// Every claim committed: no in-flight mark is left to take memory.
+	if marks, err := rdb.HLen(ctx, inflightKey("shop", g)).Result(); err != nil || marks != 0 {
+		t.Fatalf("%d in-flight marks left after every commit, %v", marks, err)
+	}
 	// The quota's counters saw every committed id.
 	if got, err := RememberedIDs(ctx, rdb, "shop", now); err != nil || got != n {
 		t.Fatalf("remembered ids %d, %v; want %d", got, err, n)
+	}
+}
+
+// TestDedupFormerInflight: a field whose value is a lease (a claim in flight written before
+// in-flight marks, during a rolling upgrade) is pending while the lease runs and is taken over
+// once it ended, and the taking claim's commit makes it stored.
+func TestDedupFormerInflight(t *testing.T) {
+	_, rdb := localtest.Redis(t)
+	ctx := context.Background()
+	now := time.Now()
+	d := NewDedup(rdb)
+	d.now = func() time.Time { return now }
+	d.Wait = 0
+	evs := []Event{{ID: "old-1"}, {ID: "old-2"}}
+	c, err := d.Claim(ctx, "shop", evs)
+	if err != nil || len(c.Fresh) != 2 {
+		t.Fatalf("claim: %v %+v", err, c)
+	}
+	if err := d.Release(c); err != nil {
+		t.Fatal(err)
+	}
+	// Write old-1 as the former format did: the field holds a running lease, no mark.
+	g := generationOf(now, d.ttl)
+	key := bucketPrefix("shop", g) + "0"
+	if err := rdb.HSet(ctx, key, fingerprint("old-1"), newLease(now.Add(time.Minute))).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Claim(ctx, "shop", evs[:1]); !errors.Is(err, ErrPending) {
+		t.Fatalf("claim during the former lease: %v, want ErrPending", err)
+	}
+	now = now.Add(2 * time.Minute)
+	c, err = d.Claim(ctx, "shop", evs)
+	if err != nil || len(c.Fresh) != 2 {
+		t.Fatalf("claim after the former lease: %v %+v", err, c)
+	}
+	if v, _ := rdb.HGet(ctx, key, fingerprint("old-1")).Result(); v != "1" {
+		t.Fatalf("taken-over field holds %q, want 1 (and a mark)", v)
+	}
+	if err := d.Commit(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := d.Claim(ctx, "shop", evs); err != nil || c.Duplicates != 2 {
+		t.Fatalf("after commit: %v %+v, want 2 duplicates", err, c)
 	}
 }
 

@@ -31,23 +31,58 @@ local function addr(g, h)
 end
 `
 
+// luaMarks is shared by the claim and finish scripts: setMarks writes fields of an in-flight
+// hash in one HSET per 2,000 arguments (Lua's unpack limit is 8,000), dropMarks deletes them.
+const luaMarks = `
+local function setMarks(key, fs, lease)
+  local args = {}
+  for i = 1, #fs do
+    args[#args + 1] = fs[i]
+    args[#args + 1] = lease
+    if #args == 2000 or i == #fs then
+      redis.call('HSET', key, unpack(args))
+      args = {}
+    end
+  end
+end
+local function dropMarks(key, fs, from)
+  local args = {}
+  for i = from, #fs do
+    args[#args + 1] = string.sub(fs[i], 2)
+    if #args == 1000 or i == #fs then
+      redis.call('HDEL', key, unpack(args))
+      args = {}
+    end
+  end
+end
+`
+
 // claimScript claims a batch's fingerprints in one call.
 //
 // KEYS: [1] the shop's epochKey, [2..4] the meta keys of the claim's generation and the two
-// before. ARGV: [1] the epoch to start ("2:<now ms>") when the key is missing or of the former
-// layout, [2] now (lease units: unix ms × 1024), [3] this claim's lease value, [4..6] the three
-// generations' bucket key prefixes, [7] TTL in seconds for the new generation's keys, [8] the
-// bucketLoad, [9..] the fingerprints.
+// before, [5..7] their in-flight hashes (inflightKey). ARGV: [1] the epoch to start ("2:<now
+// ms>") when the key is missing or of the former layout, [2] now (lease units: unix ms × 1024),
+// [3] this claim's lease value, [4..6] the three generations' bucket key prefixes, [7] TTL in
+// seconds for the new generation's keys, [8] the bucketLoad, [9..] the fingerprints.
 //
-// It answers {epoch, states}: states has one character per fingerprint — 0 new (now leased to
-// this claim), 1 stored ("1", a duplicate), 2 leased to a claim whose lease still runs (in flight
-// elsewhere), 3, 4 or 5 leased to a claim whose lease ended without commit (abandoned: now leased
-// to this claim, to be checked in ClickHouse), in the generation 0, 1 or 2 before the claim's.
+// It answers {epoch, states}: states has one character per fingerprint — 0 new (now claimed by
+// this claim), 1 stored (a duplicate), 2 claimed by a claim whose lease still runs (in flight
+// elsewhere), 3, 4 or 5 claimed by a claim whose lease ended without commit (abandoned: now
+// claimed by this claim, to be checked in ClickHouse), in the generation 0, 1 or 2 before the
+// claim's.
 //
-// Every fingerprint is looked up in the older generations first, then set with HSETNX in the
-// newest (one call for a new id). After each new id, buckets are split while the generation
-// holds more than bucketLoad ids per bucket; a split re-buckets the fields by their own bits.
-var claimScript = redis.NewScript(luaLayout + `
+// A field's value is "1" from the start: whether it is in flight is told by its mark in the
+// in-flight hash of the claiming claim's generation (fingerprint → lease), written once per
+// batch and deleted by commit once per batch, so neither step touches the buckets again. Only a
+// fingerprint already present is looked up in the in-flight hashes. A field holding a lease is
+// a claim of the former in-flight format (before marks), read as it was then. Every fingerprint
+// is looked up in the older generations first, then set with HSETNX in the newest (one call for
+// a new id). After each new id, buckets are split while the generation holds more than
+// bucketLoad ids per bucket; a split re-buckets the fields by their own bits.
+//
+// The fields are written before their marks, in one script: the shebang makes Redis refuse the
+// whole script when out of memory instead of failing a write part way (Redis 7).
+var claimScript = redis.NewScript("#!lua\n" + luaLayout + luaMarks + `
 local e = redis.call('GET', KEYS[1])
 if not e or string.sub(e, 1, 2) ~= '2:' then
   redis.call('SET', KEYS[1], ARGV[1])
@@ -81,12 +116,26 @@ local function split()
     g.l, g.m, g.s = g.l + 1, g.m * 2, 0
   end
 end
+local claimed = {}
 local function state(key, f, v, age)
-  local t = tonumber(v)
-  if v == '1' or not t then return '1' end
-  if t > now then return '2' end
-  redis.call('HSET', key, f, lease)
-  return tostring(3 + age)
+  if v ~= '1' then
+    local t = tonumber(v)
+    if not t then return '1' end
+    if t > now then return '2' end
+    redis.call('HSET', key, f, '1')
+    claimed[#claimed + 1] = f
+    return tostring(3 + age)
+  end
+  for a = 0, 2 do
+    local m = redis.call('HGET', KEYS[5 + a], f)
+    if m then
+      if tonumber(m) > now then return '2' end
+      if a > 0 then redis.call('HDEL', KEYS[5 + a], f) end
+      claimed[#claimed + 1] = f
+      return tostring(3 + age)
+    end
+  end
+  return '1'
 end
 local out = {}
 for i = 9, #ARGV do
@@ -103,8 +152,9 @@ for i = 9, #ARGV do
   end
   if not st then
     local key = g.p .. addr(g, h)
-    if redis.call('HSETNX', key, f, lease) == 1 then
+    if redis.call('HSETNX', key, f, '1') == 1 then
       st = '0'
+      claimed[#claimed + 1] = f
       g.n = g.n + 1
       changed = true
       while g.n > load * (g.m + g.s) do split() end
@@ -114,6 +164,10 @@ for i = 9, #ARGV do
   end
   out[#out + 1] = st
 end
+if #claimed > 0 then
+  setMarks(KEYS[5], claimed, lease)
+  redis.call('EXPIRE', KEYS[5], ttl)
+end
 if changed then
   redis.call('HSET', g.key, 'l', g.l, 's', g.s, 'n', g.n)
   redis.call('EXPIRE', g.key, ttl)
@@ -121,24 +175,35 @@ end
 return {e, table.concat(out)}
 `)
 
-// finishScript ends a claim's leases. Each ARGV fingerprint is prefixed by one digit: the age
-// (0–2 generations before the claim's) of the generation holding it, as the claim script
+// finishScript ends a claim. Each ARGV fingerprint is prefixed by one digit: the age (0–2
+// generations before the claim's) of the generation holding its field, as the claim script
 // answered. ARGV[1] is the mode:
-//   - "c" commit: the events are durable, the fields become "1" and the hour's count of
-//     remembered ids (KEYS[4]) grows. One HSET per id, without comparing the lease: should the
-//     lease have ended and another claim taken the id over, this request's events are stored all
-//     the same, so "stored" is true (the other request stores a second copy, counted once, as
-//     when a lease ends during a slow write). A field that is gone (released, or Redis lost it)
-//     is not re-created.
+//   - "c" commit: the events are durable; the claim's marks are deleted (one HDEL per 1,000
+//     ids), so its fields read as stored, and the hour's count of remembered ids (KEYS[4])
+//     grows. No lease compare: should the lease have ended and another claim taken an id over,
+//     this request's events are stored all the same, so "stored" is true (the other request
+//     stores a second copy, counted once, as when a lease ends during a slow write). A field
+//     that is gone (released, or Redis lost it) is not re-created.
 //   - "m" mark: as commit, nothing counted (ClickHouse already had the ids).
-//   - "r" release: the fields still holding this claim's lease (ARGV[2]) are deleted so a retry
-//     is not a duplicate; one taken over meanwhile is left alone.
+//   - "r" release: the fingerprints still marked with this claim's lease (ARGV[2]) lose their
+//     mark and their field, so a retry is not a duplicate; one taken over meanwhile is left
+//     alone.
 //
 // KEYS: [1..3] the meta keys of the claim's generation and the two before, [4] the hour's
-// counter. ARGV: [3..5] the generations' bucket key prefixes, [6] the counter's TTL in seconds,
-// [7..] the fingerprints. It answers how many fields it changed.
-var finishScript = redis.NewScript(luaLayout + `
+// counter, [5] the in-flight hash of the claim's generation. ARGV: [3..5] the generations'
+// bucket key prefixes, [6] the counter's TTL in seconds, [7..] the fingerprints. It answers how
+// many fingerprints it finished.
+var finishScript = redis.NewScript("#!lua\n" + luaLayout + luaMarks + `
 local mode, lease = ARGV[1], ARGV[2]
+if mode ~= 'r' then
+  dropMarks(KEYS[5], ARGV, 7)
+  local done = #ARGV - 6
+  if mode == 'c' then
+    redis.call('INCRBY', KEYS[4], done)
+    redis.call('EXPIRE', KEYS[4], ARGV[6])
+  end
+  return done
+end
 local gens = {}
 for i = 0, 2 do
   local m = redis.call('HMGET', KEYS[1 + i], 'l', 's')
@@ -149,29 +214,16 @@ for i = 0, 2 do
 end
 local done = 0
 for i = 7, #ARGV do
-  local g = gens[tonumber(string.sub(ARGV[i], 1, 1))]
-  if g then
-    local f = string.sub(ARGV[i], 2)
-    local key = g.p .. addr(g, word(f))
-    if mode == 'r' then
-      if redis.call('HGET', key, f) == lease then
-        redis.call('HDEL', key, f)
-        g.gone = g.gone + 1
-        done = done + 1
-      end
-    elseif redis.call('HSET', key, f, '1') == 1 then
-      redis.call('HDEL', key, f)
-    else
-      done = done + 1
-    end
+  local f = string.sub(ARGV[i], 2)
+  if redis.call('HGET', KEYS[5], f) == lease then
+    redis.call('HDEL', KEYS[5], f)
+    done = done + 1
+    local g = gens[tonumber(string.sub(ARGV[i], 1, 1))]
+    if g and redis.call('HDEL', g.p .. addr(g, word(f)), f) == 1 then g.gone = g.gone + 1 end
   end
 end
 for i = 0, 2 do
   if gens[i] and gens[i].gone > 0 then redis.call('HINCRBY', gens[i].key, 'n', -gens[i].gone) end
-end
-if mode == 'c' and done > 0 then
-  redis.call('INCRBY', KEYS[4], done)
-  redis.call('EXPIRE', KEYS[4], ARGV[6])
 end
 return done
 `)
