@@ -32,12 +32,12 @@ func (w *Writer) replayer() {
 	}
 }
 
-// linger waits until the spilled backlog reaches MaxBatch/2 rows, ReplayLinger has passed or
-// the writer is closing.
+// linger waits until the spilled backlog reaches MaxBatch rows, ReplayLinger has passed or the
+// writer is closing.
 func (w *Writer) linger() {
 	deadline := time.NewTimer(w.cfg.ReplayLinger)
 	defer deadline.Stop()
-	for w.spilled.Load() < int64(w.cfg.MaxBatch/2) {
+	for w.spilled.Load() < int64(w.cfg.MaxBatch) {
 		select {
 		case <-w.stop:
 			return
