@@ -21,6 +21,38 @@ func BenchmarkClaim(b *testing.B) {
 	benchClaims(b, d, "shop", "")
 }
 
+// BenchmarkClaimThreeGenerations is BenchmarkClaim for a shop that has been busy for days: the
+// two generations before the claim's each hold 200,000 committed ids, so every new id is also
+// looked up in both (the steady state of a shop that ingests every day).
+func BenchmarkClaimThreeGenerations(b *testing.B) {
+	_, rdb := localtest.Redis(b)
+	d := NewDedup(rdb)
+	now := time.Now()
+	old := epochLayout + strconv.FormatInt(now.Add(-2*DedupTTL).UnixMilli(), 10)
+	if err := rdb.Set(context.Background(), epochKey("shop"), old, 0).Err(); err != nil {
+		b.Fatal(err)
+	}
+	evs := make([]Event, 1000)
+	for age := 2; age >= 1; age-- {
+		at := now.Add(-time.Duration(age) * generationLen(d.ttl))
+		d.now = func() time.Time { return at }
+		for k := 0; k < 200_000; k += len(evs) {
+			for i := range evs {
+				evs[i].ID = "old-" + strconv.Itoa(age) + "-" + strconv.Itoa(k+i)
+			}
+			c, err := d.Claim(context.Background(), "shop", evs)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := d.Commit(context.Background(), c); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	d.now = nil
+	benchClaims(b, d, "shop", "")
+}
+
 // BenchmarkClaimYoungEpoch is BenchmarkClaim in the TTL after Redis lost its memory (or a new
 // shop): every batch of new ids is also looked up in ClickHouse, in a table already holding
 // 1,000,000 of the shop's events over the last 48 hours in 4 rooms.

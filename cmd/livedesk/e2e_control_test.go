@@ -308,8 +308,10 @@ func TestE2EControlRoomSimulator(t *testing.T) {
 	pg.waitJS(`document.querySelector('`+flagSel+`.flag-acknowledged')`, 5*time.Second)
 
 	// (b) wait for a closed minute that is exact (computed from the raw events a few seconds after
-	// it closed), then compare every field the table shows with a direct ClickHouse query.
-	pg.waitJS(`document.querySelector('#minutes tbody tr[data-exact="true"]')`, 90*time.Second)
+	// it closed) and holds clicks (a session started late in a minute closes that minute with
+	// none), then compare every field the table shows with a direct ClickHouse query.
+	pg.waitJS(`Array.prototype.some.call(document.querySelectorAll('#minutes tbody tr[data-exact="true"] td[data-col="clicks"]'),
+		function (td) { return td.textContent.trim() !== "0"; })`, 90*time.Second)
 	type row struct {
 		Minute int64             `json:"minute"`
 		Exact  bool              `json:"exact"`
