@@ -318,6 +318,16 @@ func TestRecord(t *testing.T) {
 	if err != nil || res.Accepted != 1 || res.Duplicates != 1 {
 		t.Fatalf("submit: %+v %v", res, err)
 	}
+	// An adapter's event timed more than an hour ahead is refused on its own (the dedup's
+	// lookDepth relies on the window), its neighbour stored.
+	res, err = h.svc.Submit(context.Background(), []Event{{Shop: "s1", ID: "future-1", Type: TypeCue, Room: "r1", TS: time.Now().Add(3 * time.Hour)},
+		{Shop: "s1", ID: "now-1", Type: TypeCue, Room: "r1"}})
+	if err != nil || res.Accepted != 1 || res.Rejected != 1 || len(res.Errors) != 1 || res.Errors[0].Line != 1 {
+		t.Fatalf("submit with a future event: %+v %v", res, err)
+	}
+	if n := h.count("SELECT count() FROM events WHERE shop = 's1' AND id IN ('future-1', 'now-1')"); n != 1 {
+		t.Fatalf("stored %d of the future and the present event, want 1", n)
+	}
 }
 
 // TestBackpressure: when the writer's queue or the in-flight bytes are full the answer is 429

@@ -109,3 +109,43 @@ func TestGenerations(t *testing.T) {
 		}
 	}
 }
+
+// TestLookDepth: a claim looks in an older generation exactly when the id's first claim can have
+// been made in it — at most depthMargin before the event's time — and never skips one that can.
+func TestLookDepth(t *testing.T) {
+	base := time.Date(2026, 12, 2, 0, 0, 0, 0, time.UTC) // a generation's start
+	g := generationOf(base.Add(5*time.Hour), DedupTTL)
+	for _, tc := range []struct {
+		ts   time.Time
+		want int
+	}{
+		{base.Add(5 * time.Hour), 0},                  // live, late in the generation
+		{base.Add(depthMargin), 0},                    // the first moment no older one can hold it
+		{base.Add(depthMargin - time.Millisecond), 1}, // may have been claimed before base
+		{base.Add(-time.Hour), 1},                     // yesterday's event
+		{base.Add(-24*time.Hour + depthMargin), 1},    // claimed yesterday at the earliest
+		{base.Add(-24*time.Hour + depthMargin - time.Millisecond), 2},
+		{base.Add(-40 * time.Hour), 2},
+		{time.Time{}, 2}, // no time: look everywhere
+	} {
+		if got := lookDepth(tc.ts, g, DedupTTL); got != tc.want {
+			t.Errorf("ts %v: depth %d, want %d", tc.ts, got, tc.want)
+		}
+	}
+	// Whatever the event time, the generation of any first claim made no earlier than
+	// ts − depthMargin is within the depth.
+	for h := -60; h <= 10; h++ {
+		ts := base.Add(time.Duration(h)*time.Hour + 17*time.Minute)
+		for _, lag := range []time.Duration{-depthMargin, -time.Hour, 0, 3 * time.Hour, 30 * time.Hour} {
+			first := ts.Add(lag)
+			fg := generationOf(first, DedupTTL)
+			now := base.Add(5 * time.Hour)
+			if first.After(now) || g-fg >= dedupGenerations {
+				continue
+			}
+			if d := lookDepth(ts, g, DedupTTL); int64(d) < g-fg {
+				t.Errorf("ts %v first claimed %v (generation −%d): depth %d", ts, first, g-fg, d)
+			}
+		}
+	}
+}

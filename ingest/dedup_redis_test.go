@@ -85,6 +85,45 @@ func TestDedupLifecycle(t *testing.T) {
 	want("73 h later", c, err, 1000, 0)
 }
 
+// TestDedupAcrossGenerations: events with their real times, claimed late in one generation, are
+// duplicates when re-sent early in the next (looked up one generation back) and a day later
+// (their old time still sends the lookup back), while new live events look in their own
+// generation only.
+func TestDedupAcrossGenerations(t *testing.T) {
+	_, rdb := localtest.Redis(t)
+	ctx := context.Background()
+	d := NewDedup(rdb)
+	gl := generationLen(d.ttl)
+	now := time.UnixMilli((time.Now().UnixMilli()/gl.Milliseconds()+1)*gl.Milliseconds() - 30*time.Minute.Milliseconds())
+	d.now = func() time.Time { return now }
+	evs := make([]Event, 500)
+	for i := range evs {
+		evs[i] = Event{ID: "live-" + strconv.Itoa(i), TS: now.Add(-time.Minute)}
+	}
+	c, err := d.Claim(ctx, "shop", evs)
+	if err != nil || len(c.Fresh) != len(evs) {
+		t.Fatalf("first claim: %v", err)
+	}
+	if err := d.Commit(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	for _, later := range []time.Duration{time.Hour, 20 * time.Hour} {
+		now = now.Add(later)
+		if c, err := d.Claim(ctx, "shop", evs); err != nil || c.Duplicates != len(evs) {
+			t.Fatalf("re-sent %v into the next generation: %v, %d duplicates", later, err, c.Duplicates)
+		}
+		now = now.Add(-later)
+	}
+	now = now.Add(20 * time.Hour)
+	fresh := []Event{{ID: "new-1", TS: now}}
+	if lookDepth(fresh[0].TS, generationOf(now, d.ttl), d.ttl) != 0 {
+		t.Fatal("a live event late in its generation looks back")
+	}
+	if c, err := d.Claim(ctx, "shop", fresh); err != nil || len(c.Fresh) != 1 {
+		t.Fatalf("new live event: %v", err)
+	}
+}
+
 // TestDedupBuckets: a generation grows by splits; every field sits in the bucket bucketOf names
 // for the generation's level and split pointer, buckets stay listpack-encoded, and the count of
 // ids is right.

@@ -63,7 +63,8 @@ end
 // before, [5..7] their in-flight hashes (inflightKey). ARGV: [1] the epoch to start ("2:<now
 // ms>") when the key is missing or of the former layout, [2] now (lease units: unix ms × 1024),
 // [3] this claim's lease value, [4..6] the three generations' bucket key prefixes, [7] TTL in
-// seconds for the new generation's keys, [8] the bucketLoad, [9..] the fingerprints.
+// seconds for the new generation's keys, [8] the bucketLoad, [9] one digit per fingerprint: how
+// many generations before the claim's may hold it (lookDepth), [10..] the fingerprints.
 //
 // It answers {epoch, states}: states has one character per fingerprint — 0 new (now claimed by
 // this claim), 1 stored (a duplicate), 2 claimed by a claim whose lease still runs (in flight
@@ -75,9 +76,9 @@ end
 // in-flight hash of the claiming claim's generation (fingerprint → lease), written once per
 // batch and deleted by commit once per batch, so neither step touches the buckets again. Only a
 // fingerprint already present is looked up in the in-flight hashes. A field holding a lease is
-// a claim of the former in-flight format (before marks), read as it was then. Every fingerprint
-// is looked up in the older generations first, then set with HSETNX in the newest (one call for
-// a new id). After each new id, buckets are split while the generation holds more than
+// a claim of the former in-flight format (before marks), read as it was then. A fingerprint is
+// looked up in the older generations its depth allows first, then set with HSETNX in the newest
+// (one call for a live event's new id). After each new id, buckets are split while the generation holds more than
 // bucketLoad ids per bucket; a split re-buckets the fields by their own bits.
 //
 // The fields are written before their marks, in one script: the shebang makes Redis refuse the
@@ -88,7 +89,7 @@ if not e or string.sub(e, 1, 2) ~= '2:' then
   redis.call('SET', KEYS[1], ARGV[1])
   e = ARGV[1]
 end
-local now, lease, ttl, load = tonumber(ARGV[2]), ARGV[3], ARGV[7], tonumber(ARGV[8])
+local now, lease, ttl, load, depths = tonumber(ARGV[2]), ARGV[3], ARGV[7], tonumber(ARGV[8]), ARGV[9]
 local gens = loadGenerations(2, 4)
 local g = gens[1]
 if g.fresh then
@@ -138,16 +139,19 @@ local function state(key, f, v, age)
   return '1'
 end
 local out = {}
-for i = 9, #ARGV do
+for i = 10, #ARGV do
   local f = ARGV[i]
   local h = word(f)
+  local depth = string.byte(depths, i - 9) - 48
   local st
   for k = #gens, 2, -1 do
-    local key = gens[k].p .. addr(gens[k], h)
-    local v = redis.call('HGET', key, f)
-    if v then
-      st = state(key, f, v, gens[k].age)
-      break
+    if gens[k].age <= depth then
+      local key = gens[k].p .. addr(gens[k], h)
+      local v = redis.call('HGET', key, f)
+      if v then
+        st = state(key, f, v, gens[k].age)
+        break
+      end
     end
   end
   if not st then

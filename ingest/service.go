@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -182,12 +183,14 @@ func (s *Service) Submit(ctx context.Context, events []Event) (Result, error) {
 		return Result{}, nil
 	}
 	shop := events[0].Shop
+	var res Result
+	now := s.now()
 	for i := range events {
 		if events[i].Shop != shop {
 			return Result{}, errors.New("ingest: record: events of more than one shop")
 		}
 		if events[i].Received.IsZero() {
-			events[i].Received = s.now().UTC()
+			events[i].Received = now.UTC()
 		}
 		if events[i].ID == "" {
 			events[i].ID = "srv-" + newToken() // server-made events need no sender id
@@ -195,6 +198,20 @@ func (s *Service) Submit(ctx context.Context, events []Event) (Result, error) {
 		if events[i].TS.IsZero() {
 			events[i].TS = events[i].Received
 		}
+		// Every stored time is in the window the parser enforces (the dedup's lookDepth relies on
+		// no id being claimed more than an hour before its event time). Adapters check it
+		// themselves; one that did not loses the event here, counted and logged, not the batch.
+		if !InWindow(events[i].TS, now) {
+			res.Rejected++
+			res.Errors = append(res.Errors, Reject{Line: i + 1, Field: "ts", Reason: "before 2010 or more than an hour in the future"})
+			s.Log.Warn("ingest: record: event time outside the window", "shop", shop, "id", events[i].ID, "ts", events[i].TS)
+		}
+	}
+	if res.Rejected > 0 {
+		events = slices.DeleteFunc(slices.Clone(events), func(e Event) bool { return !InWindow(e.TS, now) })
+	}
+	if len(events) == 0 {
+		return res, nil
 	}
 	if err := s.Quota.Take(ctx, shop, len(events)); err != nil {
 		return Result{}, fmt.Errorf("ingest: record: %w", err)
@@ -206,7 +223,8 @@ func (s *Service) Submit(ctx context.Context, events []Event) (Result, error) {
 	if err := s.store(ctx, claim); err != nil {
 		return Result{}, fmt.Errorf("ingest: record: %w", err)
 	}
-	return Result{Accepted: len(claim.Fresh), Duplicates: claim.Duplicates}, nil
+	res.Accepted, res.Duplicates = len(claim.Fresh), claim.Duplicates
+	return res, nil
 }
 
 func (s *Service) now() time.Time {
