@@ -118,8 +118,8 @@ func (c *Counters) flush(ctx context.Context, agg *batchAgg) error {
 // dirtyRooms is the message for dirtyChannel: the room ids with live events in the batch.
 func (a *batchAgg) dirtyRooms() string {
 	ids := make([]string, 0, len(a.active))
-	for id := range a.active {
-		ids = append(ids, id)
+	for r := range a.active {
+		ids = append(ids, r.id())
 	}
 	return strings.Join(ids, "\n")
 }
@@ -154,31 +154,68 @@ type gauge struct {
 	value int64
 }
 
+// aggKey names one counters key of a batch without building its string (a batch of 1,000 events
+// touches a handful of keys; building each event's keys cost a quarter of the counters' CPU):
+// the string is built once per key, in write.
+type aggKey struct {
+	kind              byte   // 'b' room bucket, 'p' product bucket, 'h' HyperLogLog
+	hll               string // the HyperLogLog's kind (hllViewers …), kind 'h'
+	shop, room, prod  string // prod: a product's HyperLogLog, kind 'h'
+	span, bucketStart int64
+}
+
+// key is the Redis key k names (bucketKey, productBucketKey or hllKey).
+func (k aggKey) key() string {
+	switch k.kind {
+	case 'b':
+		return bucketKey(k.shop, k.room, k.span, k.bucketStart)
+	case 'p':
+		return productBucketKey(k.shop, k.room, k.span, k.bucketStart)
+	}
+	return hllKey(k.shop, k.room, k.hll, k.prod, k.span, k.bucketStart)
+}
+
+// batchRoom is a room of a batch; id is its roomID (its member in activeRoomsKey and
+// dirtyChannel).
+type batchRoom struct{ shop, room string }
+
+func (r batchRoom) id() string { return roomID(r.shop, r.room) }
+
+// aggField is a counter's hash field: field, or "<product>\x1f<field>" in a product bucket.
+type aggField struct{ product, field string }
+
+func (f aggField) String() string {
+	if f.product == "" {
+		return f.field
+	}
+	return f.product + "\x1f" + f.field
+}
+
 // batchAgg sums one batch before it is written.
 type batchAgg struct {
-	incr     map[string]map[string]int64 // key → field → delta
-	hll      map[string][]any            // key → users
-	gauges   map[string]gauge            // bucket key → online gauge
-	comments map[string][]Comment        // list key → comments, oldest first
+	incr     map[aggKey]map[aggField]int64 // key → field → delta
+	hll      map[aggKey][]any              // key → users
+	gauges   map[aggKey]gauge              // room bucket → online gauge
+	comments map[string][]Comment          // list key → comments, oldest first
 	// commentRooms is the room of each comments list key (for its pinned product).
 	commentRooms map[string]string
 	stock        map[string]map[string]any // stock key → product → level
-	active       map[string]float64        // "shop\x1froom" → last live event (unix s)
-	first        map[string]int64          // burst key → first recent live event (unix s)
+	active       map[batchRoom]float64     // room → last live event (unix s)
+	first        map[batchRoom]int64       // room → first recent live event (unix s), for its burst key
 	late         map[string]map[int64]bool // late key → closed minutes that got events
 	// noLate: a rebuild replays stored events; they are not late arrivals.
 	noLate bool
 }
 
 func (a *batchAgg) init() {
-	a.incr = map[string]map[string]int64{}
-	a.hll = map[string][]any{}
-	a.gauges = map[string]gauge{}
+	a.incr = map[aggKey]map[aggField]int64{}
+	a.hll = map[aggKey][]any{}
+	a.gauges = map[aggKey]gauge{}
 	a.comments = map[string][]Comment{}
 	a.commentRooms = map[string]string{}
 	a.stock = map[string]map[string]any{}
-	a.active = map[string]float64{}
-	a.first = map[string]int64{}
+	a.active = map[batchRoom]float64{}
+	a.first = map[batchRoom]int64{}
 	a.late = map[string]map[int64]bool{}
 }
 
@@ -187,10 +224,10 @@ func (a *batchAgg) empty() bool {
 		len(a.comments) == 0 && len(a.stock) == 0 && len(a.late) == 0
 }
 
-func (a *batchAgg) inc(key, field string, d int64) {
+func (a *batchAgg) inc(key aggKey, field aggField, d int64) {
 	m := a.incr[key]
 	if m == nil {
-		m = map[string]int64{}
+		m = map[aggField]int64{}
 		a.incr[key] = m
 	}
 	m[field] += d
@@ -200,9 +237,9 @@ func (a *batchAgg) inc(key, field string, d int64) {
 func (a *batchAgg) count(shop, room, product, field string, d int64, ts time.Time) {
 	for _, span := range spans {
 		b := bucketStart(ts, span)
-		a.inc(bucketKey(shop, room, span, b), field, d)
+		a.inc(aggKey{kind: 'b', shop: shop, room: room, span: span, bucketStart: b}, aggField{field: field}, d)
 		if product != "" {
-			a.inc(productBucketKey(shop, room, span, b), product+"\x1f"+field, d)
+			a.inc(aggKey{kind: 'p', shop: shop, room: room, span: span, bucketStart: b}, aggField{product, field}, d)
 		}
 	}
 }
@@ -213,11 +250,10 @@ func (a *batchAgg) distinct(shop, room, product, kind, user string, ts time.Time
 		return
 	}
 	for _, span := range spans {
-		b := bucketStart(ts, span)
-		k := hllKey(shop, room, kind, "", span, b)
+		k := aggKey{kind: 'h', hll: kind, shop: shop, room: room, span: span, bucketStart: bucketStart(ts, span)}
 		a.hll[k] = append(a.hll[k], user)
 		if product != "" {
-			k := hllKey(shop, room, kind, product, span, b)
+			k.prod = product
 			a.hll[k] = append(a.hll[k], user)
 		}
 	}
@@ -251,14 +287,13 @@ func (a *batchAgg) add(shop string, e *ingest.Event, now time.Time) {
 	}
 	room, ts := e.Room, e.TS
 	if !operatorTypes[e.Type] {
-		id := shop + "\x1f" + room
+		id := batchRoom{shop, room}
 		if u := float64(ts.Unix()); u > a.active[id] {
 			a.active[id] = u
 		}
 		if now.Sub(ts) < autoStartRecent {
-			k := burstKey(shop, room)
-			if f, ok := a.first[k]; !ok || ts.Unix() < f {
-				a.first[k] = ts.Unix()
+			if f, ok := a.first[id]; !ok || ts.Unix() < f {
+				a.first[id] = ts.Unix()
 			}
 		}
 		// An event for a minute that has already closed: its exact numbers (computed from
@@ -281,7 +316,7 @@ func (a *batchAgg) add(shop string, e *ingest.Event, now time.Time) {
 		a.count(shop, room, "", fLeaves, 1, ts)
 	case ingest.TypeOnline:
 		for _, span := range spans {
-			k := bucketKey(shop, room, span, bucketStart(ts, span))
+			k := aggKey{kind: 'b', shop: shop, room: room, span: span, bucketStart: bucketStart(ts, span)}
 			if g, ok := a.gauges[k]; !ok || !ts.Before(g.ts) {
 				a.gauges[k] = gauge{ts: ts, value: e.Value}
 			}
@@ -339,17 +374,20 @@ func (a *batchAgg) addOrder(shop string, e *ingest.Event) {
 // write queues every change on pipe, with TTLs so Redis stays bounded.
 func (a *batchAgg) write(ctx context.Context, pipe redis.Pipeliner) {
 	ttl := BucketTTL
-	for k, fields := range a.incr {
+	for ak, fields := range a.incr {
+		k := ak.key()
 		for f, d := range fields {
-			pipe.HIncrBy(ctx, k, f, d)
+			pipe.HIncrBy(ctx, k, f.String(), d)
 		}
 		pipe.Expire(ctx, k, ttl)
 	}
-	for k, g := range a.gauges {
+	for ak, g := range a.gauges {
+		k := ak.key()
 		pipe.HSet(ctx, k, fOnline, g.value)
 		pipe.Expire(ctx, k, ttl)
 	}
-	for k, users := range a.hll {
+	for ak, users := range a.hll {
+		k := ak.key()
 		pipe.PFAdd(ctx, k, users...)
 		pipe.Expire(ctx, k, ttl)
 	}
@@ -377,12 +415,13 @@ func (a *batchAgg) write(ctx context.Context, pipe redis.Pipeliner) {
 		pipe.SAdd(ctx, k, ms...)
 		pipe.Expire(ctx, k, ttl)
 	}
-	for k, first := range a.first {
+	for r, first := range a.first {
+		k := burstKey(r.shop, r.room)
 		// NX: the first batch of a burst decides; the TTL lets a later burst start afresh.
 		pipe.SetNX(ctx, k, first, 2*autoStartRecent)
 	}
-	for id, ts := range a.active {
+	for r, ts := range a.active {
 		// GT: a late or replayed event never moves a room's last activity back.
-		pipe.ZAddArgs(ctx, activeRoomsKey, redis.ZAddArgs{GT: true, Members: []redis.Z{{Score: ts, Member: id}}})
+		pipe.ZAddArgs(ctx, activeRoomsKey, redis.ZAddArgs{GT: true, Members: []redis.Z{{Score: ts, Member: r.id()}}})
 	}
 }
