@@ -77,6 +77,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer env.close()
+	benchQuiesce(ctx, env.conn, stderr, "before the ingest load")
 
 	template, slots := benchTemplate(f.batch)
 	fmt.Fprintf(stderr, "bench: %d clients posting batches of %d events (%d KB) for %v to %d instance(s)\n", f.clients, f.batch, len(template)/1024, f.duration, len(env.bases))

@@ -77,6 +77,7 @@ func runBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return err
 	}
 	defer os.RemoveAll(dir)
+	benchQuiesce(ctx, nil, stderr, "bench-live")
 	fmt.Fprintf(stderr, "bench-live: starting private ClickHouse and Redis under %s\n", dir)
 	chSrv, redisSrv, err := localdb.StartBoth(ctx, dir, 0, 0)
 	if err != nil {

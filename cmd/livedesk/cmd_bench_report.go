@@ -49,6 +49,7 @@ func runBenchReport(ctx context.Context, args []string, stdout, stderr io.Writer
 		defer os.RemoveAll(tmp)
 		dir = tmp
 	}
+	benchQuiesce(ctx, nil, stderr, "bench-report")
 	srv, err := localdb.StartClickHouse(ctx, dir, 0)
 	if err != nil {
 		return err

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/livedesk/livedesk/ingest"
 	"io"
+	"os"
 	"time"
 )
 
@@ -15,11 +17,23 @@ const steadyClients = 16
 // the operator's tools post at the pace things happen, not as fast as the server answers.
 func runBenchSteady(ctx context.Context, env *benchEnv, f benchFlags, template []byte, slots []benchSlot, stdout io.Writer) (benchLoad, error) {
 	interval := time.Duration(float64(time.Second) * float64(steadyClients*f.batch) / float64(f.steadyRate))
+	benchQuiesce(ctx, env.conn, os.Stderr, "before the steady phase")
 	sf := f
 	sf.clients, sf.duration = steadyClients, f.steadyFor
+	var before ingest.ServiceStats
+	if env.inproc != nil {
+		before = env.inproc.Ingest.Stats()
+	}
 	load, err := runBenchLoad(ctx, env, sf, template, slots, interval, 64)
 	if err != nil {
 		return load, err
+	}
+	if env.inproc != nil {
+		ss := env.inproc.Ingest.Stats()
+		n := time.Duration(max(ss.Requests-before.Requests, 1))
+		per := func(d time.Duration) time.Duration { return (d / n).Round(100 * time.Microsecond) }
+		fmt.Fprintf(stdout, "steady, per request: parse %v, dedup claim %v, durable write %v, commit + observers %v\n",
+			per(ss.Parse-before.Parse), per(ss.Claim-before.Claim), per(ss.Write-before.Write), per(ss.Observe-before.Observe))
 	}
 	fmt.Fprintf(stdout, "steady %d events/s for %v (%d clients, one %d-event request each every %v): %.0f events/s acknowledged\n",
 		f.steadyRate, f.steadyFor, steadyClients, f.batch, interval.Round(time.Millisecond), load.rate())
