@@ -27,9 +27,10 @@ var ErrPending = errors.New("ingest: the same event ids are being stored by anot
 // An id is claimed in two steps so that a crash can never turn an unstored event into a
 // "duplicate": Claim remembers each new id's fingerprint with an in-flight mark holding the
 // claim's lease (one Lua call per batch), and Commit — after the events are durable — deletes
-// this claim's marks, which makes its ids "stored" (one Lua call). A stored id is a duplicate; one whose lease is running belongs to a request still in
-// flight (ErrPending after a short wait); one whose lease ended uncommitted was left by a crash
-// or a failed write and is taken over — after asking Stored whether ClickHouse already has it.
+// this claim's marks, which makes its ids "stored" (one Lua call). A stored id is a duplicate;
+// one whose lease is running belongs to a request still in flight (ErrPending after a short
+// wait); one whose lease ended uncommitted was left by a crash or a failed write and is taken
+// over — after asking Stored whether ClickHouse already has it.
 // The layout (fingerprints in small per-generation bucket hashes) is described in
 // dedup_layout.go. Keys carry the shop as hash tag so a shop's keys share a cluster slot.
 type Dedup struct {

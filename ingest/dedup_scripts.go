@@ -85,8 +85,9 @@ end
 // fingerprint already present is looked up in the in-flight hashes. A field holding a lease is
 // a claim of the former in-flight format (before marks), read as it was then. A fingerprint is
 // looked up in the older generations its depth allows first, then set with HSETNX in the newest
-// (one call for a live event's new id). After each new id, buckets are split while the generation holds more than
-// bucketLoad ids per bucket; a split re-buckets the fields by their own bits.
+// (one call for a live event's new id). After each new id, buckets are split while the
+// generation holds more than bucketLoad ids per bucket; a split re-buckets the fields by their
+// own bits.
 //
 // The fields are written before their marks, in one script: the shebang makes Redis refuse the
 // whole script when out of memory instead of failing a write part way (Redis 7).
