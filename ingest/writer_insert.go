@@ -114,22 +114,20 @@ func insertOne(ctx context.Context, conn driver.Conn, chunks []chunk) error {
 	}
 	st := getStaging(min(n, flushRows))
 	defer putStaging(st)
-	i, left := 0, n
+	i := 0 // rows staged
 	for _, c := range chunks {
 		for k := range c.events {
+			if i == flushRows { // full, and another row follows: send the block
+				if err := st.appendTo(b, i); err != nil {
+					return err
+				}
+				if err := b.Flush(); err != nil {
+					return fmt.Errorf("ingest: insert block: %w", err)
+				}
+				i = 0
+			}
 			st.set(i, &c.events[k], c.batch)
 			i++
-			left--
-			if i < flushRows || left == 0 {
-				continue
-			}
-			if err := st.appendTo(b, i); err != nil {
-				return err
-			}
-			if err := b.Flush(); err != nil {
-				return fmt.Errorf("ingest: insert block: %w", err)
-			}
-			i = 0
 		}
 	}
 	if err := st.appendTo(b, i); err != nil {

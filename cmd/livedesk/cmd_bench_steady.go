@@ -3,10 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/livedesk/livedesk/ingest"
 	"io"
 	"os"
 	"time"
+
+	"github.com/livedesk/livedesk/ingest"
 )
 
 // steadyClients is how many clients share the steady phase's rate.
