@@ -47,9 +47,12 @@ type Engine struct {
 	Tick time.Duration
 	// Catalog gives stock levels not yet reported by stock events (optional).
 	Catalog StockSource
-	// ExactWait is how long a tick waits for the query that settles closed minutes (see
+	// ExactWait is how long the 1 s tick waits for the query that settles closed minutes (see
 	// settleMinutes) before it goes on with the Redis estimates; the query keeps running and its
-	// result is taken by a later tick. Default 250 ms.
+	// result is taken by the room's next tick. Default 0: the tick never waits, because it holds
+	// the room's lock and a wait delays the room's batch ticks (and, rooms ticking 8 at a time,
+	// every other room's 1 s tick) once a minute; the closed minute shows its estimate until
+	// the next tick, as it did through its grace period. Tests set it to settle within a tick.
 	ExactWait time.Duration
 	// Stages gives the pinned product back after Redis was lost (optional; the stage tells the
 	// engine every change through SetPinned).

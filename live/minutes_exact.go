@@ -61,8 +61,9 @@ func settledBefore(now time.Time) int64 { return bucketStart(now.Add(-exactGrace
 // settleMinutes brings st.exact up to date for the closed minutes of the room's span [from, now]:
 // it loads the Redis cache once per room state, forgets minutes that received late events, and
 // computes missing settled minutes from ClickHouse — one query at a time per room, in the
-// background, waited for at most Engine.ExactWait when wait is set. Errors are logged: the minutes then stay on
-// the Redis estimates and are tried again later.
+// background, waited for at most Engine.ExactWait when wait is set (the 1 s tick; 0 by
+// default). Errors are logged: the minutes then stay on the Redis estimates and are tried
+// again later.
 func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomState, from, now time.Time, wait bool) {
 	sp := sessionMinutes(from, now)
 	settled := settledBefore(now)
@@ -86,7 +87,7 @@ func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomS
 		return
 	}
 	e.startJob(ctx, shop, room, st, need)
-	if wait {
+	if wait && e.ExactWait > 0 {
 		e.awaitJob(ctx, shop, room, st, now)
 	}
 }
@@ -185,17 +186,15 @@ func (e *Engine) startJob(ctx context.Context, shop, room string, st *roomState,
 	}()
 }
 
-// awaitJob waits up to Engine.ExactWait (250 ms when unset) for st.job and takes it when done
-// (most minutes settle at once); otherwise the tick goes on and a later tick takes it.
+// awaitJob waits up to Engine.ExactWait for st.job and takes it when done; otherwise the tick
+// goes on and a later tick takes it.
 func (e *Engine) awaitJob(ctx context.Context, shop, room string, st *roomState, now time.Time) {
-	wait := e.ExactWait
-	if wait <= 0 {
-		wait = 250 * time.Millisecond
-	}
+	t := time.NewTimer(e.ExactWait)
+	defer t.Stop()
 	select {
 	case <-st.job.done:
 		e.takeJob(ctx, shop, room, st, now)
-	case <-time.After(wait):
+	case <-t.C:
 	}
 }
 
