@@ -46,12 +46,38 @@ func TestDedupLifecycle(t *testing.T) {
 	}
 	c, err = claim("a", 1000)
 	want("the same ids again", c, err, 0, 1000)
+	// One request is several script calls (claimChunk ids each): stored ids, new ids and
+	// repeats within the request, mixed over the calls, are told apart.
+	var mixed []Event
+	for i := 0; len(mixed) < 3*claimChunk; i++ {
+		m := Event{ID: "m-" + strconv.Itoa(i)}
+		mixed = append(mixed, Event{ID: "a-" + strconv.Itoa(i)}, m, m)
+	}
+	c, err = d.Claim(ctx, "shop", mixed)
+	want("stored, new and repeated ids over several calls", c, err, claimChunk, 2*claimChunk)
+	if err := d.Commit(ctx, c); err != nil {
+		t.Fatal(err)
+	}
 
 	// In flight: a second claim waits (here: not at all) and fails, claiming nothing.
 	inflight, err := claim("b", 300)
 	want("claim b", inflight, err, 300, 0)
 	if _, err := claim("b", 300); !errors.Is(err, ErrPending) {
 		t.Fatalf("claim during the lease: %v, want ErrPending", err)
+	}
+	// An id in flight in a request's last call fails the request, and what its earlier calls
+	// claimed is given up: those ids are new to the next request, not in flight.
+	var late []Event
+	for i := range 2 * claimChunk {
+		late = append(late, Event{ID: "x-" + strconv.Itoa(i)})
+	}
+	if _, err := d.Claim(ctx, "shop", append(late, Event{ID: "b-7"})); !errors.Is(err, ErrPending) {
+		t.Fatalf("claim with an id in flight in its last call: %v, want ErrPending", err)
+	}
+	c, err = d.Claim(ctx, "shop", late)
+	want("the ids of the failed request's earlier calls", c, err, len(late), 0)
+	if err := d.Release(c); err != nil {
+		t.Fatal(err)
 	}
 	// The lease ends uncommitted (the request crashed): the ids are taken over.
 	now = now.Add(d.Lease + time.Second)
