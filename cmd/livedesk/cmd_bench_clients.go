@@ -21,15 +21,17 @@ import (
 // runBenchClients is bench-live's client process (a hidden command): it opens --clients
 // websockets spread over --rooms rooms against --url (where "{room}" stands for the room, r0 …
 // r<R-1>), speaking livedesk's hub protocol or Centrifugo's JSON protocol, and reports the
-// delivery latency of every message carrying a "sent" time (Unix ns). The clients run in their
-// own process so that neither it nor the server holds both ends of 10,000 sockets.
+// delivery latency of every message carrying a "sent" time (Unix ns: when its round of
+// publishes began) and a "call" time (when its own publish call began). The clients run in
+// their own process so that neither it nor the server holds both ends of 10,000 sockets.
 //
 // Protocol with the parent, one line each way:
 //
 //	→ "ready N"                      every socket is open and has its first frame (the latest
 //	                                 message on livedesk, the subscribe reply on Centrifugo)
 //	← "collect WANT TIMEOUT_MS"      wait for WANT latencies (or the timeout), then
-//	→ "lat CLOSED L1 L2 …"           latencies in µs since the last collect, sockets closed so far
+//	→ "lat CLOSED L1/C1 L2/C2 …"     latencies in µs since the last collect, from "sent" (L) and
+//	                                 from "call" (C), and the sockets closed so far
 //
 // Closing stdin closes the sockets and ends the process.
 func runBenchClients(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -66,9 +68,11 @@ func runBenchClients(ctx context.Context, args []string, stdout, stderr io.Write
 		}
 		lat := bc.collect(want, time.Duration(ms)*time.Millisecond)
 		fmt.Fprintf(out, "lat %d", bc.closed.Load())
-		for _, us := range lat {
+		for _, l := range lat {
 			out.WriteByte(' ')
-			out.WriteString(strconv.FormatInt(us, 10))
+			out.WriteString(strconv.FormatInt(l.sent, 10))
+			out.WriteByte('/')
+			out.WriteString(strconv.FormatInt(l.call, 10))
 		}
 		out.WriteByte('\n')
 		if err := out.Flush(); err != nil {
@@ -85,8 +89,11 @@ type benchClients struct {
 	closed atomic.Int64
 
 	mu  sync.Mutex
-	lat []int64 // µs, since the last collect
+	lat []clientLat // since the last collect
 }
+
+// clientLat is one delivery's latency in µs from its round's start and from its publish call.
+type clientLat struct{ sent, call int64 }
 
 // open dials n sockets 64 at a time and waits for each one's first frame. Each socket's one
 // goroutine dials, reads the first frame and then reads on, so the measured messages find it
@@ -176,9 +183,10 @@ func (bc *benchClients) read(c *fws.Conn) {
 				_ = c.WriteMessage(fws.TextMessage, []byte("{}"))
 				continue
 			}
-			if sent := sentOf(line); sent > 0 {
+			if sent := stampOf(line, "sent"); sent > 0 {
+				l := clientLat{sent: (now - sent) / 1000, call: (now - stampOf(line, "call")) / 1000}
 				bc.mu.Lock()
-				bc.lat = append(bc.lat, (now-sent)/1000)
+				bc.lat = append(bc.lat, l)
 				bc.mu.Unlock()
 			}
 		}
@@ -186,7 +194,7 @@ func (bc *benchClients) read(c *fws.Conn) {
 }
 
 // collect waits until want latencies were noted (or d passed) and hands them over.
-func (bc *benchClients) collect(want int, d time.Duration) []int64 {
+func (bc *benchClients) collect(want int, d time.Duration) []clientLat {
 	deadline := time.Now().Add(d)
 	for {
 		bc.mu.Lock()

@@ -319,15 +319,15 @@ func (b *benchLive) probe(ctx context.Context, rate int, d time.Duration) (lat, 
 	return slices.Clone(lat), slices.Clone(acks), slices.Clone(ticks), slices.Clone(flagLat), float64(loaded) / elapsed.Seconds(), nil
 }
 
-// sentOf reads the "sent" number of a fan-out message without decoding the whole body (2,000
-// clients share this process's CPU with the server).
-func sentOf(msg []byte) int64 {
-	i := bytes.Index(msg, []byte(`"sent":`))
+// stampOf reads the number after `"key":` in a fan-out message without decoding the whole body
+// (10,000 clients share the machine with the server): 0 when absent.
+func stampOf(msg []byte, key string) int64 {
+	i := bytes.Index(msg, []byte(`"`+key+`":`))
 	if i < 0 {
 		return 0
 	}
 	var n int64
-	for _, c := range msg[i+7:] {
+	for _, c := range msg[i+len(key)+3:] {
 		if c < '0' || c > '9' {
 			break
 		}
