@@ -62,6 +62,10 @@ func reconcile(ctx context.Context, rdb redis.UniversalClient, shop, room string
 	key, coolKey := flagsKey(shop, room), cooldownKey(shop, room)
 	rp := rdb.Pipeline()
 	curC, coolC := rp.HGetAll(ctx, key), rp.HGetAll(ctx, coolKey)
+	// The keys' lifetimes are refreshed here, so a tick that changes nothing (most ticks) is
+	// one round trip; a write below that creates a key sets its lifetime with it.
+	rp.Expire(ctx, key, BucketTTL)
+	rp.Expire(ctx, coolKey, BucketTTL)
 	if _, err := rp.Exec(ctx); err != nil && err != redis.Nil {
 		return nil, nil, fmt.Errorf("live: flags %s/%s: %w", shop, room, err)
 	}
@@ -114,10 +118,12 @@ func reconcile(ctx context.Context, rdb redis.UniversalClient, shop, room string
 		active[k] = f
 		changes = append(changes, flagChange{Flag: f, Action: FlagRaised, TS: now, Detail: raisedDetail(f)})
 	}
-	pipe.Expire(ctx, key, BucketTTL)
-	pipe.Expire(ctx, coolKey, BucketTTL)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return nil, nil, fmt.Errorf("live: flags %s/%s: %w", shop, room, err)
+	if pipe.Len() > 0 {
+		pipe.Expire(ctx, key, BucketTTL)
+		pipe.Expire(ctx, coolKey, BucketTTL)
+		if _, err := pipe.Exec(ctx); err != nil {
+			return nil, nil, fmt.Errorf("live: flags %s/%s: %w", shop, room, err)
+		}
 	}
 	for _, c := range changes {
 		if c.Action == FlagRaised {

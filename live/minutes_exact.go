@@ -59,11 +59,11 @@ type exactMinute struct {
 func settledBefore(now time.Time) int64 { return bucketStart(now.Add(-exactGrace), spanMinute) }
 
 // settleMinutes brings st.exact up to date for the closed minutes of the room's span [from, now]:
-// it loads the Redis cache once per room state, forgets minutes that received late events, and
-// computes missing settled minutes from ClickHouse — one query at a time per room, in the
-// background, waited for at most Engine.ExactWait when wait is set (the 1 s tick; 0 by
-// default). Errors are logged: the minutes then stay on the Redis estimates and are tried
-// again later.
+// it loads the Redis cache once per room state (minutes that received late events were dropped
+// from both by takeLate) and computes missing settled minutes from ClickHouse — one query at a
+// time per room, in the background, waited for at most Engine.ExactWait when wait is set (the
+// 1 s tick; 0 by default). Errors are logged: the minutes then stay on the Redis estimates and
+// are tried again later.
 func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomState, from, now time.Time, wait bool) {
 	sp := sessionMinutes(from, now)
 	settled := settledBefore(now)
@@ -73,7 +73,6 @@ func (e *Engine) settleMinutes(ctx context.Context, shop, room string, st *roomS
 			return
 		}
 	}
-	e.popLate(ctx, shop, room, st)
 	if st.job != nil {
 		select {
 		case <-st.job.done:
@@ -113,26 +112,38 @@ func (e *Engine) loadExact(ctx context.Context, shop, room string, st *roomState
 	return nil
 }
 
-// popLate takes up to lateBatch late minutes from lateKey: each is noted in st.lateAt (a settle
-// query started before now is stale for it) and dropped from st.exact and from the Redis copy.
-func (e *Engine) popLate(ctx context.Context, shop, room string, st *roomState) {
-	late, err := e.rdb.SPopN(ctx, lateKey(shop, room), lateBatch).Result()
+// takeLate takes the late minutes the tick's first pipeline popped from lateKey (up to
+// lateBatch; late is nil when the pipeline never ran): each is noted in the room state's lateAt
+// (a settle query started before now is stale for it) and dropped from its exact minutes and
+// from the Redis copy. The tick calls it whether or not the rest of it succeeds, since the
+// minutes are no longer in lateKey; a room state made later in the tick loads the exact
+// minutes from Redis, where they are gone. The caller holds the room's tick lock.
+func (e *Engine) takeLate(ctx context.Context, shop, room string, late *redis.StringSliceCmd) {
+	if late == nil {
+		return
+	}
+	ms, err := late.Result()
 	if err != nil && err != redis.Nil {
 		e.Log.Warn("live: late minutes", "shop", shop, "room", room, "err", err)
 	}
-	if len(late) == 0 {
+	if len(ms) == 0 {
 		return
 	}
+	e.mu.Lock()
+	st := e.rooms[roomID(shop, room)]
+	e.mu.Unlock()
 	seen := time.Now()
-	fields := make([]string, 0, len(late))
-	for _, s := range late {
+	fields := make([]string, 0, len(ms))
+	for _, s := range ms {
 		m, err := strconv.ParseInt(s, 10, 64)
 		if err != nil {
 			continue
 		}
 		fields = append(fields, s)
-		st.lateAt[m] = seen
-		delete(st.exact, m)
+		if st != nil {
+			st.lateAt[m] = seen
+			delete(st.exact, m)
+		}
 	}
 	// Another leader must not load the stale copy before this one recomputes it.
 	if len(fields) == 0 {

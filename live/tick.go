@@ -207,12 +207,15 @@ func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now t
 	id := roomID(shop, room)
 	var sessC *redis.StringCmd
 	var actC *redis.FloatCmd
+	var lateC *redis.StringSliceCmd
 	docs, err := e.loadDocs(ctx, shop, room, func(p redis.Pipeliner) {
 		sessC = p.Get(ctx, sessionKey(shop, room))
 		if batch { // the 1 s tick has it from its list of rooms
 			actC = p.ZScore(ctx, activeRoomsKey, id)
 		}
+		lateC = p.SPopN(ctx, lateKey(shop, room), lateBatch)
 	})
+	e.takeLate(ctx, shop, room, lateC) // popped: taken even if the tick fails below
 	if err != nil {
 		return err
 	}
@@ -266,21 +269,25 @@ func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now t
 	if err != nil {
 		return fmt.Errorf("live: encode snapshot %s/%s: %w", shop, room, err)
 	}
+	// The prompter's stream is its own (no minutes, its own sequence): it goes out beside the
+	// control room's, so the tick (holding the room's lock) waits one round trip, not two.
+	var prompterErr error
+	var prompter sync.WaitGroup
+	if e.Hub != nil {
+		prompter.Add(1)
+		go func() { defer prompter.Done(); prompterErr = e.publishPrompter(ctx, shop, room, snap) }()
+	}
 	// The minutes go first: a page that sees a tick already has the series it continues.
 	sessID := ""
 	if live {
 		sessID = sess.ID
 	}
-	if err := e.publishMinutes(ctx, shop, room, sessID, st, d.Minutes, now); err != nil {
-		return err
+	err = e.publishMinutes(ctx, shop, room, sessID, st, d.Minutes, now)
+	if err == nil && e.Hub != nil {
+		err = e.Hub.Publish(ctx, shop, room, "tick", b)
 	}
-	if e.Hub == nil {
-		return nil
-	}
-	if err := e.Hub.Publish(ctx, shop, room, "tick", b); err != nil {
-		return err
-	}
-	return e.publishPrompter(ctx, shop, room, snap)
+	prompter.Wait()
+	return errors.Join(err, prompterErr)
 }
 
 // ensureComplete makes sure d comes from a complete set of the room's Redis keys and returns
