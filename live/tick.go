@@ -269,25 +269,21 @@ func (e *Engine) tickRoom(ctx context.Context, shop, room string, lastAct, now t
 	if err != nil {
 		return fmt.Errorf("live: encode snapshot %s/%s: %w", shop, room, err)
 	}
-	// The prompter's stream is its own (no minutes, its own sequence): it goes out beside the
-	// control room's, so the tick (holding the room's lock) waits one round trip, not two.
-	var prompterErr error
-	var prompter sync.WaitGroup
-	if e.Hub != nil {
-		prompter.Add(1)
-		go func() { defer prompter.Done(); prompterErr = e.publishPrompter(ctx, shop, room, snap) }()
-	}
 	// The minutes go first: a page that sees a tick already has the series it continues.
 	sessID := ""
 	if live {
 		sessID = sess.ID
 	}
-	err = e.publishMinutes(ctx, shop, room, sessID, st, d.Minutes, now)
-	if err == nil && e.Hub != nil {
-		err = e.Hub.Publish(ctx, shop, room, "tick", b)
+	if err := e.publishMinutes(ctx, shop, room, sessID, st, d.Minutes, now); err != nil {
+		return err
 	}
-	prompter.Wait()
-	return errors.Join(err, prompterErr)
+	if e.Hub == nil {
+		return nil
+	}
+	if err := e.Hub.Publish(ctx, shop, room, "tick", b); err != nil {
+		return err
+	}
+	return e.publishPrompter(ctx, shop, room, snap)
 }
 
 // ensureComplete makes sure d comes from a complete set of the room's Redis keys and returns
