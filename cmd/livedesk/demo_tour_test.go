@@ -264,8 +264,8 @@ func TestDemoTour(t *testing.T) {
 			t.Logf("%s %s", lang, st.path)
 			pg.open(st.path, st.ready)
 			time.Sleep(700 * time.Millisecond) // a tick over the socket
-			for _, txt := range evalIn[[]string](pg, uiText) {
-				txt = strings.ReplaceAll(txt, d.Room, "") // the room's name and titles are the shop's data
+			for _, raw := range evalIn[[]string](pg, uiText) {
+				txt := strings.ReplaceAll(raw, d.Room, "") // the room's name and titles are the shop's data
 				for _, title := range titles {
 					txt = strings.ReplaceAll(txt, title, "")
 				}
@@ -274,13 +274,13 @@ func TestDemoTour(t *testing.T) {
 				}
 				if lang == "en" {
 					if cjk.MatchString(txt) {
-						t.Errorf("%s (en): Chinese UI text %q", st.path, txt)
+						t.Errorf("%s (en): Chinese UI text %q (as shown: %q)", st.path, txt, raw)
 					}
 					continue
 				}
 				for _, w := range latinWord.FindAllString(txt, -1) {
 					if !englishOK[w] {
-						t.Errorf("%s (zh): English UI word %q in %q", st.path, w, txt)
+						t.Errorf("%s (zh): English UI word %q in %q (as shown: %q)", st.path, w, txt, raw)
 					}
 				}
 			}
