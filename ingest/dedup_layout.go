@@ -15,9 +15,10 @@ import (
 //     has a mark in the in-flight hash of that claim's generation, ld:dedupf:{shop}:<generation>,
 //     whose value is the claim's lease (the lease's end in unix ms × 1024 plus 10 random bits,
 //     which also names the claim); commit deletes the marks, so a field without a mark is
-//     stored. Marks are written and deleted once per batch, in one command per 1,000 ids, so a
-//     batch touches each bucket once (before marks, the lease was the field's value and commit
-//     rewrote every field: 3.4 ms per 1,000 ids, a third of Redis' time under the ingest bench);
+//     stored. Marks are written once per claim script call and deleted once per batch, in one
+//     command per 1,000 ids, so a batch touches each bucket once (before marks, the lease was
+//     the field's value and commit rewrote every field: 3.4 ms per 1,000 ids, a third of Redis'
+//     time under the ingest bench);
 //   - the hashes are grouped by generation (half the TTL: 24 h) and, within a generation, by
 //     bucket: ld:dedup:{shop}:<generation>:<bucket>. A claim looks in its generation and the two
 //     before, so an id is remembered for at least the TTL (48 h) and at most 1.5 TTL (72 h), and a
@@ -32,7 +33,7 @@ import (
 //   - every bucket holds a sentinel field "" so it never becomes empty (Redis would delete it
 //     and a later write would re-create it without expiry).
 //
-// All keys carry the shop's hash tag: one cluster slot, so the one script per batch may reach
+// All keys carry the shop's hash tag: one cluster slot, so each script call may reach
 // every bucket it computes.
 
 // fpBytes is how many bytes of SHA-256(id) are kept: 96 bits. Two distinct ids of a shop share a

@@ -26,7 +26,7 @@ var ErrPending = errors.New("ingest: the same event ids are being stored by anot
 //
 // An id is claimed in two steps so that a crash can never turn an unstored event into a
 // "duplicate": Claim remembers each new id's fingerprint with an in-flight mark holding the
-// claim's lease (one Lua call per batch), and Commit — after the events are durable — deletes
+// claim's lease (one Lua call per claimChunk ids), and Commit — after the events are durable — deletes
 // this claim's marks, which makes its ids "stored" (one Lua call). A stored id is a duplicate;
 // one whose lease is running belongs to a request still in flight (ErrPending after a short
 // wait); one whose lease ended uncommitted was left by a crash or a failed write and is taken
@@ -135,32 +135,20 @@ func (d *Dedup) Claim(ctx context.Context, shop string, events []Event) (*Claim,
 		ttl := int64(generationTTL(c.gen, now, d.ttl)/time.Second) + 1
 		var pending []int
 		var unsure []int // taken over from an abandoned claim, or new to a young epoch: ask ClickHouse
+		head := []any{epoch, now.UnixMilli() << 10, c.lease, prefixes[0], prefixes[1], prefixes[2], ttl, bucketLoad}
 		recovering, decided := false, false
 		for len(todo) > 0 {
 			chunk := todo[:min(len(todo), claimChunk)]
 			todo = todo[len(chunk):]
-			args := make([]any, 0, 9+len(chunk))
-			depths := make([]byte, len(chunk))
-			for j, i := range chunk {
-				depths[j] = '0' + byte(lookDepth(events[i].TS, c.gen, d.ttl))
-			}
-			args = append(args, epoch, now.UnixMilli()<<10, c.lease, prefixes[0], prefixes[1], prefixes[2], ttl, bucketLoad, string(depths))
-			for _, i := range chunk {
-				args = append(args, fps[i])
-			}
-			answers, err := claimScript.Run(ctx, d.rdb, keys, args...).Slice()
-			var states string
-			if err == nil {
-				states, err = claimStates(answers, len(chunk))
-			}
+			got, states, err := d.claimCall(ctx, keys, head, c.gen, events, fps, chunk)
 			if err != nil {
 				_ = d.Release(c)
 				return nil, fmt.Errorf("ingest: dedup: %w", err)
 			}
 			if !decided { // the first call's epoch decides for the request
 				decided = true
-				recovering = d.young(answers[0], now)
-				if recovering && answers[0] == epoch {
+				recovering = d.young(got, now)
+				if recovering && got == epoch {
 					recovering = d.settle(ctx, shop, now)
 				}
 			}
@@ -217,6 +205,30 @@ func (d *Dedup) Claim(ctx context.Context, shop string, events []Event) (*Claim,
 		}
 	}
 	return c, nil
+}
+
+// claimCall runs the claim script once for the events at positions ids (at most claimChunk);
+// head is the script's fixed arguments (ARGV 1–8, see claimScript). It returns the epoch the
+// script answered and one state character per id.
+func (d *Dedup) claimCall(ctx context.Context, keys []string, head []any, gen int64, events []Event, fps []string, ids []int) (any, string, error) {
+	depths := make([]byte, len(ids))
+	for j, i := range ids {
+		depths[j] = '0' + byte(lookDepth(events[i].TS, gen, d.ttl))
+	}
+	args := append(make([]any, 0, len(head)+1+len(ids)), head...)
+	args = append(args, string(depths))
+	for _, i := range ids {
+		args = append(args, fps[i])
+	}
+	answers, err := claimScript.Run(ctx, d.rdb, keys, args...).Slice()
+	if err != nil {
+		return nil, "", err
+	}
+	states, err := claimStates(answers, len(ids))
+	if err != nil {
+		return nil, "", err
+	}
+	return answers[0], states, nil
 }
 
 // depthMargin is how long before its event time, at most, an event's id can have been claimed

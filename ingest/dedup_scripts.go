@@ -81,7 +81,7 @@ end
 //
 // A field's value is "1" from the start: whether it is in flight is told by its mark in the
 // in-flight hash of the claiming claim's generation (fingerprint → lease), written once per
-// batch and deleted by commit once per batch, so neither step touches the buckets again. Only a
+// script call and deleted by commit once per batch, so neither step touches the buckets again. Only a
 // fingerprint already present is looked up in the in-flight hashes. A field holding a lease is
 // a claim of the former in-flight format (before marks), read as it was then. A fingerprint is
 // looked up in the older generations its depth allows first, then set with HSETNX in the newest

@@ -322,12 +322,13 @@ func (b *benchLive) probe(ctx context.Context, rate int, d time.Duration) (lat, 
 // stampOf reads the number after `"key":` in a fan-out message without decoding the whole body
 // (10,000 clients share the machine with the server): 0 when absent.
 func stampOf(msg []byte, key string) int64 {
-	i := bytes.Index(msg, []byte(`"`+key+`":`))
+	p := []byte(`"` + key + `":`)
+	i := bytes.Index(msg, p)
 	if i < 0 {
 		return 0
 	}
 	var n int64
-	for _, c := range msg[i+len(key)+3:] {
+	for _, c := range msg[i+len(p):] {
 		if c < '0' || c > '9' {
 			break
 		}
