@@ -95,6 +95,7 @@ type dedupRun struct {
 	ids, batches  int
 	bytes         int64 // used_memory growth
 	claim, commit time.Duration
+	cpu           time.Duration // the Redis server's CPU time (user + system) over the phase
 }
 
 func (r dedupRun) bytesPerID() float64 { return float64(r.bytes) / float64(max(r.ids, 1)) }
@@ -106,13 +107,20 @@ func (r dedupRun) commitMS() float64 {
 	return float64(r.commit) / float64(time.Millisecond) / float64(max(r.ids, 1)) * 1000
 }
 
+// cpuMS is the Redis server's CPU time per 1,000 ids, claim and commit together: unlike the
+// wall times it does not count the round trips or the bench's own scheduling, so it is the
+// steadier figure for comparing scripts.
+func (r dedupRun) cpuMS() float64 {
+	return float64(r.cpu) / float64(time.Millisecond) / float64(max(r.ids, 1)) * 1000
+}
+
 func (r dedupRun) print(w io.Writer, name string) {
 	if r.ids == 0 {
 		fmt.Fprintf(w, "  %s: not run\n", name)
 		return
 	}
-	fmt.Fprintf(w, "  %s: %d ids, used_memory +%.1f MB = %.1f bytes/id = %.0f MB per 10 M ids; claim %.2f ms, commit %.2f ms per 1,000 ids\n",
-		name, r.ids, float64(r.bytes)/1e6, r.bytesPerID(), r.mbPer10M(), r.claimMS(), r.commitMS())
+	fmt.Fprintf(w, "  %s: %d ids, used_memory +%.1f MB = %.1f bytes/id = %.0f MB per 10 M ids; claim %.2f ms, commit %.2f ms per 1,000 ids; Redis CPU %.2f ms per 1,000 ids\n",
+		name, r.ids, float64(r.bytes)/1e6, r.bytesPerID(), r.mbPer10M(), r.claimMS(), r.commitMS(), r.cpuMS())
 }
 
 // benchDedupPhase claims ids (anchorIDs for the former layout) over shops, alternating one
@@ -122,8 +130,12 @@ func benchDedupPhase(ctx context.Context, rdbs [2]*redis.Client, shops, ids, anc
 	d.Quiet = func(context.Context, string, time.Time) (bool, error) { return true, nil } // settled epochs: Redis alone answers
 	anchor := &formerDedup{rdb: rdbs[1]}
 	var before [2]int64
+	var cpuBefore [2]time.Duration
 	for i, r := range rdbs {
 		if before[i], err = usedMemory(ctx, r); err != nil {
+			return cur, old, err
+		}
+		if cpuBefore[i], err = redisCPU(ctx, r); err != nil {
 			return cur, old, err
 		}
 	}
@@ -176,8 +188,35 @@ func benchDedupPhase(ctx context.Context, rdbs [2]*redis.Client, shops, ids, anc
 			return cur, old, err
 		}
 		r.bytes = after - before[i]
+		cpu, err := redisCPU(ctx, rdbs[i])
+		if err != nil {
+			return cur, old, err
+		}
+		r.cpu = cpu - cpuBefore[i]
 	}
 	return cur, old, nil
+}
+
+// redisCPU is the server's CPU time so far: INFO cpu's used_cpu_user plus used_cpu_sys.
+func redisCPU(ctx context.Context, rdb *redis.Client) (time.Duration, error) {
+	info, err := rdb.Info(ctx, "cpu").Result()
+	if err != nil {
+		return 0, fmt.Errorf("bench-dedup: info cpu: %w", err)
+	}
+	var sum float64
+	for _, field := range []string{"used_cpu_user:", "used_cpu_sys:"} {
+		i := strings.Index(info, "\n"+field)
+		if i < 0 {
+			return 0, fmt.Errorf("bench-dedup: no %s in INFO cpu", field)
+		}
+		v, _, _ := strings.Cut(info[i+1+len(field):], "\r")
+		secs, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return 0, fmt.Errorf("bench-dedup: INFO cpu %s%q: %w", field, v, err)
+		}
+		sum += secs
+	}
+	return time.Duration(sum * float64(time.Second)), nil
 }
 
 // usedMemory is INFO memory's used_memory.
