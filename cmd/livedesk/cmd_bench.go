@@ -9,6 +9,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"os"
 	"runtime"
 	"slices"
 	"strconv"
@@ -121,8 +122,9 @@ type benchLoad struct {
 	acked, dups, refused int64
 	lat                  []time.Duration // per acknowledged request, sorted
 	elapsed              time.Duration
-	cpu0, cpu1           []time.Duration // CPU time of env.pids before and after
+	cpu0, cpu1           []time.Duration // CPU time of env.pids, then of this process (the clients), before and after
 	hwm, rss             int64           // the server's peak and current RSS (KB) after
+	inproc               bool            // the server ran in the bench's process (--cpuprofile)
 }
 
 // rate is the acknowledged events per second.
@@ -163,7 +165,9 @@ func runBenchLoad(ctx context.Context, env *benchEnv, f benchFlags, template []b
 	}
 	var out benchLoad
 	var wg sync.WaitGroup
-	out.cpu0 = procCPUs(env.pids)
+	pids := append(slices.Clone(env.pids), os.Getpid())
+	out.cpu0 = procCPUs(pids)
+	out.inproc = env.inproc != nil
 	began := time.Now()
 	for c := 0; c < f.clients; c++ {
 		wg.Add(1)
@@ -174,7 +178,7 @@ func runBenchLoad(ctx context.Context, env *benchEnv, f benchFlags, template []b
 	}
 	wg.Wait()
 	out.elapsed = time.Since(began)
-	out.cpu1 = procCPUs(env.pids)
+	out.cpu1 = procCPUs(pids)
 	if l.firstErr != nil {
 		return out, l.firstErr
 	}
@@ -248,17 +252,34 @@ func (l benchLoad) print(stdout io.Writer, batch int, stored uint64, servers int
 		l.acked, l.elapsed.Seconds(), l.rate(), len(l.lat), l.refused, l.dups)
 	fmt.Fprintf(stdout, "ack latency per %d-event request: p50 %v, p99 %v, max %v\n", batch, pct(l.lat, 0.50), pct(l.lat, 0.99), pct(l.lat, 1))
 	fmt.Fprintf(stdout, "server memory (%d instance(s) together): peak RSS (VmHWM) %d MB, RSS now %d MB\n", servers, l.hwm/1024, l.rss/1024)
-	share := func(i int) float64 { return 100 * (l.cpu1[i] - l.cpu0[i]).Seconds() / l.elapsed.Seconds() }
-	var ld float64
-	for i := range servers {
-		ld += share(i)
-	}
-	fmt.Fprintf(stdout, "CPU while posting (%d cores = %d%%): livedesk %.0f%% (%d instance(s)), ClickHouse %.0f%%, Redis %.0f%%\n",
-		runtime.NumCPU(), 100*runtime.NumCPU(), ld, servers, share(servers), share(servers+1))
+	ld := l.printCPU(stdout, "CPU while posting", servers)
 	if cores := ld / 100; cores > 0 {
 		fmt.Fprintf(stdout, "per livedesk core: %.0f events/s\n", l.rate()/cores)
 	}
 	fmt.Fprintf(stdout, "durable: ClickHouse holds %d rows of %d acknowledged\n", stored, l.acked)
+}
+
+// printCPU writes each process's share of a core over the phase and returns livedesk's (all
+// instances). The bench's clients run on the same cores as the servers, so their share is
+// printed too: what they take, the servers wait for.
+func (l benchLoad) printCPU(stdout io.Writer, what string, servers int) float64 {
+	share := func(i int) float64 {
+		if i >= len(l.cpu1) || i >= len(l.cpu0) {
+			return 0
+		}
+		return 100 * (l.cpu1[i] - l.cpu0[i]).Seconds() / l.elapsed.Seconds()
+	}
+	var ld float64
+	for i := range servers {
+		ld += share(i)
+	}
+	clients := fmt.Sprintf("the bench's clients %.0f%%", share(servers+2))
+	if l.inproc {
+		clients = "the bench's clients counted with livedesk (one process)"
+	}
+	fmt.Fprintf(stdout, "%s (%d cores = %d%%): livedesk %.0f%% (%d instance(s)), ClickHouse %.0f%%, Redis %.0f%%, %s\n",
+		what, runtime.NumCPU(), 100*runtime.NumCPU(), ld, servers, share(servers), share(servers+1), clients)
+	return ld
 }
 
 // printServerStats writes the in-process server's writer and per-request timings.

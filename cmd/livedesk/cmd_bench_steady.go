@@ -40,5 +40,6 @@ func runBenchSteady(ctx context.Context, env *benchEnv, f benchFlags, template [
 		f.steadyRate, f.steadyFor, steadyClients, f.batch, interval.Round(time.Millisecond), load.rate())
 	fmt.Fprintf(stdout, "  ack latency: p50 %v, p99 %v, max %v; server peak RSS %d MB\n",
 		pct(load.lat, 0.50), pct(load.lat, 0.99), pct(load.lat, 1), load.hwm/1024)
+	load.printCPU(stdout, "  CPU while steady", len(env.bases))
 	return load, nil
 }
