@@ -162,6 +162,9 @@ func (e *Engine) TickAll(ctx context.Context) error {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, tickParallel)
 	for id, act := range last {
+		if !fresh && e.busyRoom(id, now) {
+			continue
+		}
 		shop, room := splitRoomID(id)
 		wg.Add(1)
 		sem <- struct{}{}

@@ -20,7 +20,10 @@ import (
 //     end of the gap. A room's ticks never overlap: batch ticks and the 1 s tick take the room's
 //     lock (tickRoomSerial).
 //   - The 1 s tick stays: the heartbeat, idle rooms, session rules and rules that change with
-//     time alone (no sale for 5 minutes turns true without any new event).
+//     time alone (no sale for 5 minutes turns true without any new event). It passes over a room
+//     whose batch tick succeeded within the last half tick (busyRoom): that tick did all of it a
+//     moment ago, and a second one would only hold the room's lock while the next batch tick
+//     waits. A room that goes quiet is ticked by the 1 s tick again within 1.5 s.
 
 // dirtyChannel carries the room ids ("shop\x1froom", joined by "\n") whose counters a batch
 // just changed.
@@ -32,6 +35,7 @@ const defaultPublishGap = 200 * time.Millisecond
 // roomRun is the batch-tick state of one room.
 type roomRun struct {
 	last    time.Time   // when the last batch tick started
+	ok      time.Time   // the engine's clock when the last batch tick succeeded
 	running bool        // a batch tick is running
 	pending bool        // a batch arrived while it ran
 	timer   *time.Timer // a batch tick is scheduled
@@ -128,10 +132,13 @@ func (e *Engine) scheduleLocked(ctx context.Context, id string, r *roomRun) {
 func (e *Engine) startLocked(ctx context.Context, id string, r *roomRun) {
 	r.running, r.last = true, time.Now()
 	go func() {
-		e.batchTick(ctx, id)
+		err := e.batchTick(ctx, id)
 		e.batch.mu.Lock()
 		defer e.batch.mu.Unlock()
 		r.running = false
+		if err == nil {
+			r.ok = e.now()
+		}
 		if r.pending && ctx.Err() == nil {
 			r.pending = false
 			e.scheduleLocked(ctx, id, r)
@@ -140,16 +147,28 @@ func (e *Engine) startLocked(ctx context.Context, id string, r *roomRun) {
 }
 
 // batchTick ticks one room for a batch of its events.
-func (e *Engine) batchTick(ctx context.Context, id string) {
+func (e *Engine) batchTick(ctx context.Context, id string) error {
 	ctx, cancel := context.WithTimeout(ctx, 3*e.Tick)
 	defer cancel()
 	start := time.Now()
 	shop, room := splitRoomID(id)
 	// The room's last live event is read by the tick itself, in its first pipeline.
-	if err := e.tickRoomSerial(ctx, shop, room, time.Time{}, e.now(), false, true); err != nil && ctx.Err() == nil {
+	err := e.tickRoomSerial(ctx, shop, room, time.Time{}, e.now(), false, true)
+	if err != nil && ctx.Err() == nil {
 		e.Log.Warn("live: batch tick", "shop", shop, "room", room, "err", err)
 	}
 	batchTickSeconds.Observe(time.Since(start).Seconds())
+	return err
+}
+
+// busyRoom reports whether a batch tick of room id succeeded within the last half tick before
+// now (the engine's clock): the 1 s tick then passes over the room.
+func (e *Engine) busyRoom(id string, now time.Time) bool {
+	b := &e.batch
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	r := b.rooms[id]
+	return r != nil && !r.ok.IsZero() && !r.ok.Before(now.Add(-e.Tick/2)) && !r.ok.After(now)
 }
 
 // tickRoomSerial runs tickRoom under the room's tick lock, so two ticks of a room (the 1 s tick

@@ -70,3 +70,49 @@ func TestBatchTicksPublishWithoutWaitingForTheTick(t *testing.T) {
 		return len(s.Flags) == 1 && s.Flags[0].Product == "p2" && s.Flags[0].Rule == RuleNoSale
 	})
 }
+
+// TestBusyRoomSkipsTheSecondTick: once a batch tick of a room succeeded, the 1 s tick passes
+// over the room for half a tick (it would repeat what the batch tick just did while holding the
+// room's lock), and ticks it again after that. A room no batch ticked is never passed over.
+func TestBusyRoomSkipsTheSecondTick(t *testing.T) {
+	_, ch := localtest.Database(t)
+	_, rdb := localtest.Redis(t)
+	h, err := hub.New(context.Background(), rdb, quietLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.Close)
+	e := NewEngine(rdb, ch, h, quietLog)
+	e.Tick = time.Hour // only batch ticks run on their own
+	clock := time.Now().UTC()
+	e.Now = func() time.Time { return clock }
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.Run(ctx) }()
+	defer func() { stop(); <-done }()
+	waitFor(t, "the engine leads and ticked once", func() bool { return e.LastTick() != 0 })
+
+	id := roomID("s1", "r1")
+	if e.busyRoom(id, clock) {
+		t.Fatal("a room no batch ticked is busy")
+	}
+	e.Counters().Observe(ctx, "s1", []ingest.Event{{Shop: "s1", Room: "r1", ID: "c1", Type: ingest.TypeClick,
+		TS: clock, User: "u1", Product: "p1"}})
+	waitFor(t, "the batch tick succeeded", func() bool { return e.busyRoom(id, clock) })
+	for _, c := range []struct {
+		after time.Duration
+		busy  bool
+	}{
+		{0, true},
+		{e.Tick/2 - time.Second, true},
+		{e.Tick/2 + time.Second, false},
+		{e.Tick, false},
+	} {
+		if got := e.busyRoom(id, clock.Add(c.after)); got != c.busy {
+			t.Errorf("%v after the batch tick: busy %v, want %v", c.after, got, c.busy)
+		}
+	}
+	if e.busyRoom(roomID("s1", "r2"), clock) {
+		t.Error("another room of the shop is busy")
+	}
+}
