@@ -94,7 +94,7 @@ func runBench(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if env.inproc != nil {
 		printServerStats(stdout, env.inproc)
 	}
-	native, err := benchNative(ctx, stdout, env.conn, template, load)
+	native, err := benchNative(ctx, stdout, env, template, load)
 	if err != nil {
 		return err
 	}
@@ -301,16 +301,39 @@ func printServerStats(stdout io.Writer, m *Main) {
 
 // benchNative inserts as many rows as the API acknowledged straight into ClickHouse — native
 // columnar INSERTs of 50,000 rows from two goroutines, as the writer's flushers send them — and
-// prints how the API compares.
-func benchNative(ctx context.Context, stdout io.Writer, conn driver.Conn, template []byte, load benchLoad) (float64, error) {
+// prints how the API compares: in rows per second, and in CPU per row (all processes on the
+// machine, the bench's own included), which says how far apart the two are with the cores'
+// sharing left out.
+func benchNative(ctx context.Context, stdout io.Writer, env *benchEnv, template []byte, load benchLoad) (float64, error) {
 	n := load.acked
-	direct, err := benchDirect(ctx, conn, benchEvents(template), int(n))
+	pids := []int{env.pids[len(env.bases)], os.Getpid()} // ClickHouse, this process
+	cpu0 := procCPUs(pids)
+	direct, err := benchDirect(ctx, env.conn, benchEvents(template), int(n))
 	if err != nil {
 		return 0, err
 	}
+	cpu1 := procCPUs(pids)
 	native := float64(n) / direct.Seconds()
 	fmt.Fprintf(stdout, "native batch insert: %d rows in %.1fs = %.0f rows/s; ingest API reaches %.0f%% of it\n",
 		n, direct.Seconds(), native, 100*load.rate()/native)
+	if n == 0 || env.inproc != nil {
+		return native, nil
+	}
+	perRow := func(d time.Duration) float64 { return float64(d) / float64(time.Microsecond) / float64(n) }
+	// load's CPU times: the livedesk instances, ClickHouse, Redis, then the clients.
+	servers := len(env.bases)
+	parts := make([]float64, len(load.cpu1))
+	var sum, ld float64
+	for i := range parts {
+		parts[i] = perRow(load.cpu1[i] - load.cpu0[i])
+		sum += parts[i]
+		if i < servers {
+			ld += parts[i]
+		}
+	}
+	chNative, clientNative := perRow(cpu1[0]-cpu0[0]), perRow(cpu1[1]-cpu0[1])
+	fmt.Fprintf(stdout, "CPU per event, all processes: ingest API %.1f µs (livedesk %.1f, ClickHouse %.1f, Redis %.1f, clients %.1f); native INSERT %.1f µs (ClickHouse %.1f, client %.1f): at equal use of the cores the API reaches %.2f× native\n",
+		sum, ld, parts[servers], parts[servers+1], parts[servers+2], chNative+clientNative, chNative, clientNative, (chNative+clientNative)/sum)
 	return native, nil
 }
 
