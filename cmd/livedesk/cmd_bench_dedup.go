@@ -41,19 +41,16 @@ func runBenchDedup(ctx context.Context, args []string, stdout, stderr io.Writer)
 	}
 	defer os.RemoveAll(dir)
 	var rdbs [2]*redis.Client
-	var srvs [2]*localdb.Server
 	for i := range rdbs {
 		srv, err := localdb.StartRedis(ctx, filepath.Join(dir, strconv.Itoa(i)), 0)
 		if err != nil {
 			return err
 		}
 		defer srv.Stop()
-		srvs[i] = srv
 		rdbs[i] = redis.NewClient(&redis.Options{Addr: srv.Addr, ReadTimeout: time.Minute}) // FLUSHALL of 10 M keys takes seconds
 		defer rdbs[i].Close()
 	}
 	version, _ := redisVersion(ctx, rdbs[0])
-	fmt.Fprintf(stdout, "%s\n", redisPriority(srvs[0]))
 	fmt.Fprintf(stdout, "Redis %s, default config; %d ids per phase (former layout: %d), batches of %d\n", version, *ids, *anchorIDs, *batch)
 	var headline [2]dedupRun
 	for phase, n := range []int{1, *shops} {

@@ -85,7 +85,6 @@ func runBenchLive(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	defer chSrv.Stop()
 	defer redisSrv.Stop()
-	fmt.Fprintf(stderr, "bench-live: %s\n", redisPriority(redisSrv))
 	fan := fanOpts{clients: *clients, bigClients: *bigClients, rooms: *rooms, messages: *messages,
 		rounds: *rounds, centrifugo: *withCentrifugo, dir: dir}
 	var tickOnly []time.Duration // the same probe with the 1 s tick only (no batch ticks), same run

@@ -76,7 +76,6 @@ func (env *benchEnv) start(ctx context.Context, f benchFlags, stderr io.Writer) 
 		return err
 	}
 	env.undo = append(env.undo, chSrv.Stop, redisSrv.Stop)
-	fmt.Fprintf(stderr, "bench: %s\n", redisPriority(redisSrv))
 	if err := env.openDatabase(ctx, chSrv.Addr); err != nil {
 		return err
 	}
@@ -294,17 +293,4 @@ func waitReady(ctx context.Context, base string) error {
 		}
 	}
 	return errors.New("bench: server not ready within 60s")
-}
-
-// redisPriority says at which niceness the private Redis runs (localdb.RedisNice when the bench
-// may set it), so a figure is read with the scheduling it had.
-func redisPriority(srv *localdb.Server) string {
-	n, ok := srv.Nice()
-	switch {
-	case !ok:
-		return "Redis's priority unknown"
-	case n == localdb.RedisNice:
-		return fmt.Sprintf("Redis runs at nice %d, ahead of ClickHouse and livedesk (see localdb.RedisNice)", n)
-	}
-	return fmt.Sprintf("Redis runs at nice %d: raising it to %d was not permitted (root or CAP_SYS_NICE)", n, localdb.RedisNice)
 }

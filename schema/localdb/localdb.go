@@ -51,47 +51,6 @@ func ProcessCPU(pid int) (time.Duration, error) {
 	return time.Duration(utime+stime) * 10 * time.Millisecond, nil
 }
 
-// Nice is the server's niceness (its scheduling priority: lower runs first), read from /proc;
-// ok is false when it cannot be read.
-func (s *Server) Nice() (nice int, ok bool) {
-	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.Pid()))
-	if err != nil {
-		return 0, false
-	}
-	f := strings.Fields(string(raw[bytes.LastIndexByte(raw, ')')+1:]))
-	if len(f) < 17 {
-		return 0, false
-	}
-	n, err := strconv.Atoi(f[16]) // field 19, nice
-	return n, err == nil
-}
-
-// RedisNice is the niceness private Redis servers start at (StartRedis, StartRedisCluster).
-//
-// Why: Redis serves every ingest request's dedup claim and commit, the live counters and every
-// tick from one thread, and on a small shared machine (make run and the benches put livedesk,
-// ClickHouse's insert and merge threads and Redis on two cores) the scheduler gave that one
-// thread no more than any other. Under the ingest bench's steady 50,000 events/s its main
-// thread waited in the run queue about as long as it ran (/proc schedstat: 80–390 ms of every
-// ~620 ms), and every request's claim queued behind it: requests stalled together for 100–275 ms
-// in claim. Ahead of the others it only waits for its own work; ClickHouse's inserts and merges,
-// which no acknowledgement waits for, take the rest.
-//
-// Setting it needs root or CAP_SYS_NICE; without either, nice(1) says so in redis.stderr.log
-// and Redis runs at normal priority (Server.Nice tells which). A deployment that shares a
-// machine between Redis and ClickHouse wants the same, e.g. Nice=-10 in Redis's systemd unit.
-const RedisNice = -10
-
-// niced runs bin with args under nice(1) at niceness n when nice is installed, else as it is.
-// nice execs bin in place, so the process id stays the server's.
-func niced(n int, bin string, args []string) (string, []string) {
-	nice, err := exec.LookPath("nice")
-	if err != nil {
-		return bin, args
-	}
-	return nice, append([]string{"-n", strconv.Itoa(n), bin}, args...)
-}
-
 // Stop terminates the server and waits for it to exit. It is safe to call twice.
 func (s *Server) Stop() {
 	if s == nil || s.cmd == nil || s.cmd.Process == nil {
@@ -121,8 +80,8 @@ func FreePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
-// StartRedis starts redis-server on port (0 picks a free one) with no persistence (Redis holds
-// only what livedesk can rebuild), at niceness RedisNice.
+// StartRedis starts redis-server on port (0 picks a free one) with no persistence: Redis holds
+// only what livedesk can rebuild.
 func StartRedis(ctx context.Context, dir string, port int) (*Server, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("localdb: redis dir: %w", err)
@@ -140,7 +99,6 @@ func StartRedis(ctx context.Context, dir string, port int) (*Server, error) {
 	}
 	args := []string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 		"--dir", dir, "--logfile", filepath.Join(dir, "redis.log"), "--protected-mode", "no"}
-	bin, args = niced(RedisNice, bin, args)
 	return start(ctx, "redis", bin, args, dir, port)
 }
 

@@ -81,8 +81,7 @@ func StartRedisCluster(ctx context.Context, dir string, masters, replicas int) (
 			"--cluster-enabled", "yes", "--cluster-config-file", filepath.Join(d, "nodes.conf"),
 			"--cluster-node-timeout", "2000", "--cluster-require-full-coverage", "no",
 			"--cluster-replica-validity-factor", "0"}
-		nbin, nargs := niced(RedisNice, bin, args)
-		n, err := start(ctx, "redis", nbin, nargs, d, port)
+		n, err := start(ctx, "redis", bin, args, d, port)
 		if err != nil {
 			c.Stop()
 			return nil, err
