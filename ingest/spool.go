@@ -1,8 +1,7 @@
 package ingest
 
 import (
-	"bufio"
-	"encoding/json"
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/valyala/fastjson"
 )
 
 // Spool keeps batches that could not reach ClickHouse, one fsynced file per batch, until they are
@@ -19,15 +20,6 @@ import (
 // .tmp file, whose events were never acknowledged.
 type Spool struct {
 	dir string
-}
-
-// spoolEvent is Event as stored on disk.
-type spoolEvent struct {
-	Shop, ID, Type, Room, User, Product, Order, Status, Text, Conversation, Direction, Source, Extra string
-	TS, Received                                                                                     int64
-	Amount, Value                                                                                    int64
-	Qty                                                                                              int32
-	Rating                                                                                           uint8
 }
 
 // OpenSpool opens (creating) the spool directory and removes incomplete files left by a crash.
@@ -87,9 +79,9 @@ const spoolLineGuess = 320
 // spoolBufs recycles the buffers batches are encoded into (one write per file).
 var spoolBufs = sync.Pool{New: func() any { return new([]byte) }}
 
-// appendSpoolLine appends e as one JSON line of spoolEvent, as encoding/json would write it
-// (Read decodes it with encoding/json), without reflection: spilling is on the hot path under
-// load.
+// appendSpoolLine appends e as one JSON line: an object with every field of Event under its Go
+// name (the times as unix milliseconds), as encoding/json wrote it for the files of earlier
+// versions, without reflection: spilling is on the hot path under load. Read decodes it.
 func appendSpoolLine(b []byte, e *Event) []byte {
 	str := func(b []byte, k, v string) []byte {
 		b = append(b, k...)
@@ -177,26 +169,108 @@ func (s *Spool) estimate(batchID string) int {
 	return max(1, int(fi.Size()/spoolLineGuess))
 }
 
-// Read loads one spooled batch.
+// Read loads one spooled batch (the lines appendSpoolLine wrote). It decodes with fastjson, as
+// the ingest parser does, and cuts the strings from one arena: a backlog beyond SpillMemory is
+// replayed from these files, and encoding/json's reflective decoder took a third of the server's
+// CPU then (the ingest bench with ClickHouse behind), CPU ClickHouse needed to catch up.
+// Unknown keys are ignored; a key of the wrong type fails the read.
 func (s *Spool) Read(batchID string) ([]Event, error) {
-	f, err := os.Open(filepath.Join(s.dir, batchID+".ndjson"))
+	raw, err := os.ReadFile(filepath.Join(s.dir, batchID+".ndjson"))
 	if err != nil {
 		return nil, fmt.Errorf("ingest: spool read: %w", err)
 	}
-	defer f.Close()
-	var out []Event
-	dec := json.NewDecoder(bufio.NewReaderSize(f, 1<<20))
-	for dec.More() {
-		var se spoolEvent
-		if err := dec.Decode(&se); err != nil {
-			return nil, fmt.Errorf("ingest: spool decode %s: %w", batchID, err)
+	p := parserPool.Get()
+	defer parserPool.Put(p)
+	out := make([]Event, 0, bytes.Count(raw, []byte{'\n'}))
+	var a strArena
+	for line := 1; len(raw) > 0; line++ {
+		ln := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			ln, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
 		}
-		out = append(out, Event{Shop: se.Shop, ID: se.ID, Type: se.Type, Room: se.Room, User: se.User,
-			Product: se.Product, Order: se.Order, Status: se.Status, Text: se.Text, Conversation: se.Conversation,
-			Direction: se.Direction, Source: se.Source, Extra: se.Extra, TS: time.UnixMilli(se.TS).UTC(),
-			Received: time.UnixMilli(se.Received).UTC(), Amount: se.Amount, Value: se.Value, Qty: se.Qty, Rating: se.Rating})
+		if len(bytes.TrimSpace(ln)) == 0 {
+			continue
+		}
+		e, err := decodeSpoolLine(p, ln, &a)
+		if err != nil {
+			return nil, fmt.Errorf("ingest: spool decode %s line %d: %w", batchID, line, err)
+		}
+		out = append(out, e)
 	}
 	return out, nil
+}
+
+// decodeSpoolLine decodes one line of a spool file.
+func decodeSpoolLine(p *fastjson.Parser, ln []byte, a *strArena) (Event, error) {
+	var e Event
+	v, err := p.ParseBytes(ln)
+	if err != nil {
+		return e, err
+	}
+	o, err := v.Object()
+	if err != nil {
+		return e, err
+	}
+	var first error
+	str := func(k []byte, f *fastjson.Value) string {
+		b, err := f.StringBytes()
+		if err != nil && first == nil {
+			first = fmt.Errorf("%s: %w", k, err)
+		}
+		return a.str(b)
+	}
+	num := func(k []byte, f *fastjson.Value) int64 {
+		n, err := f.Int64()
+		if err != nil && first == nil {
+			first = fmt.Errorf("%s: %w", k, err)
+		}
+		return n
+	}
+	o.Visit(func(k []byte, f *fastjson.Value) {
+		switch string(k) {
+		case "Shop":
+			e.Shop = str(k, f)
+		case "ID":
+			e.ID = str(k, f)
+		case "Type":
+			e.Type = str(k, f)
+		case "Room":
+			e.Room = str(k, f)
+		case "User":
+			e.User = str(k, f)
+		case "Product":
+			e.Product = str(k, f)
+		case "Order":
+			e.Order = str(k, f)
+		case "Status":
+			e.Status = str(k, f)
+		case "Text":
+			e.Text = str(k, f)
+		case "Conversation":
+			e.Conversation = str(k, f)
+		case "Direction":
+			e.Direction = str(k, f)
+		case "Source":
+			e.Source = str(k, f)
+		case "Extra":
+			e.Extra = str(k, f)
+		case "TS":
+			e.TS = time.UnixMilli(num(k, f)).UTC()
+		case "Received":
+			e.Received = time.UnixMilli(num(k, f)).UTC()
+		case "Amount":
+			e.Amount = num(k, f)
+		case "Value":
+			e.Value = num(k, f)
+		case "Qty":
+			e.Qty = int32(num(k, f))
+		case "Rating":
+			e.Rating = uint8(num(k, f))
+		}
+	})
+	return e, first
 }
 
 // Remove deletes a replayed batch. The removal is not fsynced: a file that reappears after a
