@@ -12,11 +12,11 @@ import (
 	"github.com/livedesk/livedesk/schema/localdb/localtest"
 )
 
-// TestBatchTicksPublishWithoutWaitingForTheTick: with the 1 s tick stretched to an hour, a batch
-// of events still reaches the room's screens (its product in the published snapshot) and a batch
-// that crosses the no-sale rule raises the flag, both from the batch alone (with PublishGap -1
-// the test fails: nothing is published until the tick).
-func TestBatchTicksPublishWithoutWaitingForTheTick(t *testing.T) {
+// leadingEngine runs an engine whose 1 s tick is stretched to an hour (only batch ticks run on
+// their own) on its own Redis and ClickHouse until the test ends, and returns it once it leads
+// and has ticked once. now, when set, is its clock.
+func leadingEngine(t *testing.T, now func() time.Time) (*Engine, *hub.Hub) {
+	t.Helper()
 	_, ch := localtest.Database(t)
 	_, rdb := localtest.Redis(t)
 	h, err := hub.New(context.Background(), rdb, quietLog)
@@ -26,11 +26,22 @@ func TestBatchTicksPublishWithoutWaitingForTheTick(t *testing.T) {
 	t.Cleanup(h.Close)
 	e := NewEngine(rdb, ch, h, quietLog)
 	e.Tick = time.Hour
+	e.Now = now
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); e.Run(ctx) }()
-	defer func() { stop(); <-done }()
+	t.Cleanup(func() { stop(); <-done })
 	waitFor(t, "the engine leads and ticked once", func() bool { return e.LastTick() != 0 })
+	return e, h
+}
+
+// TestBatchTicksPublishWithoutWaitingForTheTick: with the 1 s tick stretched to an hour, a batch
+// of events still reaches the room's screens (its product in the published snapshot) and a batch
+// that crosses the no-sale rule raises the flag, both from the batch alone (with PublishGap -1
+// the test fails: nothing is published until the tick).
+func TestBatchTicksPublishWithoutWaitingForTheTick(t *testing.T) {
+	e, h := leadingEngine(t, nil)
+	ctx := context.Background()
 
 	latest := func() Snapshot {
 		b, _ := h.Latest(context.Background(), "s1", "r1", "tick")
@@ -75,22 +86,9 @@ func TestBatchTicksPublishWithoutWaitingForTheTick(t *testing.T) {
 // over the room for half a tick (it would repeat what the batch tick just did while holding the
 // room's lock), and ticks it again after that. A room no batch ticked is never passed over.
 func TestBusyRoomSkipsTheSecondTick(t *testing.T) {
-	_, ch := localtest.Database(t)
-	_, rdb := localtest.Redis(t)
-	h, err := hub.New(context.Background(), rdb, quietLog)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(h.Close)
-	e := NewEngine(rdb, ch, h, quietLog)
-	e.Tick = time.Hour // only batch ticks run on their own
 	clock := time.Now().UTC()
-	e.Now = func() time.Time { return clock }
-	ctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); e.Run(ctx) }()
-	defer func() { stop(); <-done }()
-	waitFor(t, "the engine leads and ticked once", func() bool { return e.LastTick() != 0 })
+	e, _ := leadingEngine(t, func() time.Time { return clock })
+	ctx := context.Background()
 
 	id := roomID("s1", "r1")
 	if e.busyRoom(id, clock) {

@@ -100,19 +100,16 @@ type dedupRun struct {
 
 func (r dedupRun) bytesPerID() float64 { return float64(r.bytes) / float64(max(r.ids, 1)) }
 func (r dedupRun) mbPer10M() float64   { return r.bytesPerID() * 10_000_000 / 1e6 }
-func (r dedupRun) claimMS() float64 {
-	return float64(r.claim) / float64(time.Millisecond) / float64(max(r.ids, 1)) * 1000
-}
-func (r dedupRun) commitMS() float64 {
-	return float64(r.commit) / float64(time.Millisecond) / float64(max(r.ids, 1)) * 1000
+func (r dedupRun) claimMS() float64    { return r.msPer1000(r.claim) }
+func (r dedupRun) commitMS() float64   { return r.msPer1000(r.commit) }
+func (r dedupRun) msPer1000(d time.Duration) float64 {
+	return float64(d) / float64(time.Millisecond) / float64(max(r.ids, 1)) * 1000
 }
 
 // cpuMS is the Redis server's CPU time per 1,000 ids, claim and commit together: unlike the
 // wall times it does not count the round trips or the bench's own scheduling, so it is the
 // steadier figure for comparing scripts.
-func (r dedupRun) cpuMS() float64 {
-	return float64(r.cpu) / float64(time.Millisecond) / float64(max(r.ids, 1)) * 1000
-}
+func (r dedupRun) cpuMS() float64 { return r.msPer1000(r.cpu) }
 
 func (r dedupRun) print(w io.Writer, name string) {
 	if r.ids == 0 {
@@ -204,15 +201,14 @@ func redisCPU(ctx context.Context, rdb *redis.Client) (time.Duration, error) {
 		return 0, fmt.Errorf("bench-dedup: info cpu: %w", err)
 	}
 	var sum float64
-	for _, field := range []string{"used_cpu_user:", "used_cpu_sys:"} {
-		i := strings.Index(info, "\n"+field)
-		if i < 0 {
+	for _, field := range []string{"used_cpu_user", "used_cpu_sys"} {
+		v, ok := infoLine(info, field)
+		if !ok {
 			return 0, fmt.Errorf("bench-dedup: no %s in INFO cpu", field)
 		}
-		v, _, _ := strings.Cut(info[i+1+len(field):], "\r")
 		secs, err := strconv.ParseFloat(v, 64)
 		if err != nil {
-			return 0, fmt.Errorf("bench-dedup: INFO cpu %s%q: %w", field, v, err)
+			return 0, fmt.Errorf("bench-dedup: INFO cpu %s %q: %w", field, v, err)
 		}
 		sum += secs
 	}
@@ -242,12 +238,20 @@ func infoField(ctx context.Context, rdb *redis.Client, section, field string) (i
 	if err != nil {
 		return 0, fmt.Errorf("bench-dedup: info: %w", err)
 	}
-	for _, line := range strings.Split(info, "\r\n") {
-		if v, ok := strings.CutPrefix(line, field+":"); ok {
-			return strconv.ParseInt(v, 10, 64)
-		}
+	if v, ok := infoLine(info, field); ok {
+		return strconv.ParseInt(v, 10, 64)
 	}
 	return 0, fmt.Errorf("bench-dedup: no %s in INFO %s", field, section)
+}
+
+// infoLine is field's value in the text of an INFO answer.
+func infoLine(info, field string) (string, bool) {
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			return v, true
+		}
+	}
+	return "", false
 }
 
 // bucketEncodings counts the current layout's bucket hashes by encoding (listpack is the compact
